@@ -1,0 +1,110 @@
+/* endpoint.c - resolve the data-plane target from config, key and environment. */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "endpoint.h"
+
+static bool host_valid(const char *h, size_t n)
+{
+    if (n == 0 || n > 253)
+        return false;
+    if (h[0] == '[')
+        return n > 2 && h[n - 1] == ']' && memchr(h, ':', n);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)h[i];
+        if (!isalnum(c) && c != '-' && c != '.' && c != '_')
+            return false;
+    }
+    return true;
+}
+
+bool mo_hostport_valid(const char *s)
+{
+    if (!s)
+        return false;
+    const char *colon = strrchr(s, ':');
+    if (!colon || !host_valid(s, (size_t)(colon - s)))
+        return false;
+    const char *p = colon + 1;
+    if (!*p || strlen(p) > 5)
+        return false;
+    for (const char *q = p; *q; q++)
+        if (!isdigit((unsigned char)*q))
+            return false;
+    long port = strtol(p, NULL, 10);
+    return port >= 1 && port <= 65535;
+}
+
+int mo_endpoint_resolve(const struct mo_creds *creds, const struct mo_endpoint_opts *o,
+                        struct mo_endpoint *ret, char *err, size_t errlen)
+{
+    struct mo_endpoint e = {.tls = o->tls != 0};
+
+    if (o->override && *o->override) {
+        if (!mo_hostport_valid(o->override)) {
+            snprintf(err, errlen, "endpoint_override \"%.200s\" is not HOST:PORT", o->override);
+            return -EINVAL;
+        }
+        snprintf(e.target, sizeof e.target, "%s", o->override);
+        const char *colon = strrchr(o->override, ':');
+        size_t hl = (size_t)(colon - o->override);
+        if (o->override[0] == '[') /* [::1]:8080 -> ::1 */
+            snprintf(e.authority, sizeof e.authority, "%.*s", (int)(hl - 2), o->override + 1);
+        else
+            snprintf(e.authority, sizeof e.authority, "%.*s", (int)hl, o->override);
+        e.overridden = true;
+        *ret = e;
+        return 0;
+    }
+
+    if (o->tls == 0) {
+        snprintf(err, errlen,
+                 "tls: false is only allowed together with endpoint_override (a local server "
+                 "or a proxy); the Momento service needs TLS");
+        return -EINVAL;
+    }
+    if (!creds || creds->kind == MO_KEY_NONE) {
+        snprintf(err, errlen,
+                 "no Momento API key found: set api_key_file in the config, pass the systemd "
+                 "credential momento-api-key, or set MOMENTO_API_KEY (or set endpoint_override "
+                 "to use a local server)");
+        return -EINVAL;
+    }
+
+    char host[300];
+    if (creds->kind == MO_KEY_LEGACY_JWT) {
+        snprintf(host, sizeof host, "%s", creds->cache_host);
+    } else {
+        const char *base = o->endpoint && *o->endpoint ? o->endpoint : NULL;
+        if (!base && creds->kind == MO_KEY_V1)
+            base = creds->endpoint;
+        if (!base) {
+            const char *env = getenv("MOMENTO_ENDPOINT");
+            if (env && *env)
+                base = env;
+        }
+        if (!base) {
+            snprintf(err, errlen,
+                     "a v2 API key does not carry its endpoint: set momento.endpoint in the "
+                     "config or MOMENTO_ENDPOINT (e.g. cell-1-us-east-1-1.prod.a.momentohq.com)");
+            return -EINVAL;
+        }
+        if (strncmp(base, "cache.", 6) == 0)
+            base += 6; /* tolerate a full cache host where the base was meant */
+        snprintf(host, sizeof host, "cache.%s", base);
+    }
+    if (!host_valid(host, strlen(host))) {
+        snprintf(err, errlen, "endpoint host \"%.200s\" is not a valid host name", host);
+        return -EINVAL;
+    }
+    snprintf(e.authority, sizeof e.authority, "%s", host);
+    snprintf(e.target, sizeof e.target, "%s:443", host);
+    e.tls = true;
+    *ret = e;
+    return 0;
+}

@@ -1,0 +1,59 @@
+/* loop.h - the one event loop: a gRPC completion queue, timers and signals.
+ *
+ * Every completion-queue tag is a struct mo_tag embedded in its owner; the
+ * loop calls tag->fn(tag, ok) and the owner recovers itself with container_of.
+ * Timers live in a heap; the loop sleeps in grpc_completion_queue_next() until
+ * the earliest timer. Signals are taken by a small thread (sigwait) that only
+ * wakes the loop; the program's handler then runs on the loop thread, so no
+ * program code ever runs in signal context or off the loop thread.
+ */
+#ifndef MO_LOOP_H
+#define MO_LOOP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <grpc/grpc.h>
+
+typedef struct mo_tag mo_tag;
+typedef void (*mo_tag_fn)(mo_tag *tag, bool ok);
+struct mo_tag {
+    mo_tag_fn fn;
+};
+
+typedef struct mo_timer mo_timer;
+typedef void (*mo_timer_fn)(mo_timer *timer);
+struct mo_timer {
+    mo_timer_fn fn;
+    uint64_t due_us; /* monotonic */
+    size_t slot;     /* heap position + 1; 0 when not armed */
+};
+
+typedef struct mo_loop mo_loop;
+
+/* Creates a loop with its own completion queue. grpc_init() must have run. */
+int mo_loop_new(mo_loop **ret);
+/* Stops the signal thread, shuts down and drains the queue. Accepts NULL. */
+void mo_loop_free(mo_loop *loop);
+grpc_completion_queue *mo_loop_cq(mo_loop *loop);
+
+void mo_timer_init(mo_timer *timer, mo_timer_fn fn);
+/* (Re)arms a timer `delay_us` from now, or at an absolute monotonic time. */
+void mo_timer_start(mo_loop *loop, mo_timer *timer, uint64_t delay_us);
+void mo_timer_start_at(mo_loop *loop, mo_timer *timer, uint64_t due_us);
+void mo_timer_stop(mo_loop *loop, mo_timer *timer);
+static inline bool mo_timer_armed(const mo_timer *timer) { return timer->slot != 0; }
+
+/* Blocks `signals` in the calling thread. Call it first in main(), before
+ * grpc_init(), so that every thread gRPC starts inherits the mask. */
+int mo_signals_block(const int *signals, size_t n);
+/* Starts the signal thread for the signals blocked above; `fn` runs on the
+ * loop thread, once per delivered signal number (coalesced while pending). */
+int mo_loop_watch_signals(mo_loop *loop, void (*fn)(int signo, void *userdata), void *userdata);
+
+/* Runs until mo_loop_quit() or until the queue is shut down. */
+void mo_loop_run(mo_loop *loop);
+void mo_loop_quit(mo_loop *loop);
+
+#endif

@@ -1,0 +1,42 @@
+/* rpc.h - small helpers around gRPC calls: status names, byte buffers, metadata. */
+#ifndef MO_RPC_H
+#define MO_RPC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <grpc/byte_buffer.h>
+#include <grpc/byte_buffer_reader.h>
+#include <grpc/grpc.h>
+#include <protobuf-c/protobuf-c.h>
+
+/* "UNAVAILABLE" for 14 etc.; "UNKNOWN_STATUS" outside the range. */
+const char *mo_status_name(grpc_status_code code);
+/* Accepts "UNAVAILABLE", "unavailable", "resource-exhausted", "14"; -1 if unknown. */
+int mo_status_parse(const char *s);
+
+/* Packs a protobuf-c message into a new byte buffer (caller destroys). */
+grpc_byte_buffer *mo_pack(const ProtobufCMessage *msg);
+/* A byte buffer holding a reference to `s` (zero copy). */
+grpc_byte_buffer *mo_bb_from_slice(grpc_slice s);
+/* Reads a received buffer into one contiguous slice (caller unrefs). False if corrupt. */
+bool mo_bb_read(grpc_byte_buffer *bb, grpc_slice *out);
+
+/* The value of `key` in md, or NULL; the slice belongs to the call. */
+const grpc_slice *mo_md_get(const grpc_metadata_array *md, const char *key);
+/* Copies a metadata value of `key` into buf as a C string; false if absent. */
+bool mo_md_copy(const grpc_metadata_array *md, const char *key, char *buf, size_t len);
+
+/* Copies a slice into a new C string (caller frees). */
+char *mo_slice_strdup(grpc_slice s);
+
+/* Helpers to fill a zeroed op. */
+static inline grpc_op mo_op(grpc_op_type type)
+{
+    grpc_op op;
+    __builtin_memset(&op, 0, sizeof op);
+    op.op = type;
+    return op;
+}
+
+#endif

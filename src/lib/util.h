@@ -1,0 +1,25 @@
+/* util.h - small parsers and helpers shared by every program. */
+#ifndef MO_UTIL_H
+#define MO_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Parses a duration such as 250ms, 1.5s, 2m, 1h into microseconds. A bare
+ * number is rejected (units are mandatory). Returns 0 or -EINVAL / -ERANGE. */
+int mo_parse_duration_us(const char *s, uint64_t *ret);
+
+/* Parses an unsigned decimal integer with no sign, spaces or suffix. */
+int mo_parse_u64(const char *s, uint64_t *ret);
+
+/* Formats microseconds as milliseconds with three decimals ("1.234"). */
+const char *mo_fmt_ms(int64_t us, char *buf, size_t len);
+
+/* Prints "PROGRAM: message" to stderr (printf format). */
+void mo_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The program name used by mo_warn (set from argv[0] in main). */
+extern const char *mo_progname;
+
+#endif

@@ -1,0 +1,104 @@
+/* Unit tests for the latency histogram. */
+#include "config.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#include "hist.h"
+#include "test.h"
+
+static int cmp64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static void test_buckets(void)
+{
+    /* every bucket's range maps back to itself, and widths bound the error */
+    for (size_t b = 0; b < MO_HIST_BUCKETS - 1; b++) {
+        uint64_t lo = mo_hist_bucket_low(b), w = mo_hist_bucket_width(b);
+        if (mo_hist_bucket(lo) != b || mo_hist_bucket(lo + w - 1) != b ||
+            mo_hist_bucket_low(b + 1) != lo + w) {
+            TEST_CHECK(!"bucket ranges are contiguous");
+            break;
+        }
+        if (lo >= 256 && (double)w / (double)lo > 0.01) {
+            TEST_CHECK(!"bucket width within 1%");
+            break;
+        }
+    }
+    TEST_EQ_INT(mo_hist_bucket(255), 255);
+    TEST_EQ_INT(mo_hist_bucket(256), 256);
+    TEST_EQ_INT(mo_hist_bucket(257), 256);
+    TEST_EQ_INT(mo_hist_bucket(258), 257);
+    TEST_CHECK(mo_hist_bucket(UINT64_MAX / 2) < MO_HIST_BUCKETS);
+}
+
+static void test_quantiles(void)
+{
+    mo_hist *h;
+    TEST_EQ_INT(mo_hist_new(&h), 0);
+    TEST_EQ_INT(mo_hist_quantile(h, 0.5), 0);
+    enum { N = 100000 };
+    int64_t *v = malloc(N * sizeof *v);
+    srand(7);
+    for (int i = 0; i < N; i++) {
+        /* a long-tailed distribution with some negative values */
+        double x = -log((rand() + 1.0) / (RAND_MAX + 2.0));
+        v[i] = (int64_t)(x * x * 1500.0) - 200;
+        mo_hist_record(h, v[i]);
+    }
+    qsort(v, N, sizeof *v, cmp64);
+    TEST_EQ_INT(mo_hist_count(h), N);
+    TEST_EQ_INT(mo_hist_min(h), v[0]);
+    TEST_EQ_INT(mo_hist_max(h), v[N - 1]);
+    uint64_t neg = 0;
+    for (int i = 0; i < N; i++)
+        neg += v[i] < 0;
+    TEST_EQ_INT(mo_hist_negative(h), neg);
+    const double qs[] = {0.001, 0.01, 0.1, 0.5, 0.9, 0.99, 0.999, 0.9999};
+    for (size_t i = 0; i < sizeof qs / sizeof *qs; i++) {
+        size_t rank = (size_t)ceil(qs[i] * N);
+        int64_t exact = v[rank - 1];
+        int64_t got = mo_hist_quantile(h, qs[i]);
+        double tol = fabs((double)exact) * 0.01 + 1.0;
+        if (fabs((double)(got - exact)) > tol)
+            fprintf(stderr, "q=%g exact=%lld got=%lld\n", qs[i], (long long)exact, (long long)got);
+        TEST_CHECK(fabs((double)(got - exact)) <= tol);
+    }
+    TEST_EQ_INT(mo_hist_quantile(h, 1.0), v[N - 1]);
+
+    /* merging two halves equals the whole */
+    mo_hist *a, *b;
+    mo_hist_new(&a);
+    mo_hist_new(&b);
+    for (int i = 0; i < N; i++)
+        mo_hist_record(i % 2 ? a : b, v[i]);
+    mo_hist_merge(a, b);
+    TEST_EQ_INT(mo_hist_count(a), N);
+    TEST_EQ_INT(mo_hist_min(a), v[0]);
+    TEST_EQ_INT(mo_hist_max(a), v[N - 1]);
+    for (size_t i = 0; i < sizeof qs / sizeof *qs; i++)
+        TEST_EQ_INT(mo_hist_quantile(a, qs[i]), mo_hist_quantile(h, qs[i]));
+
+    mo_hist_reset(a);
+    TEST_EQ_INT(mo_hist_count(a), 0);
+    mo_hist_record(a, -5);
+    TEST_EQ_INT(mo_hist_min(a), -5);
+    TEST_EQ_INT(mo_hist_max(a), -5);
+    TEST_EQ_INT(mo_hist_quantile(a, 0.5), -5);
+
+    mo_hist_free(a);
+    mo_hist_free(b);
+    mo_hist_free(h);
+    mo_hist_free(NULL);
+    free(v);
+}
+
+int main(void)
+{
+    test_buckets();
+    test_quantiles();
+    return test_result("test-hist");
+}
