@@ -1,0 +1,74 @@
+/* decode.h - find the publish time in a message payload.
+ *
+ * Three modes (SPEC.md, Configuration): `json` finds the timestamp at a dotted
+ * path; `text` reads the whole payload as the timestamp; `binary` reads an
+ * integer at a fixed offset. Text and binary topic values are accepted by every
+ * mode. Timestamps are RFC 3339 strings or epoch numbers (s/ms/us/ns); `auto`
+ * tells them apart, and the epoch unit by magnitude.
+ *
+ * Nothing here logs or keeps state between calls: a payload that cannot be
+ * decoded yields -EINVAL and a short reason ("invalid JSON at byte 12",
+ * "field timestamp missing") for the caller's decode_error event.
+ */
+#ifndef MO_DECODE_H
+#define MO_DECODE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum mo_decode_mode { MO_DECODE_JSON, MO_DECODE_TEXT, MO_DECODE_BINARY };
+
+enum mo_ts_format {
+    MO_TS_AUTO,
+    MO_TS_RFC3339,
+    MO_TS_EPOCH_S,
+    MO_TS_EPOCH_MS,
+    MO_TS_EPOCH_US,
+    MO_TS_EPOCH_NS,
+};
+
+enum mo_bin_encoding { MO_BIN_U32BE, MO_BIN_U32LE, MO_BIN_U64BE, MO_BIN_U64LE };
+
+enum mo_ts_unit { MO_UNIT_S, MO_UNIT_MS, MO_UNIT_US, MO_UNIT_NS };
+
+#define MO_DECODE_PATH_MAX 16 /* components in a dotted path */
+#define MO_DECODE_REASON_MAX 160
+
+/* How one subscription's payloads are decoded. Plain data; copy freely
+ * (the path strings are owned by the config that built it). */
+struct mo_decoder {
+    enum mo_decode_mode mode;
+    enum mo_ts_format format;       /* json and text */
+    const char *field;              /* json: the dotted path as written */
+    const char *path[MO_DECODE_PATH_MAX]; /* json: its components */
+    size_t path_len;
+    size_t path_lens[MO_DECODE_PATH_MAX];
+    size_t offset;                  /* binary */
+    enum mo_bin_encoding encoding;  /* binary */
+    enum mo_ts_unit unit;           /* binary */
+};
+
+/* Splits `field` (e.g. "meta.sent_at") into d->path. The components point into
+ * `field`, which must outlive d. Returns -EINVAL for an empty component or too
+ * many components. */
+int mo_decoder_set_field(struct mo_decoder *d, const char *field);
+
+/* Extracts the publish time from a payload. Returns 0 with *ret_ns (nanoseconds
+ * since the epoch, may be before or after now), or -EINVAL with a reason. */
+int mo_decode_timestamp(const struct mo_decoder *d, const uint8_t *payload, size_t len,
+                        int64_t *ret_ns, char *reason, size_t reason_len);
+
+/* RFC 3339 date-time ("2026-11-23T03:17:57.123456789Z", numeric offsets, fraction
+ * to nanoseconds). Returns 0 or -EINVAL with a reason. */
+int mo_parse_rfc3339(const char *s, size_t len, int64_t *ret_ns, char *reason, size_t reason_len);
+
+/* An epoch number given as text ("1700000000123", "1700000000.25") in `format`
+ * (MO_TS_AUTO chooses the unit by magnitude). Returns 0 or -EINVAL / -ERANGE. */
+int mo_parse_epoch_text(const char *s, size_t len, enum mo_ts_format format, int64_t *ret_ns,
+                        char *reason, size_t reason_len);
+
+const char *mo_decode_mode_name(enum mo_decode_mode m);
+const char *mo_ts_format_name(enum mo_ts_format f);
+
+#endif
