@@ -1,0 +1,501 @@
+/* publisher.c - open-loop publishing over several connections, with latency statistics. */
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <grpc/support/alloc.h>
+#include <grpc/support/time.h>
+
+#include "cleanup.h"
+#include "clock.h"
+#include "conn.h"
+#include "hist.h"
+#include "publisher.h"
+#include "pubsub.h"
+#include "rpc.h"
+#include "util.h"
+
+#define N_STATUS (GRPC_STATUS_UNAUTHENTICATED + 1)
+
+/* One publish: a unary call with its six ops in one batch (GRPC-C-CORE.md section 4). */
+struct pub_call {
+    mo_tag tag;
+    publisher *p;
+    grpc_call *call; /* NULL when the slot is free */
+    struct pub_conn *conn;
+    uint64_t seq;
+    uint64_t start_us;
+    grpc_metadata md[MO_CALL_MD_MAX];
+    grpc_metadata_array init_md, trail_md;
+    grpc_byte_buffer *req, *resp;
+    grpc_status_code status;
+    grpc_slice details;
+    const char *error_string;
+    struct pub_call *next_free;
+};
+
+struct pub_conn {
+    mo_tag watch_tag; /* connectivity watch while warming up */
+    publisher *p;
+    mo_conn *conn;
+    bool settled; /* READY, failed or timed out during warm-up */
+};
+
+enum pub_state {
+    PUB_IDLE,
+    PUB_CONNECTING, /* waiting for the connections before taking t0 */
+    PUB_RUNNING,
+    PUB_DRAINING, /* no more scheduling; waiting for publishes in flight */
+    PUB_DONE,
+};
+
+struct publisher {
+    mo_loop *loop;
+    struct publisher_opts o;
+    char target[512];
+    enum pub_state state;
+
+    struct pub_conn *conns;
+    unsigned nconns, unsettled, rr;
+
+    struct pub_call *calls;
+    struct pub_call *free_calls;
+    unsigned in_flight;
+
+    char *buf; /* payload under construction */
+    size_t buf_cap;
+
+    mo_timer tick; /* next due message */
+    uint64_t t0_us, end_us;
+    uint64_t next;  /* index of the next message to send (seq = next + 1) */
+    double us_per_msg;
+
+    mo_hist *latency; /* us, successful publishes */
+    mo_hist *behind;  /* us, start minus due time (rate only) */
+    uint64_t ok, failed;
+    uint64_t by_status[N_STATUS + 1]; /* last slot: codes outside the known range */
+    unsigned logged;
+    bool fatal_seen;
+};
+
+static void pump(publisher *p);
+
+/* ---- completion ---- */
+
+static void finish_if_done(publisher *p)
+{
+    if (p->state != PUB_DRAINING || p->in_flight > 0)
+        return;
+    p->state = PUB_DONE;
+    p->end_us = mo_mono_us();
+    mo_loop_quit(p->loop);
+}
+
+static void drain(publisher *p)
+{
+    if (p->state == PUB_DONE)
+        return;
+    mo_timer_stop(p->loop, &p->tick);
+    if (p->state == PUB_IDLE || p->state == PUB_CONNECTING)
+        p->t0_us = mo_mono_us();
+    p->state = PUB_DRAINING;
+    finish_if_done(p);
+}
+
+/* Failures that every later publish would repeat: stop rather than count a
+ * million of them. A service that cannot be reached before anything got
+ * through is one of them; once publishes succeeded, outages are counted. */
+static bool failure_is_final(const publisher *p, grpc_status_code s, const char *err_md)
+{
+    switch (s) {
+    case GRPC_STATUS_UNAUTHENTICATED:
+    case GRPC_STATUS_PERMISSION_DENIED:
+    case GRPC_STATUS_NOT_FOUND:
+    case GRPC_STATUS_INVALID_ARGUMENT:
+    case GRPC_STATUS_UNIMPLEMENTED:
+        return true;
+    case GRPC_STATUS_UNAVAILABLE:
+    case GRPC_STATUS_DEADLINE_EXCEEDED:
+        return p->ok == 0;
+    case GRPC_STATUS_RESOURCE_EXHAUSTED:
+        /* every message has the same size; rate limits are worth counting */
+        return strcmp(err_md, "item_size_limit_exceeded") == 0 ||
+               strcmp(err_md, "request_size_limit_exceeded") == 0;
+    default:
+        return false;
+    }
+}
+
+static void record_failure(publisher *p, struct pub_call *c)
+{
+    p->failed++;
+    p->by_status[(unsigned)c->status < N_STATUS ? (unsigned)c->status : N_STATUS]++;
+
+    char err_md[128] = "";
+    mo_md_copy(&c->trail_md, "err", err_md, sizeof err_md);
+    _cleanup_free_ char *details = mo_slice_strdup(c->details);
+
+    if (p->logged < p->o.log_errors) {
+        p->logged++;
+        mo_warn("publish #%llu to %s failed: %s: %s%s%s%s", (unsigned long long)c->seq, p->target,
+                mo_status_name(c->status), details && *details ? details : "(no details)",
+                *err_md ? " (err=" : "", err_md, *err_md ? ")" : "");
+        if (p->logged == p->o.log_errors)
+            mo_warn("not describing further failures; they are counted in the summary");
+    }
+    if (!p->fatal_seen && failure_is_final(p, c->status, err_md)) {
+        p->fatal_seen = true;
+        if (p->state == PUB_RUNNING) {
+            mo_warn("stopping: further publishes would fail the same way");
+            drain(p);
+        }
+    }
+}
+
+static void on_publish_done(mo_tag *tag, bool ok)
+{
+    struct pub_call *c = container_of(tag, struct pub_call, tag);
+    publisher *p = c->p;
+    uint64_t now = mo_mono_us();
+
+    if (!ok) { /* not expected for a client batch that holds RECV_STATUS_ON_CLIENT */
+        c->status = GRPC_STATUS_INTERNAL;
+        grpc_slice_unref(c->details);
+        c->details = grpc_slice_from_static_string("the publish batch failed");
+    }
+    if (c->status == GRPC_STATUS_OK) {
+        p->ok++;
+        mo_hist_record(p->latency, (int64_t)(now - c->start_us));
+    } else {
+        record_failure(p, c);
+    }
+
+    grpc_metadata_array_destroy(&c->init_md);
+    grpc_metadata_array_destroy(&c->trail_md);
+    grpc_byte_buffer_destroy(c->req);
+    if (c->resp)
+        grpc_byte_buffer_destroy(c->resp);
+    grpc_slice_unref(c->details);
+    gpr_free((void *)c->error_string);
+    grpc_call_unref(c->call);
+    c->call = NULL;
+    c->req = c->resp = NULL;
+    c->error_string = NULL;
+    c->next_free = p->free_calls;
+    p->free_calls = c;
+    p->in_flight--;
+
+    if (p->state == PUB_RUNNING)
+        pump(p);
+    else
+        finish_if_done(p);
+}
+
+/* ---- sending ---- */
+
+/* Fails a publish that never reached the wire, as if its call had ended with `status`. */
+static void fail_locally(publisher *p, struct pub_call *c, grpc_status_code status, const char *why)
+{
+    c->status = status;
+    grpc_slice_unref(c->details);
+    c->details = grpc_slice_from_copied_string(why);
+    record_failure(p, c);
+    grpc_slice_unref(c->details);
+    grpc_metadata_array_destroy(&c->init_md);
+    grpc_metadata_array_destroy(&c->trail_md);
+    if (c->req)
+        grpc_byte_buffer_destroy(c->req);
+    if (c->call) {
+        grpc_call_cancel(c->call, NULL);
+        grpc_call_unref(c->call);
+    }
+    c->call = NULL;
+    c->req = NULL;
+    c->next_free = p->free_calls;
+    p->free_calls = c;
+}
+
+static void send_one(publisher *p, uint64_t due_us)
+{
+    struct pub_call *c = p->free_calls;
+    p->free_calls = c->next_free;
+    struct pub_conn *pc = &p->conns[p->rr++ % p->nconns];
+    c->conn = pc;
+    c->seq = ++p->next;
+    c->status = GRPC_STATUS_OK;
+    c->details = grpc_empty_slice();
+    c->error_string = NULL;
+    c->resp = NULL;
+    grpc_metadata_array_init(&c->init_md);
+    grpc_metadata_array_init(&c->trail_md);
+
+    /* The publish time is read as late as possible: only the encoding of
+     * this one message separates it from the hand-over to gRPC. */
+    long len = payload_build(&p->o.payload, c->seq, mo_real_ns(), p->buf, p->buf_cap);
+    if (len < 0) { /* the size was checked up front; this is a bug */
+        fail_locally(p, c, GRPC_STATUS_INTERNAL, "cannot build the message");
+        return;
+    }
+    c->req = mo_publish_request(p->o.cache, p->o.topic, p->buf, (size_t)len, p->o.binary);
+    if (!c->req) {
+        fail_locally(p, c, GRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory");
+        return;
+    }
+
+    c->start_us = mo_mono_us();
+    if (due_us)
+        mo_hist_record(p->behind, c->start_us > due_us ? (int64_t)(c->start_us - due_us) : 0);
+    gpr_timespec deadline = gpr_time_add(
+        gpr_now(GPR_CLOCK_MONOTONIC), gpr_time_from_micros((int64_t)p->o.timeout_us, GPR_TIMESPAN));
+    c->call = mo_conn_call(pc->conn, mo_loop_cq(p->loop), MO_METHOD_PUBLISH, deadline);
+    if (!c->call) {
+        fail_locally(p, c, GRPC_STATUS_INTERNAL, "cannot create the call");
+        return;
+    }
+    size_t nmd = mo_conn_metadata(pc->conn, p->o.cache, c->md);
+
+    grpc_op ops[6];
+    ops[0] = mo_op(GRPC_OP_SEND_INITIAL_METADATA);
+    ops[0].data.send_initial_metadata.count = nmd;
+    ops[0].data.send_initial_metadata.metadata = c->md;
+    ops[1] = mo_op(GRPC_OP_SEND_MESSAGE);
+    ops[1].data.send_message.send_message = c->req;
+    ops[2] = mo_op(GRPC_OP_SEND_CLOSE_FROM_CLIENT);
+    ops[3] = mo_op(GRPC_OP_RECV_INITIAL_METADATA);
+    ops[3].data.recv_initial_metadata.recv_initial_metadata = &c->init_md;
+    ops[4] = mo_op(GRPC_OP_RECV_MESSAGE);
+    ops[4].data.recv_message.recv_message = &c->resp;
+    ops[5] = mo_op(GRPC_OP_RECV_STATUS_ON_CLIENT);
+    ops[5].data.recv_status_on_client.trailing_metadata = &c->trail_md;
+    ops[5].data.recv_status_on_client.status = &c->status;
+    ops[5].data.recv_status_on_client.status_details = &c->details;
+    ops[5].data.recv_status_on_client.error_string = &c->error_string;
+
+    p->in_flight++;
+    grpc_call_error e = grpc_call_start_batch(c->call, ops, ARRAY_SIZE(ops), &c->tag, NULL);
+    if (e != GRPC_CALL_OK) {
+        p->in_flight--;
+        char why[96];
+        snprintf(why, sizeof why, "grpc_call_start_batch failed (%d)", (int)e);
+        fail_locally(p, c, GRPC_STATUS_INTERNAL, why);
+    }
+}
+
+static uint64_t due_of(const publisher *p, uint64_t index)
+{
+    return p->t0_us + (uint64_t)llround((double)index * p->us_per_msg);
+}
+
+/* Sends every message that is due, as far as the in-flight limit allows, and
+ * arms the timer for the next one. */
+static void pump(publisher *p)
+{
+    while (p->state == PUB_RUNNING) {
+        if (p->o.count && p->next >= p->o.count) {
+            drain(p);
+            return;
+        }
+        if (p->in_flight >= p->o.max_in_flight)
+            return; /* a completion calls us again */
+        uint64_t due = 0;
+        if (p->o.rate > 0) {
+            due = due_of(p, p->next);
+            if (due > mo_mono_us()) {
+                mo_timer_start_at(p->loop, &p->tick, due);
+                return;
+            }
+        }
+        send_one(p, due);
+    }
+}
+
+static void on_tick(mo_timer *t)
+{
+    pump(container_of(t, publisher, tick));
+}
+
+/* ---- warm-up ---- */
+
+static void begin_running(publisher *p)
+{
+    if (p->state != PUB_CONNECTING)
+        return;
+    p->state = PUB_RUNNING;
+    p->t0_us = mo_mono_us();
+    pump(p);
+}
+
+static void settle(struct pub_conn *pc)
+{
+    if (pc->settled)
+        return;
+    pc->settled = true;
+    if (--pc->p->unsettled == 0)
+        begin_running(pc->p);
+}
+
+static void watch(struct pub_conn *pc, grpc_connectivity_state last)
+{
+    gpr_timespec deadline = gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
+                                         gpr_time_from_micros((int64_t)pc->p->o.timeout_us, GPR_TIMESPAN));
+    grpc_channel_watch_connectivity_state(mo_conn_channel(pc->conn), last, deadline,
+                                          mo_loop_cq(pc->p->loop), &pc->watch_tag);
+}
+
+/* A connection that fails to come up is not an error here: the publishes
+ * sent on it fail with UNAVAILABLE and the reason gRPC gives. */
+static void on_connectivity(mo_tag *tag, bool ok)
+{
+    struct pub_conn *pc = container_of(tag, struct pub_conn, watch_tag);
+    if (pc->p->state != PUB_CONNECTING) {
+        pc->settled = true;
+        return;
+    }
+    grpc_connectivity_state s = grpc_channel_check_connectivity_state(mo_conn_channel(pc->conn), 0);
+    if (!ok || s == GRPC_CHANNEL_READY || s == GRPC_CHANNEL_TRANSIENT_FAILURE ||
+        s == GRPC_CHANNEL_SHUTDOWN)
+        settle(pc);
+    else
+        watch(pc, s);
+}
+
+/* ---- public ---- */
+
+int publisher_new(mo_loop *loop, const struct mo_endpoint *ep, const char *token,
+                  const struct publisher_opts *o, publisher **ret, char *err, size_t errlen)
+{
+    publisher *p = calloc(1, sizeof *p);
+    if (!p)
+        return -ENOMEM;
+    p->loop = loop;
+    p->o = *o;
+    snprintf(p->target, sizeof p->target, "%s", ep->target);
+    mo_timer_init(&p->tick, on_tick);
+    if (o->rate > 0)
+        p->us_per_msg = 1e6 / o->rate;
+
+    p->buf_cap = 512 + o->payload.size + (o->payload.literal ? strlen(o->payload.literal) : 0);
+    p->buf = malloc(p->buf_cap);
+    p->calls = calloc(o->max_in_flight, sizeof *p->calls);
+    p->conns = calloc(o->connections, sizeof *p->conns);
+    int r = -ENOMEM;
+    if (!p->buf || !p->calls || !p->conns || mo_hist_new(&p->latency) < 0 ||
+        mo_hist_new(&p->behind) < 0) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+    for (unsigned i = o->max_in_flight; i-- > 0;) {
+        p->calls[i] = (struct pub_call){.tag.fn = on_publish_done, .p = p, .next_free = p->free_calls};
+        p->free_calls = &p->calls[i];
+    }
+    for (unsigned i = 0; i < o->connections; i++) {
+        struct pub_conn *pc = &p->conns[i];
+        pc->p = p;
+        pc->watch_tag.fn = on_connectivity;
+        r = mo_conn_new(ep, token, NULL, &pc->conn, err, errlen);
+        if (r < 0)
+            goto fail;
+        p->nconns++;
+    }
+    *ret = p;
+    return 0;
+fail:
+    publisher_free(p);
+    return r;
+}
+
+void publisher_free(publisher *p)
+{
+    if (!p)
+        return;
+    if (p->loop)
+        mo_timer_stop(p->loop, &p->tick);
+    for (unsigned i = 0; i < p->nconns; i++)
+        mo_conn_free(p->conns[i].conn);
+    free(p->conns);
+    free(p->calls);
+    free(p->buf);
+    mo_hist_free(p->latency);
+    mo_hist_free(p->behind);
+    free(p);
+}
+
+void publisher_start(publisher *p)
+{
+    if (p->state != PUB_IDLE)
+        return;
+    p->state = PUB_CONNECTING;
+    p->unsettled = p->nconns;
+    for (unsigned i = 0; i < p->nconns; i++) {
+        struct pub_conn *pc = &p->conns[i];
+        grpc_connectivity_state s = grpc_channel_check_connectivity_state(mo_conn_channel(pc->conn), 1);
+        if (s == GRPC_CHANNEL_READY)
+            settle(pc);
+        else
+            watch(pc, s);
+    }
+}
+
+void publisher_stop(publisher *p)
+{
+    if (p->state == PUB_CONNECTING || p->state == PUB_RUNNING || p->state == PUB_IDLE)
+        drain(p);
+}
+
+void publisher_cancel(publisher *p)
+{
+    publisher_stop(p);
+    for (unsigned i = 0; i < p->o.max_in_flight; i++)
+        if (p->calls[i].call)
+            grpc_call_cancel(p->calls[i].call, NULL);
+}
+
+uint64_t publisher_errors(const publisher *p) { return p->failed; }
+
+static void print_ms(FILE *out, const char *label, int64_t us)
+{
+    char b[32];
+    fprintf(out, " %s %s", label, mo_fmt_ms(us, b, sizeof b));
+}
+
+void publisher_report(const publisher *p, FILE *out)
+{
+    uint64_t end = p->end_us ? p->end_us : mo_mono_us();
+    double secs = end > p->t0_us ? (double)(end - p->t0_us) / 1e6 : 0.0;
+    fprintf(out, "published %llu messages in %.3f s (%.0f msg/s, target ", (unsigned long long)p->ok,
+            secs, secs > 0 ? (double)p->ok / secs : 0.0);
+    if (p->o.rate > 0)
+        fprintf(out, "%.10g", p->o.rate);
+    else
+        fputs("none", out);
+    fputs("); publish latency ms:", out);
+    print_ms(out, "p50", mo_hist_quantile(p->latency, 0.5));
+    print_ms(out, "p90", mo_hist_quantile(p->latency, 0.9));
+    print_ms(out, "p99", mo_hist_quantile(p->latency, 0.99));
+    print_ms(out, "p99.9", mo_hist_quantile(p->latency, 0.999));
+    print_ms(out, "max", mo_hist_max(p->latency));
+    fputs("; behind schedule ms:", out);
+    if (p->o.rate > 0) {
+        print_ms(out, "p99", mo_hist_quantile(p->behind, 0.99));
+        print_ms(out, "max", mo_hist_max(p->behind));
+    } else {
+        fputs(" none", out);
+    }
+    fprintf(out, "; errors: %llu", (unsigned long long)p->failed);
+    if (p->failed) {
+        const char *sep = " (";
+        for (unsigned s = 0; s <= N_STATUS; s++) {
+            if (!p->by_status[s])
+                continue;
+            fprintf(out, "%s%s %llu", sep, s < N_STATUS ? mo_status_name((grpc_status_code)s) : "OTHER",
+                    (unsigned long long)p->by_status[s]);
+            sep = ", ";
+        }
+        fputc(')', out);
+    }
+    fputc('\n', out);
+    fflush(out);
+}
