@@ -2,7 +2,9 @@
 #include "config.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -247,4 +249,80 @@ void mo_hist_foreach(const mo_hist *h, bool (*fn)(bool, size_t, uint64_t, void *
         if (c && !fn(false, b, c, ud))
             return;
     }
+}
+
+/* ---- text encoding ---- */
+
+struct enc {
+    char *buf;
+    size_t len, pos;
+    int64_t prev;
+    bool overflow;
+};
+
+static bool enc_step(bool negative, size_t b, uint64_t count, void *ud)
+{
+    struct enc *e = ud;
+    int64_t key = negative ? -(int64_t)b - 1 : (int64_t)b;
+    int n = snprintf(e->buf + e->pos, e->len - e->pos, ",%" PRId64 ":%" PRIu64, key - e->prev, count);
+    if (n < 0 || (size_t)n >= e->len - e->pos) {
+        e->overflow = true;
+        return false;
+    }
+    e->pos += (size_t)n;
+    e->prev = key;
+    return true;
+}
+
+int mo_hist_encode(const mo_hist *h, char *buf, size_t len)
+{
+    if (len < 3)
+        return -1;
+    memcpy(buf, "h1", 3);
+    struct enc e = {.buf = buf, .len = len, .pos = 2};
+    mo_hist_foreach(h, enc_step, &e);
+    return e.overflow ? -1 : (int)e.pos;
+}
+
+int64_t mo_hist_key_value(int64_t key)
+{
+    size_t b = key < 0 ? (size_t)(-(key + 1)) : (size_t)key;
+    if (b >= MO_HIST_BUCKETS)
+        b = MO_HIST_BUCKETS - 1;
+    int64_t mid = (int64_t)(mo_hist_bucket_low(b) + (mo_hist_bucket_width(b) - 1) / 2);
+    return key < 0 ? -mid : mid;
+}
+
+int mo_hist_decode(mo_hist *h, const char *s)
+{
+    if (strncmp(s, "h1", 2) != 0)
+        return -EINVAL;
+    s += 2;
+    int64_t key = 0;
+    bool first = true;
+    while (*s) {
+        if (*s != ',')
+            return -EINVAL;
+        s++;
+        char *end;
+        errno = 0;
+        long long delta = strtoll(s, &end, 10);
+        if (end == s || *end != ':' || errno || (!first && delta <= 0))
+            return -EINVAL;
+        s = end + 1;
+        if (*s < '0' || *s > '9')
+            return -EINVAL;
+        unsigned long long count = strtoull(s, &end, 10);
+        if (end == s || errno || count == 0)
+            return -EINVAL;
+        s = end;
+        if ((delta > 0 && key > INT64_MAX - delta) || (delta < 0 && key < INT64_MIN - delta))
+            return -EINVAL;
+        key += delta;
+        if (key >= (int64_t)MO_HIST_BUCKETS || key < -(int64_t)MO_HIST_BUCKETS)
+            return -EINVAL;
+        first = false;
+        mo_hist_record_n(h, mo_hist_key_value(key), count);
+    }
+    return 0;
 }

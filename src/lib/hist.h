@@ -53,4 +53,22 @@ uint64_t mo_hist_bucket_width(size_t b);
 void mo_hist_foreach(const mo_hist *h, bool (*fn)(bool negative, size_t bucket, uint64_t count, void *ud),
                      void *ud);
 
+/* Compact text encoding, used by the daemon's summary events and read back by
+ * momento-latency-report:
+ *
+ *   "h1" followed by one ",DELTA:COUNT" per non-empty bucket, in ascending order
+ *   of value. A bucket's key is its index b for values >= 0 and -(b+1) for
+ *   negative values (b indexes the magnitude). DELTA is the key minus the
+ *   previous key (the first is relative to 0, so it may be negative; the rest
+ *   are positive). Example: "h1,-3:1,1003:12,1:40" holds one value in
+ *   (-3, -2], twelve in bucket 1000 and forty in bucket 1001.
+ *
+ * Exact min and max are not part of it (summaries carry them as fields). */
+int mo_hist_encode(const mo_hist *h, char *buf, size_t len); /* length, or -1 if it did not fit */
+/* Adds the encoded counts to h (each at its bucket's middle). Returns 0, or
+ * -EINVAL for a malformed string. */
+int mo_hist_decode(mo_hist *h, const char *s);
+/* The middle of a bucket key's range, as mo_hist_quantile reports it. */
+int64_t mo_hist_key_value(int64_t key);
+
 #endif

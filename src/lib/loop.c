@@ -39,6 +39,10 @@ struct mo_loop {
     atomic_uint_fast64_t sig_mask;
     void (*sig_fn)(int, void *);
     void *sig_ud;
+
+    void (*idle_fn)(void *);
+    void *idle_ud;
+    bool timer_ran; /* a timer ran since the idle hook last did */
 };
 
 /* ---- timer heap ---- */
@@ -137,6 +141,7 @@ static uint64_t run_timers(mo_loop *l)
             return wait < MAX_WAIT_US ? wait : MAX_WAIT_US;
         }
         mo_timer_stop(l, t);
+        l->timer_ran = true;
         t->fn(t);
     }
 }
@@ -229,16 +234,39 @@ grpc_completion_queue *mo_loop_cq(mo_loop *l) { return l->cq; }
 
 void mo_loop_quit(mo_loop *l) { l->quit = true; }
 
+void mo_loop_set_idle(mo_loop *l, void (*fn)(void *), void *ud)
+{
+    l->idle_fn = fn;
+    l->idle_ud = ud;
+}
+
 void mo_loop_run(mo_loop *l)
 {
     l->quit = false;
+    bool busy = false; /* the last poll returned an event */
     while (!l->quit) {
         uint64_t wait = run_timers(l);
         if (l->quit)
             break;
+        if (l->idle_fn && (busy || l->timer_ran)) {
+            /* look without sleeping first; run the idle hook only if nothing is ready */
+            grpc_event ev = grpc_completion_queue_next(l->cq, gpr_inf_past(GPR_CLOCK_MONOTONIC), NULL);
+            if (ev.type == GRPC_OP_COMPLETE) {
+                mo_tag *tag = ev.tag;
+                tag->fn(tag, ev.success != 0);
+                continue;
+            }
+            if (ev.type == GRPC_QUEUE_SHUTDOWN)
+                break;
+            l->timer_ran = false;
+            l->idle_fn(l->idle_ud);
+            busy = false;
+            continue; /* the hook may have armed timers */
+        }
         gpr_timespec deadline = gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
                                              gpr_time_from_micros((int64_t)wait, GPR_TIMESPAN));
         grpc_event ev = grpc_completion_queue_next(l->cq, deadline, NULL);
+        busy = ev.type == GRPC_OP_COMPLETE;
         if (ev.type == GRPC_OP_COMPLETE) {
             mo_tag *tag = ev.tag;
             tag->fn(tag, ev.success != 0);

@@ -96,9 +96,45 @@ static void test_quantiles(void)
     free(v);
 }
 
+static void test_encoding(void)
+{
+    mo_hist *h, *back;
+    mo_hist_new(&h);
+    mo_hist_new(&back);
+    char buf[65536];
+    TEST_EQ_INT(mo_hist_encode(h, buf, sizeof buf), 2);
+    TEST_EQ_STR(buf, "h1");
+    mo_hist_record(h, -3);
+    mo_hist_record_n(h, 1000, 12);
+    mo_hist_record_n(h, 1010, 40);
+    TEST_CHECK(mo_hist_encode(h, buf, sizeof buf) > 0);
+    /* -3 is bucket 3 on the negative side (key -4); 1000 and 1010 are buckets
+     * 256+(2-1)*128+(1000>>2)-128 = 506 and 508 (width 4) */
+    TEST_EQ_STR(buf, "h1,-4:1,510:12,2:40");
+    TEST_EQ_INT(mo_hist_decode(back, buf), 0);
+    TEST_EQ_INT(mo_hist_count(back), 53);
+    TEST_EQ_INT(mo_hist_negative(back), 1);
+    char again[65536];
+    TEST_CHECK(mo_hist_encode(back, again, sizeof again) > 0);
+    TEST_EQ_STR(again, buf);
+    TEST_EQ_INT(mo_hist_quantile(back, 0.5), mo_hist_key_value(508));
+    TEST_EQ_INT(mo_hist_key_value(508), 1009);
+    TEST_EQ_INT(mo_hist_key_value(-4), -3);
+    /* too small a buffer is reported, not truncated silently */
+    TEST_EQ_INT(mo_hist_encode(h, buf, 8), -1);
+    /* malformed strings */
+    const char *bad[] = {"", "h2", "h1,", "h1,5", "h1,5:", "h1,5:0", "h1,5:1,0:1", "h1,5:1,-1:1",
+                         "h1,x:1", "h1,5:1;", "h1,99999999:1"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        TEST_EQ_INT(mo_hist_decode(back, bad[i]), -22);
+    mo_hist_free(h);
+    mo_hist_free(back);
+}
+
 int main(void)
 {
     test_buckets();
     test_quantiles();
+    test_encoding();
     return test_result("test-hist");
 }
