@@ -1,5 +1,5 @@
 /* clock.c - monotonic and real-time clocks, replaceable for tests. */
-#include "config.h"
+#include <config.h>
 
 #include <stddef.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /* conn.c - channel creation (TLS or plaintext, keepalive) and per-call headers. */
-#include "config.h"
+#include <config.h>
 
 #include <errno.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /* creds.c - parse Momento API keys and find them (file, systemd credential, env). */
-#include "config.h"
+#include <config.h>
 
 #include <ctype.h>
 #include <errno.h>

@@ -1,5 +1,5 @@
 /* endpoint.c - resolve the data-plane target from config, key and environment. */
-#include "config.h"
+#include <config.h>
 
 #include <ctype.h>
 #include <errno.h>

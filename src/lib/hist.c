@@ -1,5 +1,5 @@
 /* hist.c - log-linear latency histogram with lazily allocated octaves. */
-#include "config.h"
+#include <config.h>
 
 #include <errno.h>
 #include <inttypes.h>

@@ -1,5 +1,5 @@
 /* loop.c - completion-queue loop with a timer heap and a signal waker. */
-#include "config.h"
+#include <config.h>
 
 #include <errno.h>
 #include <pthread.h>

@@ -1,5 +1,5 @@
 /* pubsub.c - request builders and the zero-copy subscription item decoder. */
-#include "config.h"
+#include <config.h>
 
 #include <errno.h>
 #include <stdlib.h>

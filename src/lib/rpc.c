@@ -1,5 +1,5 @@
 /* rpc.c - status names, byte buffers and metadata lookups. */
-#include "config.h"
+#include <config.h>
 
 #include <ctype.h>
 #include <stdlib.h>

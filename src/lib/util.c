@@ -1,5 +1,5 @@
 /* util.c - duration and integer parsing, small formatting helpers. */
-#include "config.h"
+#include <config.h>
 
 #include <ctype.h>
 #include <errno.h>

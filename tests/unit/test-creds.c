@@ -1,5 +1,5 @@
 /* Unit tests for credentials: every key format, every source, malformed input. */
-#include "config.h"
+#include <config.h>
 
 #include <errno.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* Unit tests for endpoint resolution. */
-#include "config.h"
+#include <config.h>
 
 #include <errno.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* Unit tests for the latency histogram. */
-#include "config.h"
+#include <config.h>
 
 #include <math.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* Unit tests for the event loop: timer order, re-arming, stopping, signals. */
-#include "config.h"
+#include <config.h>
 
 #include <signal.h>
 #include <unistd.h>

@@ -1,6 +1,6 @@
 /* Unit tests for the protocol: request builders and the zero-copy item decoder,
  * checked against the generated protobuf-c code. */
-#include "config.h"
+#include <config.h>
 
 #include <errno.h>
 #include <stdlib.h>

@@ -1,0 +1,344 @@
+/* event.c - render events as journal records, JSON lines or text, and send them. */
+#include <config.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+#include <systemd/sd-journal.h>
+
+#include "cleanup.h"
+#include "clock.h"
+#include "event.h"
+
+struct type_info {
+    const char *name;
+    enum mo_level level;
+    const char *message_id; /* fixed per type, so journalctl MESSAGE_ID= finds them */
+};
+
+static const struct type_info types[MO_EV__COUNT] = {
+    [MO_EV_MESSAGE] = {"message", MO_LEVEL_INFO, "5745c755483f4658ae0a27109185854f"},
+    [MO_EV_SUMMARY] = {"summary", MO_LEVEL_INFO, "e1ef2f3c18224e94b429efc3d4e5bf7c"},
+    [MO_EV_SUBSCRIBED] = {"subscribed", MO_LEVEL_INFO, "3adeb06ab8224a658116a5c06b33dd8b"},
+    [MO_EV_RESUBSCRIBING] = {"resubscribing", MO_LEVEL_WARNING, "dedcdbb709644920b0f28d4730efc8d4"},
+    [MO_EV_IDLE_TIMEOUT] = {"idle_timeout", MO_LEVEL_WARNING, "0a866742e5724082b8a924c90a361d38"},
+    [MO_EV_DISCONTINUITY] = {"discontinuity", MO_LEVEL_WARNING, "95711ed2ef944f89899cba87a46737ae"},
+    [MO_EV_GAP] = {"gap", MO_LEVEL_WARNING, "1902d587d7af4ab891863b88e9dccdd2"},
+    [MO_EV_RESET] = {"reset", MO_LEVEL_WARNING, "9ac2218fce0d41b68fc56e613fc71fad"},
+    [MO_EV_DECODE_ERROR] = {"decode_error", MO_LEVEL_WARNING, "b884bc1011f647ccb1aa5184760975ff"},
+    [MO_EV_AUTH_ERROR] = {"auth_error", MO_LEVEL_ERROR, "a96eb582268e4bf6a9b6d861089e42cc"},
+    [MO_EV_NOT_FOUND] = {"not_found", MO_LEVEL_ERROR, "6dbb2e76ce2748e997821bafe364a3ae"},
+    [MO_EV_LIMIT_EXCEEDED] = {"limit_exceeded", MO_LEVEL_ERROR, "1b1ce9b13fb4498086baf49388284c67"},
+    [MO_EV_CONFIG_RELOADED] = {"config_reloaded", MO_LEVEL_NOTICE, "d71349cf399e4d21a08ad32ac905e89e"},
+    [MO_EV_CONFIG_ERROR] = {"config_error", MO_LEVEL_ERROR, "21b9ab9e34c74a70937eaf3ca265f72e"},
+    [MO_EV_STARTED] = {"started", MO_LEVEL_NOTICE, "e6fe88bfff2d4158b1a17e87e723d68b"},
+    [MO_EV_STOPPING] = {"stopping", MO_LEVEL_NOTICE, "19c4cc6afef44a4faea9702b4acc9021"},
+    [MO_EV_ERROR] = {"error", MO_LEVEL_ERROR, "1473df433abd4a60943affa9a642b791"},
+};
+
+static enum mo_log_format sink = MO_LOG_JSON;
+static bool journal_failed;
+
+const char *mo_event_name(enum mo_event_type t) { return types[t].name; }
+const char *mo_event_message_id(enum mo_event_type t) { return types[t].message_id; }
+
+const char *mo_level_name(enum mo_level l)
+{
+    switch (l) {
+    case MO_LEVEL_ERROR:
+        return "error";
+    case MO_LEVEL_WARNING:
+        return "warning";
+    case MO_LEVEL_NOTICE:
+        return "notice";
+    default:
+        return "info";
+    }
+}
+
+/* ---- building ---- */
+
+static struct mo_field *add(struct mo_event *e, const char *key, enum mo_field_type t)
+{
+    if (e->n >= MO_EVENT_MAX_FIELDS)
+        return NULL; /* a programming error; the field is dropped, the event still goes out */
+    struct mo_field *f = &e->f[e->n++];
+    f->key = key;
+    f->type = t;
+    return f;
+}
+
+void mo_event_init(struct mo_event *e, enum mo_event_type type, const char *cache, const char *topic)
+{
+    e->type = type;
+    e->level = types[type].level;
+    e->n = 0;
+    e->msg[0] = '\0';
+    if (cache)
+        mo_event_str(e, "cache", cache);
+    if (topic)
+        mo_event_str(e, "topic", topic);
+}
+
+void mo_event_str(struct mo_event *e, const char *key, const char *value)
+{
+    struct mo_field *f = add(e, key, MO_F_STR);
+    if (f)
+        f->s = value ? value : "";
+}
+
+void mo_event_int(struct mo_event *e, const char *key, int64_t value)
+{
+    struct mo_field *f = add(e, key, MO_F_INT);
+    if (f)
+        f->i = value;
+}
+
+void mo_event_uint(struct mo_event *e, const char *key, uint64_t value)
+{
+    struct mo_field *f = add(e, key, MO_F_UINT);
+    if (f)
+        f->u = value;
+}
+
+void mo_event_bool(struct mo_event *e, const char *key, bool value)
+{
+    struct mo_field *f = add(e, key, MO_F_BOOL);
+    if (f)
+        f->b = value;
+}
+
+void mo_event_double(struct mo_event *e, const char *key, double value)
+{
+    struct mo_field *f = add(e, key, MO_F_DOUBLE);
+    if (f)
+        f->d = value;
+}
+
+void mo_event_msg(struct mo_event *e, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+    va_end(ap);
+}
+
+/* ---- rendering ---- */
+
+/* Numbers as text, so 64-bit integers stay exact (cJSON keeps doubles). */
+static void number_text(const struct mo_field *f, char *buf, size_t len)
+{
+    switch (f->type) {
+    case MO_F_INT:
+        snprintf(buf, len, "%" PRId64, f->i);
+        break;
+    case MO_F_UINT:
+        snprintf(buf, len, "%" PRIu64, f->u);
+        break;
+    case MO_F_DOUBLE:
+        snprintf(buf, len, "%.3f", f->d);
+        break;
+    case MO_F_BOOL:
+        snprintf(buf, len, "%s", f->b ? "true" : "false");
+        break;
+    default:
+        buf[0] = '\0';
+    }
+}
+
+MO_DEFINE_FREEP(cJSON, cJSON_Delete)
+
+int mo_event_render_json(const struct mo_event *e, int64_t ts_ns, char *buf, size_t len)
+{
+    _cleanup_(cJSON_Deletep) cJSON *o = cJSON_CreateObject();
+    if (!o)
+        return -1;
+    char ts[48];
+    mo_format_rfc3339(ts_ns, 6, ts, sizeof ts);
+    cJSON_AddStringToObject(o, "ts", ts);
+    cJSON_AddStringToObject(o, "event", types[e->type].name);
+    cJSON_AddStringToObject(o, "level", mo_level_name(e->level));
+    cJSON_AddStringToObject(o, "message", e->msg);
+    for (size_t i = 0; i < e->n; i++) {
+        const struct mo_field *f = &e->f[i];
+        if (f->type == MO_F_STR) {
+            cJSON_AddStringToObject(o, f->key, f->s);
+        } else if (f->type == MO_F_BOOL) {
+            cJSON_AddBoolToObject(o, f->key, f->b);
+        } else {
+            char num[32];
+            number_text(f, num, sizeof num);
+            cJSON_AddRawToObject(o, f->key, num);
+        }
+    }
+    if (!cJSON_PrintPreallocated(o, buf, (int)(len > 0x7fffffff ? 0x7fffffff : len), false))
+        return -1;
+    return (int)strlen(buf);
+}
+
+int mo_event_render_text(const struct mo_event *e, int64_t ts_ns, char *buf, size_t len)
+{
+    char ts[48];
+    mo_format_rfc3339(ts_ns, 3, ts, sizeof ts);
+    int n = snprintf(buf, len, "%s %-7s %s", ts, mo_level_name(e->level), e->msg);
+    return n < 0 || (size_t)n >= len ? -1 : n;
+}
+
+/* Appends "KEY=value" to storage and points the next iovec at it. */
+static int journal_field(struct iovec *iov, size_t *niov, size_t max_iov, char **pos, char *end,
+                         const char *key, bool upcase, const char *value)
+{
+    if (*niov >= max_iov)
+        return -1;
+    size_t kl = strlen(key), vl = strlen(value);
+    if ((size_t)(end - *pos) < kl + 1 + vl)
+        return -1;
+    char *start = *pos;
+    for (size_t i = 0; i < kl; i++)
+        start[i] = upcase ? (char)toupper((unsigned char)key[i]) : key[i];
+    start[kl] = '=';
+    memcpy(start + kl + 1, value, vl);
+    iov[*niov].iov_base = start;
+    iov[*niov].iov_len = kl + 1 + vl;
+    (*niov)++;
+    *pos += kl + 1 + vl;
+    return 0;
+}
+
+int mo_event_render_journal(const struct mo_event *e, struct iovec *iov, size_t max_iov,
+                            char *storage, size_t storage_len)
+{
+    char *pos = storage, *end = storage + storage_len;
+    size_t n = 0;
+    char prio[4];
+    snprintf(prio, sizeof prio, "%d", (int)e->level);
+    if (journal_field(iov, &n, max_iov, &pos, end, "MESSAGE", false, e->msg) < 0 ||
+        journal_field(iov, &n, max_iov, &pos, end, "PRIORITY", false, prio) < 0 ||
+        journal_field(iov, &n, max_iov, &pos, end, "MESSAGE_ID", false, types[e->type].message_id) < 0 ||
+        journal_field(iov, &n, max_iov, &pos, end, "SYSLOG_IDENTIFIER", false, "momento-subscriberd") < 0 ||
+        journal_field(iov, &n, max_iov, &pos, end, "EVENT", false, types[e->type].name) < 0 ||
+        journal_field(iov, &n, max_iov, &pos, end, "LEVEL", false, mo_level_name(e->level)) < 0)
+        return -1;
+    for (size_t i = 0; i < e->n; i++) {
+        const struct mo_field *f = &e->f[i];
+        char num[32];
+        const char *v = f->s;
+        if (f->type != MO_F_STR) {
+            number_text(f, num, sizeof num);
+            v = num;
+        }
+        if (journal_field(iov, &n, max_iov, &pos, end, f->key, true, v) < 0)
+            return -1;
+    }
+    return (int)n;
+}
+
+/* ---- sinks ---- */
+
+static char render_buf[256 * 1024];
+
+static void write_stdout_line(const char *s, size_t n)
+{
+    fwrite(s, 1, n, stdout);
+    fputc('\n', stdout);
+}
+
+static void emit_stdout(const struct mo_event *e, int64_t now)
+{
+    int n = sink == MO_LOG_TEXT ? mo_event_render_text(e, now, render_buf, sizeof render_buf)
+                                : mo_event_render_json(e, now, render_buf, sizeof render_buf);
+    if (n >= 0) {
+        write_stdout_line(render_buf, (size_t)n);
+        return;
+    }
+    /* only a pathological event exceeds the 256 KiB buffer; say so rather than cut JSON */
+    fprintf(stdout, "{\"event\":\"%s\",\"level\":\"error\",\"message\":\"event too large to render\"}\n",
+            types[e->type].name);
+}
+
+static void journal_fallback(int err)
+{
+    if (!journal_failed) {
+        journal_failed = true;
+        fprintf(stderr, "momento-subscriberd: cannot write to the journal (%s); writing JSON lines to stdout\n",
+                strerror(-err));
+    }
+}
+
+void mo_event_emit(const struct mo_event *e)
+{
+    int64_t now = mo_real_ns();
+    if (sink == MO_LOG_JOURNAL && !journal_failed) {
+        struct iovec iov[MO_EVENT_MAX_FIELDS + 8];
+        int n = mo_event_render_journal(e, iov, ARRAY_SIZE(iov), render_buf, sizeof render_buf);
+        if (n > 0) {
+            int r = sd_journal_sendv(iov, n);
+            if (r >= 0)
+                return;
+            journal_fallback(r);
+        }
+    }
+    emit_stdout(e, now);
+}
+
+void mo_event_raw_line(const char *type_name, const char *line)
+{
+    if (sink == MO_LOG_JOURNAL && !journal_failed) {
+        char ev[64];
+        snprintf(ev, sizeof ev, "EVENT=%s", type_name);
+        int r = sd_journal_send("MESSAGE=%s", line, "PRIORITY=6", ev,
+                                "SYSLOG_IDENTIFIER=momento-subscriberd", NULL);
+        if (r >= 0)
+            return;
+        journal_fallback(r);
+    }
+    write_stdout_line(line, strlen(line));
+}
+
+void mo_event_flush(void) { fflush(stdout); }
+
+void mo_event_set_format(enum mo_log_format f)
+{
+    sink = f;
+    journal_failed = false;
+}
+
+enum mo_log_format mo_event_format(void) { return sink; }
+
+enum mo_log_format mo_event_default_format(void)
+{
+    /* systemd sets JOURNAL_STREAM=DEV:INODE of the stream it connected; only
+     * trust it when stderr is still that stream (not redirected by a wrapper). */
+    const char *js = getenv("JOURNAL_STREAM");
+    if (!js || !*js)
+        return MO_LOG_JSON;
+    unsigned long long dev, ino;
+    if (sscanf(js, "%llu:%llu", &dev, &ino) != 2)
+        return MO_LOG_JSON;
+    struct stat st;
+    if (fstat(STDERR_FILENO, &st) < 0)
+        return MO_LOG_JSON;
+    return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino ? MO_LOG_JOURNAL
+                                                                                      : MO_LOG_JSON;
+}
+
+int mo_log_format_parse(const char *s, enum mo_log_format *ret)
+{
+    if (strcmp(s, "journal") == 0)
+        *ret = MO_LOG_JOURNAL;
+    else if (strcmp(s, "json") == 0)
+        *ret = MO_LOG_JSON;
+    else if (strcmp(s, "text") == 0)
+        *ret = MO_LOG_TEXT;
+    else
+        return -EINVAL;
+    return 0;
+}

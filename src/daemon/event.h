@@ -1,0 +1,118 @@
+/* event.h - the daemon's structured events and where they go.
+ *
+ * One schema, three encodings (SPEC.md, Events): every event has a type
+ * (`event`), a level and a human sentence, plus typed fields. The journal sink
+ * sends each field upper-cased (latency_us -> LATENCY_US) with MESSAGE,
+ * PRIORITY and a fixed MESSAGE_ID per type; the JSON sink writes one line per
+ * event with `ts` (RFC 3339, microseconds, UTC); the text sink writes a line
+ * for a human at a terminal.
+ *
+ *   struct mo_event e;
+ *   mo_event_init(&e, MO_EV_GAP, cache, topic);
+ *   mo_event_uint(&e, "expected_seq", 5);
+ *   mo_event_msg(&e, "Gap on %s/%s: ...", ...);
+ *   mo_event_emit(&e);
+ *
+ * Field keys and string values must stay valid until mo_event_emit returns.
+ */
+#ifndef MO_EVENT_H
+#define MO_EVENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+enum mo_event_type {
+    MO_EV_MESSAGE,
+    MO_EV_SUMMARY,
+    MO_EV_SUBSCRIBED,
+    MO_EV_RESUBSCRIBING,
+    MO_EV_IDLE_TIMEOUT,
+    MO_EV_DISCONTINUITY,
+    MO_EV_GAP,
+    MO_EV_RESET,
+    MO_EV_DECODE_ERROR,
+    MO_EV_AUTH_ERROR,
+    MO_EV_NOT_FOUND,
+    MO_EV_LIMIT_EXCEEDED,
+    MO_EV_CONFIG_RELOADED,
+    MO_EV_CONFIG_ERROR,
+    MO_EV_STARTED,
+    MO_EV_STOPPING,
+    MO_EV_ERROR, /* anything else worth an operator's attention */
+    MO_EV__COUNT
+};
+
+enum mo_level { MO_LEVEL_ERROR = 3, MO_LEVEL_WARNING = 4, MO_LEVEL_NOTICE = 5, MO_LEVEL_INFO = 6 };
+
+enum mo_log_format { MO_LOG_JOURNAL, MO_LOG_JSON, MO_LOG_TEXT };
+
+enum mo_field_type { MO_F_STR, MO_F_INT, MO_F_UINT, MO_F_BOOL, MO_F_DOUBLE };
+
+struct mo_field {
+    const char *key;
+    enum mo_field_type type;
+    union {
+        const char *s;
+        int64_t i;
+        uint64_t u;
+        bool b;
+        double d;
+    };
+};
+
+#define MO_EVENT_MAX_FIELDS 32
+
+struct mo_event {
+    enum mo_event_type type;
+    enum mo_level level;
+    size_t n;
+    struct mo_field f[MO_EVENT_MAX_FIELDS];
+    char msg[512];
+};
+
+/* Starts an event; cache/topic (may be NULL) become the first two fields. */
+void mo_event_init(struct mo_event *e, enum mo_event_type type, const char *cache, const char *topic);
+void mo_event_str(struct mo_event *e, const char *key, const char *value);
+void mo_event_int(struct mo_event *e, const char *key, int64_t value);
+void mo_event_uint(struct mo_event *e, const char *key, uint64_t value);
+void mo_event_bool(struct mo_event *e, const char *key, bool value);
+void mo_event_double(struct mo_event *e, const char *key, double value);
+void mo_event_msg(struct mo_event *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Overrides the type's default level (e.g. config_error is error, config_reloaded notice). */
+static inline void mo_event_level(struct mo_event *e, enum mo_level l) { e->level = l; }
+
+/* Sends the event to the current sink, stamped with the real-time clock. */
+void mo_event_emit(const struct mo_event *e);
+
+/* Chooses the sink. Journal output falls back to JSON if the journal socket
+ * cannot be reached (the first failed send says so once on stderr). */
+void mo_event_set_format(enum mo_log_format f);
+enum mo_log_format mo_event_format(void);
+/* journal when stderr is the journal stream ($JOURNAL_STREAM matches stderr), else json. */
+enum mo_log_format mo_event_default_format(void);
+int mo_log_format_parse(const char *s, enum mo_log_format *ret);
+
+/* Writes buffered stdout output (JSON/text sinks). Call when the loop goes idle. */
+void mo_event_flush(void);
+
+/* Writes a raw line (e.g. an EMF document) to the log output: stdout for json and
+ * text, the MESSAGE of a record with the given type name in the journal. */
+void mo_event_raw_line(const char *type_name, const char *line);
+
+/* Names and ids, for tests and documentation. */
+const char *mo_event_name(enum mo_event_type t);
+const char *mo_event_message_id(enum mo_event_type t);
+const char *mo_level_name(enum mo_level l);
+
+/* Renderers, exposed for tests. Return the length written (the output is
+ * always NUL-terminated and truncated to fit), or -1 if it did not fit. */
+int mo_event_render_json(const struct mo_event *e, int64_t ts_ns, char *buf, size_t len);
+int mo_event_render_text(const struct mo_event *e, int64_t ts_ns, char *buf, size_t len);
+/* Fills iov with KEY=value pairs for sd_journal_sendv; `storage` holds the
+ * text. Returns the iovec count, or -1 if storage was too small. */
+int mo_event_render_journal(const struct mo_event *e, struct iovec *iov, size_t max_iov,
+                            char *storage, size_t storage_len);
+
+#endif

@@ -1,0 +1,583 @@
+/* main.c - momento-subscriberd: command line, start-up, signals, reload, stop. */
+#include <config.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include <grpc/grpc.h>
+
+#include "cleanup.h"
+#include "clock.h"
+#include "daemon.h"
+#include "event.h"
+#include "util.h"
+
+#define READY_AT_THE_LATEST_US (10 * MO_USEC_PER_SEC)
+#define STATUS_PERIOD_US MO_USEC_PER_SEC
+#define STOP_GRACE_US (1500 * MO_USEC_PER_MSEC)
+
+struct daemon_main {
+    struct mo_daemon d;
+    mo_timer summary_timer, status_timer, watchdog_timer, ready_timer, stop_timer;
+    uint64_t interval_start_us;
+    uint64_t watchdog_us;
+    bool ready_sent;
+    uint64_t status_last_total, status_last_us;
+    mo_hist *status_hist;
+    struct mo_stats total; /* scratch for the "*" summary */
+};
+
+static struct daemon_main M;
+
+/* ---- connections ---- */
+
+/* A connection with room for one more stream, created on demand. */
+static int conn_for_new_stream(struct mo_daemon *d, size_t *ret)
+{
+    for (size_t i = 0; i < d->n_conns; i++)
+        if (d->conns[i].streams < MO_STREAMS_PER_CONN) {
+            d->conns[i].streams++;
+            *ret = i;
+            return 0;
+        }
+    struct mo_conn_slot *v = realloc(d->conns, (d->n_conns + 1) * sizeof *v);
+    if (!v)
+        return -ENOMEM;
+    d->conns = v;
+    char err[512];
+    struct mo_conn_opts opts = {.max_reconnect_backoff_ms = (int)(d->cfg->backoff_max_us / 1000)};
+    mo_conn *c;
+    int r = mo_conn_new(&d->endpoint, d->creds.token, &opts, &c, err, sizeof err);
+    if (r < 0)
+        return r;
+    d->conns[d->n_conns] = (struct mo_conn_slot){.conn = c, .streams = 1};
+    *ret = d->n_conns++;
+    return 0;
+}
+
+static int add_sub(struct mo_daemon *d, const struct mo_sub_config *sc, mo_sub **ret)
+{
+    size_t ci;
+    int r = conn_for_new_stream(d, &ci);
+    if (r < 0)
+        return r;
+    mo_sub *s;
+    r = mo_sub_new(d, sc, ci, &s);
+    if (r < 0) {
+        d->conns[ci].streams--;
+        return r;
+    }
+    mo_sub **v = realloc(d->subs, (d->n_subs + 1) * sizeof *v);
+    if (!v) {
+        d->conns[ci].streams--;
+        mo_sub_free(s);
+        return -ENOMEM;
+    }
+    d->subs = v;
+    d->subs[d->n_subs++] = s;
+    d->live_subs++;
+    *ret = s;
+    return 0;
+}
+
+/* ---- summaries and status ---- */
+
+static void emit_summaries(struct daemon_main *m, mo_sub **subs, size_t n, bool with_total)
+{
+    uint64_t now = mo_mono_us();
+    double interval_s = (double)(now - m->interval_start_us) / 1e6;
+    struct mo_clock_state clk;
+    mo_clock_state_read(&clk);
+    if (with_total)
+        mo_stats_reset(&m->total);
+    for (size_t i = 0; i < n; i++) {
+        struct mo_stats *st = mo_sub_stats(subs[i]);
+        mo_summary_emit(mo_sub_cache(subs[i]), mo_sub_topic(subs[i]), st, interval_s, &clk);
+        if (with_total)
+            mo_stats_add(&m->total, st);
+        mo_stats_reset(st);
+    }
+    if (with_total) {
+        mo_summary_emit("*", "*", &m->total, interval_s, &clk);
+        m->interval_start_us = now;
+        mo_hist_reset(m->status_hist);
+    }
+}
+
+static void summary_now(struct daemon_main *m)
+{
+    emit_summaries(m, m->d.subs, m->d.n_subs, true);
+    mo_timer_start(m->d.loop, &m->summary_timer, m->d.cfg->summary_interval_us);
+}
+
+static void on_summary_timer(mo_timer *t)
+{
+    summary_now(container_of(t, struct daemon_main, summary_timer));
+}
+
+static size_t streams_up(const struct mo_daemon *d)
+{
+    size_t up = 0;
+    for (size_t i = 0; i < d->n_subs; i++)
+        up += mo_sub_state(d->subs[i]) == MO_SUB_UP;
+    return up;
+}
+
+static void on_status_timer(mo_timer *t)
+{
+    struct daemon_main *m = container_of(t, struct daemon_main, status_timer);
+    struct mo_daemon *d = &m->d;
+    uint64_t now = mo_mono_us();
+    double secs = (double)(now - m->status_last_us) / 1e6;
+    double rate = secs > 0 ? (double)(d->messages_total - m->status_last_total) / secs : 0;
+    m->status_last_total = d->messages_total;
+    m->status_last_us = now;
+    char status[256], p99[32];
+    int n = snprintf(status, sizeof status, "%zu/%zu streams up, %.0f msg/s", streams_up(d),
+                     d->n_subs, rate);
+    /* the latency part covers the current summary interval */
+    for (size_t i = 0; i < d->n_subs; i++)
+        mo_hist_merge(m->status_hist, mo_sub_stats(d->subs[i])->hist);
+    if (mo_hist_count(m->status_hist) && n > 0 && (size_t)n < sizeof status)
+        snprintf(status + n, sizeof status - (size_t)n, ", p99 %s ms",
+                 mo_fmt_ms(mo_hist_quantile(m->status_hist, 0.99), p99, sizeof p99));
+    mo_hist_reset(m->status_hist);
+    mo_notify_status(status);
+    mo_timer_start(d->loop, t, STATUS_PERIOD_US);
+}
+
+static void send_ready(struct daemon_main *m)
+{
+    if (m->ready_sent)
+        return;
+    m->ready_sent = true;
+    mo_timer_stop(m->d.loop, &m->ready_timer);
+    mo_notify_ready();
+}
+
+static void on_ready_timer(mo_timer *t) { send_ready(container_of(t, struct daemon_main, ready_timer)); }
+
+static void on_watchdog_timer(mo_timer *t)
+{
+    struct daemon_main *m = container_of(t, struct daemon_main, watchdog_timer);
+    mo_notify_watchdog();
+    mo_timer_start(m->d.loop, t, m->watchdog_us / 2);
+}
+
+static void on_sub_up(struct mo_daemon *d, mo_sub *s)
+{
+    (void)s;
+    struct daemon_main *m = container_of(d, struct daemon_main, d);
+    if (m->ready_sent)
+        return;
+    for (size_t i = 0; i < d->n_subs; i++)
+        if (!mo_sub_ever_up(d->subs[i]))
+            return;
+    send_ready(m);
+}
+
+static void on_sub_stopped(struct mo_daemon *d, mo_sub *s)
+{
+    d->live_subs--;
+    d->conns[mo_sub_conn_index(s)].streams--;
+    if (d->stopping) {
+        /* kept for the final summary; freed after the loop */
+        if (d->live_subs == 0)
+            mo_loop_quit(d->loop);
+        return;
+    }
+    /* a subscription removed by a reload: its last partial interval still counts */
+    emit_summaries(container_of(d, struct daemon_main, d), &s, 1, false);
+    mo_sub_free(s);
+}
+
+/* ---- reload ---- */
+
+static void config_error_events(const struct mo_config_errors *errs)
+{
+    for (size_t i = 0; i < errs->n && i < 20; i++) {
+        const struct mo_config_error *ce = &errs->v[i];
+        struct mo_event e;
+        mo_event_init(&e, MO_EV_CONFIG_ERROR, NULL, NULL);
+        mo_event_str(&e, "file", ce->file);
+        mo_event_int(&e, "line", ce->line);
+        mo_event_int(&e, "column", ce->column);
+        mo_event_str(&e, "key", ce->key);
+        mo_event_str(&e, "reason", ce->reason);
+        char where[800];
+        mo_config_error_format(ce, where, sizeof where);
+        mo_event_msg(&e, "Configuration not reloaded, the old one keeps running: %s", where);
+        mo_event_emit(&e);
+    }
+}
+
+static bool same_str(const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+static void reload(struct daemon_main *m)
+{
+    struct mo_daemon *d = &m->d;
+    mo_notify_reloading();
+    struct mo_config *nc = NULL;
+    struct mo_config_errors errs = {0};
+    if (mo_config_load(d->cfg->path, &nc, &errs) < 0) {
+        config_error_events(&errs);
+        mo_config_errors_clear(&errs);
+        mo_notify_ready();
+        return;
+    }
+    bool conn_changed = !same_str(nc->endpoint, d->cfg->endpoint) ||
+                        !same_str(nc->api_key_file, d->cfg->api_key_file) ||
+                        !same_str(nc->endpoint_override, d->cfg->endpoint_override) ||
+                        nc->tls != d->cfg->tls;
+
+    /* removed: in the old list, not in the new one */
+    size_t removed = 0, kept = 0, added = 0, failed = 0;
+    size_t w = 0;
+    for (size_t i = 0; i < d->n_subs; i++) {
+        mo_sub *s = d->subs[i];
+        const struct mo_sub_config *sc = mo_config_find(nc, mo_sub_cache(s), mo_sub_topic(s));
+        if (!sc) {
+            mo_sub_stop(s);
+            removed++;
+            continue;
+        }
+        mo_sub_set_decoder(s, &sc->decoder);
+        kept++;
+        d->subs[w++] = s;
+    }
+    d->n_subs = w;
+
+    struct mo_config *old = d->cfg;
+    d->cfg = nc;
+    for (size_t i = 0; i < nc->n_subs; i++) {
+        const struct mo_sub_config *sc = &nc->subs[i];
+        if (mo_config_find(old, sc->cache, sc->topic))
+            continue;
+        mo_sub *s;
+        if (add_sub(d, sc, &s) < 0) {
+            failed++;
+            continue;
+        }
+        mo_sub_start(s);
+        added++;
+    }
+    mo_config_free(old);
+    if (mo_timer_armed(&m->summary_timer))
+        mo_timer_start(d->loop, &m->summary_timer, nc->summary_interval_us);
+
+    struct mo_event e;
+    mo_event_init(&e, MO_EV_CONFIG_RELOADED, NULL, NULL);
+    mo_event_uint(&e, "added", added);
+    mo_event_uint(&e, "removed", removed);
+    mo_event_uint(&e, "kept", kept);
+    mo_event_msg(&e, "Configuration reloaded from %s: %zu added, %zu removed, %zu kept%s%s", nc->path,
+                 added, removed, kept, failed ? " (some could not be added: out of memory)" : "",
+                 conn_changed ? "; the momento: connection settings changed and take effect at the next restart" : "");
+    mo_event_emit(&e);
+    mo_notify_ready();
+}
+
+/* ---- stop ---- */
+
+static void on_stop_timer(mo_timer *t)
+{
+    /* streams that did not wind down in time: leave without them */
+    struct daemon_main *m = container_of(t, struct daemon_main, stop_timer);
+    mo_loop_quit(m->d.loop);
+}
+
+static void begin_stop(struct daemon_main *m, int signo)
+{
+    struct mo_daemon *d = &m->d;
+    if (d->stopping) {
+        mo_loop_quit(d->loop); /* a second signal: do not wait any longer */
+        return;
+    }
+    d->stopping = true;
+    mo_notify_stopping();
+    struct mo_event e;
+    mo_event_init(&e, MO_EV_STOPPING, NULL, NULL);
+    mo_event_str(&e, "version", PACKAGE_VERSION);
+    mo_event_uint(&e, "subscriptions", d->n_subs);
+    mo_event_msg(&e, "Stopping on %s", strsignal(signo));
+    mo_event_emit(&e);
+    mo_timer_stop(d->loop, &m->summary_timer);
+    mo_timer_stop(d->loop, &m->status_timer);
+    mo_timer_stop(d->loop, &m->ready_timer);
+    if (d->live_subs == 0) {
+        mo_loop_quit(d->loop);
+        return;
+    }
+    mo_timer_start(d->loop, &m->stop_timer, STOP_GRACE_US);
+    for (size_t i = 0; i < d->n_subs; i++)
+        mo_sub_stop(d->subs[i]);
+}
+
+static void on_signal(int signo, void *ud)
+{
+    struct daemon_main *m = ud;
+    switch (signo) {
+    case SIGTERM:
+    case SIGINT:
+        begin_stop(m, signo);
+        break;
+    case SIGHUP:
+        if (!m->d.stopping)
+            reload(m);
+        break;
+    case SIGUSR1:
+        if (!m->d.stopping)
+            summary_now(m);
+        break;
+    default:
+        break;
+    }
+}
+
+static void on_idle(void *ud)
+{
+    (void)ud;
+    mo_event_flush();
+}
+
+/* ---- start-up ---- */
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "Usage: momento-subscriberd [-c FILE] [--check-config] [--log-format journal|json|text]\n"
+            "                           [--version] [--help]\n"
+            "\n"
+            "Holds a Momento Topics subscription per configured topic, measures publish-to-receive\n"
+            "latency and logs structured events.\n"
+            "\n"
+            "  -c, --config FILE     configuration file (default %s)\n"
+            "      --check-config    validate the configuration, print what it implies, and exit\n"
+            "      --log-format F    journal, json (JSON lines on stdout) or text; default: journal\n"
+            "                        when stderr is connected to the journal, else json\n"
+            "      --version         print the version and exit\n"
+            "  -h, --help            print this help and exit\n"
+            "\n"
+            "Exit status: 0 clean stop, 64 usage error, 78 configuration error, 1 other errors.\n"
+            "See momento-subscriberd(8) and momento-subscriber.yaml(5).\n",
+            MO_CONFIG_DEFAULT_PATH);
+}
+
+static void print_config_errors(const struct mo_config_errors *errs)
+{
+    for (size_t i = 0; i < errs->n; i++) {
+        char line[1200];
+        mo_config_error_format(&errs->v[i], line, sizeof line);
+        fprintf(stderr, "%s\n", line);
+    }
+}
+
+/* Credentials and target; on error prints a sentence naming the cause. */
+static int resolve_connection(const struct mo_config *cfg, struct mo_creds *creds,
+                              struct mo_endpoint *ep)
+{
+    char err[1024];
+    if (mo_creds_load(cfg->api_key_file, creds, err, sizeof err) < 0) {
+        fprintf(stderr, "%s: %s\n", cfg->path, err);
+        return -EINVAL;
+    }
+    struct mo_endpoint_opts o = {.endpoint = cfg->endpoint, .override = cfg->endpoint_override,
+                                 .tls = cfg->tls};
+    if (mo_endpoint_resolve(creds, &o, ep, err, sizeof err) < 0) {
+        fprintf(stderr, "%s: %s\n", cfg->path, err);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+static int check_config(const struct mo_config *cfg, const struct mo_creds *creds,
+                        const struct mo_endpoint *ep)
+{
+    size_t conns = (cfg->n_subs + MO_STREAMS_PER_CONN - 1) / MO_STREAMS_PER_CONN;
+    printf("configuration OK\n");
+    printf("%s: %zu subscription%s -> %zu stream%s on %zu gRPC connection%s (at most %d streams each)\n",
+           cfg->path, cfg->n_subs, cfg->n_subs == 1 ? "" : "s", cfg->n_subs,
+           cfg->n_subs == 1 ? "" : "s", conns, conns == 1 ? "" : "s", MO_STREAMS_PER_CONN);
+    printf("endpoint: %s (%s)\n", ep->target, ep->tls ? "TLS" : "plaintext");
+    printf("credentials: %s%s%s\n", mo_key_kind_name(creds->kind),
+           creds->kind == MO_KEY_NONE ? "" : " from ", creds->kind == MO_KEY_NONE ? "" : creds->source);
+    for (size_t i = 0; i < cfg->n_subs; i++) {
+        const struct mo_sub_config *s = &cfg->subs[i];
+        const struct mo_decoder *dec = &s->decoder;
+        if (dec->mode == MO_DECODE_BINARY)
+            printf("  %s/%s: decode binary, offset %zu\n", s->cache, s->topic, dec->offset);
+        else if (dec->mode == MO_DECODE_JSON)
+            printf("  %s/%s: decode json, field %s, format %s\n", s->cache, s->topic, dec->field,
+                   mo_ts_format_name(dec->format));
+        else
+            printf("  %s/%s: decode text, format %s\n", s->cache, s->topic,
+                   mo_ts_format_name(dec->format));
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    mo_progname = "momento-subscriberd";
+    const char *config_path = MO_CONFIG_DEFAULT_PATH;
+    bool check = false;
+    int log_format = -1;
+    enum { OPT_CHECK = 256, OPT_LOG_FORMAT, OPT_VERSION };
+    static const struct option opts[] = {
+        {"config", required_argument, NULL, 'c'},
+        {"check-config", no_argument, NULL, OPT_CHECK},
+        {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
+        {"version", no_argument, NULL, OPT_VERSION},
+        {"help", no_argument, NULL, 'h'},
+        {0},
+    };
+    int c;
+    while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c':
+            config_path = optarg;
+            break;
+        case OPT_CHECK:
+            check = true;
+            break;
+        case OPT_LOG_FORMAT: {
+            enum mo_log_format f;
+            if (mo_log_format_parse(optarg, &f) < 0) {
+                mo_warn("--log-format: '%s' is not one of journal, json, text", optarg);
+                return EX_USAGE;
+            }
+            log_format = (int)f;
+            break;
+        }
+        case OPT_VERSION:
+            printf("momento-subscriberd %s\n", PACKAGE_VERSION);
+            return 0;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return EX_USAGE;
+        }
+    }
+    if (optind < argc) {
+        mo_warn("unexpected argument '%s'", argv[optind]);
+        usage(stderr);
+        return EX_USAGE;
+    }
+
+    /* before grpc_init, so gRPC's threads inherit the mask */
+    const int sigs[] = {SIGTERM, SIGINT, SIGHUP, SIGUSR1};
+    mo_signals_block(sigs, ARRAY_SIZE(sigs));
+    signal(SIGPIPE, SIG_IGN);
+
+    struct mo_config_errors errs = {0};
+    struct mo_config *cfg = NULL;
+    if (mo_config_load(config_path, &cfg, &errs) < 0) {
+        print_config_errors(&errs);
+        mo_config_errors_clear(&errs);
+        return EX_CONFIG;
+    }
+    struct daemon_main *m = &M;
+    struct mo_daemon *d = &m->d;
+    d->cfg = cfg;
+    if (resolve_connection(cfg, &d->creds, &d->endpoint) < 0) {
+        mo_creds_clear(&d->creds);
+        mo_config_free(cfg);
+        return EX_CONFIG;
+    }
+    if (check) {
+        check_config(cfg, &d->creds, &d->endpoint);
+        mo_creds_clear(&d->creds);
+        mo_config_free(cfg);
+        return 0;
+    }
+
+    mo_event_set_format(log_format >= 0 ? (enum mo_log_format)log_format : mo_event_default_format());
+    static char outbuf[1 << 16];
+    setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
+
+    grpc_init();
+    int rc = 0;
+    if (mo_loop_new(&d->loop) < 0 || mo_hist_new(&m->status_hist) < 0 || mo_stats_init(&m->total) < 0) {
+        mo_warn("out of memory");
+        return 1;
+    }
+    d->on_sub_up = on_sub_up;
+    d->on_sub_stopped = on_sub_stopped;
+    mo_timer_init(&m->summary_timer, on_summary_timer);
+    mo_timer_init(&m->status_timer, on_status_timer);
+    mo_timer_init(&m->watchdog_timer, on_watchdog_timer);
+    mo_timer_init(&m->ready_timer, on_ready_timer);
+    mo_timer_init(&m->stop_timer, on_stop_timer);
+    mo_loop_set_idle(d->loop, on_idle, m);
+    int r = mo_loop_watch_signals(d->loop, on_signal, m);
+    if (r < 0) {
+        mo_warn("cannot watch signals: %s", strerror(-r));
+        return 1;
+    }
+
+    struct mo_event e;
+    mo_event_init(&e, MO_EV_STARTED, NULL, NULL);
+    mo_event_str(&e, "version", PACKAGE_VERSION);
+    mo_event_uint(&e, "subscriptions", cfg->n_subs);
+    mo_event_str(&e, "endpoint", d->endpoint.target);
+    mo_event_msg(&e, "momento-subscriberd %s started: %zu subscription%s at %s (%s)", PACKAGE_VERSION,
+                 cfg->n_subs, cfg->n_subs == 1 ? "" : "s", d->endpoint.target,
+                 d->endpoint.tls ? "TLS" : "plaintext");
+    mo_event_emit(&e);
+
+    for (size_t i = 0; i < cfg->n_subs; i++) {
+        mo_sub *s;
+        r = add_sub(d, &cfg->subs[i], &s);
+        if (r < 0) {
+            mo_warn("cannot set up subscription %s/%s: %s", cfg->subs[i].cache, cfg->subs[i].topic,
+                    strerror(-r));
+            rc = 1;
+            goto out;
+        }
+    }
+    for (size_t i = 0; i < d->n_subs; i++)
+        mo_sub_start(d->subs[i]);
+
+    m->interval_start_us = m->status_last_us = mo_mono_us();
+    mo_timer_start(d->loop, &m->summary_timer, cfg->summary_interval_us);
+    mo_timer_start(d->loop, &m->status_timer, STATUS_PERIOD_US);
+    mo_timer_start(d->loop, &m->ready_timer, READY_AT_THE_LATEST_US);
+    m->watchdog_us = mo_notify_watchdog_usec();
+    if (m->watchdog_us)
+        mo_timer_start(d->loop, &m->watchdog_timer, m->watchdog_us / 2);
+
+    mo_loop_run(d->loop);
+
+    /* final summary: everything counted since the last one */
+    emit_summaries(m, d->subs, d->n_subs, true);
+out:
+    mo_event_flush();
+    if (d->live_subs == 0) {
+        for (size_t i = 0; i < d->n_subs; i++)
+            mo_sub_free(d->subs[i]);
+        free(d->subs);
+        for (size_t i = 0; i < d->n_conns; i++)
+            mo_conn_free(d->conns[i].conn);
+        free(d->conns);
+        mo_loop_free(d->loop);
+        mo_hist_free(m->status_hist);
+        mo_stats_clear(&m->total);
+        mo_creds_clear(&d->creds);
+        mo_config_free(d->cfg);
+        grpc_shutdown();
+    }
+    /* else: calls still winding down after the grace period; the process exit
+     * releases them (freeing under live calls would be unsafe) */
+    return rc;
+}

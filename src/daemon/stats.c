@@ -1,0 +1,100 @@
+/* stats.c - per-interval counters and latency histograms; summary events. */
+#include <config.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/timex.h>
+
+#include "daemon.h"
+#include "event.h"
+#include "util.h"
+
+int mo_stats_init(struct mo_stats *s)
+{
+    *s = (struct mo_stats){0};
+    return mo_hist_new(&s->hist);
+}
+
+void mo_stats_clear(struct mo_stats *s)
+{
+    mo_hist_free(s->hist);
+    *s = (struct mo_stats){0};
+}
+
+void mo_stats_reset(struct mo_stats *s)
+{
+    mo_hist *h = s->hist;
+    mo_hist_reset(h);
+    *s = (struct mo_stats){.hist = h};
+}
+
+void mo_stats_add(struct mo_stats *dst, const struct mo_stats *src)
+{
+    mo_hist_merge(dst->hist, src->hist);
+    dst->count += src->count;
+    dst->decode_errors += src->decode_errors;
+    dst->gaps += src->gaps;
+    dst->duplicates += src->duplicates;
+    dst->discontinuities += src->discontinuities;
+    dst->resets += src->resets;
+    dst->reconnects += src->reconnects;
+}
+
+void mo_clock_state_read(struct mo_clock_state *ret)
+{
+    struct timex tx = {0};
+    int r = adjtimex(&tx);
+    /* TIME_ERROR or STA_UNSYNC: the kernel does not consider the clock synchronised */
+    ret->synced = r >= 0 && r != TIME_ERROR && !(tx.status & STA_UNSYNC);
+    ret->error_us = r >= 0 ? (int64_t)tx.maxerror : -1;
+}
+
+static char hist_buf[128 * 1024];
+
+void mo_summary_emit(const char *cache, const char *topic, const struct mo_stats *s,
+                     double interval_s, const struct mo_clock_state *clk)
+{
+    const mo_hist *h = s->hist;
+    int64_t p50 = mo_hist_quantile(h, 0.50), p90 = mo_hist_quantile(h, 0.90);
+    int64_t p99 = mo_hist_quantile(h, 0.99), p999 = mo_hist_quantile(h, 0.999);
+    int64_t mn = mo_hist_min(h), mx = mo_hist_max(h);
+    uint64_t measured = mo_hist_count(h);
+    double rate = interval_s > 0 ? (double)s->count / interval_s : 0;
+    if (mo_hist_encode(h, hist_buf, sizeof hist_buf) < 0)
+        snprintf(hist_buf, sizeof hist_buf, "h1"); /* cannot happen: 128 KiB holds every bucket */
+
+    struct mo_event e;
+    mo_event_init(&e, MO_EV_SUMMARY, cache, topic);
+    mo_event_double(&e, "interval_s", interval_s);
+    mo_event_uint(&e, "count", s->count);
+    mo_event_double(&e, "rate_per_s", rate);
+    mo_event_int(&e, "min_us", mn);
+    mo_event_int(&e, "p50_us", p50);
+    mo_event_int(&e, "p90_us", p90);
+    mo_event_int(&e, "p99_us", p99);
+    mo_event_int(&e, "p999_us", p999);
+    mo_event_int(&e, "max_us", mx);
+    mo_event_uint(&e, "negative", mo_hist_negative(h));
+    mo_event_uint(&e, "decode_errors", s->decode_errors);
+    mo_event_uint(&e, "gaps", s->gaps);
+    mo_event_uint(&e, "duplicates", s->duplicates);
+    mo_event_uint(&e, "discontinuities", s->discontinuities);
+    mo_event_uint(&e, "resets", s->resets);
+    mo_event_uint(&e, "reconnects", s->reconnects);
+    mo_event_bool(&e, "clock_synced", clk->synced);
+    mo_event_int(&e, "clock_error_us", clk->error_us);
+    mo_event_str(&e, "histogram", hist_buf);
+
+    char a[32], b[32], c[32], d[32];
+    if (measured)
+        mo_event_msg(&e, "%s/%s: %llu messages in %.1f s (%.1f/s), latency ms p50 %s p99 %s p99.9 %s max %s%s",
+                     cache, topic, (unsigned long long)s->count, interval_s, rate,
+                     mo_fmt_ms(p50, a, sizeof a), mo_fmt_ms(p99, b, sizeof b),
+                     mo_fmt_ms(p999, c, sizeof c), mo_fmt_ms(mx, d, sizeof d),
+                     clk->synced ? "" : " (clock not synchronised)");
+    else
+        mo_event_msg(&e, "%s/%s: %llu messages in %.1f s", cache, topic,
+                     (unsigned long long)s->count, interval_s);
+    mo_event_emit(&e);
+}
