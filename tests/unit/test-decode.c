@@ -1,0 +1,588 @@
+/* Unit tests for the payload decoder (src/daemon/decode.c). */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+#include "src/daemon/decode.h"
+#include "test.h"
+
+#define SENTINEL INT64_C(0x5a5a5a5a5a5a5a5a)
+#define T0 INT64_C(1795403877000000000) /* 2026-11-23T03:17:57Z */
+
+static char reason[512];
+static int64_t ns;
+
+/* Decodes a private copy of exactly len bytes (no terminating NUL), so the
+ * sanitizers catch any read past the payload. */
+static int run(const struct mo_decoder *d, const void *payload, size_t len)
+{
+    uint8_t *copy = malloc(len ? len : 1);
+    memcpy(copy, payload, len);
+    memset(reason, 'X', sizeof reason - 1);
+    reason[sizeof reason - 1] = '\0';
+    ns = SENTINEL;
+    int r = mo_decode_timestamp(d, copy, len, &ns, reason, sizeof reason);
+    free(copy);
+    if (r < 0 && strlen(reason) >= MO_DECODE_REASON_MAX)
+        TEST_CHECK(!"reason longer than MO_DECODE_REASON_MAX");
+    return r;
+}
+
+#define OK(d, payload, len, expect)                                                                \
+    do {                                                                                           \
+        int _r = run(d, payload, len);                                                             \
+        TEST_EQ_INT(_r, 0);                                                                        \
+        if (_r)                                                                                    \
+            fprintf(stderr, "  reason: %s\n", reason);                                             \
+        TEST_EQ_INT(ns, expect);                                                                   \
+    } while (0)
+#define OKS(d, s, expect) OK(d, s, strlen(s), expect)
+
+/* An error with exactly this reason; *ret_ns untouched. */
+#define ERR(d, payload, len, code, why)                                                            \
+    do {                                                                                           \
+        TEST_EQ_INT(run(d, payload, len), code);                                                   \
+        TEST_EQ_STR(reason, why);                                                                  \
+        TEST_EQ_INT(ns, SENTINEL);                                                                 \
+    } while (0)
+#define ERRS(d, s, code, why) ERR(d, s, strlen(s), code, why)
+
+/* An error whose reason contains `part`. */
+#define ERRC(d, s, code, part)                                                                     \
+    do {                                                                                           \
+        TEST_EQ_INT(run(d, s, strlen(s)), code);                                                   \
+        TEST_CONTAINS(reason, part);                                                               \
+        TEST_EQ_INT(ns, SENTINEL);                                                                 \
+    } while (0)
+
+static struct mo_decoder json(const char *field, enum mo_ts_format f)
+{
+    struct mo_decoder d = {.mode = MO_DECODE_JSON, .format = f};
+    TEST_EQ_INT(mo_decoder_set_field(&d, field), 0);
+    return d;
+}
+
+static struct mo_decoder text(enum mo_ts_format f)
+{
+    return (struct mo_decoder){.mode = MO_DECODE_TEXT, .format = f};
+}
+
+static struct mo_decoder binary(size_t offset, enum mo_bin_encoding e, enum mo_ts_unit u)
+{
+    return (struct mo_decoder){
+        .mode = MO_DECODE_BINARY, .offset = offset, .encoding = e, .unit = u};
+}
+
+static void test_set_field(void)
+{
+    struct mo_decoder d = {0};
+    TEST_EQ_INT(mo_decoder_set_field(&d, "timestamp"), 0);
+    TEST_EQ_INT(d.path_len, 1);
+    TEST_EQ_INT(d.path_lens[0], 9);
+    TEST_CHECK(d.path[0] == d.field);
+
+    static const char f[] = "meta.sent_at";
+    TEST_EQ_INT(mo_decoder_set_field(&d, f), 0);
+    TEST_CHECK(d.field == f);
+    TEST_EQ_INT(d.path_len, 2);
+    TEST_CHECK(d.path[0] == f && d.path_lens[0] == 4);
+    TEST_CHECK(d.path[1] == f + 5 && d.path_lens[1] == 7);
+
+    /* errors leave the decoder as it was */
+    TEST_EQ_INT(mo_decoder_set_field(&d, "a..b"), -EINVAL);
+    TEST_EQ_INT(mo_decoder_set_field(&d, ".a"), -EINVAL);
+    TEST_EQ_INT(mo_decoder_set_field(&d, "a."), -EINVAL);
+    TEST_EQ_INT(mo_decoder_set_field(&d, "."), -EINVAL);
+    TEST_EQ_INT(mo_decoder_set_field(&d, ""), -EINVAL);
+    TEST_EQ_INT(mo_decoder_set_field(&d, NULL), -EINVAL);
+    TEST_CHECK(d.field == f && d.path_len == 2);
+
+    TEST_EQ_INT(mo_decoder_set_field(&d, "a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p"), 0);
+    TEST_EQ_INT(d.path_len, MO_DECODE_PATH_MAX);
+    TEST_EQ_INT(mo_decoder_set_field(&d, "a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p.q"), -EINVAL);
+    TEST_EQ_INT(d.path_len, MO_DECODE_PATH_MAX);
+}
+
+static void test_names(void)
+{
+    TEST_EQ_STR(mo_decode_mode_name(MO_DECODE_JSON), "json");
+    TEST_EQ_STR(mo_decode_mode_name(MO_DECODE_TEXT), "text");
+    TEST_EQ_STR(mo_decode_mode_name(MO_DECODE_BINARY), "binary");
+    TEST_CHECK(mo_decode_mode_name((enum mo_decode_mode)99) == NULL);
+    TEST_EQ_STR(mo_ts_format_name(MO_TS_AUTO), "auto");
+    TEST_EQ_STR(mo_ts_format_name(MO_TS_RFC3339), "rfc3339");
+    TEST_EQ_STR(mo_ts_format_name(MO_TS_EPOCH_S), "epoch_s");
+    TEST_EQ_STR(mo_ts_format_name(MO_TS_EPOCH_MS), "epoch_ms");
+    TEST_EQ_STR(mo_ts_format_name(MO_TS_EPOCH_US), "epoch_us");
+    TEST_EQ_STR(mo_ts_format_name(MO_TS_EPOCH_NS), "epoch_ns");
+    TEST_CHECK(mo_ts_format_name((enum mo_ts_format)99) == NULL);
+}
+
+static void test_rfc3339(void)
+{
+    struct mo_decoder d = text(MO_TS_RFC3339);
+
+    OKS(&d, "2026-11-23T03:17:57Z", T0);
+    OKS(&d, "2026-11-23t03:17:57z", T0);
+    OKS(&d, "2026-11-23 03:17:57Z", T0);
+    OKS(&d, "2026-11-23T08:47:57+05:30", T0);
+    OKS(&d, "2026-11-22T19:17:57-08:00", T0);
+    OKS(&d, "2026-11-23T03:17:57-00:00", T0);
+    OKS(&d, "2026-11-23T03:17:57+00:00", T0);
+    OKS(&d, "1970-01-01T00:00:00Z", 0);
+    OKS(&d, "1969-12-31T23:59:59.5Z", -500000000);
+    OKS(&d, "2024-02-29T00:00:00Z", INT64_C(1709164800000000000));
+    OKS(&d, "2000-02-29T00:00:00Z", INT64_C(951782400000000000));
+    OKS(&d, "2000-03-01T00:00:00Z", INT64_C(951868800000000000));
+
+    /* fractions of 1..9 digits, and more (truncated to nanoseconds) */
+    static const char digits[] = "123456789";
+    for (int k = 1; k <= 9; k++) {
+        char s[64];
+        snprintf(s, sizeof s, "2026-11-23T03:17:57.%.*sZ", k, digits);
+        int64_t frac = 123456789;
+        for (int i = k; i < 9; i++)
+            frac = frac / 10;
+        for (int i = k; i < 9; i++)
+            frac *= 10;
+        OKS(&d, s, T0 + frac);
+    }
+    OKS(&d, "2026-11-23T03:17:57.000000001Z", T0 + 1);
+    OKS(&d, "2026-11-23T03:17:57.123456789999Z", T0 + 123456789);
+    OKS(&d, "2026-11-23T08:47:57.25+05:30", T0 + 250000000);
+
+    /* leap second: only at 23:59 UTC, read as the repeated 23:59:59 */
+    OKS(&d, "2016-12-31T23:59:60Z", INT64_C(1483228799000000000));
+    OKS(&d, "2016-12-31T23:59:60.5Z", INT64_C(1483228799500000000));
+    OKS(&d, "2017-01-01T05:29:60+05:30", INT64_C(1483228799000000000));
+    ERRS(&d, "2016-12-31T12:00:60Z", -EINVAL,
+         "timestamp \"2016-12-31T12:00:60Z\" is not RFC 3339: second 60 (a leap second) is only "
+         "valid at 23:59 UTC");
+
+    /* ranges */
+    ERRS(&d, "2026-13-01T00:00:00Z", -EINVAL,
+         "timestamp \"2026-13-01T00:00:00Z\" is not RFC 3339: month 13 out of range");
+    ERRC(&d, "2026-00-01T00:00:00Z", -EINVAL, "month 0 out of range");
+    ERRC(&d, "2027-02-29T00:00:00Z", -EINVAL, "day 29 out of range for 2027-02");
+    ERRC(&d, "1900-02-29T00:00:00Z", -EINVAL, "day 29 out of range for 1900-02");
+    ERRC(&d, "2026-04-31T00:00:00Z", -EINVAL, "day 31 out of range for 2026-04");
+    ERRC(&d, "2026-01-00T00:00:00Z", -EINVAL, "day 0 out of range");
+    ERRC(&d, "2026-01-01T24:00:00Z", -EINVAL, "hour 24 out of range");
+    ERRC(&d, "2026-01-01T00:60:00Z", -EINVAL, "minute 60 out of range");
+    ERRC(&d, "2026-01-01T00:00:61Z", -EINVAL, "second 61 out of range");
+    ERRC(&d, "2026-01-01T00:00:00+24:00", -EINVAL, "offset hour 24 out of range");
+    ERRC(&d, "2026-01-01T00:00:00+05:60", -EINVAL, "offset minute 60 out of range");
+
+    /* syntax */
+    ERRC(&d, "2026-11-23T03:17:57Zx", -EINVAL,
+         "unexpected character after the time zone at byte 20");
+    TEST_EQ_INT(mo_parse_rfc3339("2026-11-23T03:17:57+05:30 ", 26, &ns, reason, sizeof reason),
+                -EINVAL);
+    TEST_CONTAINS(reason, "unexpected character after the time zone at byte 25");
+    ERRC(&d, "2026-11-23T03:17:57", -EINVAL, "time zone (Z or +hh:mm) missing at byte 19");
+    ERRC(&d, "2026-11-23T03:17:57.Z", -EINVAL, "expected a digit at byte 20");
+    ERRC(&d, "2026-11-23T03:17:57GMT", -EINVAL, "expected Z or an offset (+hh:mm) at byte 19");
+    ERRC(&d, "2026-11-23T03:17:57+0530", -EINVAL, "expected ':' at byte 22");
+    ERRC(&d, "2026-11-23_03:17:57Z", -EINVAL, "expected 'T' at byte 10");
+    ERRC(&d, "2026-11-23T3:17:57Z", -EINVAL, "expected a digit at byte 12");
+    ERRC(&d, "26-11-23T03:17:57Z", -EINVAL, "expected a digit at byte 2");
+    ERRC(&d, "2026/11/23T03:17:57Z", -EINVAL, "expected '-' at byte 4");
+    ERRC(&d, "2026-11-23", -EINVAL, "expected 'T' at byte 10");
+    ERRC(&d, "1700000000", -EINVAL, "is not RFC 3339: expected '-' at byte 4");
+
+    /* the edges of int64 nanoseconds */
+    OKS(&d, "2262-04-11T23:47:16.854775807Z", INT64_MAX);
+    ERRS(&d, "2262-04-11T23:47:16.854775808Z", -ERANGE,
+         "timestamp out of range: \"2262-04-11T23:47:16.854775808Z\" is outside "
+         "1677-09-21..2262-04-11");
+    OKS(&d, "1677-09-21T00:12:43.145224192Z", INT64_MIN);
+    ERRC(&d, "1677-09-21T00:12:43.145224191Z", -ERANGE, "timestamp out of range");
+    ERRC(&d, "0000-01-01T00:00:00Z", -ERANGE, "timestamp out of range");
+    ERRC(&d, "9999-12-31T23:59:59+23:59", -ERANGE, "timestamp out of range");
+    ERRC(&d, "0000-01-01T00:00:00-23:59", -ERANGE, "timestamp out of range");
+
+    /* the reason quotes at most 40 characters, escaped */
+    ERRS(&d, "2026-11-23T03:17:57Z and then a great deal more text", -EINVAL,
+         "timestamp \"2026-11-23T03:17:57Z and then a great de...\" is not RFC 3339: "
+         "unexpected character after the time zone at byte 20");
+    ERRS(&d, "2026-11-23T03:17:57\"\x01", -EINVAL,
+         "timestamp \"2026-11-23T03:17:57\\\"\\x01\" is not RFC 3339: expected Z or an offset "
+         "(+hh:mm) at byte 19");
+
+    /* the public parser, straight */
+    int64_t v = SENTINEL;
+    char why[MO_DECODE_REASON_MAX];
+    TEST_EQ_INT(mo_parse_rfc3339("2026-11-23T03:17:57Z", 20, &v, why, sizeof why), 0);
+    TEST_EQ_INT(v, T0);
+    TEST_EQ_INT(mo_parse_rfc3339("2026-11-23T03:17:57Zjunk", 20, &v, why, sizeof why), 0);
+    TEST_EQ_INT(mo_parse_rfc3339("2026-11-23T03:17:57Z", 19, &v, why, sizeof why), -EINVAL);
+    TEST_EQ_INT(mo_parse_rfc3339("2026-13-23T03:17:57Z", 20, &v, NULL, 0), -EINVAL);
+    char tiny[8];
+    TEST_EQ_INT(mo_parse_rfc3339("2026-13-23T03:17:57Z", 20, &v, tiny, sizeof tiny), -EINVAL);
+    TEST_EQ_STR(tiny, "timesta");
+}
+
+static void test_epoch_text(void)
+{
+    struct mo_decoder s = text(MO_TS_EPOCH_S), ms = text(MO_TS_EPOCH_MS),
+                      us = text(MO_TS_EPOCH_US), nsd = text(MO_TS_EPOCH_NS);
+
+    OKS(&s, "1700000000", INT64_C(1700000000000000000));
+    OKS(&s, "1700000000.5", INT64_C(1700000000500000000));
+    OKS(&s, "1700000000.123456789", INT64_C(1700000000123456789));
+    OKS(&s, "1700000000.1234567899", INT64_C(1700000000123456789)); /* truncated */
+    OKS(&s, "1.7e9", INT64_C(1700000000000000000));
+    OKS(&s, "17E8", INT64_C(1700000000000000000));
+    OKS(&s, "1700000000.", INT64_C(1700000000000000000));
+    OKS(&s, ".5", 500000000);
+    OKS(&s, "+1", 1000000000);
+    OKS(&s, "0", 0);
+    OKS(&s, "-0", 0);
+    OKS(&s, "0e999999999999", 0);
+    OKS(&s, "1e-99999999999", 0);
+    OKS(&s, "000000000000000000000000001", 1000000000);
+    OKS(&ms, "1700000000123", INT64_C(1700000000123000000));
+    OKS(&ms, "1700000000123.456789", INT64_C(1700000000123456789));
+    OKS(&us, "1700000000123456", INT64_C(1700000000123456000));
+    OKS(&nsd, "1700000000123456789", INT64_C(1700000000123456789));
+    OKS(&nsd, "1700000000123456789.9", INT64_C(1700000000123456789));
+    OKS(&nsd, "9223372036854775807", INT64_MAX);
+    OKS(&nsd, "0.9", 0);
+
+    /* negative epochs: before 1970, truncated toward zero */
+    OKS(&s, "-1", -1000000000);
+    OKS(&s, "-1.5", -1500000000);
+    OKS(&nsd, "-1.9", -1);
+    OKS(&nsd, "-9223372036854775808", INT64_MIN);
+    OKS(&s, "-9223372036.854775808", INT64_MIN);
+    ERRC(&nsd, "-9223372036854775809", -ERANGE, "timestamp out of range");
+    ERRC(&s, "-9223372036.854775809", -ERANGE, "timestamp out of range");
+
+    /* overflow is an error, never wrapped */
+    ERRS(&nsd, "9223372036854775808", -ERANGE,
+         "timestamp out of range: \"9223372036854775808\" as epoch_ns is outside "
+         "1677-09-21..2262-04-11");
+    ERRC(&nsd, "99999999999999999999999", -ERANGE, "timestamp out of range");
+    ERRC(&s, "9223372037", -ERANGE, "timestamp out of range");
+    ERRC(&s, "1e30", -ERANGE, "as epoch_s is outside");
+    ERRC(&s, "1e99999999999999", -ERANGE, "timestamp out of range");
+
+    /* not numbers */
+    ERRS(&ms, "17x", -EINVAL, "timestamp \"17x\" is not a number: unexpected character at byte 2");
+    ERRC(&ms, "-", -EINVAL, "is not a number: it ends early");
+    ERRC(&ms, ".", -EINVAL, "is not a number: it ends early");
+    ERRC(&ms, "1e", -EINVAL, "is not a number: it ends early");
+    ERRC(&ms, "1e+", -EINVAL, "is not a number: it ends early");
+    ERRC(&ms, "0x10", -EINVAL, "unexpected character at byte 1");
+    ERRC(&ms, "1 2", -EINVAL, "unexpected character at byte 1");
+    ERRC(&ms, "1,5", -EINVAL, "unexpected character at byte 1");
+    ERRC(&ms, "inf", -EINVAL, "unexpected character at byte 0");
+    ERRC(&ms, "NaN", -EINVAL, "unexpected character at byte 0");
+    ERRC(&ms, "--1", -EINVAL, "unexpected character at byte 1");
+    ERRC(&ms, "2026-11-23T03:17:57Z", -EINVAL, "is not a number");
+
+    /* the public parser */
+    int64_t v = SENTINEL;
+    char why[MO_DECODE_REASON_MAX];
+    TEST_EQ_INT(mo_parse_epoch_text("1700000000123", 13, MO_TS_AUTO, &v, why, sizeof why), 0);
+    TEST_EQ_INT(v, INT64_C(1700000000123000000));
+    TEST_EQ_INT(mo_parse_epoch_text("1700000000123", 10, MO_TS_EPOCH_S, &v, why, sizeof why), 0);
+    TEST_EQ_INT(v, INT64_C(1700000000000000000));
+    TEST_EQ_INT(mo_parse_epoch_text("", 0, MO_TS_EPOCH_S, &v, why, sizeof why), -EINVAL);
+    TEST_CONTAINS(why, "it is empty");
+    TEST_EQ_INT(mo_parse_epoch_text("1", 1, MO_TS_RFC3339, &v, why, sizeof why), -EINVAL);
+    TEST_EQ_STR(why, "format rfc3339 is not an epoch format");
+    TEST_EQ_INT(mo_parse_epoch_text("1e30", 4, MO_TS_AUTO, &v, NULL, 0), -ERANGE);
+}
+
+static void test_auto(void)
+{
+    struct mo_decoder a = text(MO_TS_AUTO);
+
+    OKS(&a, "2026-11-23T03:17:57.123456Z", T0 + 123456000);
+    OKS(&a, "1700000000", INT64_C(1700000000000000000));
+    OKS(&a, "1700000000.25", INT64_C(1700000000250000000));
+    OKS(&a, "1700000000123", INT64_C(1700000000123000000));
+    OKS(&a, "1700000000123456", INT64_C(1700000000123456000));
+    OKS(&a, "1700000000123456789", INT64_C(1700000000123456789));
+    OKS(&a, "-1700000000", INT64_C(-1700000000000000000));
+    OKS(&a, "1.7e12", INT64_C(1700000000000000000)); /* 1.7e12 ms */
+    OKS(&a, "0", 0);
+
+    /* each boundary: just below is the smaller unit (and beyond 2262 there),
+     * at the boundary the larger */
+    ERRS(&a, "99999999999", -ERANGE,
+         "timestamp out of range: \"99999999999\" as epoch_s (auto) is outside "
+         "1677-09-21..2262-04-11");
+    ERRC(&a, "99999999999.999", -ERANGE, "as epoch_s (auto)");
+    ERRC(&a, "-99999999999", -ERANGE, "as epoch_s (auto)");
+    OKS(&a, "9223372036", INT64_C(9223372036000000000));
+    OKS(&a, "100000000000", INT64_C(100000000000000000));  /* 1e11 ms */
+    OKS(&a, "-100000000000", INT64_C(-100000000000000000));
+    OKS(&a, "1e11", INT64_C(100000000000000000));
+    ERRC(&a, "99999999999999", -ERANGE, "as epoch_ms (auto)");
+    OKS(&a, "100000000000000", INT64_C(100000000000000000)); /* 1e14 us */
+    ERRC(&a, "99999999999999999", -ERANGE, "as epoch_us (auto)");
+    OKS(&a, "100000000000000000", INT64_C(100000000000000000)); /* 1e17 ns */
+    ERRC(&a, "99999999999999999999999", -ERANGE, "as epoch_ns (auto)");
+    ERRC(&a, "1e30", -ERANGE, "as epoch_ns (auto)");
+
+    ERRS(&a, "yesterday", -EINVAL, "timestamp \"yesterday\" is neither RFC 3339 nor an epoch number");
+    ERRC(&a, "2026-13-01T00:00:00Z", -EINVAL, "is not RFC 3339: month 13 out of range");
+}
+
+static void test_text(void)
+{
+    struct mo_decoder a = text(MO_TS_AUTO), r = text(MO_TS_RFC3339), s = text(MO_TS_EPOCH_S);
+
+    OKS(&a, "  1700000000\n", INT64_C(1700000000000000000));
+    OKS(&r, "\t2026-11-23T03:17:57Z \r\n", T0);
+    OKS(&s, "\v\f1700000000.5 ", INT64_C(1700000000500000000));
+    ERR(&a, "", 0, -EINVAL, "empty payload");
+    ERRS(&a, " \t\r\n", -EINVAL, "payload is only white space");
+    ERR(&s, "17\0", 3, -EINVAL, "timestamp \"17\\x00\" is not a number: unexpected character at byte 2");
+    /* a JSON-looking payload is not unwrapped in text mode */
+    ERRC(&r, "\"2026-11-23T03:17:57Z\"", -EINVAL, "is not RFC 3339");
+    /* binary bytes are just bytes */
+    ERR(&s, "\xff\xfe", 2, -EINVAL, "timestamp \"\\xff\\xfe\" is not a number: unexpected character at byte 0");
+}
+
+static void test_json(void)
+{
+    struct mo_decoder d = json("timestamp", MO_TS_AUTO);
+
+    OKS(&d,
+        "{\"key_one\":\"KeyOne\",\"key_two\":\"KeyTwo\",\"key_three\":42,"
+        "\"timestamp\":\"2026-11-23T03:17:57.123456Z\"}",
+        T0 + 123456000);
+    OKS(&d, " \r\n{ \"timestamp\" : 1700000000 } \n", INT64_C(1700000000000000000));
+    OKS(&d, "\xEF\xBB\xBF{\"timestamp\":1700000000}", INT64_C(1700000000000000000));
+    OKS(&d, "{\"timestamp\":\"1700000000123\"}", INT64_C(1700000000123000000));
+    OKS(&d, "{\"timestamp\":1700000000.5}", INT64_C(1700000000500000000));
+    OKS(&d, "{\"timestamp\":-1.5}", -1500000000);
+    OKS(&d, "{\"timestamp\":1.7e9}", INT64_C(1700000000000000000));
+    /* first of duplicate keys, as cJSON_GetObjectItem */
+    OKS(&d, "{\"timestamp\":1,\"timestamp\":2}", 1000000000);
+    /* keys are case sensitive */
+    ERRS(&d, "{\"Timestamp\":1}", -EINVAL, "field timestamp missing");
+
+    /* exact digits of JSON numbers, beyond a double's 2^53 */
+    struct mo_decoder n = json("t", MO_TS_EPOCH_NS);
+    OKS(&n, "{\"t\":1700000000123456789}", INT64_C(1700000000123456789));
+    OKS(&n, "{\"t\":1700000000123456789.9}", INT64_C(1700000000123456789));
+    OKS(&n, "{\"t\":-1700000000123456789}", INT64_C(-1700000000123456789));
+    OKS(&n, "{\"t\":9223372036854775807}", INT64_MAX);
+    ERRC(&n, "{\"t\":9223372036854775808}", -ERANGE, "timestamp out of range");
+    struct mo_decoder s = json("t", MO_TS_EPOCH_S);
+    OKS(&s, "{\"t\":1700000000.123456789}", INT64_C(1700000000123456789));
+    OKS(&s, "{\"t\":\"1700000000.123456789\"}", INT64_C(1700000000123456789));
+    ERRC(&s, "{\"t\":1e30}", -ERANGE, "timestamp out of range");
+    ERRC(&s, "{\"t\":1e999}", -ERANGE, "timestamp out of range");
+    ERRC(&s, "{\"t\":-1e999}", -ERANGE, "timestamp out of range");
+    ERRC(&n, "{\"t\":\"99999999999999999999999\"}", -ERANGE, "timestamp out of range");
+    ERRS(&s, "{\"t\":\"soon\"}", -EINVAL,
+         "timestamp \"soon\" is not a number: unexpected character at byte 0");
+    ERRC(&s, "{\"t\":\" 1700000000\"}", -EINVAL, "unexpected character at byte 0");
+    struct mo_decoder a = json("t", MO_TS_AUTO);
+    OKS(&a, "{\"t\":1700000000123456789}", INT64_C(1700000000123456789));
+    OKS(&a, "{\"t\":1700000000123}", INT64_C(1700000000123000000));
+    OKS(&a, "{\"t\":100000000000}", INT64_C(100000000000000000));
+    ERRC(&a, "{\"t\":99999999999}", -ERANGE, "as epoch_s (auto)");
+
+    /* the number is found past values of every kind, nested, with tricky strings */
+    struct mo_decoder deep = json("a.b.c", MO_TS_EPOCH_NS);
+    OKS(&deep,
+        "{\"x\":{\"y\":[1,{\"z\":\"}]\\\"{\"}],\"w\":null},\"s\":\"a\\\"b\\\\\",\"n\":-1.5e3,"
+        "\"t\":true,\"f\":false,\"e\":{},\"l\":[],\"a\":{\"q\":[[[]]],\"b\":{\"c\":"
+        "1700000000123456789}}}",
+        INT64_C(1700000000123456789));
+    /* a key written with escapes: cJSON matches it decoded; the double serves */
+    OKS(&n, "{\"\\u0074\":1700000000}", INT64_C(1700000000));
+    TEST_EQ_INT(run(&n, "{\"\\u0074\":1700000000123456789}", 31), 0);
+    TEST_CHECK(llabs(ns - INT64_C(1700000000123456789)) <= 256);
+    OKS(&s, "{\"\\u0074\":5,\"t\":7}", 5000000000);
+    OKS(&s, "{\"\\u0041\":7,\"t\":5}", 5000000000);
+    OKS(&s, "{\"u\\\"\":7,\"t\":5}", 5000000000);
+
+    /* nested paths */
+    struct mo_decoder m = json("meta.sent_at", MO_TS_AUTO);
+    OKS(&m, "{\"meta\":{\"sent_at\":\"2026-11-23T03:17:57Z\"}}", T0);
+    OKS(&m, "{\"sent_at\":1,\"meta\":{\"x\":2,\"sent_at\":1700000000}}",
+        INT64_C(1700000000000000000));
+    struct mo_decoder four = json("a.b.c.d", MO_TS_RFC3339);
+    OKS(&four, "{\"a\":{\"b\":{\"c\":{\"d\":\"2026-11-23T03:17:57Z\"}}}}", T0);
+
+    /* missing, and the wrong type at each level */
+    ERRS(&d, "{}", -EINVAL, "field timestamp missing");
+    ERRS(&m, "{\"meta\":{}}", -EINVAL, "field meta.sent_at missing");
+    ERRS(&m, "{\"other\":{}}", -EINVAL, "field meta.sent_at missing (no meta)");
+    ERRS(&m, "{\"meta\":\"x\"}", -EINVAL,
+         "field meta.sent_at missing (meta is a string, not an object)");
+    ERRS(&four, "{\"a\":{\"b\":[1]}}", -EINVAL,
+         "field a.b.c.d missing (a.b is an array, not an object)");
+    ERRS(&four, "{\"a\":{\"b\":{\"c\":null}}}", -EINVAL,
+         "field a.b.c.d missing (a.b.c is null, not an object)");
+    ERRS(&four, "{\"a\":{\"b\":{}}}", -EINVAL, "field a.b.c.d missing (no a.b.c)");
+    ERRS(&four, "{\"a\":{\"b\":{\"c\":{\"d\":5}}}}", -EINVAL,
+         "field a.b.c.d is a number, expected an RFC 3339 string");
+    ERRS(&d, "{\"timestamp\":true}", -EINVAL,
+         "field timestamp is a boolean, expected a string or number");
+    ERRS(&d, "{\"timestamp\":null}", -EINVAL, "field timestamp is null, expected a string or number");
+    ERRS(&d, "{\"timestamp\":{}}", -EINVAL,
+         "field timestamp is an object, expected a string or number");
+    ERRS(&d, "{\"timestamp\":[1]}", -EINVAL,
+         "field timestamp is an array, expected a string or number");
+    ERRC(&m, "{\"meta\":{\"sent_at\":\"2027-02-29T00:00:00Z\"}}", -EINVAL,
+         "is not RFC 3339: day 29 out of range for 2027-02");
+
+    /* not an object */
+    ERRS(&d, "[1,2]", -EINVAL, "payload is not a JSON object (it is an array)");
+    ERRS(&d, "\"2026-11-23T03:17:57Z\"", -EINVAL, "payload is not a JSON object (it is a string)");
+    ERRS(&d, "1700000000", -EINVAL, "payload is not a JSON object (it is a number)");
+
+    /* invalid JSON: the byte where cJSON stopped */
+    ERRS(&d, "{\"timestamp\": }", -EINVAL, "invalid JSON at byte 14");
+    ERRS(&d, "{\"timestamp\":1", -EINVAL, "invalid JSON at byte 13");
+    ERRS(&d, "nope", -EINVAL, "invalid JSON at byte 0");
+    ERRS(&d, "{\"timestamp\":1} x", -EINVAL, "invalid JSON at byte 16 (data after the value)");
+    ERRS(&d, "{\"timestamp\":1}{}", -EINVAL, "invalid JSON at byte 15 (data after the value)");
+    ERRS(&d, "{\"timestamp\":1-2}", -EINVAL, "invalid JSON at byte 14");
+    ERRS(&d, "{\"timestamp\":\"abc", -EINVAL, "invalid JSON at byte 14");
+    ERR(&d, "", 0, -EINVAL, "empty payload");
+    ERRS(&d, "  \n", -EINVAL, "payload is only white space");
+    /* the payload is not NUL-terminated and ends inside a token */
+    ERR(&d, "{\"timestamp\":1700000000}", 20, -EINVAL, "invalid JSON at byte 19");
+    ERR(&d, "{\"timestamp\":tru", 16, -EINVAL, "invalid JSON at byte 13");
+
+    /* no path: the whole JSON value is the timestamp */
+    struct mo_decoder whole = {.mode = MO_DECODE_JSON, .format = MO_TS_AUTO};
+    OKS(&whole, "1700000000123456789", INT64_C(1700000000123456789));
+    OKS(&whole, " \"2026-11-23T03:17:57Z\" ", T0);
+    ERRS(&whole, "{}", -EINVAL, "payload is an object, expected a string or number");
+
+    /* long paths are cut in reasons, which stay within MO_DECODE_REASON_MAX */
+    struct mo_decoder lng = json("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb."
+                                 "ccccccccccccccccccccccccccccccccccccccccccccc.d",
+                                 MO_TS_AUTO);
+    ERRC(&lng, "{\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\":1}", -EINVAL,
+         "field aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.bbbbbbbbbbbbbbbb missing");
+    TEST_CHECK(strlen(reason) < MO_DECODE_REASON_MAX);
+
+    /* a NULL reason buffer is allowed */
+    int64_t v = SENTINEL;
+    TEST_EQ_INT(mo_decode_timestamp(&d, (const uint8_t *)"{}", 2, &v, NULL, 0), -EINVAL);
+    TEST_EQ_INT(v, SENTINEL);
+}
+
+static void put_be(uint8_t *p, uint64_t v, int n)
+{
+    for (int i = n - 1; i >= 0; i--, v >>= 8)
+        p[i] = (uint8_t)v;
+}
+
+static void put_le(uint8_t *p, uint64_t v, int n)
+{
+    for (int i = 0; i < n; i++, v >>= 8)
+        p[i] = (uint8_t)v;
+}
+
+static void test_binary(void)
+{
+    uint8_t p[24];
+    memset(p, 0xee, sizeof p);
+
+    /* the spec's example: u64be ns at offset 16 */
+    struct mo_decoder d = binary(16, MO_BIN_U64BE, MO_UNIT_NS);
+    put_be(p + 16, UINT64_C(1700000000123456789), 8);
+    OK(&d, p, 24, INT64_C(1700000000123456789));
+    ERR(&d, p, 10, -EINVAL, "payload is 10 bytes; a u64be at offset 16 needs 24");
+    ERR(&d, p, 23, -EINVAL, "payload is 23 bytes; a u64be at offset 16 needs 24");
+    ERR(&d, p, 0, -EINVAL, "empty payload");
+
+    /* each encoding and unit, at offset 0 and at the very end */
+    struct {
+        enum mo_bin_encoding e;
+        enum mo_ts_unit u;
+        uint64_t raw;
+        int64_t expect;
+    } cases[] = {
+        {MO_BIN_U32BE, MO_UNIT_S, 1700000000, INT64_C(1700000000000000000)},
+        {MO_BIN_U32LE, MO_UNIT_S, 1700000000, INT64_C(1700000000000000000)},
+        {MO_BIN_U32BE, MO_UNIT_MS, 1700000000, INT64_C(1700000000000000)},
+        {MO_BIN_U32LE, MO_UNIT_US, 0xffffffff, INT64_C(4294967295000)},
+        {MO_BIN_U32BE, MO_UNIT_NS, 0x01020304, INT64_C(0x01020304)},
+        {MO_BIN_U32LE, MO_UNIT_S, 0xffffffff, INT64_C(4294967295000000000)},
+        {MO_BIN_U64BE, MO_UNIT_S, 1700000000, INT64_C(1700000000000000000)},
+        {MO_BIN_U64LE, MO_UNIT_MS, UINT64_C(1700000000123), INT64_C(1700000000123000000)},
+        {MO_BIN_U64BE, MO_UNIT_US, UINT64_C(1700000000123456), INT64_C(1700000000123456000)},
+        {MO_BIN_U64LE, MO_UNIT_NS, UINT64_C(0x0102030405060708), INT64_C(0x0102030405060708)},
+        {MO_BIN_U64LE, MO_UNIT_NS, (uint64_t)INT64_MAX, INT64_MAX},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int n = cases[i].e == MO_BIN_U32BE || cases[i].e == MO_BIN_U32LE ? 4 : 8;
+        bool big = cases[i].e == MO_BIN_U32BE || cases[i].e == MO_BIN_U64BE;
+        struct mo_decoder b0 = binary(0, cases[i].e, cases[i].u);
+        struct mo_decoder bend = binary(sizeof p - (size_t)n, cases[i].e, cases[i].u);
+        memset(p, 0xee, sizeof p);
+        (big ? put_be : put_le)(p, cases[i].raw, n);
+        (big ? put_be : put_le)(p + sizeof p - n, cases[i].raw, n);
+        OK(&b0, p, sizeof p, cases[i].expect);
+        OK(&b0, p, (size_t)n, cases[i].expect);
+        OK(&bend, p, sizeof p, cases[i].expect);
+        TEST_EQ_INT(run(&bend, p, sizeof p - 1), -EINVAL);
+    }
+
+    /* byte order is really read (not just round-tripped) */
+    static const uint8_t seq[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+    struct mo_decoder x = binary(0, MO_BIN_U32BE, MO_UNIT_NS);
+    OK(&x, seq, 8, 0x01020304);
+    x.encoding = MO_BIN_U32LE;
+    OK(&x, seq, 8, 0x04030201);
+    x.encoding = MO_BIN_U64BE;
+    OK(&x, seq, 8, INT64_C(0x0102030405060708));
+    x.encoding = MO_BIN_U64LE;
+    OK(&x, seq, 8, INT64_C(0x0807060504030201));
+
+    /* values whose nanoseconds overflow int64 */
+    struct mo_decoder o = binary(0, MO_BIN_U64BE, MO_UNIT_NS);
+    put_be(p, UINT64_MAX, 8);
+    ERR(&o, p, 8, -ERANGE,
+        "timestamp out of range: 18446744073709551615 ns (u64be at offset 0) is outside "
+        "1677-09-21..2262-04-11");
+    put_be(p, (uint64_t)INT64_MAX + 1, 8);
+    ERR(&o, p, 8, -ERANGE,
+        "timestamp out of range: 9223372036854775808 ns (u64be at offset 0) is outside "
+        "1677-09-21..2262-04-11");
+    o.unit = MO_UNIT_S;
+    put_be(p, UINT64_C(9223372037), 8);
+    TEST_EQ_INT(run(&o, p, 8), -ERANGE);
+    put_be(p, UINT64_C(9223372036), 8);
+    OK(&o, p, 8, INT64_C(9223372036000000000));
+    o.unit = MO_UNIT_US;
+    put_be(p, UINT64_C(1) << 62, 8);
+    TEST_EQ_INT(run(&o, p, 8), -ERANGE);
+
+    /* offsets that do not fit */
+    struct mo_decoder far = binary(SIZE_MAX - 2, MO_BIN_U32BE, MO_UNIT_S);
+    ERR(&far, p, 8, -EINVAL, "payload is 8 bytes; offset 18446744073709551613 is too large");
+    struct mo_decoder at = binary(8, MO_BIN_U32LE, MO_UNIT_S);
+    ERR(&at, p, 8, -EINVAL, "payload is 8 bytes; a u32le at offset 8 needs 12");
+
+    /* any payload is bytes in binary mode */
+    struct mo_decoder t = binary(0, MO_BIN_U32BE, MO_UNIT_NS);
+    OKS(&t, "{\"a\"", INT64_C(0x7b226122));
+}
+
+int main(void)
+{
+    test_set_field();
+    test_names();
+    test_rfc3339();
+    test_epoch_text();
+    test_auto();
+    test_text();
+    test_json();
+    test_binary();
+    return test_result("test-decode");
+}
