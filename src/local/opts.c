@@ -1,0 +1,299 @@
+/* opts.c - command-line parsing for momento-topics-local. */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "opts.h"
+#include "rpc.h"
+#include "util.h"
+
+enum {
+    OPT_LISTEN = 0x100,
+    OPT_PORT_FILE,
+    OPT_TOKEN,
+    OPT_CACHES,
+    OPT_HEARTBEAT,
+    OPT_REPLAY,
+    OPT_MAX_SUBSCRIBERS,
+    OPT_MAX_PAYLOAD,
+    OPT_TLS_CERT,
+    OPT_TLS_KEY,
+    OPT_PUBLISHER_ID,
+    OPT_FAULT_END_AFTER,
+    OPT_FAULT_STALL_AFTER,
+    OPT_FAULT_DROP_EVERY,
+    OPT_FAULT_RESET_AFTER,
+    OPT_FAULT_REJECT,
+    OPT_VERSION,
+};
+
+static const struct option long_opts[] = {
+    {"listen", required_argument, NULL, OPT_LISTEN},
+    {"port-file", required_argument, NULL, OPT_PORT_FILE},
+    {"token", required_argument, NULL, OPT_TOKEN},
+    {"caches", required_argument, NULL, OPT_CACHES},
+    {"heartbeat", required_argument, NULL, OPT_HEARTBEAT},
+    {"replay", required_argument, NULL, OPT_REPLAY},
+    {"max-subscribers", required_argument, NULL, OPT_MAX_SUBSCRIBERS},
+    {"max-payload", required_argument, NULL, OPT_MAX_PAYLOAD},
+    {"tls-cert", required_argument, NULL, OPT_TLS_CERT},
+    {"tls-key", required_argument, NULL, OPT_TLS_KEY},
+    {"publisher-id", required_argument, NULL, OPT_PUBLISHER_ID},
+    {"fault-end-after", required_argument, NULL, OPT_FAULT_END_AFTER},
+    {"fault-stall-after", required_argument, NULL, OPT_FAULT_STALL_AFTER},
+    {"fault-drop-every", required_argument, NULL, OPT_FAULT_DROP_EVERY},
+    {"fault-reset-after", required_argument, NULL, OPT_FAULT_RESET_AFTER},
+    {"fault-reject", required_argument, NULL, OPT_FAULT_REJECT},
+    {"verbose", no_argument, NULL, 'v'},
+    {"version", no_argument, NULL, OPT_VERSION},
+    {"help", no_argument, NULL, 'h'},
+    {0},
+};
+
+void tl_opts_usage(FILE *f)
+{
+    fputs("Usage: momento-topics-local [OPTIONS]\n"
+          "A local server speaking the Momento Topics gRPC API (Publish, Subscribe).\n"
+          "\n"
+          "  --listen HOST:PORT       address to listen on (default 127.0.0.1:8080; port 0 = any)\n"
+          "  --port-file FILE         write the port number to FILE once listening\n"
+          "  --token TOKEN            accept only this authorization value (default: any)\n"
+          "  --caches A,B             only these caches exist (default: every cache)\n"
+          "  --heartbeat DURATION     heartbeat period on every stream (default 1s; 0s = first only)\n"
+          "  --replay N               messages kept per topic for resume (default 4096)\n"
+          "  --max-subscribers N      open streams allowed per cache (default: no limit)\n"
+          "  --max-payload BYTES      largest message accepted (default 4096; 0 = no limit)\n"
+          "  --tls-cert PEM --tls-key PEM   serve TLS with this certificate and key\n"
+          "  --publisher-id ID        publisher_id carried by every item (default: empty)\n"
+          "  -v, --verbose            log streams and injected faults to stderr\n"
+          "\n"
+          "Fault injection, for tests:\n"
+          "  --fault-end-after N      end every stream with UNAVAILABLE after N items\n"
+          "  --fault-stall-after N    after N items a stream goes silent but stays open\n"
+          "  --fault-drop-every N     every Nth message of a topic is lost (a discontinuity instead)\n"
+          "  --fault-reset-after N    a topic moves to a new page after every N messages\n"
+          "  --fault-reject CODE[:COUNT]  reject every call (or the first COUNT) with CODE\n"
+          "\n"
+          "  --version                print the version\n"
+          "  -h, --help               print this help\n"
+          "Durations take ms, s, m or h. See momento-topics-local(1).\n",
+          f);
+}
+
+static int bad(char *err, size_t errlen, const char *opt, const char *what, const char *arg)
+{
+    snprintf(err, errlen, "--%s: %s \"%s\"", opt, what, arg);
+    return -EINVAL;
+}
+
+static int parse_count(const char *opt, const char *arg, uint64_t min, uint64_t *ret, char *err,
+                       size_t errlen)
+{
+    uint64_t v;
+    if (mo_parse_u64(arg, &v) < 0)
+        return bad(err, errlen, opt, "not a non-negative integer:", arg);
+    if (v < min) {
+        snprintf(err, errlen, "--%s: must be at least %llu, not %s", opt, (unsigned long long)min,
+                 arg);
+        return -EINVAL;
+    }
+    *ret = v;
+    return 0;
+}
+
+/* HOST:PORT with port 0-65535 (0 = any); HOST may be [IPv6]. */
+static bool listen_valid(const char *s)
+{
+    const char *colon = strrchr(s, ':');
+    if (!colon || colon == s || !colon[1] || strlen(colon + 1) > 5)
+        return false;
+    for (const char *p = colon + 1; *p; p++)
+        if (*p < '0' || *p > '9')
+            return false;
+    if (atol(colon + 1) > 65535)
+        return false;
+    if (s[0] == '[')
+        return colon[-1] == ']' && colon - s > 2;
+    for (const char *p = s; p < colon; p++)
+        if (*p == ':' || *p == '[' || *p == ']' || *p == ' ')
+            return false;
+    return true;
+}
+
+static int parse_caches(const char *arg, struct tl_opts *o, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < o->n_caches; i++)
+        free(o->caches[i]);
+    free(o->caches);
+    o->caches = NULL;
+    o->n_caches = 0;
+    size_t max = 1;
+    for (const char *p = arg; *p; p++)
+        max += *p == ',';
+    o->caches = calloc(max, sizeof *o->caches);
+    if (!o->caches)
+        return -ENOMEM;
+    const char *p = arg;
+    for (;;) {
+        const char *comma = strchr(p, ',');
+        size_t n = comma ? (size_t)(comma - p) : strlen(p);
+        bool blank = true;
+        for (size_t i = 0; i < n; i++)
+            if (p[i] != ' ' && p[i] != '\t')
+                blank = false;
+        if (blank)
+            return bad(err, errlen, "caches", "empty cache name in", arg);
+        o->caches[o->n_caches] = strndup(p, n);
+        if (!o->caches[o->n_caches])
+            return -ENOMEM;
+        o->n_caches++;
+        if (!comma)
+            break;
+        p = comma + 1;
+    }
+    return 0;
+}
+
+static int parse_reject(const char *arg, struct tl_opts *o, char *err, size_t errlen)
+{
+    char code[64];
+    const char *colon = strchr(arg, ':');
+    size_t n = colon ? (size_t)(colon - arg) : strlen(arg);
+    if (n >= sizeof code)
+        return bad(err, errlen, "fault-reject", "unknown status code in", arg);
+    memcpy(code, arg, n);
+    code[n] = '\0';
+    int c = mo_status_parse(code);
+    if (c <= 0)
+        return bad(err, errlen, "fault-reject",
+                   "not a gRPC error status (a name like unavailable, or 1-16):", code);
+    o->fault_reject_code = c;
+    o->fault_reject_count = 0;
+    if (colon)
+        return parse_count("fault-reject", colon + 1, 1, &o->fault_reject_count, err, errlen);
+    return 0;
+}
+
+int tl_opts_parse(int argc, char **argv, struct tl_opts *o, char *err, size_t errlen)
+{
+    *o = (struct tl_opts){
+        .listen = "127.0.0.1:8080",
+        .heartbeat_us = MO_USEC_PER_SEC,
+        .replay = 4096,
+        .max_payload = 4096,
+        .fault_end_after = TL_OFF,
+        .fault_stall_after = TL_OFF,
+        .fault_reject_code = -1,
+    };
+    opterr = 0;
+    optind = 1;
+    int c, r;
+    while ((c = getopt_long(argc, argv, ":hv", long_opts, NULL)) != -1) {
+        const char *name = NULL;
+        for (const struct option *lo = long_opts; lo->name; lo++)
+            if (lo->val == c)
+                name = lo->name;
+        r = 0;
+        switch (c) {
+        case OPT_LISTEN:
+            if (!listen_valid(optarg))
+                return bad(err, errlen, name, "not HOST:PORT (port 0-65535):", optarg);
+            o->listen = optarg;
+            break;
+        case OPT_PORT_FILE:
+            if (!*optarg)
+                return bad(err, errlen, name, "empty file name", optarg);
+            o->port_file = optarg;
+            break;
+        case OPT_TOKEN:
+            o->token = optarg;
+            break;
+        case OPT_CACHES:
+            r = parse_caches(optarg, o, err, errlen);
+            break;
+        case OPT_HEARTBEAT:
+            if (mo_parse_duration_us(optarg, &o->heartbeat_us) < 0)
+                return bad(err, errlen, name, "not a duration (like 500ms, 1s, 2m):", optarg);
+            if (o->heartbeat_us > 0 && o->heartbeat_us < 1000)
+                return bad(err, errlen, name, "shorter than 1ms:", optarg);
+            break;
+        case OPT_REPLAY:
+            r = parse_count(name, optarg, 0, &o->replay, err, errlen);
+            if (r == 0 && o->replay > 100000000)
+                return bad(err, errlen, name, "more than 100000000:", optarg);
+            break;
+        case OPT_MAX_SUBSCRIBERS:
+            r = parse_count(name, optarg, 0, &o->max_subscribers, err, errlen);
+            break;
+        case OPT_MAX_PAYLOAD:
+            r = parse_count(name, optarg, 0, &o->max_payload, err, errlen);
+            break;
+        case OPT_TLS_CERT:
+            o->tls_cert = optarg;
+            break;
+        case OPT_TLS_KEY:
+            o->tls_key = optarg;
+            break;
+        case OPT_PUBLISHER_ID:
+            o->publisher_id = optarg;
+            break;
+        case OPT_FAULT_END_AFTER:
+            r = parse_count(name, optarg, 0, &o->fault_end_after, err, errlen);
+            break;
+        case OPT_FAULT_STALL_AFTER:
+            r = parse_count(name, optarg, 0, &o->fault_stall_after, err, errlen);
+            break;
+        case OPT_FAULT_DROP_EVERY:
+            r = parse_count(name, optarg, 1, &o->fault_drop_every, err, errlen);
+            break;
+        case OPT_FAULT_RESET_AFTER:
+            r = parse_count(name, optarg, 1, &o->fault_reset_after, err, errlen);
+            break;
+        case OPT_FAULT_REJECT:
+            r = parse_reject(optarg, o, err, errlen);
+            break;
+        case 'v':
+            o->verbose = true;
+            break;
+        case 'h':
+            return TL_OPTS_HELP;
+        case OPT_VERSION:
+            return TL_OPTS_VERSION;
+        case ':':
+            snprintf(err, errlen, "%s needs a value", argv[optind - 1]);
+            return -EINVAL;
+        default:
+            if (optopt)
+                snprintf(err, errlen, "unknown option -%c", optopt);
+            else
+                snprintf(err, errlen, "unknown option %s", argv[optind - 1]);
+            return -EINVAL;
+        }
+        if (r < 0)
+            return r;
+    }
+    if (optind < argc) {
+        snprintf(err, errlen, "unexpected argument \"%s\" (this program takes only options)",
+                 argv[optind]);
+        return -EINVAL;
+    }
+    if (!o->tls_cert != !o->tls_key) {
+        snprintf(err, errlen, "--tls-cert and --tls-key go together: give both or neither");
+        return -EINVAL;
+    }
+    return TL_OPTS_RUN;
+}
+
+void tl_opts_clear(struct tl_opts *o)
+{
+    for (size_t i = 0; i < o->n_caches; i++)
+        free(o->caches[i]);
+    free(o->caches);
+    o->caches = NULL;
+    o->n_caches = 0;
+}

@@ -1,0 +1,46 @@
+/* opts.h - the command line of momento-topics-local. */
+#ifndef TL_OPTS_H
+#define TL_OPTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define TL_OFF UINT64_MAX /* an unset count option */
+
+struct tl_opts {
+    const char *listen;       /* HOST:PORT, port 0 = ephemeral */
+    const char *port_file;
+    const char *token;        /* NULL: any token is accepted */
+    char **caches;            /* NULL: every cache exists */
+    size_t n_caches;
+    uint64_t heartbeat_us;    /* 0: only the first heartbeat */
+    uint64_t replay;
+    uint64_t max_subscribers; /* per cache; 0 = no limit */
+    uint64_t max_payload;     /* bytes; 0 = no limit */
+    const char *tls_cert, *tls_key;
+    const char *publisher_id;
+    bool verbose;
+    /* fault injection, for tests */
+    uint64_t fault_end_after;   /* TL_OFF or items per stream */
+    uint64_t fault_stall_after; /* TL_OFF or items per stream */
+    uint64_t fault_drop_every;  /* 0 = off */
+    uint64_t fault_reset_after; /* 0 = off */
+    int fault_reject_code;      /* -1 = off */
+    uint64_t fault_reject_count;/* 0 = every call */
+};
+
+enum tl_opts_result {
+    TL_OPTS_RUN,
+    TL_OPTS_HELP,    /* usage printed: exit 0 */
+    TL_OPTS_VERSION, /* version printed: exit 0 */
+};
+
+/* Parses argv into `ret` (strings point into argv, except `caches`).
+ * Returns a tl_opts_result, or -EINVAL with a sentence naming the option in err. */
+int tl_opts_parse(int argc, char **argv, struct tl_opts *ret, char *err, size_t errlen);
+void tl_opts_clear(struct tl_opts *o);
+void tl_opts_usage(FILE *f);
+
+#endif

@@ -1,0 +1,323 @@
+/* stream.c - Subscribe streams: heartbeats, replay, live items, faults. */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <grpc/support/alloc.h>
+
+#include "cleanup.h"
+#include "rpc.h"
+#include "stream.h"
+
+enum stream_state {
+    ST_OPEN,    /* sending */
+    ST_STALLED, /* --fault-stall-after: open, silent */
+    ST_ENDING,  /* --fault-end-after: status sent */
+    ST_DONE,    /* finished or cancelled; waiting for the last tags */
+};
+
+struct tl_stream {
+    struct tl_env *env;
+    grpc_call *call;
+    tl_cache *cache;
+    tl_topic *topic;
+    uint64_t id;
+    enum stream_state state;
+    bool watching;
+
+    struct tl_watcher watcher;
+    mo_timer hb_timer;
+    mo_tag send_tag, close_tag, status_tag;
+    unsigned tags_out; /* batches not yet completed */
+    bool closed;       /* RECV_CLOSE_ON_SERVER came back */
+    int cancelled;
+
+    /* what goes out next */
+    uint64_t cursor; /* next ring position */
+    bool hb_due;
+    bool disc_due;
+    struct tl_start disc;
+    /* what the client knows: the last sequence number and page it was given */
+    uint64_t known_seq, known_page;
+
+    bool sending;
+    bool sending_item;
+    grpc_byte_buffer *bb;
+    uint64_t items;     /* items sent on this stream */
+    uint64_t discs;     /* discontinuities sent */
+    uint64_t fell_behind;
+
+    grpc_slice status_details;
+    grpc_metadata trailer;
+};
+
+static void pump(struct tl_stream *st);
+
+static void stream_detach(struct tl_stream *st, const char *why)
+{
+    if (st->state == ST_DONE)
+        return;
+    st->state = ST_DONE;
+    if (st->watching) {
+        tl_topic_unwatch(st->topic, &st->watcher);
+        st->watching = false;
+    }
+    mo_timer_stop(st->env->loop, &st->hb_timer);
+    tl_cache_add_subscribers(st->cache, -1);
+    tl_log(st->env, "stream %" PRIu64 " closed (%s/%s): %s; %" PRIu64 " items, %" PRIu64
+                    " discontinuities sent",
+           st->id, tl_cache_name(st->cache), tl_topic_name(st->topic), why, st->items, st->discs);
+}
+
+static void stream_release_if_done(struct tl_stream *st)
+{
+    if (st->tags_out > 0)
+        return;
+    stream_detach(st, "ended");
+    struct tl_env *env = st->env;
+    if (st->bb)
+        grpc_byte_buffer_destroy(st->bb);
+    grpc_slice_unref(st->status_details);
+    grpc_call_unref(st->call);
+    free(st);
+    env->live--;
+    env->released(env);
+}
+
+/* The call cannot go on (a batch was refused): cancel it and wait for the tags. */
+static void stream_abort(struct tl_stream *st, grpc_call_error e)
+{
+    tl_log(st->env, "stream %" PRIu64 ": gRPC refused a batch (error %d); cancelling", st->id, e);
+    grpc_call_cancel(st->call, NULL);
+    stream_detach(st, "cancelled after a gRPC error");
+}
+
+static void on_status_sent(mo_tag *tag, bool ok)
+{
+    struct tl_stream *st = container_of(tag, struct tl_stream, status_tag);
+    st->tags_out--;
+    stream_release_if_done(st);
+}
+
+/* --fault-end-after: finish the stream as a broken backend would. */
+static void stream_end_unavailable(struct tl_stream *st)
+{
+    st->state = ST_ENDING;
+    if (st->watching) {
+        tl_topic_unwatch(st->topic, &st->watcher);
+        st->watching = false;
+    }
+    mo_timer_stop(st->env->loop, &st->hb_timer);
+    tl_log(st->env, "fault: stream %" PRIu64 " ended with UNAVAILABLE after %" PRIu64 " items",
+           st->id, st->items);
+    char details[128];
+    snprintf(details, sizeof details,
+             "stream ended by fault injection (--fault-end-after) after %" PRIu64 " items",
+             st->items);
+    st->status_details = grpc_slice_from_copied_string(details);
+    grpc_op op = mo_op(GRPC_OP_SEND_STATUS_FROM_SERVER);
+    op.data.send_status_from_server.status = GRPC_STATUS_UNAVAILABLE;
+    op.data.send_status_from_server.status_details = &st->status_details;
+    grpc_call_error e = grpc_call_start_batch(st->call, &op, 1, &st->status_tag, NULL);
+    if (e != GRPC_CALL_OK)
+        stream_abort(st, e);
+    else
+        st->tags_out++;
+}
+
+static void stream_stall(struct tl_stream *st)
+{
+    st->state = ST_STALLED;
+    if (st->watching) {
+        tl_topic_unwatch(st->topic, &st->watcher);
+        st->watching = false;
+    }
+    mo_timer_stop(st->env->loop, &st->hb_timer);
+    tl_log(st->env, "fault: stream %" PRIu64 " stalled after %" PRIu64 " items", st->id,
+           st->items);
+}
+
+static void on_sent(mo_tag *tag, bool ok)
+{
+    struct tl_stream *st = container_of(tag, struct tl_stream, send_tag);
+    st->tags_out--;
+    st->sending = false;
+    grpc_byte_buffer_destroy(st->bb);
+    st->bb = NULL;
+    if (!ok) {
+        stream_detach(st, "client gone");
+        stream_release_if_done(st);
+        return;
+    }
+    if (st->sending_item)
+        st->items++;
+    if (st->state == ST_OPEN) {
+        const struct tl_opts *o = st->env->opts;
+        if (o->fault_end_after != TL_OFF && st->items >= o->fault_end_after)
+            stream_end_unavailable(st);
+        else if (o->fault_stall_after != TL_OFF && st->items >= o->fault_stall_after)
+            stream_stall(st);
+    }
+    pump(st);
+    stream_release_if_done(st);
+}
+
+static void on_closed(mo_tag *tag, bool ok)
+{
+    struct tl_stream *st = container_of(tag, struct tl_stream, close_tag);
+    st->tags_out--;
+    st->closed = true;
+    if (st->cancelled)
+        stream_detach(st, st->state == ST_ENDING ? "ended by fault" : "cancelled");
+    else
+        stream_detach(st, "ended");
+    stream_release_if_done(st);
+}
+
+/* Sends `msg` (the caller's ref is kept by the byte buffer's own ref). */
+static void send_msg(struct tl_stream *st, grpc_slice msg, bool item, bool with_headers)
+{
+    st->bb = grpc_raw_byte_buffer_create(&msg, 1);
+    grpc_op ops[2];
+    size_t n = 0;
+    if (with_headers)
+        ops[n++] = mo_op(GRPC_OP_SEND_INITIAL_METADATA);
+    ops[n] = mo_op(GRPC_OP_SEND_MESSAGE);
+    ops[n++].data.send_message.send_message = st->bb;
+    grpc_call_error e = grpc_call_start_batch(st->call, ops, n, &st->send_tag, NULL);
+    if (e != GRPC_CALL_OK) {
+        grpc_byte_buffer_destroy(st->bb);
+        st->bb = NULL;
+        stream_abort(st, e);
+        return;
+    }
+    st->tags_out++;
+    st->sending = true;
+    st->sending_item = item;
+}
+
+static void send_discontinuity(struct tl_stream *st, const struct tl_start *d)
+{
+    grpc_slice s = tl_wire_discontinuity(d->last, d->new_seq, d->page);
+    st->known_seq = d->new_seq;
+    st->known_page = d->page;
+    st->discs++;
+    send_msg(st, s, false, false);
+    grpc_slice_unref(s);
+}
+
+/* Sends the next thing due, if nothing is in flight. */
+static void pump(struct tl_stream *st)
+{
+    if (st->state != ST_OPEN || st->sending)
+        return;
+    if (st->hb_due) {
+        st->hb_due = false;
+        send_msg(st, tl_wire_heartbeat(), false, false);
+        return;
+    }
+    if (st->disc_due) {
+        st->disc_due = false;
+        send_discontinuity(st, &st->disc);
+        return;
+    }
+    if (st->cursor >= tl_topic_end(st->topic))
+        return; /* idle until the topic grows (watcher) */
+    if (st->cursor < tl_topic_oldest(st->topic)) {
+        /* fell out of the ring: the client was slower than the publishers */
+        struct tl_start s;
+        tl_topic_catch_up(st->topic, st->known_seq, &s);
+        st->fell_behind++;
+        tl_log(st->env,
+               "stream %" PRIu64 " fell behind by %" PRIu64 " entries; discontinuity %" PRIu64
+               " -> %" PRIu64 " (page %" PRIu64 ")",
+               st->id, tl_topic_oldest(st->topic) - st->cursor, s.last, s.new_seq, s.page);
+        st->cursor = s.pos;
+        send_discontinuity(st, &s);
+        return;
+    }
+    const struct tl_entry *e = tl_topic_entry(st->topic, st->cursor++);
+    if (e->kind == TL_ENTRY_ITEM) {
+        st->known_seq = e->seq;
+        st->known_page = e->page;
+    } else {
+        st->known_seq = e->kind == TL_ENTRY_DROP ? e->seq : 0;
+        st->known_page = e->page;
+        st->discs++;
+    }
+    send_msg(st, e->msg, e->kind == TL_ENTRY_ITEM, false);
+}
+
+static void on_topic_grew(struct tl_watcher *w)
+{
+    pump(container_of(w, struct tl_stream, watcher));
+}
+
+static void on_heartbeat(mo_timer *t)
+{
+    struct tl_stream *st = container_of(t, struct tl_stream, hb_timer);
+    if (st->state != ST_OPEN)
+        return;
+    st->hb_due = true;
+    mo_timer_start(st->env->loop, &st->hb_timer, st->env->opts->heartbeat_us);
+    pump(st);
+}
+
+int tl_stream_start(struct tl_env *env, grpc_call *call, tl_cache *cache, tl_topic *topic,
+                    const struct tl_subscribe_req *req)
+{
+    struct tl_stream *st = calloc(1, sizeof *st);
+    if (!st)
+        return -ENOMEM;
+    st->env = env;
+    st->call = call;
+    st->cache = cache;
+    st->topic = topic;
+    st->id = ++env->streams;
+    st->send_tag.fn = on_sent;
+    st->close_tag.fn = on_closed;
+    st->status_tag.fn = on_status_sent;
+    st->watcher.fn = on_topic_grew;
+    st->status_details = grpc_empty_slice();
+    mo_timer_init(&st->hb_timer, on_heartbeat);
+
+    struct tl_start start;
+    tl_topic_resume(topic, req->resume_at, req->page, &start);
+    st->cursor = start.pos;
+    st->disc_due = start.disc;
+    st->disc = start;
+    st->known_seq = req->resume_at ? req->resume_at - 1 : tl_topic_latest(topic);
+    st->known_page = tl_topic_page(topic);
+
+    grpc_op op = mo_op(GRPC_OP_RECV_CLOSE_ON_SERVER);
+    op.data.recv_close_on_server.cancelled = &st->cancelled;
+    grpc_call_error e = grpc_call_start_batch(call, &op, 1, &st->close_tag, NULL);
+    if (e != GRPC_CALL_OK) {
+        free(st);
+        return -EIO;
+    }
+    st->tags_out++;
+    env->live++;
+    tl_cache_add_subscribers(cache, +1);
+    tl_topic_watch(topic, &st->watcher);
+    st->watching = true;
+
+    if (env->opts->verbose) {
+        char *peer = grpc_call_get_peer(call);
+        tl_log(env,
+               "stream %" PRIu64 " opened (%s/%s) from %s: resume_at %" PRIu64 " page %" PRIu64
+               " -> position %" PRIu64 "%s",
+               st->id, tl_cache_name(cache), tl_topic_name(topic), peer ? peer : "?",
+               req->resume_at, req->page, start.pos, start.disc ? " after a discontinuity" : "");
+        gpr_free(peer);
+    }
+
+    /* The heartbeat goes out with the response headers: the SDKs wait for it. */
+    send_msg(st, tl_wire_heartbeat(), false, true);
+    if (st->state == ST_OPEN && env->opts->heartbeat_us)
+        mo_timer_start(env->loop, &st->hb_timer, env->opts->heartbeat_us);
+    return 0;
+}

@@ -1,0 +1,27 @@
+/* stream.h - one Subscribe stream: a heartbeat first, then the topic's ring.
+ *
+ * A stream is a cursor into its topic's ring plus two flags (heartbeat due,
+ * discontinuity due), with exactly one SEND_MESSAGE in flight: when a send
+ * completes the next thing goes out, in this order: a due heartbeat, a due
+ * discontinuity, the entry under the cursor. A stream that fell out of the
+ * ring gets a _Discontinuity and continues from the oldest entry, so its
+ * memory is bounded whatever the client's speed. Heartbeats come from a timer
+ * per stream, also while items flow. The stream fault options
+ * (--fault-end-after, --fault-stall-after) are applied here.
+ */
+#ifndef TL_STREAM_H
+#define TL_STREAM_H
+
+#include <grpc/grpc.h>
+
+#include "env.h"
+#include "topic.h"
+#include "wire.h"
+
+/* Takes over `call` (already accepted, request read) and starts streaming.
+ * Releases the call through env->released when the stream is over.
+ * Returns 0, or a negative errno after which the caller still owns the call. */
+int tl_stream_start(struct tl_env *env, grpc_call *call, tl_cache *cache, tl_topic *topic,
+                    const struct tl_subscribe_req *req);
+
+#endif

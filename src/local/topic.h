@@ -1,0 +1,121 @@
+/* topic.h - caches and topics: sequence numbers, pages and the replay ring.
+ *
+ * A topic numbers its messages 1, 2, 3... within a page. The page is a
+ * non-zero number that only grows: it starts at the current Unix time in
+ * seconds (so a restarted server shows a larger page) and a reset moves it to
+ * max(old + 1, now) with numbering from 1 again.
+ *
+ * Every published message is encoded once, as a complete _SubscriptionItem,
+ * into a refcounted slice kept in the topic's ring; every stream sends that
+ * same slice. The ring is indexed by a position that counts every entry the
+ * topic ever appended (never reset), and holds the last max(replay, 1024)
+ * entries; a stream is only a cursor (the next position to send) into it.
+ * Entries are items, lost messages (fault injection: a _Discontinuity in the
+ * item's place) and page resets (a _Discontinuity carrying the new page), so
+ * a stream that walks the ring sees exactly what a live subscriber should.
+ * A stream whose cursor fell out of the ring (it was too slow) jumps to the
+ * oldest entry after a _Discontinuity (tl_topic_catch_up): memory never grows
+ * with a slow subscriber.
+ *
+ * Resume rules (the request's resume_at N and sequence_page P), see
+ * tl_topic_resume() and momento-topics-local(1).
+ */
+#ifndef TL_TOPIC_H
+#define TL_TOPIC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <grpc/slice.h>
+
+#include "wire.h"
+
+/* Entries kept per topic beyond --replay, so that slow streams can lag behind. */
+#define TL_RING_MIN 1024
+
+typedef struct tl_store tl_store;
+typedef struct tl_cache tl_cache;
+typedef struct tl_topic tl_topic;
+
+struct tl_store_opts {
+    const char *const *caches; /* the only caches that exist; NULL: every cache exists */
+    size_t n_caches;
+    uint64_t replay;           /* entries kept for resume */
+    const char *publisher_id;  /* put in every item; NULL or "" for none */
+    uint64_t drop_every;       /* fault: every Nth message of a topic is lost; 0 = off */
+    uint64_t reset_after;      /* fault: a page holds at most N messages; 0 = off */
+};
+
+enum tl_entry_kind {
+    TL_ENTRY_ITEM,  /* a published message: seq and page are its own */
+    TL_ENTRY_DROP,  /* message `seq` was lost: msg is _Discontinuity{seq-1, seq, page} */
+    TL_ENTRY_RESET, /* the topic moved to `page`: msg is _Discontinuity{old last, 0, page} */
+};
+
+struct tl_entry {
+    grpc_slice msg; /* the encoded _SubscriptionItem; the ring owns one ref */
+    enum tl_entry_kind kind;
+    uint64_t page;
+    uint64_t seq; /* 0 for TL_ENTRY_RESET */
+};
+
+/* Where a stream starts, or restarts after falling behind: first a
+ * _Discontinuity{last, new_seq, page} when `disc`, then the ring from `pos`. */
+struct tl_start {
+    uint64_t pos;
+    bool disc;
+    uint64_t last, new_seq, page;
+};
+
+/* What a publish did. */
+struct tl_published {
+    uint64_t seq, page;
+    bool dropped;       /* lost by --fault-drop-every */
+    uint64_t new_page;  /* non-zero when --fault-reset-after moved the topic to a new page */
+};
+
+/* Told after every append; embedded in the stream that watches. */
+struct tl_watcher {
+    void (*fn)(struct tl_watcher *w);
+    struct tl_watcher *prev, *next;
+};
+
+int tl_store_new(const struct tl_store_opts *opts, tl_store **ret);
+/* Frees every cache and topic; watchers must be gone. Accepts NULL. */
+void tl_store_free(tl_store *s);
+
+/* The cache called `name`, created on first use; NULL when it does not exist
+ * (not in the store's list) or on ENOMEM (then errno is set). */
+tl_cache *tl_store_cache(tl_store *s, struct tl_str name);
+const char *tl_cache_name(const tl_cache *c);
+/* Open Subscribe streams on the cache (--max-subscribers is per cache). */
+size_t tl_cache_subscribers(const tl_cache *c);
+void tl_cache_add_subscribers(tl_cache *c, int delta);
+
+/* The topic, created on first use (NULL on ENOMEM). */
+tl_topic *tl_cache_topic(tl_cache *c, struct tl_str name);
+const char *tl_topic_name(const tl_topic *t);
+uint64_t tl_topic_page(const tl_topic *t);
+/* The newest sequence number of the current page (0: none yet). */
+uint64_t tl_topic_latest(const tl_topic *t);
+
+/* Appends a message (encoded once), then tells every watcher. */
+int tl_topic_publish(tl_topic *t, bool binary, const uint8_t *value, size_t len,
+                     struct tl_published *ret);
+
+/* Ring positions: entries [oldest, end) are kept; entry() is valid for those. */
+uint64_t tl_topic_end(const tl_topic *t);
+uint64_t tl_topic_oldest(const tl_topic *t);
+const struct tl_entry *tl_topic_entry(const tl_topic *t, uint64_t pos);
+
+/* Where a Subscribe with resume_at `seq` and sequence_page `page` starts. */
+void tl_topic_resume(const tl_topic *t, uint64_t seq, uint64_t page, struct tl_start *ret);
+/* Where a stream whose cursor fell out of the ring continues; `last` is the
+ * last sequence number it delivered (or was told about). */
+void tl_topic_catch_up(const tl_topic *t, uint64_t last, struct tl_start *ret);
+
+void tl_topic_watch(tl_topic *t, struct tl_watcher *w);
+void tl_topic_unwatch(tl_topic *t, struct tl_watcher *w);
+
+#endif

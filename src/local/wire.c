@@ -1,0 +1,263 @@
+/* wire.c - hand-written protobuf for the four messages the server handles. */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <string.h>
+
+#include "wire.h"
+
+/* ---- decoding ---- */
+
+struct rd {
+    const uint8_t *p, *end;
+};
+
+static int rd_varint(struct rd *r, uint64_t *out)
+{
+    uint64_t v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+        if (r->p >= r->end)
+            return -EBADMSG;
+        uint8_t b = *r->p++;
+        v |= (uint64_t)(b & 0x7f) << shift;
+        if (!(b & 0x80)) {
+            *out = v;
+            return 0;
+        }
+    }
+    return -EBADMSG;
+}
+
+static int rd_tag(struct rd *r, uint32_t *field, int *wt)
+{
+    uint64_t t;
+    if (rd_varint(r, &t) < 0 || t >> 3 == 0 || t >> 3 > 0x1fffffff)
+        return -EBADMSG;
+    *field = (uint32_t)(t >> 3);
+    *wt = (int)(t & 7);
+    return 0;
+}
+
+static int rd_bytes(struct rd *r, const uint8_t **data, size_t *len)
+{
+    uint64_t n;
+    if (rd_varint(r, &n) < 0 || n > (uint64_t)(r->end - r->p))
+        return -EBADMSG;
+    *data = r->p;
+    *len = (size_t)n;
+    r->p += n;
+    return 0;
+}
+
+static int rd_skip(struct rd *r, int wt)
+{
+    uint64_t v;
+    const uint8_t *d;
+    size_t n;
+    switch (wt) {
+    case 0:
+        return rd_varint(r, &v);
+    case 1:
+        if (r->end - r->p < 8)
+            return -EBADMSG;
+        r->p += 8;
+        return 0;
+    case 2:
+        return rd_bytes(r, &d, &n);
+    case 5:
+        if (r->end - r->p < 4)
+            return -EBADMSG;
+        r->p += 4;
+        return 0;
+    default:
+        return -EBADMSG;
+    }
+}
+
+static int rd_str(struct rd *r, int wt, struct tl_str *out)
+{
+    const uint8_t *d;
+    size_t n;
+    if (wt != 2 || rd_bytes(r, &d, &n) < 0)
+        return -EBADMSG;
+    out->p = (const char *)d;
+    out->len = n;
+    return 0;
+}
+
+static int decode_value(const uint8_t *buf, size_t len, struct tl_publish_req *o)
+{
+    struct rd r = {buf, buf + len};
+    while (r.p < r.end) {
+        uint32_t f;
+        int wt;
+        if (rd_tag(&r, &f, &wt) < 0)
+            return -EBADMSG;
+        if (f == 1 || f == 2) {
+            if (wt != 2 || rd_bytes(&r, &o->value, &o->value_len) < 0)
+                return -EBADMSG;
+            o->has_value = true;
+            o->binary = f == 2;
+        } else if (rd_skip(&r, wt) < 0) {
+            return -EBADMSG;
+        }
+    }
+    return 0;
+}
+
+int tl_wire_publish_decode(const uint8_t *buf, size_t len, struct tl_publish_req *o)
+{
+    memset(o, 0, sizeof *o);
+    struct rd r = {buf, buf + len};
+    while (r.p < r.end) {
+        uint32_t f;
+        int wt;
+        const uint8_t *d;
+        size_t n;
+        if (rd_tag(&r, &f, &wt) < 0)
+            return -EBADMSG;
+        int rc;
+        switch (f) {
+        case 1:
+            rc = rd_str(&r, wt, &o->cache);
+            break;
+        case 2:
+            rc = rd_str(&r, wt, &o->topic);
+            break;
+        case 3:
+            /* a repeated embedded message merges; the oneof keeps the last member */
+            rc = wt != 2 || rd_bytes(&r, &d, &n) < 0 ? -EBADMSG : decode_value(d, n, o);
+            break;
+        default:
+            rc = rd_skip(&r, wt);
+        }
+        if (rc < 0)
+            return -EBADMSG;
+    }
+    return 0;
+}
+
+int tl_wire_subscribe_decode(const uint8_t *buf, size_t len, struct tl_subscribe_req *o)
+{
+    memset(o, 0, sizeof *o);
+    struct rd r = {buf, buf + len};
+    while (r.p < r.end) {
+        uint32_t f;
+        int wt;
+        if (rd_tag(&r, &f, &wt) < 0)
+            return -EBADMSG;
+        int rc;
+        switch (f) {
+        case 1:
+            rc = rd_str(&r, wt, &o->cache);
+            break;
+        case 2:
+            rc = rd_str(&r, wt, &o->topic);
+            break;
+        case 3:
+            rc = wt == 0 ? rd_varint(&r, &o->resume_at) : -EBADMSG;
+            break;
+        case 4:
+            rc = wt == 0 ? rd_varint(&r, &o->page) : -EBADMSG;
+            break;
+        default:
+            rc = rd_skip(&r, wt);
+        }
+        if (rc < 0)
+            return -EBADMSG;
+    }
+    return 0;
+}
+
+bool tl_str_blank(struct tl_str s)
+{
+    for (size_t i = 0; i < s.len; i++)
+        if (!isspace((unsigned char)s.p[i]))
+            return false;
+    return true;
+}
+
+/* ---- encoding ---- */
+
+static size_t varint_len(uint64_t v)
+{
+    size_t n = 1;
+    while (v >= 0x80) {
+        v >>= 7;
+        n++;
+    }
+    return n;
+}
+
+static uint8_t *put_varint(uint8_t *p, uint64_t v)
+{
+    while (v >= 0x80) {
+        *p++ = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
+    *p++ = (uint8_t)v;
+    return p;
+}
+
+/* tag + value of a uint64 field, left out when zero (proto3) */
+static size_t u64_len(uint64_t v) { return v ? 1 + varint_len(v) : 0; }
+
+static uint8_t *put_u64(uint8_t *p, uint8_t tag, uint64_t v)
+{
+    if (!v)
+        return p;
+    *p++ = tag;
+    return put_varint(p, v);
+}
+
+static size_t ld_len(size_t n) { return 1 + varint_len(n) + n; }
+
+static uint8_t *put_ld(uint8_t *p, uint8_t tag, const void *data, size_t n)
+{
+    *p++ = tag;
+    p = put_varint(p, n);
+    if (n)
+        memcpy(p, data, n);
+    return p + n;
+}
+
+grpc_slice tl_wire_item(uint64_t seq, uint64_t page, bool binary, const uint8_t *value,
+                        size_t value_len, const char *pid, size_t pid_len)
+{
+    size_t value_msg = ld_len(value_len);                        /* _TopicValue body */
+    size_t item = u64_len(seq) + ld_len(value_msg) + (pid_len ? ld_len(pid_len) : 0) +
+                  u64_len(page);                                 /* _TopicItem body */
+    size_t total = ld_len(item);
+    grpc_slice s = grpc_slice_malloc(total);
+    uint8_t *p = GRPC_SLICE_START_PTR(s);
+    *p++ = 0x0a; /* _SubscriptionItem.item */
+    p = put_varint(p, item);
+    p = put_u64(p, 0x08, seq);
+    *p++ = 0x12; /* _TopicItem.value */
+    p = put_varint(p, value_msg);
+    p = put_ld(p, binary ? 0x12 : 0x0a, value, value_len);
+    if (pid_len)
+        p = put_ld(p, 0x1a, pid, pid_len);
+    p = put_u64(p, 0x20, page);
+    return s;
+}
+
+grpc_slice tl_wire_discontinuity(uint64_t last, uint64_t new_seq, uint64_t page)
+{
+    size_t body = u64_len(last) + u64_len(new_seq) + u64_len(page);
+    grpc_slice s = grpc_slice_malloc(ld_len(body));
+    uint8_t *p = GRPC_SLICE_START_PTR(s);
+    *p++ = 0x12; /* _SubscriptionItem.discontinuity */
+    p = put_varint(p, body);
+    p = put_u64(p, 0x08, last);
+    p = put_u64(p, 0x10, new_seq);
+    put_u64(p, 0x18, page);
+    return s;
+}
+
+grpc_slice tl_wire_heartbeat(void)
+{
+    static const uint8_t hb[] = {0x1a, 0x00}; /* _SubscriptionItem.heartbeat, empty */
+    return grpc_slice_from_static_buffer(hb, sizeof hb);
+}
