@@ -1,0 +1,815 @@
+/* Unit tests for the daemon's configuration loader (src/daemon/config.c).
+ *
+ * Each fixture is written to a temporary file and loaded; errors are checked
+ * for their exact line, column and key, and for words of their reason. */
+#include <config.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "src/daemon/config.h"
+#include "test.h"
+
+static char tmpdir[256];
+
+static char *fixture(const char *text)
+{
+    static int n;
+    char *path = malloc(300);
+    snprintf(path, 300, "%s/f%d.yaml", tmpdir, n++);
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        perror(path);
+        exit(1);
+    }
+    fputs(text, f);
+    fclose(f);
+    return path;
+}
+
+static void dump(const struct mo_config_errors *e)
+{
+    char buf[1200];
+    for (size_t i = 0; i < e->n; i++) {
+        mo_config_error_format(&e->v[i], buf, sizeof buf);
+        fprintf(stderr, "    %s\n", buf);
+    }
+}
+
+/* Loads text; returns the config (or NULL) and fills errs and *rc. */
+static struct mo_config *load(const char *text, struct mo_config_errors *errs, int *rc)
+{
+    char *path = fixture(text);
+    struct mo_config *cfg = NULL;
+    *errs = (struct mo_config_errors){0};
+    *rc = mo_config_load(path, &cfg, errs);
+    unlink(path);
+    free(path);
+    return cfg;
+}
+
+static struct mo_config *load_ok_at(int line, const char *text)
+{
+    struct mo_config_errors errs;
+    int rc;
+    struct mo_config *cfg = load(text, &errs, &rc);
+    TEST_EQ_INT(rc, 0);
+    TEST_CHECK(cfg != NULL);
+    if (rc != 0 || errs.n) {
+        fprintf(stderr, "  from line %d, unexpected errors:\n", line);
+        dump(&errs);
+    }
+    mo_config_errors_clear(&errs);
+    return cfg;
+}
+#define load_ok(text) load_ok_at(__LINE__, text)
+
+/* Checks error i of errs. */
+static void check_error_at(int line, const struct mo_config_errors *errs, size_t i, int eline,
+                           int ecol, const char *key, const char *reason)
+{
+    int before = test_failures;
+    TEST_CHECK(i < errs->n);
+    if (i < errs->n) {
+        const struct mo_config_error *e = &errs->v[i];
+        TEST_EQ_INT(e->line, eline);
+        TEST_EQ_INT(e->column, ecol);
+        TEST_EQ_STR(e->key, key);
+        TEST_CONTAINS(e->reason, reason);
+    }
+    if (test_failures != before) {
+        fprintf(stderr, "  from line %d, error %zu of:\n", line, i);
+        dump(errs);
+    }
+}
+#define check_error(errs, i, l, c, key, reason) check_error_at(__LINE__, errs, i, l, c, key, reason)
+
+/* The text fails to load with exactly one error. */
+static void expect_one_at(int line, const char *text, int eline, int ecol, const char *key,
+                          const char *reason)
+{
+    struct mo_config_errors errs;
+    int rc;
+    struct mo_config *cfg = load(text, &errs, &rc);
+    int before = test_failures;
+    TEST_EQ_INT(rc, -EINVAL);
+    TEST_CHECK(cfg == NULL);
+    TEST_EQ_INT(errs.n, 1);
+    if (test_failures != before) {
+        fprintf(stderr, "  from line %d:\n", line);
+        dump(&errs);
+    }
+    check_error_at(line, &errs, 0, eline, ecol, key, reason);
+    mo_config_free(cfg);
+    mo_config_errors_clear(&errs);
+}
+#define expect_one(text, l, c, key, reason) expect_one_at(__LINE__, text, l, c, key, reason)
+
+#define SUBS "subscriptions:\n  - cache: c\n    topic: t\n"
+
+/* ---- what loads ---- */
+
+static void test_defaults(void)
+{
+    struct mo_config *cfg = load_ok(SUBS);
+    if (!cfg)
+        return;
+    TEST_CHECK(cfg->endpoint == NULL);
+    TEST_CHECK(cfg->api_key_file == NULL);
+    TEST_CHECK(cfg->endpoint_override == NULL);
+    TEST_EQ_INT(cfg->tls, -1);
+    TEST_EQ_INT(cfg->n_subs, 1);
+    TEST_EQ_STR(cfg->subs[0].cache, "c");
+    TEST_EQ_STR(cfg->subs[0].topic, "t");
+    TEST_EQ_INT(cfg->subs[0].line, 2);
+    TEST_EQ_INT(cfg->subs[0].column, 5);
+    const struct mo_decoder *d = &cfg->subs[0].decoder;
+    TEST_EQ_INT(d->mode, MO_DECODE_JSON);
+    TEST_EQ_INT(d->format, MO_TS_AUTO);
+    TEST_EQ_STR(d->field, "timestamp");
+    TEST_EQ_INT(d->path_len, 1);
+    TEST_EQ_INT(d->offset, 0);
+    TEST_EQ_INT(d->encoding, MO_BIN_U64BE);
+    TEST_EQ_INT(d->unit, MO_UNIT_NS);
+    TEST_EQ_INT(cfg->messages, MO_LOG_MESSAGES_ALL);
+    TEST_EQ_INT(cfg->sample_every, 100);
+    TEST_EQ_INT(cfg->slow_threshold_us, 50000);
+    TEST_EQ_INT(cfg->summary_interval_us, 60000000);
+    TEST_EQ_INT(cfg->backoff_initial_us, 100000);
+    TEST_EQ_INT(cfg->backoff_max_us, 30000000);
+    TEST_EQ_INT(cfg->idle_timeout_us, 15000000);
+    TEST_CHECK(cfg->state_directory == NULL);
+    TEST_CHECK(cfg->prometheus_textfile == NULL);
+    TEST_CHECK(!cfg->emf);
+    TEST_CHECK(cfg->path != NULL);
+    mo_config_free(cfg);
+
+    /* empty sections and empty optional strings are the same as leaving them out */
+    cfg = load_ok("momento:\n  endpoint:\n  api_key_file: \"\"\n  tls: true\n"
+                  "defaults:\nlogging:\nreconnect:\nstate:\n  directory: ~\nexport:\n" SUBS);
+    if (!cfg)
+        return;
+    TEST_CHECK(cfg->endpoint == NULL);
+    TEST_CHECK(cfg->api_key_file == NULL);
+    TEST_CHECK(cfg->state_directory == NULL);
+    TEST_EQ_INT(cfg->tls, 1);
+    mo_config_free(cfg);
+}
+
+static void test_every_key(void)
+{
+    struct mo_config *cfg = load_ok(
+        "momento:\n"
+        "  endpoint: cell-1.example.com\n"
+        "  api_key_file: /etc/momento-subscriber/api-key\n"
+        "  endpoint_override: 127.0.0.1:8080\n"
+        "  tls: false\n"
+        "defaults:\n"
+        "  decode: text\n"
+        "  timestamp:\n"
+        "    field: meta.sent_at\n"
+        "    format: epoch_us\n"
+        "    offset: 8\n"
+        "    encoding: u32le\n"
+        "    unit: ms\n"
+        "subscriptions:\n"
+        "  - cache: a\n"
+        "    topic: \"1\"\n"
+        "logging:\n"
+        "  messages: sample\n"
+        "  sample_every: 7\n"
+        "  slow_threshold: 2.5ms\n"
+        "  summary_interval: 2m\n"
+        "reconnect:\n"
+        "  backoff_initial: 1ms\n"
+        "  backoff_max: 1h\n"
+        "  idle_timeout: 1s\n"
+        "state:\n"
+        "  directory: /var/lib/x\n"
+        "export:\n"
+        "  prometheus_textfile: /tmp/x.prom\n"
+        "  emf: true\n");
+    if (!cfg)
+        return;
+    TEST_EQ_STR(cfg->endpoint, "cell-1.example.com");
+    TEST_EQ_STR(cfg->api_key_file, "/etc/momento-subscriber/api-key");
+    TEST_EQ_STR(cfg->endpoint_override, "127.0.0.1:8080");
+    TEST_EQ_INT(cfg->tls, 0);
+    TEST_EQ_STR(cfg->subs[0].topic, "1");
+    const struct mo_decoder *d = &cfg->subs[0].decoder;
+    TEST_EQ_INT(d->mode, MO_DECODE_TEXT);
+    TEST_EQ_INT(d->format, MO_TS_EPOCH_US);
+    TEST_EQ_INT(cfg->messages, MO_LOG_MESSAGES_SAMPLE);
+    TEST_EQ_INT(cfg->sample_every, 7);
+    TEST_EQ_INT(cfg->slow_threshold_us, 2500);
+    TEST_EQ_INT(cfg->summary_interval_us, 120000000);
+    TEST_EQ_INT(cfg->backoff_initial_us, 1000);
+    TEST_EQ_INT(cfg->backoff_max_us, 3600000000LL);
+    TEST_EQ_INT(cfg->idle_timeout_us, 1000000);
+    TEST_EQ_STR(cfg->state_directory, "/var/lib/x");
+    TEST_EQ_STR(cfg->prometheus_textfile, "/tmp/x.prom");
+    TEST_CHECK(cfg->emf);
+    mo_config_free(cfg);
+}
+
+static void test_inheritance(void)
+{
+    struct mo_config *cfg = load_ok(
+        "defaults:\n"
+        "  decode: binary\n"
+        "  timestamp: {field: meta.sent_at, format: epoch_ms, offset: 16, unit: us}\n"
+        "subscriptions:\n"
+        "  - {cache: a, topic: inherits}\n"
+        "  - cache: a\n"
+        "    topic: overrides-one\n"
+        "    timestamp: {encoding: u32le}\n"
+        "  - cache: a\n"
+        "    topic: json\n"
+        "    decode: json\n"
+        "  - cache: a\n"
+        "    topic: json-field\n"
+        "    decode: json\n"
+        "    timestamp:\n"
+        "      field: t\n"
+        "  - cache: a\n"
+        "    topic: text\n"
+        "    decode: text\n"
+        "    timestamp: {format: rfc3339}\n");
+    if (!cfg)
+        return;
+    TEST_EQ_INT(cfg->n_subs, 5);
+    const struct mo_decoder *d = &cfg->subs[0].decoder;
+    TEST_EQ_INT(d->mode, MO_DECODE_BINARY);
+    TEST_EQ_INT(d->offset, 16);
+    TEST_EQ_INT(d->encoding, MO_BIN_U64BE); /* built-in default */
+    TEST_EQ_INT(d->unit, MO_UNIT_US);       /* from defaults */
+
+    d = &cfg->subs[1].decoder; /* one key overridden, the rest inherited */
+    TEST_EQ_INT(d->mode, MO_DECODE_BINARY);
+    TEST_EQ_INT(d->offset, 16);
+    TEST_EQ_INT(d->encoding, MO_BIN_U32LE);
+    TEST_EQ_INT(d->unit, MO_UNIT_US);
+
+    d = &cfg->subs[2].decoder; /* json: the inherited binary keys do not matter */
+    TEST_EQ_INT(d->mode, MO_DECODE_JSON);
+    TEST_EQ_STR(d->field, "meta.sent_at");
+    TEST_EQ_INT(d->path_len, 2);
+    TEST_EQ_INT(d->path_lens[0], 4);
+    TEST_EQ_INT(d->format, MO_TS_EPOCH_MS);
+
+    d = &cfg->subs[3].decoder;
+    TEST_EQ_STR(d->field, "t");
+    TEST_EQ_INT(d->path_len, 1);
+    TEST_EQ_INT(d->format, MO_TS_EPOCH_MS);
+
+    d = &cfg->subs[4].decoder;
+    TEST_EQ_INT(d->mode, MO_DECODE_TEXT);
+    TEST_EQ_INT(d->format, MO_TS_RFC3339);
+
+    /* the decoders' strings belong to the config and survive the parse */
+    TEST_CHECK(cfg->n_strings >= 2);
+    mo_config_free(cfg);
+}
+
+static void test_find_and_equal(void)
+{
+    struct mo_config *a = load_ok("subscriptions:\n"
+                                  "  - {cache: c, topic: one}\n"
+                                  "  - {cache: c, topic: two, timestamp: {field: x.y}}\n"
+                                  "  - {cache: d, topic: one, decode: binary}\n");
+    struct mo_config *b = load_ok("defaults:\n  timestamp: {field: x.y}\n"
+                                  "subscriptions:\n"
+                                  "  - {cache: c, topic: two}\n"
+                                  "  - {cache: c, topic: one, timestamp: {field: timestamp}}\n"
+                                  "  - {cache: d, topic: one, decode: binary}\n"
+                                  "  - {cache: d, topic: two, decode: binary, "
+                                  "timestamp: {offset: 4}}\n");
+    if (!a || !b) {
+        mo_config_free(a);
+        mo_config_free(b);
+        return;
+    }
+    const struct mo_sub_config *s = mo_config_find(a, "c", "two");
+    TEST_CHECK(s == &a->subs[1]);
+    TEST_CHECK(mo_config_find(a, "d", "one") == &a->subs[2]);
+    TEST_CHECK(mo_config_find(a, "c", "three") == NULL);
+    TEST_CHECK(mo_config_find(a, "one", "c") == NULL);
+
+    /* the same decoding written differently is equal */
+    const char *pairs[][2] = {{"c", "one"}, {"c", "two"}};
+    for (size_t i = 0; i < 2; i++) {
+        const struct mo_sub_config *x = mo_config_find(a, pairs[i][0], pairs[i][1]);
+        const struct mo_sub_config *y = mo_config_find(b, pairs[i][0], pairs[i][1]);
+        TEST_CHECK(x && y && mo_decoder_equal(&x->decoder, &y->decoder));
+    }
+    TEST_CHECK(!mo_decoder_equal(&mo_config_find(a, "c", "one")->decoder,
+                                 &mo_config_find(b, "c", "two")->decoder));
+    mo_config_free(a);
+    mo_config_free(b);
+
+    struct mo_decoder j1 = {.mode = MO_DECODE_JSON, .format = MO_TS_AUTO, .field = "a.b"};
+    struct mo_decoder j2 = j1;
+    char other[] = "a.b"; /* equal by value, not by pointer */
+    j2.field = other;
+    TEST_CHECK(mo_decoder_equal(&j1, &j2));
+    j2.format = MO_TS_EPOCH_MS;
+    TEST_CHECK(!mo_decoder_equal(&j1, &j2));
+    j2 = j1;
+    j2.field = "a.c";
+    TEST_CHECK(!mo_decoder_equal(&j1, &j2));
+    j2 = j1;
+    j2.offset = 9; /* binary keys do not matter to json */
+    TEST_CHECK(mo_decoder_equal(&j1, &j2));
+
+    struct mo_decoder t1 = {.mode = MO_DECODE_TEXT, .format = MO_TS_RFC3339, .field = "x"};
+    struct mo_decoder t2 = {.mode = MO_DECODE_TEXT, .format = MO_TS_RFC3339, .field = "y"};
+    TEST_CHECK(mo_decoder_equal(&t1, &t2));
+    t2.format = MO_TS_AUTO;
+    TEST_CHECK(!mo_decoder_equal(&t1, &t2));
+    TEST_CHECK(!mo_decoder_equal(&t1, &j1));
+
+    struct mo_decoder b1 = {.mode = MO_DECODE_BINARY, .offset = 4, .encoding = MO_BIN_U32BE,
+                            .unit = MO_UNIT_MS};
+    struct mo_decoder b2 = b1;
+    b2.format = MO_TS_EPOCH_NS;
+    TEST_CHECK(mo_decoder_equal(&b1, &b2));
+    b2 = b1;
+    b2.offset = 5;
+    TEST_CHECK(!mo_decoder_equal(&b1, &b2));
+    b2 = b1;
+    b2.encoding = MO_BIN_U32LE;
+    TEST_CHECK(!mo_decoder_equal(&b1, &b2));
+    b2 = b1;
+    b2.unit = MO_UNIT_US;
+    TEST_CHECK(!mo_decoder_equal(&b1, &b2));
+}
+
+/* Reads the shipped example; with `uncomment`, also every commented-out key. */
+static char *example(bool uncomment)
+{
+    const char *path = TOP_SRCDIR "/conf/subscriber.yaml";
+    FILE *f = fopen(path, "r");
+    TEST_CHECK(f != NULL);
+    if (!f) {
+        perror(path);
+        return NULL;
+    }
+    size_t cap = 1 << 16, len = 0;
+    char *out = calloc(1, cap), line[512];
+    while (fgets(line, sizeof line, f) && len + sizeof line < cap) {
+        /* "  # key: value" and "  # - cache: x" are keys; "# Prose: ..." is not */
+        char *hash = line + strspn(line, " ");
+        char *body = hash + 2, *word = body + strspn(body, " ");
+        if (*word == '-')
+            word += 2;
+        size_t w = strspn(word, "abcdefghijklmnopqrstuvwxyz_");
+        if (uncomment && hash[0] == '#' && hash[1] == ' ' && w > 0 && word[w] == ':' &&
+            (word[w + 1] == ' ' || word[w + 1] == '\n')) {
+            memcpy(out + len, line, (size_t)(hash - line));
+            len += (size_t)(hash - line);
+            len += (size_t)sprintf(out + len, "%s", body);
+        } else {
+            len += (size_t)sprintf(out + len, "%s", line);
+        }
+    }
+    fclose(f);
+    return out;
+}
+
+static void test_example(void)
+{
+    char *text = example(false);
+    struct mo_config *cfg = text ? load_ok(text) : NULL;
+    if (cfg) {
+        TEST_EQ_INT(cfg->n_subs, 1);
+        TEST_EQ_INT(cfg->tls, -1);
+        TEST_CHECK(cfg->endpoint_override == NULL);
+        TEST_EQ_INT(cfg->subs[0].decoder.mode, MO_DECODE_JSON);
+    }
+    mo_config_free(cfg);
+    free(text);
+
+    /* every key the example shows, uncommented, is valid too */
+    text = example(true);
+    cfg = text ? load_ok(text) : NULL;
+    if (cfg) {
+        TEST_EQ_INT(cfg->n_subs, 4);
+        TEST_EQ_INT(cfg->tls, 1);
+        TEST_CHECK(cfg->endpoint != NULL);
+        TEST_CHECK(cfg->api_key_file != NULL);
+        TEST_CHECK(cfg->endpoint_override != NULL);
+        TEST_CHECK(cfg->state_directory != NULL);
+        TEST_CHECK(cfg->prometheus_textfile != NULL);
+        const struct mo_sub_config *s = mo_config_find(cfg, "bench", "rpc-perf");
+        TEST_CHECK(s && s->decoder.mode == MO_DECODE_BINARY && s->decoder.offset == 16);
+        s = mo_config_find(cfg, "prices", "eu");
+        TEST_CHECK(s && s->decoder.format == MO_TS_EPOCH_MS);
+    }
+    mo_config_free(cfg);
+    free(text);
+}
+
+/* ---- the file as a whole ---- */
+
+static void test_file_errors(void)
+{
+    struct mo_config_errors errs = {0};
+    struct mo_config *cfg = NULL;
+    char path[300];
+
+    snprintf(path, sizeof path, "%s/does-not-exist.yaml", tmpdir);
+    TEST_EQ_INT(mo_config_load(path, &cfg, &errs), -ENOENT);
+    TEST_CHECK(cfg == NULL);
+    check_error(&errs, 0, 0, 0, "", "No such file or directory");
+    TEST_EQ_STR(errs.v[0].file, path);
+    mo_config_errors_clear(&errs);
+    TEST_EQ_INT(errs.n, 0);
+
+    TEST_EQ_INT(mo_config_load(tmpdir, &cfg, &errs), -EISDIR);
+    check_error(&errs, 0, 0, 0, "", "Is a directory");
+    mo_config_errors_clear(&errs);
+
+    expect_one("", 0, 0, "", "the file is empty");
+    expect_one("# only a comment\n\n   \n", 0, 0, "", "the file is empty");
+    expect_one("---\n", 0, 0, "", "the file is empty");
+    expect_one("- cache: a\n  topic: b\n", 1, 1, "", "top level must be a mapping");
+    expect_one("subscriptions\n", 1, 1, "", "top level must be a mapping");
+    expect_one(SUBS "---\n" SUBS, 4, 1, "", "a second YAML document");
+    expect_one("subscriptions:\n  - cache: a\n    topic: b\n   bad: indentation\n", 4, 4, "",
+               "YAML syntax error");
+    expect_one("subscriptions: [ {cache: a, topic: b}\n", 2, 1, "", "YAML syntax error");
+    expect_one("momento:\n\tendpoint: x\n" SUBS, 2, 1, "", "YAML syntax error");
+    expect_one("momento:\n  endpoint: caf\xc3\n" SUBS, 2, 17, "", "not valid UTF-8");
+}
+
+static void test_anchors(void)
+{
+    struct mo_config_errors errs;
+    int rc;
+    struct mo_config *cfg = load("defaults:\n  timestamp: &ts {field: t}\n"
+                                 "subscriptions:\n"
+                                 "  - {cache: a, topic: b, timestamp: *ts}\n"
+                                 "  - {cache: &c a, topic: c}\n",
+                                 &errs, &rc);
+    TEST_EQ_INT(rc, -EINVAL);
+    TEST_CHECK(cfg == NULL);
+    TEST_EQ_INT(errs.n, 3);
+    check_error(&errs, 0, 2, 14, "", "anchors (&ts) are not supported");
+    check_error(&errs, 1, 4, 37, "", "aliases (*ts) are not supported");
+    check_error(&errs, 2, 5, 13, "", "anchors (&c)");
+    mo_config_errors_clear(&errs);
+}
+
+/* ---- keys ---- */
+
+static void test_unknown_keys(void)
+{
+    expect_one(SUBS "    timestmap: {format: auto}\n", 4, 5, "subscriptions[0].timestmap",
+               "unknown key 'timestmap' in subscriptions[0]; did you mean 'timestamp'?");
+    expect_one("momento:\n  endpiont: x\n" SUBS, 2, 3, "momento.endpiont",
+               "did you mean 'endpoint'?");
+    expect_one("subscription:\n  - {cache: a, topic: b}\n" SUBS, 1, 1, "subscription",
+               "unknown key 'subscription' at the top level; did you mean 'subscriptions'?");
+    expect_one(SUBS "    offset: 4\n", 4, 5, "subscriptions[0].offset",
+               "it belongs under 'timestamp:'");
+    expect_one(SUBS "colour: blue\n", 4, 1, "colour",
+               "the keys here are: momento, defaults, subscriptions, logging, reconnect, state, "
+               "export");
+    expect_one("defaults:\n  timestamp:\n    fromat: auto\n" SUBS, 3, 5,
+               "defaults.timestamp.fromat", "did you mean 'format'?");
+    expect_one(SUBS "? [a, b]\n: c\n", 4, 3, "", "keys must be plain names, not a list");
+}
+
+static void test_duplicate_keys(void)
+{
+    expect_one("logging:\n  sample_every: 5\n  messages: all\n  sample_every: 6\n" SUBS, 4, 3,
+               "logging.sample_every", "duplicate key 'sample_every' (first at line 2, column 3)");
+    expect_one(SUBS "subscriptions:\n  - {cache: a, topic: b}\n", 4, 1, "subscriptions",
+               "duplicate key 'subscriptions' (first at line 1, column 1)");
+    expect_one("subscriptions:\n  - {cache: a, topic: b, cache: c}\n", 2, 26,
+               "subscriptions[0].cache", "duplicate key 'cache'");
+}
+
+static void test_wrong_types(void)
+{
+    expect_one("momento:\n  endpoint: {host: x}\n" SUBS, 2, 13, "momento.endpoint",
+               "expected a string here, not a mapping");
+    expect_one("logging:\n  sample_every: ten\n" SUBS, 2, 17, "logging.sample_every",
+               "'ten' is not a whole number");
+    expect_one("logging:\n  sample_every: \"10\"\n" SUBS, 2, 17, "logging.sample_every",
+               "expected a number, not the string '10'; remove the quotes");
+    expect_one("logging:\n  sample_every: [1]\n" SUBS, 2, 17, "logging.sample_every",
+               "expected a whole number here, not a list");
+    expect_one("logging:\n  sample_every: -3\n" SUBS, 2, 17, "logging.sample_every",
+               "is not a whole number");
+    expect_one("export:\n  emf: yes\n" SUBS, 2, 8, "export.emf",
+               "expected true or false, not 'yes'");
+    expect_one("export:\n  emf: \"true\"\n" SUBS, 2, 8, "export.emf",
+               "expected true or false without quotes, not the string 'true'");
+    expect_one("momento:\n  tls: 1\n  endpoint_override: h:1\n" SUBS, 2, 8, "momento.tls",
+               "expected true or false");
+    expect_one("momento: localhost\n" SUBS, 1, 10, "momento",
+               "expected a mapping (indented 'key: value' lines), not a single value");
+    expect_one("defaults:\n  timestamp: [a]\n" SUBS, 2, 14, "defaults.timestamp",
+               "expected a mapping");
+    expect_one("subscriptions:\n  cache: a\n  topic: b\n", 2, 3, "subscriptions",
+               "expected a list (one '- ' line per entry), not a mapping");
+    expect_one("subscriptions:\n  - a/b\n", 2, 5, "subscriptions[0]",
+               "expected a mapping (indented 'key: value' lines), not a single value");
+    expect_one("logging:\n  slow_threshold:\n" SUBS, 2, 18, "logging.slow_threshold",
+               "needs a value");
+    expect_one("momento:\n  endpoint: \"a\\0b\"\n" SUBS, 2, 13, "momento.endpoint",
+               "NUL character");
+}
+
+static void test_durations(void)
+{
+    expect_one("logging:\n  summary_interval: 10\n" SUBS, 2, 21, "logging.summary_interval",
+               "'10' needs a unit: ms, s, m or h");
+    expect_one("reconnect:\n  idle_timeout: soon\n" SUBS, 2, 17, "reconnect.idle_timeout",
+               "'soon' is not a duration: write a number and a unit");
+    expect_one("reconnect:\n  idle_timeout: 10 s\n" SUBS, 2, 17, "reconnect.idle_timeout",
+               "is not a duration");
+    expect_one("reconnect:\n  idle_timeout: -1s\n" SUBS, 2, 17, "reconnect.idle_timeout",
+               "is not a duration");
+    /* quoted durations are fine: they are strings anyway */
+    struct mo_config *cfg = load_ok("reconnect:\n  idle_timeout: \"1.5m\"\n" SUBS);
+    if (cfg)
+        TEST_EQ_INT(cfg->idle_timeout_us, 90000000);
+    mo_config_free(cfg);
+}
+
+static void test_ranges(void)
+{
+    expect_one("logging:\n  sample_every: 0\n" SUBS, 2, 17, "logging.sample_every",
+               "0 is out of range: write a number from 1 to 1000000000");
+    expect_one("logging:\n  summary_interval: 500ms\n" SUBS, 2, 21, "logging.summary_interval",
+               "500ms is out of range: write a duration from 1s to 24h");
+    expect_one("logging:\n  summary_interval: 25h\n" SUBS, 2, 21, "logging.summary_interval",
+               "from 1s to 24h");
+    expect_one("reconnect:\n  backoff_initial: 0.5ms\n" SUBS, 2, 20,
+               "reconnect.backoff_initial", "from 1ms to 1h");
+    expect_one("reconnect:\n  idle_timeout: 999ms\n" SUBS, 2, 17, "reconnect.idle_timeout",
+               "from 1s to 24h");
+    expect_one("reconnect:\n  backoff_initial: 2s\n  backoff_max: 1s\n" SUBS, 3, 16,
+               "reconnect.backoff_max", "backoff_max (1s) is below backoff_initial (2s)");
+    expect_one("reconnect:\n  backoff_initial: 31s\n" SUBS, 2, 20, "reconnect.backoff_initial",
+               "backoff_max (30s, the default) is below backoff_initial (31s)");
+    expect_one("defaults:\n  timestamp: {offset: 4093}\n" SUBS, 2, 23,
+               "defaults.timestamp.offset", "from 0 to 4092");
+    expect_one("logging:\n  sample_every: 99999999999999999999999\n" SUBS, 2, 17,
+               "logging.sample_every", "out of range");
+
+    /* the reach of the integer counts, with the encoding from wherever it comes */
+    struct mo_config *cfg = load_ok("subscriptions:\n  - {cache: a, topic: b, decode: binary, "
+                                    "timestamp: {offset: 4088}}\n");
+    mo_config_free(cfg);
+    expect_one("subscriptions:\n  - {cache: a, topic: b, decode: binary, timestamp: {offset: "
+               "4089}}\n",
+               2, 62, "subscriptions[0].timestamp.offset",
+               "offset 4089 plus the 8 bytes of u64be ends past byte 4096");
+    cfg = load_ok("subscriptions:\n  - {cache: a, topic: b, decode: binary, "
+                  "timestamp: {offset: 4092, encoding: u32le}}\n");
+    mo_config_free(cfg);
+
+    /* an inherited offset that is too far for two entries is reported once, where it is */
+    struct mo_config_errors errs;
+    int rc;
+    cfg = load("defaults:\n  decode: binary\n  timestamp: {offset: 4090}\n"
+               "subscriptions:\n  - {cache: a, topic: b}\n  - {cache: a, topic: c}\n"
+               "  - {cache: a, topic: d, timestamp: {encoding: u32be}}\n",
+               &errs, &rc);
+    TEST_EQ_INT(rc, -EINVAL);
+    TEST_EQ_INT(errs.n, 1);
+    check_error(&errs, 0, 3, 23, "defaults.timestamp.offset", "ends past byte 4096");
+    mo_config_free(cfg);
+    mo_config_errors_clear(&errs);
+}
+
+static void test_enums(void)
+{
+    expect_one("defaults:\n  decode: xml\n" SUBS, 2, 11, "defaults.decode",
+               "'xml' is not one of: json, text, binary");
+    expect_one(SUBS "    timestamp: {format: epoch_sm}\n", 4, 25,
+               "subscriptions[0].timestamp.format",
+               "'epoch_sm' is not one of: auto, rfc3339, epoch_s, epoch_ms, epoch_us, epoch_ns; "
+               "did you mean 'epoch_s'?");
+    expect_one("logging:\n  messages: some\n" SUBS, 2, 13, "logging.messages",
+               "is not one of: all, sample, none");
+    expect_one("defaults:\n  timestamp:\n    encoding: u64\n" SUBS, 3, 15,
+               "defaults.timestamp.encoding", "u32be, u32le, u64be, u64le");
+    expect_one("defaults:\n  timestamp:\n    unit: sec\n" SUBS, 3, 11, "defaults.timestamp.unit",
+               "s, ms, us, ns");
+    expect_one("defaults:\n  decode: JSON\n" SUBS, 2, 11, "defaults.decode",
+               "did you mean 'json'?");
+}
+
+static void test_mode_keys(void)
+{
+    /* written in the entry and not read by its mode: an error at the key */
+    expect_one(SUBS "    timestamp:\n      offset: 16\n", 5, 7,
+               "subscriptions[0].timestamp.offset",
+               "offset applies only to decode: binary; this subscription decodes json");
+    expect_one(SUBS "    decode: binary\n    timestamp: {field: t}\n", 5, 17,
+               "subscriptions[0].timestamp.field", "field applies only to decode: json");
+    expect_one(SUBS "    decode: binary\n    timestamp: {format: epoch_ms}\n", 5, 17,
+               "subscriptions[0].timestamp.format", "format applies only to decode: json or text");
+    expect_one(SUBS "    decode: text\n    timestamp: {field: t}\n", 5, 17,
+               "subscriptions[0].timestamp.field", "this subscription decodes text");
+    /* the mode from defaults counts too */
+    expect_one("defaults:\n  decode: text\n" SUBS "    timestamp: {unit: ms}\n", 6, 17,
+               "subscriptions[0].timestamp.unit", "unit applies only to decode: binary");
+    /* inherited keys never cause it */
+    struct mo_config *cfg = load_ok("defaults:\n  timestamp: {field: a.b, offset: 3, unit: s}\n"
+                                    "subscriptions:\n  - {cache: a, topic: b, decode: text}\n"
+                                    "  - {cache: a, topic: c, decode: binary}\n");
+    if (cfg) {
+        TEST_EQ_INT(cfg->subs[1].decoder.offset, 3);
+        TEST_EQ_INT(cfg->subs[1].decoder.unit, MO_UNIT_S);
+    }
+    mo_config_free(cfg);
+
+    expect_one("defaults:\n  timestamp: {field: a..b}\n" SUBS, 2, 22, "defaults.timestamp.field",
+               "'a..b' is not a dotted path");
+    expect_one(SUBS "    timestamp: {field: \"\"}\n", 4, 24, "subscriptions[0].timestamp.field",
+               "is empty");
+    expect_one(SUBS "    timestamp: {field: a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p.q}\n", 4, 24,
+               "subscriptions[0].timestamp.field", "at most 16");
+}
+
+static void test_subscriptions(void)
+{
+    expect_one("momento: {}\n", 1, 1, "subscriptions",
+               "missing; list at least one subscription");
+    expect_one("subscriptions: []\n", 1, 16, "subscriptions", "is empty; list at least one");
+    expect_one("subscriptions:\n", 1, 15, "subscriptions", "is empty");
+    expect_one("subscriptions:\n  - cache: a\n", 2, 5, "subscriptions[0].topic",
+               "missing; add 'topic:' (every entry here needs cache and topic)");
+    expect_one("subscriptions:\n  - topic: a\n    decode: text\n", 2, 5, "subscriptions[0].cache",
+               "missing; add 'cache:'");
+    expect_one("subscriptions:\n  - cache: \"\"\n    topic: a\n", 2, 12, "subscriptions[0].cache",
+               "is empty; write a cache name");
+    expect_one("subscriptions:\n  - cache: a\n    topic: \"  \"\n", 3, 12,
+               "subscriptions[0].topic", "is only whitespace; write a topic name");
+    expect_one("subscriptions:\n  - cache: a\n    topic:\n", 3, 11, "subscriptions[0].topic",
+               "is empty");
+
+    /* an empty entry misses both */
+    struct mo_config_errors errs;
+    int rc;
+    struct mo_config *cfg = load("subscriptions:\n  -\n  - {cache: a, topic: b}\n", &errs, &rc);
+    TEST_EQ_INT(rc, -EINVAL);
+    TEST_EQ_INT(errs.n, 2);
+    check_error(&errs, 0, 2, 4, "subscriptions[0].cache", "missing");
+    check_error(&errs, 1, 2, 4, "subscriptions[0].topic", "missing");
+    mo_config_errors_clear(&errs);
+    mo_config_free(cfg);
+
+    /* duplicate pairs name both places; the same topic in another cache is fine */
+    cfg = load("subscriptions:\n"
+               "  - cache: a\n    topic: x\n"
+               "  - cache: b\n    topic: x\n"
+               "  - {cache: a, topic: x, decode: text}\n"
+               "  - {cache: a, topic: y}\n"
+               "  - {cache: a, topic: x}\n",
+               &errs, &rc);
+    TEST_EQ_INT(rc, -EINVAL);
+    TEST_EQ_INT(errs.n, 2);
+    check_error(&errs, 0, 6, 5, "subscriptions[2]",
+                "duplicate subscription to cache 'a' topic 'x': already at line 2, column 5 "
+                "(subscriptions[0])");
+    check_error(&errs, 1, 8, 5, "subscriptions[4]", "already at line 2, column 5");
+    mo_config_errors_clear(&errs);
+    mo_config_free(cfg);
+}
+
+static void test_momento(void)
+{
+    expect_one("momento:\n  tls: false\n" SUBS, 2, 8, "momento.tls",
+               "tls: false is only allowed together with endpoint_override");
+    expect_one("momento:\n  endpoint_override: localhost\n" SUBS, 2, 22,
+               "momento.endpoint_override", "'localhost' is not HOST:PORT");
+    expect_one("momento:\n  endpoint_override: \"h:99999\"\n" SUBS, 2, 22,
+               "momento.endpoint_override", "is not HOST:PORT");
+    struct mo_config *cfg = load_ok("momento:\n  endpoint_override: \"[::1]:8080\"\n"
+                                    "  tls: false\n" SUBS);
+    if (cfg) {
+        TEST_EQ_STR(cfg->endpoint_override, "[::1]:8080");
+        TEST_EQ_INT(cfg->tls, 0);
+    }
+    mo_config_free(cfg);
+}
+
+static void test_many_errors(void)
+{
+    struct mo_config_errors errs;
+    int rc;
+    struct mo_config *cfg = load("logging:\n"
+                                 "  summary_interval: 10\n"
+                                 "  messages: loud\n"
+                                 "subscriptions:\n"
+                                 "  - cache: a\n"
+                                 "    topic: b\n"
+                                 "    timestmap: {}\n"
+                                 "  - cache: a\n"
+                                 "    topic: b\n"
+                                 "momento:\n"
+                                 "  tls: false\n",
+                                 &errs, &rc);
+    TEST_EQ_INT(rc, -EINVAL);
+    TEST_CHECK(cfg == NULL);
+    TEST_EQ_INT(errs.n, 5);
+    /* in file order, whatever order they were found in */
+    check_error(&errs, 0, 2, 21, "logging.summary_interval", "needs a unit");
+    check_error(&errs, 1, 3, 13, "logging.messages", "is not one of");
+    check_error(&errs, 2, 7, 5, "subscriptions[0].timestmap", "did you mean 'timestamp'");
+    check_error(&errs, 3, 8, 5, "subscriptions[1]", "duplicate subscription");
+    check_error(&errs, 4, 11, 8, "momento.tls", "endpoint_override");
+    mo_config_errors_clear(&errs);
+
+    /* a flood is cut short with a count */
+    char *big = malloc(200000);
+    size_t len = (size_t)sprintf(big, SUBS);
+    for (int i = 0; i < 150; i++)
+        len += (size_t)sprintf(big + len, "bad%d: x\n", i);
+    cfg = load(big, &errs, &rc);
+    TEST_EQ_INT(rc, -EINVAL);
+    TEST_EQ_INT(errs.n, 101);
+    check_error(&errs, 100, 0, 0, "", "50 more errors not shown");
+    mo_config_errors_clear(&errs);
+    free(big);
+
+    /* errors are appended to what the caller already has */
+    struct mo_config_errors acc = {0};
+    char *p1 = fixture("momento: 1\n" SUBS), *p2 = fixture("state: 2\n" SUBS);
+    TEST_EQ_INT(mo_config_load(p1, &cfg, &acc), -EINVAL);
+    TEST_EQ_INT(mo_config_load(p2, &cfg, &acc), -EINVAL);
+    TEST_EQ_INT(acc.n, 2);
+    check_error(&acc, 0, 1, 10, "momento", "expected a mapping");
+    check_error(&acc, 1, 1, 8, "state", "expected a mapping");
+    TEST_EQ_STR(acc.v[0].file, p1);
+    TEST_EQ_STR(acc.v[1].file, p2);
+    mo_config_errors_clear(&acc);
+    unlink(p1);
+    unlink(p2);
+    free(p1);
+    free(p2);
+}
+
+static void test_format(void)
+{
+    char buf[1200];
+    struct mo_config_error e = {.line = 12, .column = 7};
+    snprintf(e.file, sizeof e.file, "/etc/momento-subscriber/subscriber.yaml");
+    snprintf(e.key, sizeof e.key, "subscriptions[2].timestamp.format");
+    snprintf(e.reason, sizeof e.reason, "'x' is not one of: auto");
+    mo_config_error_format(&e, buf, sizeof buf);
+    TEST_EQ_STR(buf, "/etc/momento-subscriber/subscriber.yaml:12:7: "
+                     "subscriptions[2].timestamp.format: 'x' is not one of: auto");
+    e.key[0] = '\0';
+    mo_config_error_format(&e, buf, sizeof buf);
+    TEST_EQ_STR(buf, "/etc/momento-subscriber/subscriber.yaml:12:7: 'x' is not one of: auto");
+    e.line = e.column = 0;
+    snprintf(e.reason, sizeof e.reason, "cannot read the file: Permission denied");
+    mo_config_error_format(&e, buf, sizeof buf);
+    TEST_EQ_STR(buf, "/etc/momento-subscriber/subscriber.yaml: cannot read the file: "
+                     "Permission denied");
+    char small[16];
+    mo_config_error_format(&e, small, sizeof small);
+    TEST_EQ_STR(small, "/etc/momento-su");
+
+    mo_config_free(NULL);
+    mo_config_errors_clear(NULL);
+}
+
+int main(void)
+{
+    snprintf(tmpdir, sizeof tmpdir, "%s/test-config.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR")
+                                                                                : "/tmp");
+    if (!mkdtemp(tmpdir)) {
+        perror("mkdtemp");
+        return 1;
+    }
+    test_defaults();
+    test_every_key();
+    test_inheritance();
+    test_find_and_equal();
+    test_example();
+    test_file_errors();
+    test_anchors();
+    test_unknown_keys();
+    test_duplicate_keys();
+    test_wrong_types();
+    test_durations();
+    test_ranges();
+    test_enums();
+    test_mode_keys();
+    test_subscriptions();
+    test_momento();
+    test_many_errors();
+    test_format();
+    rmdir(tmpdir);
+    return test_result("test-config");
+}
