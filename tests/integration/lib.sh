@@ -96,3 +96,46 @@ stop() {
 
 # count_lines FILE PATTERN : number of lines matching an extended regex
 count_lines() { grep -cE "$2" "$1" || true; }
+
+# ---- the daemon ----
+
+# write_daemon_config FILE SUBSCRIPTIONS-YAML [EXTRA-YAML]
+# A configuration for momento-topics-local at $LOCAL_PORT (plaintext). The
+# second argument is the body of `subscriptions:`; the third is appended.
+write_daemon_config() {
+    local file=$1 subs=$2 extra=${3:-}
+    cat >"$file" <<YAML
+momento:
+  endpoint_override: 127.0.0.1:$LOCAL_PORT
+  tls: false
+subscriptions:
+$subs
+$extra
+YAML
+}
+
+# start_daemon NAME CONFIG [ARGS...] : momento-subscriberd with JSON events in $WORK/NAME.out
+start_daemon() {
+    local name=$1 cfg=$2
+    shift 2
+    bg "$name" ${MO_WRAPPER:-} "$BIN/momento-subscriberd" -c "$cfg" --log-format json "$@"
+    DAEMON_PID=$LAST_PID
+}
+
+# events FILE JQ-FILTER : the daemon's JSON events in FILE selected by a jq filter
+events() { jq -c "select($2)" "$1" 2>/dev/null; }
+# count_events FILE JQ-FILTER
+count_events() { events "$1" "$2" | wc -l; }
+# wait_events SECONDS FILE JQ-FILTER N : wait until at least N events match
+wait_events() {
+    local secs=$1 file=$2 filter=$3 n=$4
+    wait_for "$secs" test "$(count_events "$file" "$filter")" -ge "$n"
+}
+
+# publish CACHE TOPIC [ARGS...] : momento-publish to the local server
+publish() {
+    local cache=$1 topic=$2
+    shift 2
+    ${MO_WRAPPER:-} "$BIN/momento-publish" -c "$cache" -t "$topic" \
+        --endpoint-override "127.0.0.1:$LOCAL_PORT" --insecure -q "$@"
+}
