@@ -657,7 +657,8 @@ static bool json_locate(const uint8_t *p, size_t len, const struct mo_decoder *d
 static const cJSON *json_member(const cJSON *obj, const char *key, size_t key_len)
 {
     for (const cJSON *c = obj->child; c; c = c->next)
-        if (c->string && strncmp(c->string, key, key_len) == 0 && c->string[key_len] == '\0')
+        if (c->string && c->string[0] == key[0] && strncmp(c->string, key, key_len) == 0 &&
+            c->string[key_len] == '\0')
             return c;
     return NULL;
 }
@@ -689,13 +690,6 @@ static int field_len(const struct mo_decoder *d, size_t n)
 static int json_value(const struct mo_decoder *d, const uint8_t *payload, size_t len,
                       const cJSON *v, int64_t *ret_ns, char *reason, size_t reason_len)
 {
-    /* "field meta.sent_at" or, for a path of no components, "payload" */
-    char label[FIELD_SHOWN + 8];
-    if (d->path_len)
-        snprintf(label, sizeof label, "field %.*s", field_len(d, d->path_len), d->field);
-    else
-        snprintf(label, sizeof label, "payload");
-
     if (cJSON_IsString(v)) {
         const char *s = v->valuestring;
         return parse_text(d->format, s, strlen(s), ret_ns, reason, reason_len);
@@ -710,13 +704,18 @@ static int json_value(const struct mo_decoder *d, const uint8_t *payload, size_t
         }
         return epoch_from_double(v->valuedouble, d->format, ret_ns, reason, reason_len);
     }
-    return fail(-EINVAL, reason, reason_len, "%s is %s, expected %s", label, json_type(v),
+    /* "field meta.sent_at" or, for a path of no components, "payload" */
+    return fail(-EINVAL, reason, reason_len, "%s%.*s is %s, expected %s",
+                d->path_len ? "field " : "payload", d->path_len ? field_len(d, d->path_len) : 0,
+                d->path_len ? d->field : "", json_type(v),
                 d->format == MO_TS_RFC3339 ? "an RFC 3339 string" : "a string or number");
 }
 
 static int decode_json(const struct mo_decoder *d, const uint8_t *payload, size_t len,
                        int64_t *ret_ns, char *reason, size_t reason_len)
 {
+    if (d->path_len > MO_DECODE_PATH_MAX || (d->path_len > 0 && !d->field))
+        return fail(-EINVAL, reason, reason_len, "decoder has no valid field path");
     const char *text = (const char *)payload, *end = NULL;
     cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, false);
     if (!root) {
@@ -768,6 +767,8 @@ out:
 static int decode_binary(const struct mo_decoder *d, const uint8_t *payload, size_t len,
                          int64_t *ret_ns, char *reason, size_t reason_len)
 {
+    if ((unsigned)d->encoding > MO_BIN_U64LE || (unsigned)d->unit > MO_UNIT_NS)
+        return fail(-EINVAL, reason, reason_len, "decoder has an invalid encoding or unit");
     bool wide = d->encoding == MO_BIN_U64BE || d->encoding == MO_BIN_U64LE;
     bool big = d->encoding == MO_BIN_U32BE || d->encoding == MO_BIN_U64BE;
     size_t size = wide ? 8 : 4;
@@ -786,7 +787,7 @@ static int decode_binary(const struct mo_decoder *d, const uint8_t *payload, siz
 
     static const uint64_t mult[] = {1000000000, 1000000, 1000, 1};
     uint64_t ns;
-    if ((unsigned)d->unit > MO_UNIT_NS || __builtin_mul_overflow(v, mult[d->unit], &ns) ||
+    if (__builtin_mul_overflow(v, mult[d->unit], &ns) ||
         ns > (uint64_t)INT64_MAX)
         return fail(-ERANGE, reason, reason_len,
                     "timestamp out of range: %llu %s (%s at offset %zu) is %s",

@@ -55,19 +55,25 @@ struct mo_decoder {
 int mo_decoder_set_field(struct mo_decoder *d, const char *field);
 
 /* Extracts the publish time from a payload. Returns 0 with *ret_ns (nanoseconds
- * since the epoch, may be before or after now), or -EINVAL with a reason. */
+ * since the epoch, may be before or after now), or -EINVAL with a reason, or
+ * -ERANGE ("timestamp out of range") for a time int64 nanoseconds cannot hold
+ * (before 1677-09-21 or after 2262-04-11). A json decoder with no path
+ * (path_len 0) reads the whole JSON value as the timestamp. reason may be NULL. */
 int mo_decode_timestamp(const struct mo_decoder *d, const uint8_t *payload, size_t len,
                         int64_t *ret_ns, char *reason, size_t reason_len);
 
 /* RFC 3339 date-time ("2026-11-23T03:17:57.123456789Z", numeric offsets, fraction
- * to nanoseconds). Returns 0 or -EINVAL with a reason. */
+ * to nanoseconds, longer fractions truncated; a leap second :60 only at 23:59 UTC,
+ * read as 23:59:59). Returns 0 or -EINVAL / -ERANGE with a reason. */
 int mo_parse_rfc3339(const char *s, size_t len, int64_t *ret_ns, char *reason, size_t reason_len);
 
-/* An epoch number given as text ("1700000000123", "1700000000.25") in `format`
- * (MO_TS_AUTO chooses the unit by magnitude). Returns 0 or -EINVAL / -ERANGE. */
+/* An epoch number given as text ("1700000000123", "1700000000.25", "1.7e9") in
+ * `format` (MO_TS_AUTO chooses the unit by magnitude), read exactly, digits below
+ * a nanosecond truncated toward zero. Returns 0 or -EINVAL / -ERANGE. */
 int mo_parse_epoch_text(const char *s, size_t len, enum mo_ts_format format, int64_t *ret_ns,
                         char *reason, size_t reason_len);
 
+/* The config spellings ("json", "epoch_ms", ...); NULL outside the enum. */
 const char *mo_decode_mode_name(enum mo_decode_mode m);
 const char *mo_ts_format_name(enum mo_ts_format f);
 

@@ -569,6 +569,16 @@ static void test_binary(void)
     struct mo_decoder at = binary(8, MO_BIN_U32LE, MO_UNIT_S);
     ERR(&at, p, 8, -EINVAL, "payload is 8 bytes; a u32le at offset 8 needs 12");
 
+    /* a decoder built wrongly is an error, not a crash */
+    struct mo_decoder bad = binary(0, (enum mo_bin_encoding)7, MO_UNIT_S);
+    ERR(&bad, p, 8, -EINVAL, "decoder has an invalid encoding or unit");
+    bad = binary(0, MO_BIN_U32BE, (enum mo_ts_unit)7);
+    ERR(&bad, p, 8, -EINVAL, "decoder has an invalid encoding or unit");
+    bad = (struct mo_decoder){.mode = MO_DECODE_JSON, .path_len = 1};
+    ERRS(&bad, "{}", -EINVAL, "decoder has no valid field path");
+    bad = (struct mo_decoder){.mode = (enum mo_decode_mode)9};
+    ERRS(&bad, "{}", -EINVAL, "unknown decode mode 9");
+
     /* any payload is bytes in binary mode */
     struct mo_decoder t = binary(0, MO_BIN_U32BE, MO_UNIT_NS);
     OKS(&t, "{\"a\"", INT64_C(0x7b226122));
