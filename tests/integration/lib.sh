@@ -127,9 +127,10 @@ events() { jq -c "select($2)" "$1" 2>/dev/null; }
 # count_events FILE JQ-FILTER
 count_events() { events "$1" "$2" | wc -l; }
 # wait_events SECONDS FILE JQ-FILTER N : wait until at least N events match
+at_least_events() { [ "$(count_events "$1" "$2")" -ge "$3" ]; }
 wait_events() {
     local secs=$1 file=$2 filter=$3 n=$4
-    wait_for "$secs" test "$(count_events "$file" "$filter")" -ge "$n"
+    wait_for "$secs" at_least_events "$file" "$filter" "$n"
 }
 
 # publish CACHE TOPIC [ARGS...] : momento-publish to the local server
