@@ -411,6 +411,37 @@ static void test_example(void)
     free(text);
 }
 
+/* The man page's EXAMPLES load as they are printed. */
+static void test_man_examples(void)
+{
+    const char *path = TOP_SRCDIR "/man/momento-subscriber.yaml.5";
+    FILE *f = fopen(path, "r");
+    TEST_CHECK(f != NULL);
+    if (!f)
+        return;
+    char line[512], text[8192];
+    size_t len = 0;
+    int examples = 0;
+    bool in_section = false, in_block = false;
+    while (fgets(line, sizeof line, f)) {
+        if (strncmp(line, ".SH ", 4) == 0)
+            in_section = strcmp(line, ".SH EXAMPLES\n") == 0;
+        else if (in_section && strcmp(line, ".nf\n") == 0)
+            in_block = true, len = 0;
+        else if (in_block && strcmp(line, ".fi\n") == 0) {
+            in_block = false;
+            text[len] = '\0';
+            struct mo_config *cfg = load_ok(text);
+            TEST_CHECK(cfg && cfg->n_subs > 0);
+            mo_config_free(cfg);
+            examples++;
+        } else if (in_block && line[0] != '.' && len + strlen(line) < sizeof text)
+            len += (size_t)sprintf(text + len, "%s", line);
+    }
+    fclose(f);
+    TEST_EQ_INT(examples, 2);
+}
+
 /* ---- the file as a whole ---- */
 
 static void test_file_errors(void)
@@ -797,6 +828,7 @@ int main(void)
     test_inheritance();
     test_find_and_equal();
     test_example();
+    test_man_examples();
     test_file_errors();
     test_anchors();
     test_unknown_keys();
