@@ -32,11 +32,11 @@
 #include "endpoint.h"
 #include "util.h"
 
-#define FILE_MAX (16u << 20)     /* a config larger than this is a mistake */
-#define DEPTH_MAX 32             /* nesting; ours is 4 levels deep */
-#define ERRORS_MAX 100           /* then one "more errors" line */
-#define PATH_LEN 128             /* == sizeof(struct mo_config_error.key) */
-#define BIN_WINDOW 4096          /* binary timestamps lie within the first 4 KiB */
+#define FILE_MAX (16u << 20) /* a config larger than this is a mistake */
+#define DEPTH_MAX 32         /* nesting; ours is 4 levels deep */
+#define ERRORS_MAX 100       /* then one "more errors" line */
+#define PATH_LEN 128         /* == sizeof(struct mo_config_error.key) */
+#define BIN_WINDOW 4096      /* binary timestamps lie within the first 4 KiB */
 
 #define MS UINT64_C(1000)
 #define SEC (1000 * MS)
@@ -152,9 +152,9 @@ struct key {
     uint64_t lo, hi;          /* K_UINT, K_DURATION: inclusive bounds */
     const char *const *names; /* K_ENUM, NULL-terminated, indexed by the C enum */
     unsigned flags;
-    size_t cfg;               /* F_CFG: offset in struct mo_config */
-    union kval def;           /* when the key is absent */
-    unsigned modes;           /* timestamp keys: M_* of the modes that read it */
+    size_t cfg;     /* F_CFG: offset in struct mo_config */
+    union kval def; /* when the key is absent */
+    unsigned modes; /* timestamp keys: M_* of the modes that read it */
     /* extra validation of a string; false with a reason */
     bool (*check)(const char *s, char *why, size_t len);
     /* timestamp keys: store a value into a decoder */
@@ -170,14 +170,13 @@ static const char *const messages_names[] = {"all", "sample", "none", NULL};
 
 /* The name tables are indexed by the C enums. */
 _Static_assert(MO_DECODE_JSON == 0 && MO_DECODE_TEXT == 1 && MO_DECODE_BINARY == 2, "decode");
-_Static_assert(MO_TS_AUTO == 0 && MO_TS_RFC3339 == 1 && MO_TS_EPOCH_S == 2 &&
-                   MO_TS_EPOCH_MS == 3 && MO_TS_EPOCH_US == 4 && MO_TS_EPOCH_NS == 5,
+_Static_assert(MO_TS_AUTO == 0 && MO_TS_RFC3339 == 1 && MO_TS_EPOCH_S == 2 && MO_TS_EPOCH_MS == 3 &&
+                   MO_TS_EPOCH_US == 4 && MO_TS_EPOCH_NS == 5,
                "format");
 _Static_assert(MO_BIN_U32BE == 0 && MO_BIN_U32LE == 1 && MO_BIN_U64BE == 2 && MO_BIN_U64LE == 3,
                "encoding");
 _Static_assert(MO_UNIT_S == 0 && MO_UNIT_MS == 1 && MO_UNIT_US == 2 && MO_UNIT_NS == 3, "unit");
-_Static_assert(MO_LOG_MESSAGES_ALL == 0 && MO_LOG_MESSAGES_SAMPLE == 1 &&
-                   MO_LOG_MESSAGES_NONE == 2,
+_Static_assert(MO_LOG_MESSAGES_ALL == 0 && MO_LOG_MESSAGES_SAMPLE == 1 && MO_LOG_MESSAGES_NONE == 2,
                "messages");
 
 static bool check_hostport(const char *s, char *why, size_t len)
@@ -188,6 +187,27 @@ static bool check_hostport(const char *s, char *why, size_t len)
              "'%.100s' is not HOST:PORT; write a host name, IPv4 address or [IPv6] address, a "
              "colon and a port 1-65535 (e.g. 127.0.0.1:8080)",
              s);
+    return false;
+}
+
+/* endpoint: becomes cache.<endpoint>:443, so it is a bare host name. */
+static bool check_hostname(const char *s, char *why, size_t len)
+{
+    const char *bad = NULL;
+    if (strstr(s, "://"))
+        bad = "without a scheme such as https://";
+    else if (strchr(s, ':') || strchr(s, '/'))
+        bad = "without a port or a path (use endpoint_override for HOST:PORT)";
+    else if (s[0] == '.' || s[0] == '-' ||
+             strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                       "0123456789.-") != strlen(s))
+        bad = "made of letters, digits, dots and hyphens";
+    if (!bad)
+        return true;
+    snprintf(why, len,
+             "'%.100s' is not a host name; write the endpoint's host name only, %s "
+             "(e.g. cell-1-us-east-1-1.prod.a.momentohq.com)",
+             s, bad);
     return false;
 }
 
@@ -235,8 +255,8 @@ static const struct key ts_keys[] = {
      .check = check_field, .set = set_field},
     {"format", K_ENUM, DEC(format), .names = format_names, .def.e = MO_TS_AUTO,
      .modes = M_JSON | M_TEXT, .set = set_format},
-    {"offset", K_UINT, DEC(offset), .lo = 0, .hi = BIN_WINDOW - 4, .def.u = 0,
-     .modes = M_BINARY, .set = set_offset},
+    {"offset", K_UINT, DEC(offset), .lo = 0, .hi = BIN_WINDOW - 4, .def.u = 0, .modes = M_BINARY,
+     .set = set_offset},
     {"encoding", K_ENUM, DEC(encoding), .names = encoding_names, .def.e = MO_BIN_U64BE,
      .modes = M_BINARY, .set = set_encoding},
     {"unit", K_ENUM, DEC(unit), .names = unit_names, .def.e = MO_UNIT_NS, .modes = M_BINARY,
@@ -244,7 +264,9 @@ static const struct key ts_keys[] = {
     {NULL},
 };
 
+/* clang-format off */
 #define DECODE_KEY(off) {"decode", K_ENUM, (off), .names = decode_names, .def.e = MO_DECODE_JSON}
+/* clang-format on */
 
 static const struct key defaults_keys[] = {
     DECODE_KEY(DEC(decode)),
@@ -264,7 +286,7 @@ static const struct key sub_keys[] = {
 #define RAW(f) offsetof(struct raw, f)
 #define CFG(f) .flags = F_CFG, .cfg = offsetof(struct mo_config, f)
 static const struct key momento_keys[] = {
-    {"endpoint", K_STRING, RAW(endpoint), CFG(endpoint)},
+    {"endpoint", K_STRING, RAW(endpoint), CFG(endpoint), .check = check_hostname},
     {"api_key_file", K_STRING, RAW(api_key_file), CFG(api_key_file)},
     {"endpoint_override", K_STRING, RAW(endpoint_override), CFG(endpoint_override),
      .check = check_hostport},
@@ -279,8 +301,8 @@ static const struct key logging_keys[] = {
      .def.u = 100},
     {"slow_threshold", K_DURATION, RAW(slow_threshold), CFG(slow_threshold_us), .lo = 0,
      .hi = 24 * HOUR, .def.u = 50 * MS},
-    {"summary_interval", K_DURATION, RAW(summary_interval), CFG(summary_interval_us),
-     .lo = SEC, .hi = 24 * HOUR, .def.u = 60 * SEC},
+    {"summary_interval", K_DURATION, RAW(summary_interval), CFG(summary_interval_us), .lo = SEC,
+     .hi = 24 * HOUR, .def.u = 60 * SEC},
     {NULL},
 };
 
@@ -381,7 +403,10 @@ static void sort_errors(struct ctx *c)
 
 /* ---- step 1: libyaml events to a tree ---- */
 
-static struct mark yaml_mark(yaml_mark_t m) { return (struct mark){(int)m.line + 1, (int)m.column + 1}; }
+static struct mark yaml_mark(yaml_mark_t m)
+{
+    return (struct mark){(int)m.line + 1, (int)m.column + 1};
+}
 
 /* Where a byte offset is, for reader errors that carry only an offset. */
 static struct mark offset_mark(const char *buf, size_t len, size_t off)
@@ -419,14 +444,15 @@ static int node_add(struct node *parent, struct node *n)
 static void syntax_error(struct ctx *c, const yaml_parser_t *p, const char *buf, size_t len)
 {
     struct mark at = p->error == YAML_READER_ERROR ? offset_mark(buf, len, p->problem_offset)
-                                                    : yaml_mark(p->problem_mark);
+                                                   : yaml_mark(p->problem_mark);
     const char *problem = p->problem ? p->problem : "unknown problem";
     if (p->error == YAML_MEMORY_ERROR) {
         c->oom = true;
         return;
     }
     if (p->context)
-        add_error(c, at, "", "YAML syntax error: %s %s (line %d, column %d); check the indentation "
+        add_error(c, at, "",
+                  "YAML syntax error: %s %s (line %d, column %d); check the indentation "
                   "and quoting here",
                   problem, p->context, (int)p->context_mark.line + 1,
                   (int)p->context_mark.column + 1);
@@ -474,8 +500,7 @@ static int build_tree(struct ctx *c, const char *buf, size_t len, struct node **
             }
             break;
         case YAML_ALIAS_EVENT:
-            add_error(c, at, "",
-                      "aliases (*%.60s) are not supported; write the value out in full",
+            add_error(c, at, "", "aliases (*%.60s) are not supported; write the value out in full",
                       (const char *)ev.data.alias.anchor);
             n = calloc(1, sizeof *n);
             if (n)
@@ -485,7 +510,9 @@ static int build_tree(struct ctx *c, const char *buf, size_t len, struct node **
             anchor = ev.data.scalar.anchor;
             n = calloc(1, sizeof *n);
             if (n) {
-                *n = (struct node){.kind = N_SCALAR, .at = at, .len = ev.data.scalar.length,
+                *n = (struct node){.kind = N_SCALAR,
+                                   .at = at,
+                                   .len = ev.data.scalar.length,
                                    .plain = ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE};
                 n->value = malloc(n->len + 1);
                 if (n->value) {
@@ -535,8 +562,10 @@ static int build_tree(struct ctx *c, const char *buf, size_t len, struct node **
         }
         if (opens) {
             if (depth == DEPTH_MAX) {
-                add_error(c, at, "", "nested more than %d levels deep; the configuration "
-                          "needs at most 4", DEPTH_MAX);
+                add_error(c, at, "",
+                          "nested more than %d levels deep; the configuration "
+                          "needs at most 4",
+                          DEPTH_MAX);
                 r = -EINVAL;
                 break;
             }
@@ -658,8 +687,8 @@ static bool all_digits(const char *s)
 
 /* Converts one scalar for key k. Returns true and *out, or false after
  * recording why not. */
-static bool parse_scalar(struct ctx *c, const struct node *v, const struct key *k,
-                         const char *path, union kval *out)
+static bool parse_scalar(struct ctx *c, const struct node *v, const struct key *k, const char *path,
+                         union kval *out)
 {
     char buf[600];
     const char *s = v->value;
@@ -732,19 +761,24 @@ static bool parse_scalar(struct ctx *c, const struct node *v, const struct key *
             return false;
         }
         if (!v->plain) {
-            add_error(c, v->at, path, "expected a number, not the string '%.60s'; remove the "
-                      "quotes", s);
+            add_error(c, v->at, path,
+                      "expected a number, not the string '%.60s'; remove the "
+                      "quotes",
+                      s);
             return false;
         }
         int r = mo_parse_u64(s, &u);
         if (r == -EINVAL) {
-            add_error(c, v->at, path, "'%.60s' is not a whole number; write digits only, e.g. "
-                      "%" PRIu64, s, k->def.u ? k->def.u : k->lo);
+            add_error(c, v->at, path,
+                      "'%.60s' is not a whole number; write digits only, e.g. "
+                      "%" PRIu64,
+                      s, k->def.u ? k->def.u : k->lo);
             return false;
         }
         if (r < 0 || u < k->lo || u > k->hi) {
-            add_error(c, v->at, path, "%.60s is out of range: write a number from %" PRIu64
-                      " to %" PRIu64, s, k->lo, k->hi);
+            add_error(c, v->at, path,
+                      "%.60s is out of range: write a number from %" PRIu64 " to %" PRIu64, s,
+                      k->lo, k->hi);
             return false;
         }
         out->u = u;
@@ -763,8 +797,10 @@ static bool parse_scalar(struct ctx *c, const struct node *v, const struct key *
             return false;
         }
         if (r == -EINVAL) {
-            add_error(c, v->at, path, "'%.60s' is not a duration: write a number and a unit "
-                      "(ms, s, m or h), e.g. 250ms, 30s, 5m, 1h", s);
+            add_error(c, v->at, path,
+                      "'%.60s' is not a duration: write a number and a unit "
+                      "(ms, s, m or h), e.g. 250ms, 30s, 5m, 1h",
+                      s);
             return false;
         }
         if (r < 0 || us < k->lo || us > k->hi) {
@@ -863,8 +899,10 @@ static void walk_map(struct ctx *c, const struct node *m, const struct key *keys
             add_error(c, m->at, path, "expected a mapping (indented 'key: value' lines), not %s",
                       kind_name(m));
         else
-            add_error(c, m->at, path, "the top level must be a mapping of sections "
-                      "(momento:, defaults:, subscriptions:, ...), not %s", kind_name(m));
+            add_error(c, m->at, path,
+                      "the top level must be a mapping of sections "
+                      "(momento:, defaults:, subscriptions:, ...), not %s",
+                      kind_name(m));
         return;
     }
 
@@ -908,8 +946,8 @@ static void walk_map(struct ctx *c, const struct node *m, const struct key *keys
             if (!near) {
                 char all[300];
                 list_names(&keys[0].name, sizeof *keys, all, sizeof all);
-                add_error(c, kn->at, p, "unknown key '%.60s' %s; the keys here are: %s",
-                          kn->value, where, all);
+                add_error(c, kn->at, p, "unknown key '%.60s' %s; the keys here are: %s", kn->value,
+                          where, all);
             }
             continue;
         }
@@ -954,8 +992,8 @@ static void walk_map(struct ctx *c, const struct node *m, const struct key *keys
         if ((keys[j].flags & F_REQUIRED) && !seen[j].line) {
             char p[PATH_LEN];
             child_path(p, path, keys[j].name);
-            add_error(c, m->at, p, "missing; add '%s:' (every entry here needs %s)",
-                      keys[j].name, required);
+            add_error(c, m->at, p, "missing; add '%s:' (every entry here needs %s)", keys[j].name,
+                      required);
         }
 }
 
@@ -1024,8 +1062,8 @@ static void mode_list(unsigned modes, char *buf, size_t len)
     for (int m = 0; decode_names[m]; m++)
         if (modes & (1u << m)) {
             bool last = !(modes >> (m + 1));
-            used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? (last ? " or " : ", ")
-                                                                         : "", decode_names[m]);
+            used += (size_t)snprintf(buf + used, len - used, "%s%s",
+                                     used ? (last ? " or " : ", ") : "", decode_names[m]);
             if (used >= len)
                 break;
         }
@@ -1038,7 +1076,7 @@ static int merge_decoder(struct ctx *c, const struct raw *raw, size_t i, struct 
                          const char **defaults_field, struct mo_decoder *ret)
 {
     const struct sub_raw *sub = &((const struct sub_raw *)raw->subs.v)[i];
-    const struct slot *mode_s = sub->dec.decode.set ? &sub->dec.decode
+    const struct slot *mode_s = sub->dec.decode.set        ? &sub->dec.decode
                                 : raw->defaults.decode.set ? &raw->defaults.decode
                                                            : NULL;
     enum mo_decode_mode mode = mode_s ? (enum mo_decode_mode)mode_s->v.e : MO_DECODE_JSON;
@@ -1054,9 +1092,10 @@ static int merge_decoder(struct ctx *c, const struct raw *raw, size_t i, struct 
             char modes[64];
             mode_list(k->modes, modes, sizeof modes);
             pathf(path, "subscriptions[%zu].timestamp.%s", i, k->name);
-            add_error(c, own->key, path, "%s applies only to decode: %s; this subscription "
-                      "decodes %s, so remove it (or change decode)", k->name, modes,
-                      decode_names[mode]);
+            add_error(c, own->key, path,
+                      "%s applies only to decode: %s; this subscription "
+                      "decodes %s, so remove it (or change decode)",
+                      k->name, modes, decode_names[mode]);
         } else if (used) {
             src = own->set ? own : inh->set ? inh : NULL;
             if (src)
@@ -1088,7 +1127,8 @@ static int merge_decoder(struct ctx *c, const struct raw *raw, size_t i, struct 
                 pathf(path, "subscriptions[%zu].timestamp.offset", i);
             else
                 pathf(path, "defaults.timestamp.offset");
-            add_error(c, src->val, path, "offset %zu plus the %zu bytes of %s ends past byte "
+            add_error(c, src->val, path,
+                      "offset %zu plus the %zu bytes of %s ends past byte "
                       "%d; the timestamp must lie within the first %d bytes of the payload",
                       d.offset, width, encoding_names[d.encoding], BIN_WINDOW, BIN_WINDOW);
         }
@@ -1162,7 +1202,8 @@ static void check_cross(struct ctx *c, const struct raw *raw, const struct node 
                   at_max ? "reconnect.backoff_max" : "reconnect.backoff_initial",
                   "backoff_max (%s%s) is below backoff_initial (%s%s); make backoff_max at "
                   "least backoff_initial",
-                  b, at_max ? "" : ", the default", a, raw->backoff_initial.set ? "" : ", the default");
+                  b, at_max ? "" : ", the default", a,
+                  raw->backoff_initial.set ? "" : ", the default");
     }
 }
 
@@ -1218,8 +1259,10 @@ static int load(struct ctx *c, const char *path, struct mo_config **ret)
     int r = read_file(path, &buf, &len);
     if (r < 0) {
         if (r == -EFBIG)
-            add_error(c, (struct mark){0}, "", "the file is larger than %u MiB; this is not a "
-                      "configuration file", FILE_MAX >> 20);
+            add_error(c, (struct mark){0}, "",
+                      "the file is larger than %u MiB; this is not a "
+                      "configuration file",
+                      FILE_MAX >> 20);
         else
             add_error(c, (struct mark){0}, "", "cannot read the file: %s", strerror(-r));
         return r == -EFBIG ? -EINVAL : r;
@@ -1280,6 +1323,9 @@ oom:
 
 int mo_config_load(const char *path, struct mo_config **ret, struct mo_config_errors *errs)
 {
+    struct mo_config_errors ignored = {0};
+    if (!errs) /* the caller only wants to know whether it loads */
+        errs = &ignored;
     struct ctx c = {.file = path, .errs = errs, .n_before = errs->n};
     int r = load(&c, path, ret);
     if (r == -ENOMEM || c.oom) {
@@ -1294,6 +1340,7 @@ int mo_config_load(const char *path, struct mo_config **ret, struct mo_config_er
     }
     if (r == 0 && n_errors(&c) > 0) /* cannot happen: load fails when it records an error */
         r = -EINVAL;
+    mo_config_errors_clear(&ignored);
     return r;
 }
 

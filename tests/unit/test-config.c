@@ -160,37 +160,36 @@ static void test_defaults(void)
 
 static void test_every_key(void)
 {
-    struct mo_config *cfg = load_ok(
-        "momento:\n"
-        "  endpoint: cell-1.example.com\n"
-        "  api_key_file: /etc/momento-subscriber/api-key\n"
-        "  endpoint_override: 127.0.0.1:8080\n"
-        "  tls: false\n"
-        "defaults:\n"
-        "  decode: text\n"
-        "  timestamp:\n"
-        "    field: meta.sent_at\n"
-        "    format: epoch_us\n"
-        "    offset: 8\n"
-        "    encoding: u32le\n"
-        "    unit: ms\n"
-        "subscriptions:\n"
-        "  - cache: a\n"
-        "    topic: \"1\"\n"
-        "logging:\n"
-        "  messages: sample\n"
-        "  sample_every: 7\n"
-        "  slow_threshold: 2.5ms\n"
-        "  summary_interval: 2m\n"
-        "reconnect:\n"
-        "  backoff_initial: 1ms\n"
-        "  backoff_max: 1h\n"
-        "  idle_timeout: 1s\n"
-        "state:\n"
-        "  directory: /var/lib/x\n"
-        "export:\n"
-        "  prometheus_textfile: /tmp/x.prom\n"
-        "  emf: true\n");
+    struct mo_config *cfg = load_ok("momento:\n"
+                                    "  endpoint: cell-1.example.com\n"
+                                    "  api_key_file: /etc/momento-subscriber/api-key\n"
+                                    "  endpoint_override: 127.0.0.1:8080\n"
+                                    "  tls: false\n"
+                                    "defaults:\n"
+                                    "  decode: text\n"
+                                    "  timestamp:\n"
+                                    "    field: meta.sent_at\n"
+                                    "    format: epoch_us\n"
+                                    "    offset: 8\n"
+                                    "    encoding: u32le\n"
+                                    "    unit: ms\n"
+                                    "subscriptions:\n"
+                                    "  - cache: a\n"
+                                    "    topic: \"1\"\n"
+                                    "logging:\n"
+                                    "  messages: sample\n"
+                                    "  sample_every: 7\n"
+                                    "  slow_threshold: 2.5ms\n"
+                                    "  summary_interval: 2m\n"
+                                    "reconnect:\n"
+                                    "  backoff_initial: 1ms\n"
+                                    "  backoff_max: 1h\n"
+                                    "  idle_timeout: 1s\n"
+                                    "state:\n"
+                                    "  directory: /var/lib/x\n"
+                                    "export:\n"
+                                    "  prometheus_textfile: /tmp/x.prom\n"
+                                    "  emf: true\n");
     if (!cfg)
         return;
     TEST_EQ_STR(cfg->endpoint, "cell-1.example.com");
@@ -216,27 +215,27 @@ static void test_every_key(void)
 
 static void test_inheritance(void)
 {
-    struct mo_config *cfg = load_ok(
-        "defaults:\n"
-        "  decode: binary\n"
-        "  timestamp: {field: meta.sent_at, format: epoch_ms, offset: 16, unit: us}\n"
-        "subscriptions:\n"
-        "  - {cache: a, topic: inherits}\n"
-        "  - cache: a\n"
-        "    topic: overrides-one\n"
-        "    timestamp: {encoding: u32le}\n"
-        "  - cache: a\n"
-        "    topic: json\n"
-        "    decode: json\n"
-        "  - cache: a\n"
-        "    topic: json-field\n"
-        "    decode: json\n"
-        "    timestamp:\n"
-        "      field: t\n"
-        "  - cache: a\n"
-        "    topic: text\n"
-        "    decode: text\n"
-        "    timestamp: {format: rfc3339}\n");
+    struct mo_config *cfg =
+        load_ok("defaults:\n"
+                "  decode: binary\n"
+                "  timestamp: {field: meta.sent_at, format: epoch_ms, offset: 16, unit: us}\n"
+                "subscriptions:\n"
+                "  - {cache: a, topic: inherits}\n"
+                "  - cache: a\n"
+                "    topic: overrides-one\n"
+                "    timestamp: {encoding: u32le}\n"
+                "  - cache: a\n"
+                "    topic: json\n"
+                "    decode: json\n"
+                "  - cache: a\n"
+                "    topic: json-field\n"
+                "    decode: json\n"
+                "    timestamp:\n"
+                "      field: t\n"
+                "  - cache: a\n"
+                "    topic: text\n"
+                "    decode: text\n"
+                "    timestamp: {format: rfc3339}\n");
     if (!cfg)
         return;
     TEST_EQ_INT(cfg->n_subs, 5);
@@ -330,8 +329,8 @@ static void test_find_and_equal(void)
     TEST_CHECK(!mo_decoder_equal(&t1, &t2));
     TEST_CHECK(!mo_decoder_equal(&t1, &j1));
 
-    struct mo_decoder b1 = {.mode = MO_DECODE_BINARY, .offset = 4, .encoding = MO_BIN_U32BE,
-                            .unit = MO_UNIT_MS};
+    struct mo_decoder b1 = {
+        .mode = MO_DECODE_BINARY, .offset = 4, .encoding = MO_BIN_U32BE, .unit = MO_UNIT_MS};
     struct mo_decoder b2 = b1;
     b2.format = MO_TS_EPOCH_NS;
     TEST_CHECK(mo_decoder_equal(&b1, &b2));
@@ -580,16 +579,16 @@ static void test_ranges(void)
                "500ms is out of range: write a duration from 1s to 24h");
     expect_one("logging:\n  summary_interval: 25h\n" SUBS, 2, 21, "logging.summary_interval",
                "from 1s to 24h");
-    expect_one("reconnect:\n  backoff_initial: 0.5ms\n" SUBS, 2, 20,
-               "reconnect.backoff_initial", "from 1ms to 1h");
+    expect_one("reconnect:\n  backoff_initial: 0.5ms\n" SUBS, 2, 20, "reconnect.backoff_initial",
+               "from 1ms to 1h");
     expect_one("reconnect:\n  idle_timeout: 999ms\n" SUBS, 2, 17, "reconnect.idle_timeout",
                "from 1s to 24h");
     expect_one("reconnect:\n  backoff_initial: 2s\n  backoff_max: 1s\n" SUBS, 3, 16,
                "reconnect.backoff_max", "backoff_max (1s) is below backoff_initial (2s)");
     expect_one("reconnect:\n  backoff_initial: 31s\n" SUBS, 2, 20, "reconnect.backoff_initial",
                "backoff_max (30s, the default) is below backoff_initial (31s)");
-    expect_one("defaults:\n  timestamp: {offset: 4093}\n" SUBS, 2, 23,
-               "defaults.timestamp.offset", "from 0 to 4092");
+    expect_one("defaults:\n  timestamp: {offset: 4093}\n" SUBS, 2, 23, "defaults.timestamp.offset",
+               "from 0 to 4092");
     expect_one("logging:\n  sample_every: 99999999999999999999999\n" SUBS, 2, 17,
                "logging.sample_every", "out of range");
 
@@ -640,8 +639,7 @@ static void test_enums(void)
 static void test_mode_keys(void)
 {
     /* written in the entry and not read by its mode: an error at the key */
-    expect_one(SUBS "    timestamp:\n      offset: 16\n", 5, 7,
-               "subscriptions[0].timestamp.offset",
+    expect_one(SUBS "    timestamp:\n      offset: 16\n", 5, 7, "subscriptions[0].timestamp.offset",
                "offset applies only to decode: binary; this subscription decodes json");
     expect_one(SUBS "    decode: binary\n    timestamp: {field: t}\n", 5, 17,
                "subscriptions[0].timestamp.field", "field applies only to decode: json");
@@ -672,8 +670,7 @@ static void test_mode_keys(void)
 
 static void test_subscriptions(void)
 {
-    expect_one("momento: {}\n", 1, 1, "subscriptions",
-               "missing; list at least one subscription");
+    expect_one("momento: {}\n", 1, 1, "subscriptions", "missing; list at least one subscription");
     expect_one("subscriptions: []\n", 1, 16, "subscriptions", "is empty; list at least one");
     expect_one("subscriptions:\n", 1, 15, "subscriptions", "is empty");
     expect_one("subscriptions:\n  - cache: a\n", 2, 5, "subscriptions[0].topic",
@@ -682,8 +679,8 @@ static void test_subscriptions(void)
                "missing; add 'cache:'");
     expect_one("subscriptions:\n  - cache: \"\"\n    topic: a\n", 2, 12, "subscriptions[0].cache",
                "is empty; write a cache name");
-    expect_one("subscriptions:\n  - cache: a\n    topic: \"  \"\n", 3, 12,
-               "subscriptions[0].topic", "is only whitespace; write a topic name");
+    expect_one("subscriptions:\n  - cache: a\n    topic: \"  \"\n", 3, 12, "subscriptions[0].topic",
+               "is only whitespace; write a topic name");
     expect_one("subscriptions:\n  - cache: a\n    topic:\n", 3, 11, "subscriptions[0].topic",
                "is empty");
 
@@ -724,6 +721,12 @@ static void test_momento(void)
                "momento.endpoint_override", "'localhost' is not HOST:PORT");
     expect_one("momento:\n  endpoint_override: \"h:99999\"\n" SUBS, 2, 22,
                "momento.endpoint_override", "is not HOST:PORT");
+    expect_one("momento:\n  endpoint: https://cell-1.example.com\n" SUBS, 2, 13, "momento.endpoint",
+               "without a scheme such as https://");
+    expect_one("momento:\n  endpoint: cell-1.example.com:443\n" SUBS, 2, 13, "momento.endpoint",
+               "without a port or a path");
+    expect_one("momento:\n  endpoint: cell 1\n" SUBS, 2, 13, "momento.endpoint",
+               "'cell 1' is not a host name");
     struct mo_config *cfg = load_ok("momento:\n  endpoint_override: \"[::1]:8080\"\n"
                                     "  tls: false\n" SUBS);
     if (cfg) {
@@ -811,14 +814,22 @@ static void test_format(void)
     mo_config_error_format(&e, small, sizeof small);
     TEST_EQ_STR(small, "/etc/momento-su");
 
+    /* without an error list: only the result */
+    char *p = fixture("momento: 1\n" SUBS);
+    struct mo_config *cfg = NULL;
+    TEST_EQ_INT(mo_config_load(p, &cfg, NULL), -EINVAL);
+    TEST_CHECK(cfg == NULL);
+    unlink(p);
+    free(p);
+
     mo_config_free(NULL);
     mo_config_errors_clear(NULL);
 }
 
 int main(void)
 {
-    snprintf(tmpdir, sizeof tmpdir, "%s/test-config.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR")
-                                                                                : "/tmp");
+    snprintf(tmpdir, sizeof tmpdir, "%s/test-config.XXXXXX",
+             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
     if (!mkdtemp(tmpdir)) {
         perror("mkdtemp");
         return 1;
