@@ -19,11 +19,14 @@
  * items or --messages server messages of any kind (it then cancels the call
  * and prints no status), 1 when the stream ended (a status line was printed),
  * 2 when --timeout ran out first (after printing {"type":"timeout"}).
- * --deadline gives the call a gRPC deadline (sent as grpc-timeout).
+ * --deadline sends a grpc-timeout header on the call but does not enforce it
+ * here (the call goes over a second channel made with deadline checks off), so
+ * what happens at the deadline is up to the server.
  *
  * publish sends MESSAGE (--count times, one after another) as text, as
  * binary bytes (--binary), or as binary decoded from hex (--hex), and prints a
- * status line per publish; it exits 0 if all were OK, 1 otherwise.
+ * status line per publish; it exits 0 if all were OK, 1 otherwise. --method
+ * PATH sends the publish request to another method path instead.
  * Usage errors exit 64.
  */
 #include "config.h"
@@ -38,6 +41,7 @@
 #include <string.h>
 
 #include <grpc/grpc.h>
+#include <grpc/grpc_security.h>
 #include <grpc/support/alloc.h>
 #include <grpc/support/time.h>
 
@@ -58,6 +62,7 @@ struct args {
     bool tls, binary, hex;
     uint64_t resume, page, count, messages;
     uint64_t timeout_us, deadline_us;
+    const char *method; /* publish: another method path (to test UNIMPLEMENTED) */
     const char *message;
 };
 
@@ -256,11 +261,23 @@ static int do_subscribe(mo_loop *loop, mo_conn *conn, const struct args *a)
     grpc_metadata_array_init(&s.init_md);
     grpc_metadata_array_init(&s.trail_md);
 
-    gpr_timespec deadline = gpr_inf_future(GPR_CLOCK_REALTIME);
-    if (a->deadline_us)
-        deadline = gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
-                                gpr_time_from_micros((int64_t)a->deadline_us, GPR_TIMESPAN));
-    s.call = mo_conn_call(conn, mo_loop_cq(loop), MO_METHOD_SUBSCRIBE, deadline);
+    grpc_channel *raw = NULL;
+    if (a->deadline_us) {
+        gpr_timespec deadline = gpr_time_add(
+            gpr_now(GPR_CLOCK_MONOTONIC), gpr_time_from_micros((int64_t)a->deadline_us, GPR_TIMESPAN));
+        grpc_arg arg = {GRPC_ARG_INTEGER, GRPC_ARG_ENABLE_DEADLINE_CHECKS, {.integer = 0}};
+        grpc_channel_args args = {.num_args = 1, .args = &arg};
+        grpc_channel_credentials *cr = a->tls ? grpc_ssl_credentials_create(NULL, NULL, NULL, NULL)
+                                              : grpc_insecure_credentials_create();
+        raw = grpc_channel_create(a->target, cr, &args);
+        grpc_channel_credentials_release(cr);
+        s.call = grpc_channel_create_call(raw, NULL, GRPC_PROPAGATE_DEFAULTS, mo_loop_cq(loop),
+                                          grpc_slice_from_static_string(MO_METHOD_SUBSCRIBE), NULL,
+                                          deadline, NULL);
+    } else {
+        s.call = mo_conn_call(conn, mo_loop_cq(loop), MO_METHOD_SUBSCRIBE,
+                              gpr_inf_future(GPR_CLOCK_REALTIME));
+    }
     s.req = mo_subscribe_request(a->cache, a->topic, a->resume, a->page);
     size_t nmd = mo_conn_metadata(conn, a->cache, s.md);
 
@@ -295,6 +312,8 @@ static int do_subscribe(mo_loop *loop, mo_conn *conn, const struct args *a)
     grpc_slice_unref(s.details);
     grpc_metadata_array_destroy(&s.init_md);
     grpc_metadata_array_destroy(&s.trail_md);
+    if (raw)
+        grpc_channel_destroy(raw);
     return s.exit_code;
 }
 
@@ -325,7 +344,8 @@ static int publish_once(mo_loop *loop, mo_conn *conn, const struct args *a, cons
     size_t nmd = mo_conn_metadata(conn, a->cache, md);
     gpr_timespec deadline = gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
                                          gpr_time_from_millis(PUBLISH_DEADLINE_MS, GPR_TIMESPAN));
-    grpc_call *call = mo_conn_call(conn, mo_loop_cq(loop), MO_METHOD_PUBLISH, deadline);
+    grpc_call *call = mo_conn_call(conn, mo_loop_cq(loop), a->method ? a->method : MO_METHOD_PUBLISH,
+                                   deadline);
     grpc_byte_buffer *req = mo_publish_request(a->cache, a->topic, value, len, binary);
 
     grpc_op ops[6];
@@ -399,7 +419,7 @@ static void usage(FILE *f)
           "                       [--resume N] [--page P] [--count N] [--messages N]\n"
           "                       [--timeout DURATION] [--deadline DURATION]\n"
           "       probe publish --target HOST:PORT [--tls] [--token T] --cache C --topic T\n"
-          "                     [--binary | --hex] [--count N] MESSAGE\n"
+          "                     [--binary | --hex] [--count N] [--method PATH] MESSAGE\n"
           "Durations: 2.5 (seconds) or 500ms, 2s, 1m. See the top of probe.c for the output.\n",
           f);
 }
@@ -431,7 +451,7 @@ static int parse_seconds(const char *s, uint64_t *ret)
 }
 
 enum { O_TARGET = 0x100, O_TLS, O_TOKEN, O_CACHE, O_TOPIC, O_RESUME, O_PAGE, O_COUNT,
-       O_MESSAGES, O_TIMEOUT, O_DEADLINE, O_BINARY, O_HEX };
+       O_MESSAGES, O_TIMEOUT, O_DEADLINE, O_BINARY, O_HEX, O_METHOD };
 
 int main(int argc, char **argv)
 {
@@ -453,6 +473,7 @@ int main(int argc, char **argv)
         {"timeout", required_argument, NULL, O_TIMEOUT},
         {"deadline", required_argument, NULL, O_DEADLINE},
         {"binary", no_argument, NULL, O_BINARY},         {"hex", no_argument, NULL, O_HEX},
+        {"method", required_argument, NULL, O_METHOD},
         {0},
     };
     struct args a = {.token = ""};
@@ -473,6 +494,7 @@ int main(int argc, char **argv)
         case O_MESSAGES: num = &a.messages; break;
         case O_BINARY: a.binary = true; break;
         case O_HEX: a.hex = true; break;
+        case O_METHOD: a.method = optarg; break;
         case O_TIMEOUT:
             if (parse_seconds(optarg, &a.timeout_us) < 0)
                 return usage_error("--timeout: not a duration: \"%s\"", optarg);
