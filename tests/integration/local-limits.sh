@@ -1,0 +1,85 @@
+#!/bin/bash
+# momento-topics-local refusals as the service sends them: --token
+# (UNAUTHENTICATED), --caches (NOT_FOUND), --max-subscribers
+# (RESOURCE_EXHAUSTED, err topic_subscriptions_limit_exceeded, "subscribers"),
+# --max-payload (RESOURCE_EXHAUSTED, err item_size_limit_exceeded).
+source "$top_srcdir/tests/integration/lib.sh"
+source "$top_srcdir/tests/integration/local-lib.sh"
+
+# refused NAME : the probe's stream was refused before any message; sets
+# REFUSED to "CODE-NAME ERR" (not in a subshell: it waits for the probe)
+refused() {
+    local rc=0
+    wait "$SUB_PID" || rc=$?
+    [ "$rc" -eq 1 ] || fail "$1: probe exited $rc, expected 1 (stream refused): $(cat "$WORK/$1.out")"
+    expect_eq "$1: only a status" "$(types "$1" | tr '\n' ' ')" "status "
+    REFUSED=$(jq -r '"\(.name) \(.err)"' "$WORK/$1.out")
+}
+
+# --token
+start_local tok --token sekrit
+expect_eq "no token" "$(publish x | jq -r .name)" UNAUTHENTICATED
+expect_eq "wrong token" "$(publish --token wrong x | jq -r .name)" UNAUTHENTICATED
+expect_eq "right token" "$(publish --token sekrit x | jq -r .name)" OK
+subscribe bad --token sekrit2 --timeout 20
+refused bad
+expect_eq "subscribe, wrong token" "$REFUSED" "UNAUTHENTICATED "
+subscribe good --token sekrit --timeout 20 --count 1
+wait_type good heartbeat 1
+publish --token sekrit y >/dev/null
+wait "$SUB_PID" || fail "subscribe with the right token: $(cat "$WORK/good.out")"
+start_local any
+expect_eq "no --token: the empty token is accepted" "$(publish x | jq -r .name)" OK
+expect_eq "no --token: any token is accepted" "$(publish --token whatever x | jq -r .name)" OK
+pass "--token: UNAUTHENTICATED unless the authorization header matches"
+
+# --caches
+start_local caches --caches a,b
+out=$(publish --cache c x) || true
+expect_eq "unknown cache" "$(jq -r '"\(.name) \(.err)"' <<<"$out")" "NOT_FOUND "
+[[ "$(jq -r .details <<<"$out")" == *"cache not found: c"* ]] || fail "NOT_FOUND does not name the cache: $out"
+expect_eq "known cache a" "$(publish --cache a x | jq -r .name)" OK
+expect_eq "known cache b" "$(publish --cache b x | jq -r .name)" OK
+subscribe nf --cache zz --timeout 20
+refused nf
+expect_eq "subscribe to an unknown cache" "$REFUSED" "NOT_FOUND "
+pass "--caches: other caches are NOT_FOUND"
+
+# --max-subscribers 2 (per cache)
+start_local subs --max-subscribers 2
+subscribe m1 --cache a --topic t1 --timeout 30
+subscribe m2 --cache a --topic t2 --timeout 30
+M2=$SUB_PID
+wait_type m1 heartbeat 1
+wait_type m2 heartbeat 1
+subscribe m3 --cache a --topic t3 --timeout 20
+refused m3
+expect_eq "third subscriber" "$REFUSED" "RESOURCE_EXHAUSTED topic_subscriptions_limit_exceeded"
+[[ "$(jq -r .details "$WORK/m3.out")" == *subscribers* ]] ||
+    fail "the message does not say subscribers: $(cat "$WORK/m3.out")"
+subscribe other --cache b --timeout 20 --messages 1
+wait "$SUB_PID" || fail "another cache has its own limit: $(cat "$WORK/other.out")"
+# when a subscriber leaves, its place is free again
+kill "$M2"
+wait "$M2" 2>/dev/null || true
+try_again() {
+    "$PROBE" subscribe --target "127.0.0.1:$LOCAL_PORT" --cache a --topic t3 --messages 1 --timeout 5 \
+        >"$WORK/m4.out" 2>&1
+}
+wait_for 10 try_again || fail "no place after a subscriber left: $(cat "$WORK/m4.out")"
+pass "--max-subscribers: RESOURCE_EXHAUSTED with err topic_subscriptions_limit_exceeded, per cache"
+
+# --max-payload
+start_local payload --max-payload 10
+expect_eq "10 bytes" "$(publish 0123456789 | jq -r .name)" OK
+out=$(publish 0123456789a) || true
+expect_eq "11 bytes" "$(jq -r '"\(.name) \(.err)"' <<<"$out")" "RESOURCE_EXHAUSTED item_size_limit_exceeded"
+out=$(publish --hex 0001020304050607080900) || true
+expect_eq "11 binary bytes" "$(jq -r .err <<<"$out")" item_size_limit_exceeded
+start_local payload-default
+expect_eq "4096 bytes (default limit)" "$(publish "$(head -c 4096 /dev/zero | tr '\0' a)" | jq -r .name)" OK
+out=$(publish "$(head -c 4097 /dev/zero | tr '\0' a)") || true
+expect_eq "4097 bytes" "$(jq -r .err <<<"$out")" item_size_limit_exceeded
+start_local payload-none --max-payload 0
+expect_eq "100000 bytes, no limit" "$(publish "$(head -c 100000 /dev/zero | tr '\0' a)" | jq -r .name)" OK
+pass "--max-payload: RESOURCE_EXHAUSTED with err item_size_limit_exceeded"
