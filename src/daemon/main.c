@@ -381,17 +381,24 @@ static void print_config_errors(const struct mo_config_errors *errs)
     }
 }
 
-/* Credentials and target; on error prints a sentence naming the cause. */
-static int resolve_connection(const struct mo_config *cfg, struct mo_creds *creds,
-                              struct mo_endpoint *ep)
+/* Credentials and target; on error prints a sentence naming the cause. With
+ * `lenient` (--check-config), a key that is simply absent is not an error: the
+ * service may get it from a systemd credential this shell cannot see. */
+static int resolve_connection(const struct mo_config *cfg, bool lenient, struct mo_creds *creds,
+                              struct mo_endpoint *ep, bool *ret_unresolved)
 {
     char err[1024];
+    *ret_unresolved = false;
     if (mo_creds_load(cfg->api_key_file, creds, err, sizeof err) < 0) {
         fprintf(stderr, "%s: %s\n", cfg->path, err);
         return -EINVAL;
     }
     struct mo_endpoint_opts o = {.endpoint = cfg->endpoint, .override = cfg->endpoint_override,
                                  .tls = cfg->tls};
+    if (lenient && creds->kind == MO_KEY_NONE && !cfg->endpoint_override) {
+        *ret_unresolved = true;
+        return 0;
+    }
     if (mo_endpoint_resolve(creds, &o, ep, err, sizeof err) < 0) {
         fprintf(stderr, "%s: %s\n", cfg->path, err);
         return -EINVAL;
@@ -400,16 +407,24 @@ static int resolve_connection(const struct mo_config *cfg, struct mo_creds *cred
 }
 
 static int check_config(const struct mo_config *cfg, const struct mo_creds *creds,
-                        const struct mo_endpoint *ep)
+                        const struct mo_endpoint *ep, bool unresolved)
 {
     size_t conns = (cfg->n_subs + MO_STREAMS_PER_CONN - 1) / MO_STREAMS_PER_CONN;
     printf("configuration OK\n");
     printf("%s: %zu subscription%s -> %zu stream%s on %zu gRPC connection%s (at most %d streams each)\n",
            cfg->path, cfg->n_subs, cfg->n_subs == 1 ? "" : "s", cfg->n_subs,
            cfg->n_subs == 1 ? "" : "s", conns, conns == 1 ? "" : "s", MO_STREAMS_PER_CONN);
-    printf("endpoint: %s (%s)\n", ep->target, ep->tls ? "TLS" : "plaintext");
-    printf("credentials: %s%s%s\n", mo_key_kind_name(creds->kind),
-           creds->kind == MO_KEY_NONE ? "" : " from ", creds->kind == MO_KEY_NONE ? "" : creds->source);
+    if (unresolved) {
+        printf("credentials: no API key found here (api_key_file, $CREDENTIALS_DIRECTORY/momento-api-key, "
+               "MOMENTO_API_KEY); the service needs one, e.g. through LoadCredential=momento-api-key\n");
+        printf("endpoint: cache.<endpoint>:443 (TLS), the endpoint coming from %s\n",
+               cfg->endpoint ? cfg->endpoint : "the key or MOMENTO_ENDPOINT");
+    } else {
+        printf("endpoint: %s (%s)\n", ep->target, ep->tls ? "TLS" : "plaintext");
+        printf("credentials: %s%s%s\n", mo_key_kind_name(creds->kind),
+               creds->kind == MO_KEY_NONE ? "" : " from ",
+               creds->kind == MO_KEY_NONE ? "" : creds->source);
+    }
     for (size_t i = 0; i < cfg->n_subs; i++) {
         const struct mo_sub_config *s = &cfg->subs[i];
         const struct mo_decoder *dec = &s->decoder;
@@ -490,13 +505,14 @@ int main(int argc, char **argv)
     struct daemon_main *m = &M;
     struct mo_daemon *d = &m->d;
     d->cfg = cfg;
-    if (resolve_connection(cfg, &d->creds, &d->endpoint) < 0) {
+    bool unresolved;
+    if (resolve_connection(cfg, check, &d->creds, &d->endpoint, &unresolved) < 0) {
         mo_creds_clear(&d->creds);
         mo_config_free(cfg);
         return EX_CONFIG;
     }
     if (check) {
-        check_config(cfg, &d->creds, &d->endpoint);
+        check_config(cfg, &d->creds, &d->endpoint, unresolved);
         mo_creds_clear(&d->creds);
         mo_config_free(cfg);
         return 0;

@@ -86,15 +86,19 @@ void mo_summary_emit(const char *cache, const char *topic, const struct mo_stats
     mo_event_int(&e, "clock_error_us", clk->error_us);
     mo_event_str(&e, "histogram", hist_buf);
 
-    char a[32], b[32], c[32], d[32];
+    char a[32], b[32], c[32], d[32], what[600];
+    if (strcmp(cache, "*") == 0)
+        snprintf(what, sizeof what, "all subscriptions");
+    else
+        snprintf(what, sizeof what, "%.280s/%.280s", cache, topic);
     if (measured)
-        mo_event_msg(&e, "%s/%s: %llu messages in %.1f s (%.1f/s), latency ms p50 %s p99 %s p99.9 %s max %s%s",
-                     cache, topic, (unsigned long long)s->count, interval_s, rate,
+        mo_event_msg(&e, "%s: %llu messages in %.1f s (%.1f/s), latency ms p50 %s p99 %s p99.9 %s max %s%s",
+                     what, (unsigned long long)s->count, interval_s, rate,
                      mo_fmt_ms(p50, a, sizeof a), mo_fmt_ms(p99, b, sizeof b),
                      mo_fmt_ms(p999, c, sizeof c), mo_fmt_ms(mx, d, sizeof d),
                      clk->synced ? "" : " (clock not synchronised)");
     else
-        mo_event_msg(&e, "%s/%s: %llu messages in %.1f s", cache, topic,
+        mo_event_msg(&e, "%s: %llu messages in %.1f s", what,
                      (unsigned long long)s->count, interval_s);
     mo_event_emit(&e);
 }

@@ -68,6 +68,19 @@ out=$(MOMENTO_ENDPOINT=cell-1.example.com MOMENTO_API_KEY="$v2" "$D" -c "$WORK/v
 grep -q "cache.cell-1.example.com:443 (TLS)" <<<"$out" || fail "$out"
 grep -q "v2 API key from environment variable MOMENTO_API_KEY" <<<"$out" || fail "$out"
 
+# no key and no override: the file is still valid (the service may get the key
+# from a systemd credential this shell cannot see), and the output says so
+out=$(env -u MOMENTO_API_KEY -u CREDENTIALS_DIRECTORY "$D" -c "$WORK/v2.yaml" --check-config) \
+    || fail "valid file without a key rejected by --check-config"
+grep -q "credentials: no API key found here" <<<"$out" || fail "$out"
+# but the daemon cannot run without one
+rc=0
+err=$(env -u MOMENTO_API_KEY -u CREDENTIALS_DIRECTORY "$D" -c "$WORK/v2.yaml" --log-format json 2>&1) || rc=$?
+[ $rc = 78 ] || fail "daemon without a key: exit $rc, expected 78"
+grep -q "no Momento API key found" <<<"$err" || fail "$err"
+# the shipped example is valid
+"$D" -c "$top_srcdir/conf/subscriber.yaml" --check-config >/dev/null || fail "conf/subscriber.yaml is not valid"
+
 # usage errors: 64
 for args in "--bogus" "--log-format xml" "extra-arg"; do
     rc=0
