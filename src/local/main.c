@@ -43,6 +43,16 @@ static int write_port_file(const char *path, int port)
     return 0;
 }
 
+/* gRPC's own log lines (e.g. the bind error we explain better, or a client's
+ * failed TLS handshake) only with --verbose; GRPC_VERBOSITY/GRPC_TRACE set by
+ * the user keep gRPC's default logger. */
+static void grpc_log_verbose(gpr_log_func_args *args)
+{
+    fprintf(stderr, "%s: grpc: %s\n", mo_progname, args->message);
+}
+
+static void grpc_log_quiet(gpr_log_func_args *args) { (void)args; }
+
 static void on_signal(int signo, void *userdata)
 {
     tl_server *srv = userdata;
@@ -85,6 +95,9 @@ int main(int argc, char **argv)
     static const int sigs[] = {SIGTERM, SIGINT};
     mo_signals_block(sigs, 2);
     signal(SIGPIPE, SIG_IGN);
+
+    if (!getenv("GRPC_VERBOSITY") && !getenv("GRPC_TRACE"))
+        gpr_set_log_function(opts.verbose ? grpc_log_verbose : grpc_log_quiet);
 
     int rc = 1;
     mo_loop *loop = NULL;
