@@ -35,7 +35,7 @@ int mo_conn_new(const struct mo_endpoint *ep, const char *token, const struct mo
         snprintf(c->agent, sizeof c->agent, "c:topic:%s", PACKAGE_VERSION);
     snprintf(c->runtime, sizeof c->runtime, "c:grpc-core-%s", grpc_version_string());
 
-    grpc_arg args[8];
+    grpc_arg args[10];
     size_t n = 0;
     args[n++] = (grpc_arg){GRPC_ARG_INTEGER, GRPC_ARG_KEEPALIVE_TIME_MS, {.integer = MO_KEEPALIVE_TIME_MS}};
     args[n++] = (grpc_arg){GRPC_ARG_INTEGER, GRPC_ARG_KEEPALIVE_TIMEOUT_MS, {.integer = MO_KEEPALIVE_TIMEOUT_MS}};
@@ -47,6 +47,8 @@ int mo_conn_new(const struct mo_endpoint *ep, const char *token, const struct mo
     if (opts && opts->max_reconnect_backoff_ms > 0)
         args[n++] = (grpc_arg){GRPC_ARG_INTEGER, GRPC_ARG_MAX_RECONNECT_BACKOFF_MS,
                                {.integer = opts->max_reconnect_backoff_ms}};
+    if (opts && opts->disable_retries)
+        args[n++] = (grpc_arg){GRPC_ARG_INTEGER, GRPC_ARG_ENABLE_RETRIES, {.integer = 0}};
     grpc_channel_args cargs = {.num_args = n, .args = args};
 
     grpc_channel_credentials *cr = ep->tls ? grpc_ssl_credentials_create(NULL, NULL, NULL, NULL)

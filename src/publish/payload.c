@@ -1,5 +1,5 @@
 /* payload.c - message bodies of momento-publish, with exact-size padding. */
-#include "config.h"
+#include <config.h>
 
 #include <errno.h>
 #include <inttypes.h>

@@ -1,5 +1,5 @@
 /* Unit tests for momento-publish's message bodies. */
-#include "config.h"
+#include <config.h>
 
 #include <errno.h>
 #include <string.h>
