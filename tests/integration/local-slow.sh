@@ -23,7 +23,12 @@ expect_eq "publishes" "$(jq -r .name "$WORK/pub.out" | sort | uniq -c | awk '{pr
 rss1=$(rss_kb "$LOCAL_PID")
 growth=$((rss1 - rss0))
 echo "  server RSS ${rss0} kB -> ${rss1} kB after 24 MB were published past a stopped subscriber"
-[ "$growth" -lt 8192 ] || fail "the server grew by $growth kB for a stopped subscriber"
+if [ -n "${MO_WRAPPER:-}" ]; then
+    # valgrind keeps freed blocks in a 20 MB quarantine: RSS says nothing there
+    echo "  (memory bound not checked under MO_WRAPPER; the rest of the test is)"
+else
+    [ "$growth" -lt 8192 ] || fail "the server grew by $growth kB for a stopped subscriber"
+fi
 kill -CONT "$SLOW"
 
 last_item() { jq -r 'select(.type=="item") | .seq' "$WORK/slow.out" | tail -1; }
