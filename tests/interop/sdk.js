@@ -5,7 +5,7 @@
 //
 //   node sdk.js subscribe --port P --cache C --topic T [--count N] [--heartbeats K]
 //                         [--timeout S] [--ready FILE] [--publish-text S]...
-//                         [--publish-hex H]... [--publish-after-ms MS]
+//                         [--publish-hex H]... [--lockstep]
 //                         [--retry-for S] [--keep NAME]
 //       Subscribes through TopicClient.subscribe. Events:
 //         {"ev":"subscribed"}                       subscribe() resolved
@@ -17,7 +17,9 @@
 //       Status 0 once N items and K heartbeats have arrived, 2 on timeout
 //       (default 10 s), 3 when the subscription failed. --ready FILE is written
 //       once subscribed. The --publish-* values are published in order through
-//       the same client once subscribed (--publish-after-ms waits first).
+//       the same client once subscribed; with --lockstep, each one only after
+//       an item has arrived for the one before, so that none is published
+//       while the SDK is between two streams.
 //       --retry-for S tries a failing subscribe again every 200 ms for up to S
 //       seconds ({"ev":"retry",...} for each failure).
 //   node sdk.js publish --port P --cache C --topic T [--text S | --hex H]...
@@ -55,13 +57,13 @@ function parseArgs(argv) {
   const listOf = {'--text': 'values', '--hex': 'values',
     '--publish-text': 'publish', '--publish-hex': 'publish'};
   const known = new Set(['--port', '--host', '--cache', '--topic', '--count',
-    '--timeout', '--ready', '--heartbeats', '--token', '--publish-after-ms',
+    '--timeout', '--ready', '--heartbeats', '--token',
     '--keepalive-ms', '--retry-for', '--keep']);
   const positional = [];
   for (let i = 1; i < argv.length; i++) {
     const a = argv[i];
-    if (a === '--tls') {
-      opts.tls = true;
+    if (a === '--tls' || a === '--lockstep') {
+      opts[a.slice(2)] = true;
       continue;
     }
     if (!a.startsWith('--')) {
@@ -223,6 +225,15 @@ function cmdSubscribe(opts, out) {
     resolveStatus(code);
   };
   let publishing = opts.publish.length > 0;
+  let nextPublish = 0;
+  const publishNext = async () => {
+    const value = opts.publish[nextPublish++];
+    if (!await publishAll(client, opts, [value], out)) finish(3);
+    if (nextPublish === opts.publish.length) {
+      publishing = false;
+      check();
+    }
+  };
   const check = () => {
     if (subscription && !publishing && items >= want && heartbeats >= wantHeartbeats) finish(0);
   };
@@ -230,6 +241,10 @@ function cmdSubscribe(opts, out) {
     out({ev: 'timeout', after_s: timeoutS});
     finish(2);
   }, timeoutS * 1000);
+  const fail = (e) => {
+    out({ev: 'exception', message: String(e && e.stack || e)});
+    finish(1);
+  };
 
   const client = topicClient(opts);
   const callbacks = {
@@ -238,6 +253,9 @@ function cmdSubscribe(opts, out) {
       if (item.tokenId()) ev.publisher_id = item.tokenId();
       out(ev);
       items++;
+      if (opts.lockstep && nextPublish > 0 && nextPublish < opts.publish.length) {
+        publishNext().catch(fail);
+      }
       check();
     }),
     onHeartbeat: live(() => {
@@ -277,15 +295,15 @@ function cmdSubscribe(opts, out) {
     out({ev: 'subscribed'});
     if (opts.ready) fs.writeFileSync(opts.ready, 'subscribed\n');
     if (opts.publish.length) {
-      if (opts.publishAfterMs) await sleep(Number(opts.publishAfterMs));
-      if (!await publishAll(client, opts, opts.publish, out)) finish(3);
-      publishing = false;
+      if (opts.lockstep) {
+        await publishNext();
+      } else {
+        if (!await publishAll(client, opts, opts.publish, out)) finish(3);
+        publishing = false;
+      }
     }
     check();
-  })().catch((e) => {
-    out({ev: 'exception', message: String(e && e.stack || e)});
-    finish(1);
-  });
+  })().catch(fail);
   return status;
 }
 
