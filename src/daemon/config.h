@@ -15,7 +15,12 @@
 
 #include "decode.h"
 
+/* $(sysconfdir) comes from the build (configure --sysconfdir=/etc for a system install). */
+#ifdef MO_SYSCONFDIR
+#define MO_CONFIG_DEFAULT_PATH MO_SYSCONFDIR "/momento-subscriber/subscriber.yaml"
+#else
 #define MO_CONFIG_DEFAULT_PATH "/etc/momento-subscriber/subscriber.yaml"
+#endif
 
 enum mo_log_messages { MO_LOG_MESSAGES_ALL, MO_LOG_MESSAGES_SAMPLE, MO_LOG_MESSAGES_NONE };
 

@@ -37,7 +37,7 @@ cleanup() {
         for f in "$WORK"/*.out "$WORK"/*.err; do
             [ -f "$f" ] || continue
             echo "--- $f (last 30 lines)" >&2
-            tail -n 30 "$f" >&2
+            tail -n 30 "$f" | cut -c1-400 >&2
         done
     else
         rm -rf "$WORK"
