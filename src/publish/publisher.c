@@ -200,8 +200,9 @@ static void record_failure(publisher *p, struct pub_call *c)
         mo_warn("publish #%llu to %s failed: %s: %s%s%s%s", (unsigned long long)c->seq, p->target,
                 mo_status_name(c->status), details && *details ? details : "(no details)",
                 *err_md ? " (err=" : "", err_md, *err_md ? ")" : "");
-        if (p->logged == p->o.log_errors)
-            mo_warn("not describing further failures; they are counted in the summary");
+    } else if (p->logged == p->o.log_errors) {
+        p->logged++;
+        mo_warn("more publishes failed; they are counted in the closing line, not described");
     }
     if (!p->fatal_seen && failure_is_final(p, c->status, err_md)) {
         p->fatal_seen = true;
