@@ -427,8 +427,9 @@ static char *read_pem(const char *path, const char *what, char *err, size_t errl
     return buf;
 }
 
-/* gRPC only says that binding failed; find out why with a plain bind(). */
-static void explain_bind_failure(const char *listen, char *err, size_t errlen)
+/* gRPC only says that adding the port failed; find out why with a plain
+ * bind(). Returns false when binding works (the reason is something else). */
+static bool explain_bind_failure(const char *listen, char *err, size_t errlen)
 {
     char host[256];
     const char *colon = strrchr(listen, ':');
@@ -445,7 +446,7 @@ static void explain_bind_failure(const char *listen, char *err, size_t errlen)
     int g = getaddrinfo(host, colon + 1, &hints, &ai);
     if (g != 0) {
         snprintf(err, errlen, "cannot listen on %s: %s", listen, gai_strerror(g));
-        return;
+        return true;
     }
     int e = 0;
     for (struct addrinfo *a = ai; a; a = a->ai_next) {
@@ -469,6 +470,7 @@ static void explain_bind_failure(const char *listen, char *err, size_t errlen)
         snprintf(err, errlen, "cannot listen on %s: %s", listen, strerror(e));
     else
         snprintf(err, errlen, "cannot listen on %s", listen);
+    return e != 0;
 }
 
 int tl_server_new(const struct tl_opts *o, mo_loop *loop, tl_store *store, tl_server **ret,
@@ -525,10 +527,12 @@ int tl_server_new(const struct tl_opts *o, mo_loop *loop, tl_store *store, tl_se
     s->port = grpc_server_add_http2_port(s->srv, o->listen, creds);
     grpc_server_credentials_release(creds);
     if (s->port <= 0) {
-        explain_bind_failure(o->listen, err, errlen);
-        if (o->tls_cert)
-            snprintf(err + strlen(err), errlen - strlen(err),
-                     " (or the TLS certificate and key do not match)");
+        if (!explain_bind_failure(o->listen, err, errlen) && o->tls_cert)
+            snprintf(err, errlen,
+                     "cannot serve TLS with --tls-cert %s and --tls-key %s: the key does not "
+                     "match the certificate, or one of them is not valid (--verbose shows "
+                     "gRPC's reason)",
+                     o->tls_cert, o->tls_key);
         tl_server_free(s);
         return -EADDRINUSE;
     }

@@ -52,7 +52,15 @@ rc=0
 "$LOCAL" --listen 127.0.0.1:0 --tls-cert "$WORK/notpem.pem" --tls-key "$WORK/notpem.pem" 2>"$WORK/tls.err" || rc=$?
 expect_eq "not a PEM file: exit" "$rc" 1
 grep -q "not a PEM file" "$WORK/tls.err" || fail "not a PEM file: $(cat "$WORK/tls.err")"
-pass "unreadable TLS files are clear errors"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$WORK/k1.pem" \
+    -out "$WORK/c1.pem" -subj /CN=localhost -days 1 2>/dev/null || fail "openssl req"
+openssl genpkey -algorithm ec -pkeyopt ec_paramgen_curve:P-256 -out "$WORK/k2.pem" 2>/dev/null ||
+    fail "openssl genpkey"
+rc=0
+"$LOCAL" --listen 127.0.0.1:0 --tls-cert "$WORK/c1.pem" --tls-key "$WORK/k2.pem" 2>"$WORK/tls.err" || rc=$?
+expect_eq "key of another certificate: exit" "$rc" 1
+grep -q "the key does not match the certificate" "$WORK/tls.err" || fail "mismatched key: $(cat "$WORK/tls.err")"
+pass "unreadable or mismatched TLS files are clear errors"
 
 # the port file and the listening line agree
 start_local srv
