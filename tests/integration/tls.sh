@@ -15,6 +15,12 @@ make_ca rogue
 make_cert rogue untrusted localhost
 # The machine may export its own roots file: this test trusts its CA only.
 export GRPC_DEFAULT_SSL_ROOTS_FILE_PATH=$WORK/ca.pem
+# Dialling "localhost" goes through gRPC's c-ares resolver, and Debian 12's
+# c-ares 1.18 loses the 10 bytes of that name in ares_getaddrinfo (valgrind:
+# malloc <- libcares <- ares_getaddrinfo <- ares_gethostbyname <- libgrpc).
+# Not ours: keep it out of LeakSanitizer's verdict in sanitizer builds.
+echo 'leak:libcares.so' >"$WORK/lsan.supp"
+export LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$WORK/lsan.supp"
 
 # publish NAME PORT [ARGS...] : momento-publish to localhost:PORT, output in
 # $WORK/NAME.out; returns its exit status.
@@ -59,10 +65,19 @@ rc=0
 publish plain "$GOOD" --insecure || rc=$?
 expect_refused plain "plaintext client on the TLS port" \
     'tls|ssl|handshake|plaintext|socket closed|connection (closed|reset)' $rc
+# probe_refused NAME PATTERN RC : the probe NAME ended (status 1) with a status
+# line saying UNAVAILABLE, whose details match PATTERN
+probe_refused() {
+    local name=$1 pattern=$2 rc=$3
+    [ "$rc" -eq 1 ] || fail "$name: the probe exited $rc, expected 1: $(cat "$WORK/$name.out")"
+    jq -e -s --arg p "$pattern" 'any(.[]; .type == "status" and .name == "UNAVAILABLE"
+                                          and (.details | test($p; "i")))' "$WORK/$name.out" \
+        >/dev/null 2>&1 || fail "$name: no UNAVAILABLE status matching /$pattern/: $(cat "$WORK/$name.out")"
+}
 rc=0
 "$TOOLS/probe" subscribe --target "localhost:$GOOD" --cache c --topic t --count 1 --timeout 5 \
-    >"$WORK/probe-plain.out" 2>&1 || rc=$?
-[ "$rc" -ne 0 ] || fail "a plaintext probe subscribed to the TLS port: $(cat "$WORK/probe-plain.out")"
+    >"$WORK/probe-plain.out" 2>"$WORK/probe-plain.err" || rc=$?
+probe_refused probe-plain 'socket closed|connection' $rc
 # The server is unharmed by that.
 publish again "$GOOD" || fail "TLS publish after the plaintext attempts failed: $(cat "$WORK/again.out")"
 pass "plaintext clients are refused on the TLS port, which keeps serving TLS"
@@ -81,8 +96,8 @@ publish untrusted "$LOCAL_PORT" || rc=$?
 expect_refused untrusted "certificate from an untrusted CA" 'certificate verify failed|handshake' $rc
 rc=0
 "$TOOLS/probe" subscribe --target "localhost:$LOCAL_PORT" --tls --cache c --topic t --count 1 \
-    --timeout 5 >"$WORK/probe-untrusted.out" 2>&1 || rc=$?
-[ "$rc" -ne 0 ] || fail "the probe trusted a certificate from an unknown CA: $(cat "$WORK/probe-untrusted.out")"
+    --timeout 5 >"$WORK/probe-untrusted.out" 2>"$WORK/probe-untrusted.err" || rc=$?
+probe_refused probe-untrusted 'certificate verify failed|handshake' $rc
 pass "a certificate from an untrusted CA is refused"
 
 # The same untrusted server is fine once its CA is trusted: the refusal above
