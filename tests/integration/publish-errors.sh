@@ -12,6 +12,7 @@ expect_fail_cmd() {
     shift
     timeout 60 "$@" >"$WORK/$name.pub" 2>"$WORK/$name.pub.err" || rc=$?
     [ $rc -eq 1 ] || fail "$name: exit status $rc, expected 1: $(cat "$WORK/$name.pub.err")"
+    no_sanitizer_report "$WORK/$name.pub.err"
 }
 # expect_fail NAME ARGS... : momento-publish ARGS against the server started last must exit 1
 expect_fail() {

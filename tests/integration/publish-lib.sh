@@ -9,6 +9,8 @@
 #   values NAME                 the value of every item, one per line
 #   closing_line FILE           the closing line of a momento-publish run, checked
 #                               against the documented shape
+#   no_sanitizer_report FILE    fail if FILE holds an ASan/LSan/UBSan report (for
+#                               runs expected to exit 1, where the status cannot tell)
 PUB=$BIN/momento-publish
 PROBE=$TOOLS/probe
 [ -x "$PUB" ] || fail "momento-publish is not built ($PUB)"
@@ -47,6 +49,11 @@ closing_line() {
     n=$(grep -c '^published ' "$1" || true)
     [ "$n" = 1 ] || fail "expected one closing line in $1, found $n: $(cat "$1")"
     grep -E "$CLOSING_RE" "$1" || fail "closing line has an unexpected shape: $(grep '^published ' "$1")"
+}
+
+no_sanitizer_report() {
+    ! grep -qE "(Address|Leak|UndefinedBehavior)Sanitizer|runtime error:" "$1" ||
+        fail "sanitizer report in $1: $(grep -m3 -E 'Sanitizer|runtime error:' "$1")"
 }
 
 # now_us : the real-time clock in microseconds
