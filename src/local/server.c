@@ -516,6 +516,11 @@ int tl_server_new(const struct tl_opts *o, mo_loop *loop, tl_store *store, tl_se
         /* find dead clients (a half-open connection) within a minute */
         {GRPC_ARG_INTEGER, GRPC_ARG_KEEPALIVE_TIME_MS, {.integer = 30000}},
         {GRPC_ARG_INTEGER, GRPC_ARG_KEEPALIVE_TIMEOUT_MS, {.integer = 20000}},
+        /* no optional filters: 20% less CPU per Publish (measured: 24 -> 19 us on
+         * this 2-core box), which matters as this server is a benchmark's load
+         * sink. What they would add is off or ours anyway: deadlines (off,
+         * above), message size (--max-payload), compression (no SDK uses it). */
+        {GRPC_ARG_INTEGER, GRPC_ARG_MINIMAL_STACK, {.integer = 1}},
     };
     grpc_channel_args cargs = {.num_args = ARRAY_SIZE(args), .args = args};
     s->srv = grpc_server_create(&cargs, NULL);
