@@ -25,8 +25,10 @@
 #include "util.h"
 #include "wire.h"
 
-/* Requests kept armed per method: enough for bursts of new calls. */
-#define SLOTS_PER_METHOD 16
+/* Requests kept armed per method. Calls that find none armed wait in gRPC's
+ * pending queue, which refuses calls past 1000 (grpc.server.max_pending_requests):
+ * keep enough armed for a burst of new calls from several clients. */
+#define SLOTS_PER_METHOD 64
 
 enum slot_kind { SLOT_PUBLISH, SLOT_SUBSCRIBE, SLOT_OTHER, SLOT_KINDS };
 
