@@ -31,6 +31,11 @@ cleanup() {
         for _ in $(seq 40); do kill -0 "$p" 2>/dev/null || break; sleep 0.05; done
         kill -KILL "$p" 2>/dev/null
         wait "$p" 2>/dev/null
+        # under valgrind (--error-exitcode=99) a leak or error fails the test
+        if [ $? = 99 ] && [ -n "${MO_WRAPPER:-}" ] && [ $rc = 0 ]; then
+            echo "FAIL: $TEST_NAME: a program exited with valgrind's error status 99" >&2
+            rc=1
+        fi
     done
     if [ $rc -ne 0 ]; then
         echo "--- $TEST_NAME failed; outputs in $WORK:" >&2
