@@ -27,8 +27,10 @@ cleanup() {
     local rc=$?
     set +e
     for p in "${BG_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
+    local tries=40
+    [ -z "${MO_WRAPPER:-}" ] || tries=200 # valgrind takes its time to exit
     for p in "${BG_PIDS[@]}"; do
-        for _ in $(seq 40); do kill -0 "$p" 2>/dev/null || break; sleep 0.05; done
+        for _ in $(seq $tries); do kill -0 "$p" 2>/dev/null || break; sleep 0.05; done
         kill -KILL "$p" 2>/dev/null
         wait "$p" 2>/dev/null
         # under valgrind (--error-exitcode=99) a leak or error fails the test
