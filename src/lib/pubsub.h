@@ -58,6 +58,11 @@ struct mo_item {
     uint64_t new_page;
 };
 
+/* Decodes a _TopicValue: its kind (left as is when no member is set) and
+ * bytes, pointing into buf. Returns 0 or -EBADMSG. Shared with the server. */
+int mo_topic_value_decode(const uint8_t *buf, size_t len, enum mo_value_kind *kind,
+                          const uint8_t **value, size_t *value_len);
+
 /* Decodes one _SubscriptionItem. Returns 0, or -EBADMSG for malformed bytes. */
 int mo_item_decode(const uint8_t *buf, size_t len, struct mo_item *out);
 

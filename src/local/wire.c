@@ -1,85 +1,21 @@
 /* wire.c - hand-written protobuf for the four messages the server handles. */
-#include "config.h"
+#include <config.h>
 
 #include <ctype.h>
 #include <errno.h>
 #include <string.h>
 
+#include "pbwire.h"
+#include "pubsub.h"
 #include "wire.h"
 
 /* ---- decoding ---- */
 
-struct rd {
-    const uint8_t *p, *end;
-};
-
-static int rd_varint(struct rd *r, uint64_t *out)
-{
-    uint64_t v = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-        if (r->p >= r->end)
-            return -EBADMSG;
-        uint8_t b = *r->p++;
-        v |= (uint64_t)(b & 0x7f) << shift;
-        if (!(b & 0x80)) {
-            *out = v;
-            return 0;
-        }
-    }
-    return -EBADMSG;
-}
-
-static int rd_tag(struct rd *r, uint32_t *field, int *wt)
-{
-    uint64_t t;
-    if (rd_varint(r, &t) < 0 || t >> 3 == 0 || t >> 3 > 0x1fffffff)
-        return -EBADMSG;
-    *field = (uint32_t)(t >> 3);
-    *wt = (int)(t & 7);
-    return 0;
-}
-
-static int rd_bytes(struct rd *r, const uint8_t **data, size_t *len)
-{
-    uint64_t n;
-    if (rd_varint(r, &n) < 0 || n > (uint64_t)(r->end - r->p))
-        return -EBADMSG;
-    *data = r->p;
-    *len = (size_t)n;
-    r->p += n;
-    return 0;
-}
-
-static int rd_skip(struct rd *r, int wt)
-{
-    uint64_t v;
-    const uint8_t *d;
-    size_t n;
-    switch (wt) {
-    case 0:
-        return rd_varint(r, &v);
-    case 1:
-        if (r->end - r->p < 8)
-            return -EBADMSG;
-        r->p += 8;
-        return 0;
-    case 2:
-        return rd_bytes(r, &d, &n);
-    case 5:
-        if (r->end - r->p < 4)
-            return -EBADMSG;
-        r->p += 4;
-        return 0;
-    default:
-        return -EBADMSG;
-    }
-}
-
-static int rd_str(struct rd *r, int wt, struct tl_str *out)
+static int rd_str(struct mo_pb *r, int wt, struct tl_str *out)
 {
     const uint8_t *d;
     size_t n;
-    if (wt != 2 || rd_bytes(r, &d, &n) < 0)
+    if (mo_pb_ld(r, wt, &d, &n) < 0)
         return -EBADMSG;
     out->p = (const char *)d;
     out->len = n;
@@ -88,20 +24,12 @@ static int rd_str(struct rd *r, int wt, struct tl_str *out)
 
 static int decode_value(const uint8_t *buf, size_t len, struct tl_publish_req *o)
 {
-    struct rd r = {buf, buf + len};
-    while (r.p < r.end) {
-        uint32_t f;
-        int wt;
-        if (rd_tag(&r, &f, &wt) < 0)
-            return -EBADMSG;
-        if (f == 1 || f == 2) {
-            if (wt != 2 || rd_bytes(&r, &o->value, &o->value_len) < 0)
-                return -EBADMSG;
-            o->has_value = true;
-            o->binary = f == 2;
-        } else if (rd_skip(&r, wt) < 0) {
-            return -EBADMSG;
-        }
+    enum mo_value_kind kind = MO_VALUE_NONE;
+    if (mo_topic_value_decode(buf, len, &kind, &o->value, &o->value_len) < 0)
+        return -EBADMSG;
+    if (kind != MO_VALUE_NONE) {
+        o->has_value = true;
+        o->binary = kind == MO_VALUE_BINARY;
     }
     return 0;
 }
@@ -109,13 +37,13 @@ static int decode_value(const uint8_t *buf, size_t len, struct tl_publish_req *o
 int tl_wire_publish_decode(const uint8_t *buf, size_t len, struct tl_publish_req *o)
 {
     memset(o, 0, sizeof *o);
-    struct rd r = {buf, buf + len};
+    struct mo_pb r = {buf, buf + len};
     while (r.p < r.end) {
         uint32_t f;
         int wt;
         const uint8_t *d;
         size_t n;
-        if (rd_tag(&r, &f, &wt) < 0)
+        if (mo_pb_tag(&r, &f, &wt) < 0)
             return -EBADMSG;
         int rc;
         switch (f) {
@@ -127,10 +55,10 @@ int tl_wire_publish_decode(const uint8_t *buf, size_t len, struct tl_publish_req
             break;
         case 3:
             /* a repeated embedded message merges; the oneof keeps the last member */
-            rc = wt != 2 || rd_bytes(&r, &d, &n) < 0 ? -EBADMSG : decode_value(d, n, o);
+            rc = mo_pb_ld(&r, wt, &d, &n) < 0 ? -EBADMSG : decode_value(d, n, o);
             break;
         default:
-            rc = rd_skip(&r, wt);
+            rc = mo_pb_skip(&r, wt);
         }
         if (rc < 0)
             return -EBADMSG;
@@ -141,11 +69,11 @@ int tl_wire_publish_decode(const uint8_t *buf, size_t len, struct tl_publish_req
 int tl_wire_subscribe_decode(const uint8_t *buf, size_t len, struct tl_subscribe_req *o)
 {
     memset(o, 0, sizeof *o);
-    struct rd r = {buf, buf + len};
+    struct mo_pb r = {buf, buf + len};
     while (r.p < r.end) {
         uint32_t f;
         int wt;
-        if (rd_tag(&r, &f, &wt) < 0)
+        if (mo_pb_tag(&r, &f, &wt) < 0)
             return -EBADMSG;
         int rc;
         switch (f) {
@@ -156,13 +84,13 @@ int tl_wire_subscribe_decode(const uint8_t *buf, size_t len, struct tl_subscribe
             rc = rd_str(&r, wt, &o->topic);
             break;
         case 3:
-            rc = wt == 0 ? rd_varint(&r, &o->resume_at) : -EBADMSG;
+            rc = mo_pb_u64(&r, wt, &o->resume_at);
             break;
         case 4:
-            rc = wt == 0 ? rd_varint(&r, &o->page) : -EBADMSG;
+            rc = mo_pb_u64(&r, wt, &o->page);
             break;
         default:
-            rc = rd_skip(&r, wt);
+            rc = mo_pb_skip(&r, wt);
         }
         if (rc < 0)
             return -EBADMSG;
