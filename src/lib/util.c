@@ -66,12 +66,17 @@ const char *mo_fmt_ms(int64_t us, char *buf, size_t len)
     return buf;
 }
 
+void mo_vwarn(const char *fmt, va_list ap)
+{
+    fprintf(stderr, "%s: ", mo_progname);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
 void mo_warn(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "%s: ", mo_progname);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    mo_vwarn(fmt, ap);
     va_end(ap);
 }

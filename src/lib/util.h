@@ -2,6 +2,7 @@
 #ifndef MO_UTIL_H
 #define MO_UTIL_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -18,6 +19,7 @@ const char *mo_fmt_ms(int64_t us, char *buf, size_t len);
 
 /* Prints "PROGRAM: message" to stderr (printf format). */
 void mo_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void mo_vwarn(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
 /* The program name used by mo_warn (set from argv[0] in main). */
 extern const char *mo_progname;

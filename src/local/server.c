@@ -73,9 +73,7 @@ void tl_log(const struct tl_env *env, const char *fmt, ...)
         return;
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "%s: ", mo_progname);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    mo_vwarn(fmt, ap);
     va_end(ap);
 }
 
