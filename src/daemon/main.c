@@ -16,6 +16,7 @@
 #include "clock.h"
 #include "daemon.h"
 #include "event.h"
+#include "rpc.h"
 #include "util.h"
 
 #define READY_AT_THE_LATEST_US (10 * MO_USEC_PER_SEC)
@@ -523,6 +524,8 @@ int main(int argc, char **argv)
     setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
 
     grpc_init();
+    /* failures reach the operator as events; gRPC's own lines would only repeat them */
+    mo_grpc_logs(false);
     int rc = 0;
     if (mo_loop_new(&d->loop) < 0 || mo_hist_new(&m->status_hist) < 0 || mo_stats_init(&m->total) < 0) {
         mo_warn("out of memory");
@@ -591,7 +594,7 @@ out:
         mo_stats_clear(&m->total);
         mo_creds_clear(&d->creds);
         mo_config_free(d->cfg);
-        grpc_shutdown();
+        mo_grpc_shutdown_wait();
     }
     /* else: calls still winding down after the grace period; the process exit
      * releases them (freeing under live calls would be unsafe) */

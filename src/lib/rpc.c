@@ -6,9 +6,13 @@
 #include <string.h>
 
 #include <grpc/slice.h>
+#include <grpc/support/log.h>
+#include <stdio.h>
+#include <unistd.h>
 
 #include "cleanup.h"
 #include "rpc.h"
+#include "util.h"
 
 static const char *const status_names[] = {
     "OK",           "CANCELLED",         "UNKNOWN",        "INVALID_ARGUMENT",
@@ -96,4 +100,25 @@ char *mo_slice_strdup(grpc_slice s)
     memcpy(p, GRPC_SLICE_START_PTR(s), n);
     p[n] = '\0';
     return p;
+}
+
+static void grpc_log_show(gpr_log_func_args *args)
+{
+    fprintf(stderr, "%s: grpc: %s\n", mo_progname, args->message);
+}
+
+static void grpc_log_drop(gpr_log_func_args *args) { (void)args; }
+
+void mo_grpc_logs(bool show)
+{
+    if (getenv("GRPC_VERBOSITY") || getenv("GRPC_TRACE"))
+        return;
+    gpr_set_log_function(show ? grpc_log_show : grpc_log_drop);
+}
+
+void mo_grpc_shutdown_wait(void)
+{
+    grpc_shutdown();
+    for (int i = 0; i < 200 && grpc_is_initialized(); i++)
+        usleep(10000);
 }

@@ -30,6 +30,14 @@ bool mo_md_copy(const grpc_metadata_array *md, const char *key, char *buf, size_
 /* Copies a slice into a new C string (caller frees). */
 char *mo_slice_strdup(grpc_slice s);
 
+/* gRPC's own log lines: with `show`, printed as "PROGRAM: grpc: ..."; without,
+ * dropped (the programs report failures themselves, better). GRPC_VERBOSITY or
+ * GRPC_TRACE set by the user keep gRPC's own logger untouched. */
+void mo_grpc_logs(bool show);
+/* grpc_shutdown(), then a bounded wait for gRPC to finish it on its own
+ * background thread, so that a leak checker sees a clean exit. */
+void mo_grpc_shutdown_wait(void);
+
 /* Helpers to fill a zeroed op. */
 static inline grpc_op mo_op(grpc_op_type type)
 {

@@ -1,6 +1,6 @@
 /* main.c - momento-topics-local: a local Momento Topics server for tests,
  * demos and benchmarks. See momento-topics-local(1). */
-#include "config.h"
+#include <config.h>
 
 #include <errno.h>
 #include <signal.h>
@@ -14,6 +14,7 @@
 
 #include "clock.h"
 #include "loop.h"
+#include "rpc.h"
 #include "opts.h"
 #include "server.h"
 #include "topic.h"
@@ -43,29 +44,10 @@ static int write_port_file(const char *path, int port)
     return 0;
 }
 
-/* gRPC's own log lines (e.g. the bind error we explain better, or a client's
- * failed TLS handshake) only with --verbose; GRPC_VERBOSITY/GRPC_TRACE set by
- * the user keep gRPC's default logger. */
-static void grpc_log_verbose(gpr_log_func_args *args)
-{
-    fprintf(stderr, "%s: grpc: %s\n", mo_progname, args->message);
-}
-
-static void grpc_log_quiet(gpr_log_func_args *args) { (void)args; }
-
 static void on_signal(int signo, void *userdata)
 {
     tl_server *srv = userdata;
     tl_server_shutdown(srv);
-}
-
-/* gRPC may finish its own shutdown on a background thread; wait a little so
- * that valgrind sees a clean exit. */
-static void grpc_shutdown_wait(void)
-{
-    grpc_shutdown();
-    for (int i = 0; i < 200 && grpc_is_initialized(); i++)
-        usleep(10000);
 }
 
 int main(int argc, char **argv)
@@ -96,8 +78,9 @@ int main(int argc, char **argv)
     mo_signals_block(sigs, 2);
     signal(SIGPIPE, SIG_IGN);
 
-    if (!getenv("GRPC_VERBOSITY") && !getenv("GRPC_TRACE"))
-        gpr_set_log_function(opts.verbose ? grpc_log_verbose : grpc_log_quiet);
+    /* gRPC's own lines (e.g. the bind error we explain better, or a client's
+     * failed TLS handshake) only with --verbose */
+    mo_grpc_logs(opts.verbose);
 
     int rc = 1;
     mo_loop *loop = NULL;
@@ -151,7 +134,7 @@ out:
     tl_server_free(srv);
     mo_loop_free(loop);
     tl_store_free(store);
-    grpc_shutdown_wait();
+    mo_grpc_shutdown_wait();
     tl_opts_clear(&opts);
     return rc;
 }

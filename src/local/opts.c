@@ -1,5 +1,5 @@
 /* opts.c - command-line parsing for momento-topics-local. */
-#include "config.h"
+#include <config.h>
 
 #include <errno.h>
 #include <getopt.h>

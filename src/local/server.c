@@ -1,5 +1,5 @@
 /* server.c - accepting calls, Publish, refusals and the clean stop. */
-#include "config.h"
+#include <config.h>
 
 #include <arpa/inet.h>
 #include <errno.h>

@@ -1,5 +1,5 @@
 /* stream.c - Subscribe streams: heartbeats, replay, live items, faults. */
-#include "config.h"
+#include <config.h>
 
 #include <errno.h>
 #include <inttypes.h>

@@ -1,5 +1,5 @@
 /* topic.c - caches, topics and the replay ring. */
-#include "config.h"
+#include <config.h>
 
 #include <errno.h>
 #include <stdlib.h>

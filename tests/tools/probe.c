@@ -29,7 +29,7 @@
  * PATH sends the publish request to another method path instead.
  * Usage errors exit 64.
  */
-#include "config.h"
+#include <config.h>
 
 #include <ctype.h>
 #include <errno.h>

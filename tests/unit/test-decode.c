@@ -1,5 +1,5 @@
 /* Unit tests for the payload decoder (src/daemon/decode.c). */
-#include "config.h"
+#include <config.h>
 
 #include <errno.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /* Unit tests for momento-topics-local's topics (src/local/topic.c): sequence
  * numbers, pages, the resume rules, lost messages, resets and the ring. */
-#include "config.h"
+#include <config.h>
 
 #include <errno.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /* Unit tests for momento-topics-local's hand-written protobuf (src/local/wire.c),
  * checked byte for byte against the generated protobuf-c code. */
-#include "config.h"
+#include <config.h>
 
 #include <errno.h>
 #include <stdlib.h>
