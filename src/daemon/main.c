@@ -550,9 +550,13 @@ int main(int argc, char **argv)
     mo_event_str(&e, "version", PACKAGE_VERSION);
     mo_event_uint(&e, "subscriptions", cfg->n_subs);
     mo_event_str(&e, "endpoint", d->endpoint.target);
-    mo_event_msg(&e, "momento-subscriberd %s started: %zu subscription%s at %s (%s)", PACKAGE_VERSION,
+    /* these keys are part of the stable file format; this version reads them
+     * but does not act on them yet, and says so rather than ignore them */
+    bool unapplied = cfg->state_directory || cfg->prometheus_textfile || cfg->emf;
+    mo_event_msg(&e, "momento-subscriberd %s started: %zu subscription%s at %s (%s)%s", PACKAGE_VERSION,
                  cfg->n_subs, cfg->n_subs == 1 ? "" : "s", d->endpoint.target,
-                 d->endpoint.tls ? "TLS" : "plaintext");
+                 d->endpoint.tls ? "TLS" : "plaintext",
+                 unapplied ? "; state: and export: are accepted but not applied by this version" : "");
     mo_event_emit(&e);
 
     for (size_t i = 0; i < cfg->n_subs; i++) {
