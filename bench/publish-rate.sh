@@ -87,8 +87,11 @@ echo "achieved: ${achieved:-?} msg/s of $RATE asked"
 
 # the subscribers stop by themselves at COUNT items (or at their timeout)
 published=$(sed -nE 's/^published ([0-9]+) messages.*/\1/p' "$WORK/pub.out")
-[ "${published:-0}" = "$COUNT" ] || pkill -TERM -P "$(printf '%s,' "${SUB_PIDS[@]}" | sed 's/,$//')" probe 2>/dev/null || true
-wait "${SUB_PIDS[@]}" 2>/dev/null || true
+if [ "$SUBSCRIBERS" -gt 0 ]; then
+    [ "${published:-0}" = "$COUNT" ] ||
+        pkill -TERM -P "$(printf '%s,' "${SUB_PIDS[@]}" | sed 's/,$//')" probe 2>/dev/null || true
+    wait "${SUB_PIDS[@]}" 2>/dev/null || true
+fi
 for i in $(seq 1 "$SUBSCRIBERS"); do
     if [ "$(cat "$WORK/sub$i.rc")" = 0 ]; then
         echo "subscriber $i received all $COUNT items"

@@ -74,6 +74,7 @@ struct publisher {
 
     mo_timer tick; /* next due message */
     uint64_t t0_us, end_us;
+    uint64_t warmup_until_us;
     uint64_t next;  /* index of the next message to send (seq = next + 1) */
     double us_per_msg;
 
@@ -397,10 +398,16 @@ static void settle(struct pub_conn *pc)
         begin_running(pc->p);
 }
 
+/* How long the warm-up waits for a connection at most; the publishes then go
+ * out anyway and wait for it within their own deadline. */
+#define WARMUP_MAX_US (2 * MO_USEC_PER_SEC)
+
 static void watch(struct pub_conn *pc, grpc_connectivity_state last)
 {
-    gpr_timespec deadline = gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
-                                         gpr_time_from_micros((int64_t)pc->p->o.timeout_us, GPR_TIMESPAN));
+    uint64_t now = mo_mono_us(), until = pc->p->warmup_until_us;
+    gpr_timespec deadline =
+        gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
+                     gpr_time_from_micros(until > now ? (int64_t)(until - now) : 0, GPR_TIMESPAN));
     grpc_channel_watch_connectivity_state(mo_conn_channel(pc->conn), last, deadline,
                                           mo_loop_cq(pc->p->loop), &pc->watch_tag);
 }
@@ -493,6 +500,7 @@ void publisher_start(publisher *p)
         return;
     p->state = PUB_CONNECTING;
     p->unsettled = p->nconns;
+    p->warmup_until_us = mo_mono_us() + (p->o.timeout_us < WARMUP_MAX_US ? p->o.timeout_us : WARMUP_MAX_US);
     for (unsigned i = 0; i < p->nconns; i++) {
         struct pub_conn *pc = &p->conns[i];
         grpc_connectivity_state s = grpc_channel_check_connectivity_state(mo_conn_channel(pc->conn), 1);

@@ -6,7 +6,8 @@
  * loop: a slow publish delays no schedule, it shows as "behind schedule" when
  * the in-flight limit holds later messages back). Without a rate the engine
  * keeps max_in_flight publishes going. t0 is taken once every connection is
- * up (or has failed), so connection setup is not counted as latency.
+ * up (or has failed, or after 2 s at most), so connection setup is not
+ * counted as latency.
  */
 #ifndef MO_PUBLISH_PUBLISHER_H
 #define MO_PUBLISH_PUBLISHER_H
