@@ -56,7 +56,9 @@ for i in $(seq 1 "$SUBSCRIBERS"); do
     (
         rc=0
         "$PROBE" subscribe --target "127.0.0.1:$PORT" --cache bench --topic rate --count "$COUNT" \
-            --timeout 120s >/dev/null 2>"$WORK/sub$i.err" || rc=$?
+            --timeout 120s >/dev/null 2>"$WORK/sub$i.err" &
+        echo $! >"$WORK/sub$i.pid"
+        wait $! || rc=$?
         echo $rc >"$WORK/sub$i.rc"
         times >"$WORK/sub$i.times"
     ) &
@@ -88,8 +90,9 @@ echo "achieved: ${achieved:-?} msg/s of $RATE asked"
 # the subscribers stop by themselves at COUNT items (or at their timeout)
 published=$(sed -nE 's/^published ([0-9]+) messages.*/\1/p' "$WORK/pub.out")
 if [ "$SUBSCRIBERS" -gt 0 ]; then
-    [ "${published:-0}" = "$COUNT" ] ||
-        pkill -TERM -P "$(printf '%s,' "${SUB_PIDS[@]}" | sed 's/,$//')" probe 2>/dev/null || true
+    if [ "${published:-0}" != "$COUNT" ]; then # they would wait for their timeout
+        for i in $(seq 1 "$SUBSCRIBERS"); do kill "$(cat "$WORK/sub$i.pid")" 2>/dev/null || true; done
+    fi
     wait "${SUB_PIDS[@]}" 2>/dev/null || true
 fi
 for i in $(seq 1 "$SUBSCRIBERS"); do
