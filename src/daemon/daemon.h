@@ -32,14 +32,15 @@ struct mo_daemon;
 
 /* What one subscription (or all of them) saw in one summary interval. */
 struct mo_stats {
+    uint64_t start_us; /* monotonic start of the interval */
     mo_hist *hist; /* latency in microseconds */
     uint64_t count; /* messages delivered (duplicates excluded) */
     uint64_t decode_errors, gaps, duplicates, discontinuities, resets, reconnects;
 };
 
-int mo_stats_init(struct mo_stats *s);
+int mo_stats_init(struct mo_stats *s);   /* the interval starts now */
 void mo_stats_clear(struct mo_stats *s); /* frees */
-void mo_stats_reset(struct mo_stats *s);
+void mo_stats_reset(struct mo_stats *s); /* empty; a new interval starts now */
 void mo_stats_add(struct mo_stats *dst, const struct mo_stats *src);
 
 struct mo_clock_state {

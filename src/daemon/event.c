@@ -156,6 +156,52 @@ static void number_text(const struct mo_field *f, char *buf, size_t len)
 
 MO_DEFINE_FREEP(cJSON, cJSON_Delete)
 
+/* Length of the valid UTF-8 sequence at p (1-4), or 0 if it is not one. */
+static size_t utf8_seq(const unsigned char *p)
+{
+    if (p[0] < 0x80)
+        return 1;
+    size_t n = p[0] >= 0xf0 && p[0] <= 0xf4 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc2 && p[0] < 0xe0 ? 2 : 0;
+    for (size_t i = 1; i < n; i++)
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+    if ((n == 3 && p[0] == 0xe0 && p[1] < 0xa0) || (n == 3 && p[0] == 0xed && p[1] >= 0xa0) ||
+        (n == 4 && p[0] == 0xf0 && p[1] < 0x90) || (n == 4 && p[0] == 0xf4 && p[1] >= 0x90))
+        return 0; /* overlong, surrogate, or beyond U+10FFFF */
+    return n;
+}
+
+/* Strings from the network (publisher ids, server details) may be any bytes;
+ * a JSON line must be UTF-8. NULL when s is valid as is, else a copy with each
+ * invalid byte replaced by U+FFFD (caller frees). */
+static char *utf8_clean(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t n;
+    while (*p && (n = utf8_seq(p)) > 0)
+        p += n;
+    if (!*p)
+        return NULL;
+    size_t len = strlen(s);
+    char *out = malloc(len * 3 + 1), *o = out;
+    if (!out)
+        return NULL;
+    for (p = (const unsigned char *)s; *p;) {
+        n = utf8_seq(p);
+        if (n) {
+            memcpy(o, p, n);
+            o += n;
+            p += n;
+        } else {
+            memcpy(o, "\xef\xbf\xbd", 3);
+            o += 3;
+            p++;
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
 int mo_event_render_json(const struct mo_event *e, int64_t ts_ns, char *buf, size_t len)
 {
     _cleanup_(cJSON_Deletep) cJSON *o = cJSON_CreateObject();
@@ -166,11 +212,13 @@ int mo_event_render_json(const struct mo_event *e, int64_t ts_ns, char *buf, siz
     cJSON_AddStringToObject(o, "ts", ts);
     cJSON_AddStringToObject(o, "event", types[e->type].name);
     cJSON_AddStringToObject(o, "level", mo_level_name(e->level));
-    cJSON_AddStringToObject(o, "message", e->msg);
+    _cleanup_free_ char *msg = utf8_clean(e->msg);
+    cJSON_AddStringToObject(o, "message", msg ? msg : e->msg);
     for (size_t i = 0; i < e->n; i++) {
         const struct mo_field *f = &e->f[i];
         if (f->type == MO_F_STR) {
-            cJSON_AddStringToObject(o, f->key, f->s);
+            _cleanup_free_ char *clean = utf8_clean(f->s);
+            cJSON_AddStringToObject(o, f->key, clean ? clean : f->s);
         } else if (f->type == MO_F_BOOL) {
             cJSON_AddBoolToObject(o, f->key, f->b);
         } else {
@@ -243,7 +291,8 @@ int mo_event_render_journal(const struct mo_event *e, struct iovec *iov, size_t 
 
 /* ---- sinks ---- */
 
-static char render_buf[256 * 1024];
+/* a summary's histogram can take up to ~150 KB */
+static char render_buf[512 * 1024];
 
 static void write_stdout_line(const char *s, size_t n)
 {

@@ -22,6 +22,9 @@
 #define READY_AT_THE_LATEST_US (10 * MO_USEC_PER_SEC)
 #define STATUS_PERIOD_US MO_USEC_PER_SEC
 #define STOP_GRACE_US (1500 * MO_USEC_PER_MSEC)
+/* SPEC.md: SIGTERM stops within 2 s; what remains of it after the streams are
+ * down may go to gRPC's own shutdown */
+#define STOP_BUDGET_US (1900 * MO_USEC_PER_MSEC)
 
 struct daemon_main {
     struct mo_daemon d;
@@ -31,7 +34,11 @@ struct daemon_main {
     bool ready_sent;
     uint64_t status_last_total, status_last_us;
     mo_hist *status_hist;
-    struct mo_stats total; /* scratch for the "*" summary */
+    struct mo_stats total;   /* scratch for the "*" summary */
+    struct mo_stats removed; /* removed subscriptions' last partial intervals, for the next "*" */
+    mo_sub **dying;          /* removed by a reload, still winding down */
+    size_t n_dying;
+    uint64_t stop_started_us;
 };
 
 static struct daemon_main M;
@@ -89,25 +96,28 @@ static int add_sub(struct mo_daemon *d, const struct mo_sub_config *sc, mo_sub *
 
 /* ---- summaries and status ---- */
 
+/* One summary per subscription, each over its own interval (a subscription
+ * added by a reload started later), then with `with_total` the "*" summary of
+ * everything since the last one, removed subscriptions included. */
 static void emit_summaries(struct daemon_main *m, mo_sub **subs, size_t n, bool with_total)
 {
     uint64_t now = mo_mono_us();
-    double interval_s = (double)(now - m->interval_start_us) / 1e6;
     struct mo_clock_state clk;
     mo_clock_state_read(&clk);
     if (with_total)
         mo_stats_reset(&m->total);
     for (size_t i = 0; i < n; i++) {
         struct mo_stats *st = mo_sub_stats(subs[i]);
-        mo_summary_emit(mo_sub_cache(subs[i]), mo_sub_topic(subs[i]), st, interval_s, &clk);
-        if (with_total)
-            mo_stats_add(&m->total, st);
+        mo_summary_emit(mo_sub_cache(subs[i]), mo_sub_topic(subs[i]), st,
+                        (double)(now - st->start_us) / 1e6, &clk);
+        mo_stats_add(with_total ? &m->total : &m->removed, st);
         mo_stats_reset(st);
     }
     if (with_total) {
-        mo_summary_emit("*", "*", &m->total, interval_s, &clk);
+        mo_stats_add(&m->total, &m->removed);
+        mo_stats_reset(&m->removed);
+        mo_summary_emit("*", "*", &m->total, (double)(now - m->interval_start_us) / 1e6, &clk);
         m->interval_start_us = now;
-        mo_hist_reset(m->status_hist);
     }
 }
 
@@ -185,17 +195,22 @@ static void on_sub_up(struct mo_daemon *d, mo_sub *s)
 
 static void on_sub_stopped(struct mo_daemon *d, mo_sub *s)
 {
+    struct daemon_main *m = container_of(d, struct daemon_main, d);
     d->live_subs--;
     d->conns[mo_sub_conn_index(s)].streams--;
-    if (d->stopping) {
-        /* kept for the final summary; freed after the loop */
-        if (d->live_subs == 0)
-            mo_loop_quit(d->loop);
-        return;
+    for (size_t i = 0; i < m->n_dying; i++) {
+        if (m->dying[i] != s)
+            continue;
+        /* removed by a reload: its last partial interval is summarised now and
+         * counted in the next "*" summary */
+        m->dying[i] = m->dying[--m->n_dying];
+        emit_summaries(m, &s, 1, false);
+        mo_sub_free(s);
+        break;
     }
-    /* a subscription removed by a reload: its last partial interval still counts */
-    emit_summaries(container_of(d, struct daemon_main, d), &s, 1, false);
-    mo_sub_free(s);
+    /* a current subscription stopping with the daemon is kept for the final summary */
+    if (d->stopping && d->live_subs == 0)
+        mo_loop_quit(d->loop);
 }
 
 /* ---- reload ---- */
@@ -226,13 +241,17 @@ static bool same_str(const char *a, const char *b)
 static void reload(struct daemon_main *m)
 {
     struct mo_daemon *d = &m->d;
-    mo_notify_reloading();
+    /* before the first READY=1 there is no reload to announce to systemd */
+    bool announce = m->ready_sent;
+    if (announce)
+        mo_notify_reloading();
     struct mo_config *nc = NULL;
     struct mo_config_errors errs = {0};
     if (mo_config_load(d->cfg->path, &nc, &errs) < 0) {
         config_error_events(&errs);
         mo_config_errors_clear(&errs);
-        mo_notify_ready();
+        if (announce)
+            mo_notify_ready();
         return;
     }
     bool conn_changed = !same_str(nc->endpoint, d->cfg->endpoint) ||
@@ -247,6 +266,13 @@ static void reload(struct daemon_main *m)
         mo_sub *s = d->subs[i];
         const struct mo_sub_config *sc = mo_config_find(nc, mo_sub_cache(s), mo_sub_topic(s));
         if (!sc) {
+            mo_sub **v = realloc(m->dying, (m->n_dying + 1) * sizeof *v);
+            if (!v) {
+                d->subs[w++] = s; /* out of memory: keep it rather than lose track of it */
+                continue;
+            }
+            m->dying = v;
+            m->dying[m->n_dying++] = s;
             mo_sub_stop(s);
             removed++;
             continue;
@@ -271,9 +297,13 @@ static void reload(struct daemon_main *m)
         mo_sub_start(s);
         added++;
     }
+    /* a new summary_interval counts from the start of the current interval */
+    if (mo_timer_armed(&m->summary_timer) && nc->summary_interval_us != old->summary_interval_us) {
+        uint64_t due = m->interval_start_us + nc->summary_interval_us;
+        uint64_t now = mo_mono_us();
+        mo_timer_start_at(d->loop, &m->summary_timer, due > now ? due : now);
+    }
     mo_config_free(old);
-    if (mo_timer_armed(&m->summary_timer))
-        mo_timer_start(d->loop, &m->summary_timer, nc->summary_interval_us);
 
     struct mo_event e;
     mo_event_init(&e, MO_EV_CONFIG_RELOADED, NULL, NULL);
@@ -284,7 +314,8 @@ static void reload(struct daemon_main *m)
                  added, removed, kept, failed ? " (some could not be added: out of memory)" : "",
                  conn_changed ? "; the momento: connection settings changed and take effect at the next restart" : "");
     mo_event_emit(&e);
-    mo_notify_ready();
+    if (announce)
+        mo_notify_ready();
 }
 
 /* ---- stop ---- */
@@ -304,6 +335,7 @@ static void begin_stop(struct daemon_main *m, int signo)
         return;
     }
     d->stopping = true;
+    m->stop_started_us = mo_mono_us();
     mo_notify_stopping();
     struct mo_event e;
     mo_event_init(&e, MO_EV_STOPPING, NULL, NULL);
@@ -527,7 +559,8 @@ int main(int argc, char **argv)
     /* failures reach the operator as events; gRPC's own lines would only repeat them */
     mo_grpc_logs(false);
     int rc = 0;
-    if (mo_loop_new(&d->loop) < 0 || mo_hist_new(&m->status_hist) < 0 || mo_stats_init(&m->total) < 0) {
+    if (mo_loop_new(&d->loop) < 0 || mo_hist_new(&m->status_hist) < 0 || mo_stats_init(&m->total) < 0 ||
+        mo_stats_init(&m->removed) < 0) {
         mo_warn("out of memory");
         return 1;
     }
@@ -596,9 +629,12 @@ out:
         mo_loop_free(d->loop);
         mo_hist_free(m->status_hist);
         mo_stats_clear(&m->total);
+        mo_stats_clear(&m->removed);
+        free(m->dying);
         mo_creds_clear(&d->creds);
         mo_config_free(d->cfg);
-        mo_grpc_shutdown_wait();
+        uint64_t spent = d->stopping ? mo_mono_us() - m->stop_started_us : 0;
+        mo_grpc_shutdown_wait(spent < STOP_BUDGET_US ? (unsigned)((STOP_BUDGET_US - spent) / 1000) : 0);
     }
     /* else: calls still winding down after the grace period; the process exit
      * releases them (freeing under live calls would be unsafe) */

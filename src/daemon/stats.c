@@ -6,13 +6,14 @@
 #include <string.h>
 #include <sys/timex.h>
 
+#include "clock.h"
 #include "daemon.h"
 #include "event.h"
 #include "util.h"
 
 int mo_stats_init(struct mo_stats *s)
 {
-    *s = (struct mo_stats){0};
+    *s = (struct mo_stats){.start_us = mo_mono_us()};
     return mo_hist_new(&s->hist);
 }
 
@@ -26,7 +27,7 @@ void mo_stats_reset(struct mo_stats *s)
 {
     mo_hist *h = s->hist;
     mo_hist_reset(h);
-    *s = (struct mo_stats){.hist = h};
+    *s = (struct mo_stats){.hist = h, .start_us = mo_mono_us()};
 }
 
 void mo_stats_add(struct mo_stats *dst, const struct mo_stats *src)
@@ -50,7 +51,8 @@ void mo_clock_state_read(struct mo_clock_state *ret)
     ret->error_us = r >= 0 ? (int64_t)tx.maxerror : -1;
 }
 
-static char hist_buf[128 * 1024];
+/* every bucket of both signs encodes to about 146 KB */
+static char hist_buf[256 * 1024];
 
 void mo_summary_emit(const char *cache, const char *topic, const struct mo_stats *s,
                      double interval_s, const struct mo_clock_state *clk)
@@ -62,7 +64,7 @@ void mo_summary_emit(const char *cache, const char *topic, const struct mo_stats
     uint64_t measured = mo_hist_count(h);
     double rate = interval_s > 0 ? (double)s->count / interval_s : 0;
     if (mo_hist_encode(h, hist_buf, sizeof hist_buf) < 0)
-        snprintf(hist_buf, sizeof hist_buf, "h1"); /* cannot happen: 128 KiB holds every bucket */
+        snprintf(hist_buf, sizeof hist_buf, "h1"); /* cannot happen: 256 KiB holds every bucket */
 
     struct mo_event e;
     mo_event_init(&e, MO_EV_SUMMARY, cache, topic);

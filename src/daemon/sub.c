@@ -56,6 +56,9 @@ struct mo_sub {
     const char *error_string;
     uint64_t stream_started_us;
     bool stream_got_message, stream_got_item, idle_cancelled;
+    /* a failure of ours (a batch gRPC refused, a call it could not create):
+     * reported instead of the CANCELLED status gRPC then delivers */
+    char local_failure[128];
     uint64_t resume_at, resume_page; /* what this stream asked for */
 
     /* continuity */
@@ -182,11 +185,8 @@ static bool start_batch(mo_sub *s, const grpc_op *ops, size_t n, mo_tag *tag)
     grpc_call_error e = grpc_call_start_batch(s->call, ops, n, tag, NULL);
     if (e != GRPC_CALL_OK) {
         /* a failed batch poisons the call (GRPC-C-CORE.md 7.2): end it */
-        s->status = GRPC_STATUS_INTERNAL;
-        grpc_slice_unref(s->details);
-        char msg[96];
-        snprintf(msg, sizeof msg, "could not start a call batch (grpc_call_error %d)", (int)e);
-        s->details = grpc_slice_from_copied_string(msg);
+        snprintf(s->local_failure, sizeof s->local_failure,
+                 "could not start a call batch (grpc_call_error %d)", (int)e);
         grpc_call_cancel(s->call, NULL);
         return false;
     }
@@ -207,6 +207,7 @@ static void start_stream(mo_sub *s)
     grpc_metadata_array_init(&s->initial_md);
     grpc_metadata_array_init(&s->trailing_md);
     s->status = GRPC_STATUS_OK;
+    s->local_failure[0] = '\0';
     s->pending = 0;
     s->stream_got_message = s->stream_got_item = s->idle_cancelled = false;
     s->stream_started_us = s->last_activity_us = mo_mono_us();
@@ -227,6 +228,8 @@ static void start_stream(mo_sub *s)
     grpc_op c = mo_op(GRPC_OP_RECV_MESSAGE);
     c.data.recv_message.recv_message = &s->recv;
 
+    if (!s->call || !s->request)
+        snprintf(s->local_failure, sizeof s->local_failure, "could not create the call (out of memory?)");
     if (!s->call || !s->request || !start_batch(s, a, 4, &s->tag_start) ||
         !start_batch(s, &b, 1, &s->tag_status) || !start_batch(s, &c, 1, &s->tag_recv)) {
         if (s->pending == 0) {
@@ -359,11 +362,16 @@ static void stream_done(mo_sub *s)
     mo_timer_stop(d->loop, &s->idle_timer);
 
     char details[512], err[128] = "";
-    size_t dl = GRPC_SLICE_LENGTH(s->details);
-    if (dl >= sizeof details)
-        dl = sizeof details - 1;
-    memcpy(details, GRPC_SLICE_START_PTR(s->details), dl);
-    details[dl] = '\0';
+    if (s->local_failure[0]) {
+        s->status = GRPC_STATUS_INTERNAL;
+        snprintf(details, sizeof details, "%s", s->local_failure);
+    } else {
+        size_t dl = GRPC_SLICE_LENGTH(s->details);
+        if (dl >= sizeof details)
+            dl = sizeof details - 1;
+        memcpy(details, GRPC_SLICE_START_PTR(s->details), dl);
+        details[dl] = '\0';
+    }
     mo_md_copy(&s->trailing_md, "err", err, sizeof err);
     bool healthy = s->stream_got_item || now - s->stream_started_us >= HEALTHY_STREAM_US;
     release_call(s);
@@ -584,11 +592,12 @@ static void on_item(mo_sub *s, const struct mo_item *it, int64_t received_ns)
         decode_error(s, it->seq, reason);
         return;
     }
-    if (__builtin_sub_overflow(received_ns, published_ns, &diff)) {
+    if (__builtin_sub_overflow(received_ns, published_ns, &diff) || diff == INT64_MIN) {
         decode_error(s, it->seq, "timestamp out of range");
         return;
     }
-    int64_t latency_us = diff / 1000;
+    /* floor, so that -1 ns is -1 us and counted negative, not rounded to 0 */
+    int64_t latency_us = diff >= 0 ? diff / 1000 : -((-diff + 999) / 1000);
     mo_hist_record(s->stats.hist, latency_us);
     if (should_log(s, latency_us))
         message_event(s, it, published_ns, received_ns, latency_us);

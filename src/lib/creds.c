@@ -22,6 +22,32 @@
 
 MO_DEFINE_FREEP(cJSON, cJSON_Delete)
 
+/* Secrets are wiped before their memory is freed. */
+static void free_secret(char **p)
+{
+    if (*p) {
+        explicit_bzero(*p, strlen(*p));
+        free(*p);
+    }
+}
+
+static void json_wipe(cJSON *item)
+{
+    for (; item; item = item->next) {
+        if (item->valuestring)
+            explicit_bzero(item->valuestring, strlen(item->valuestring));
+        json_wipe(item->child);
+    }
+}
+
+static void secret_json_deletep(cJSON **p)
+{
+    if (*p) {
+        json_wipe(*p);
+        cJSON_Delete(*p);
+    }
+}
+
 const char *mo_key_kind_name(enum mo_key_kind k)
 {
     switch (k) {
@@ -164,12 +190,12 @@ int mo_creds_parse(const char *key, struct mo_creds *ret, char *err, size_t errl
         c.token = strdup(key);
     } else {
         /* v1 key or disposable token: base64 of {"endpoint","api_key"}. */
-        _cleanup_free_ char *json = b64_to_string(key, len);
+        _cleanup_(free_secret) char *json = b64_to_string(key, len);
         if (!json)
             return fail(err, errlen, "%s",
                         "the key is neither a JWT (v2 or legacy key) nor base64 (v1 key or "
                         "disposable token)");
-        _cleanup_(cJSON_Deletep) cJSON *obj = cJSON_Parse(json);
+        _cleanup_(secret_json_deletep) cJSON *obj = cJSON_Parse(json);
         if (!obj || !cJSON_IsObject(obj))
             return fail(err, errlen, "%s",
                         "the key decodes as base64 but not to a JSON object, as a v1 key or "
@@ -215,6 +241,15 @@ static int read_key_file(const char *path, char **ret, char *err, size_t errlen)
     _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         int e = errno;
+        struct mo_creds probe = {0};
+        char ignored[8];
+        if (mo_creds_parse(path, &probe, ignored, sizeof ignored) == 0) {
+            /* the key itself was written where its file name belongs: never echo it */
+            mo_creds_clear(&probe);
+            snprintf(err, errlen, "api_key_file holds what looks like an API key, not the name of "
+                                  "a file; put the key in a file and name that file");
+            return -EINVAL;
+        }
         snprintf(err, errlen, "cannot open API key file %s: %s", path, strerror(e));
         return -e;
     }
@@ -240,13 +275,14 @@ static int read_key_file(const char *path, char **ret, char *err, size_t errlen)
         n += (size_t)k;
     }
     buf[n] = '\0';
-    size_t a = 0;
+    size_t got = n, a = 0;
     while (a < n && isspace((unsigned char)buf[a]))
         a++;
     while (n > a && isspace((unsigned char)buf[n - 1]))
         n--;
     memmove(buf, buf + a, n - a);
-    buf[n - a] = '\0';
+    /* wipe what the move left behind the end (this also terminates the key) */
+    explicit_bzero(buf + (n - a), got + 1 - (n - a));
     *ret = buf;
     return 0;
 }
@@ -262,14 +298,6 @@ static int parse_from(const char *key, const char *source, struct mo_creds *ret,
     }
     snprintf(ret->source, sizeof ret->source, "%s", source);
     return 0;
-}
-
-static void free_secret(char **p)
-{
-    if (*p) {
-        explicit_bzero(*p, strlen(*p));
-        free(*p);
-    }
 }
 
 int mo_creds_load(const char *api_key_file, struct mo_creds *ret, char *err, size_t errlen)

@@ -148,12 +148,18 @@ static uint64_t run_timers(mo_loop *l)
 
 /* ---- signals ---- */
 
+/* The signals the program blocked for the loop: only these are waited for,
+ * not whatever else the process inherited blocked. */
+static sigset_t watched;
+
 int mo_signals_block(const int *signals, size_t n)
 {
     sigset_t set;
     sigemptyset(&set);
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         sigaddset(&set, signals[i]);
+        sigaddset(&watched, signals[i]);
+    }
     int r = pthread_sigmask(SIG_BLOCK, &set, NULL);
     return r ? -r : 0;
 }
@@ -161,8 +167,10 @@ int mo_signals_block(const int *signals, size_t n)
 static void wake_locked(mo_loop *l)
 {
     pthread_mutex_lock(&l->wake_lock);
-    /* An empty batch completes at once: that is the whole wake-up. */
-    grpc_call_start_batch(l->waker, NULL, 0, &l->wake_tag, NULL);
+    /* An empty batch completes at once: that is the whole wake-up. Should it
+     * ever be refused, the loop still finds the signal on its next turn. */
+    if (grpc_call_start_batch(l->waker, NULL, 0, &l->wake_tag, NULL) != GRPC_CALL_OK)
+        atomic_store(&l->wake_pending, false);
     pthread_mutex_unlock(&l->wake_lock);
 }
 
@@ -182,23 +190,27 @@ static void *sig_thread_main(void *arg)
     }
 }
 
-static void on_wake(mo_tag *tag, bool ok)
+static void deliver_signals(mo_loop *l)
 {
-    (void)ok;
-    mo_loop *l = container_of(tag, mo_loop, wake_tag);
-    atomic_store(&l->wake_pending, false);
     uint_fast64_t mask = atomic_exchange(&l->sig_mask, 0);
     for (int s = 1; s < 64; s++)
         if (mask & ((uint_fast64_t)1 << s))
             l->sig_fn(s, l->sig_ud);
 }
 
+static void on_wake(mo_tag *tag, bool ok)
+{
+    (void)ok;
+    mo_loop *l = container_of(tag, mo_loop, wake_tag);
+    atomic_store(&l->wake_pending, false);
+    deliver_signals(l);
+}
+
 int mo_loop_watch_signals(mo_loop *l, void (*fn)(int, void *), void *ud)
 {
     if (l->sig_thread_running)
         return -EALREADY;
-    if (pthread_sigmask(SIG_BLOCK, NULL, &l->sigs) != 0)
-        return -errno;
+    l->sigs = watched;
     l->sig_fn = fn;
     l->sig_ud = ud;
     l->wake_tag.fn = on_wake;
@@ -267,6 +279,8 @@ void mo_loop_run(mo_loop *l)
                                              gpr_time_from_micros((int64_t)wait, GPR_TIMESPAN));
         grpc_event ev = grpc_completion_queue_next(l->cq, deadline, NULL);
         busy = ev.type == GRPC_OP_COMPLETE;
+        if (l->sig_fn && ev.type == GRPC_QUEUE_TIMEOUT && atomic_load(&l->sig_mask))
+            deliver_signals(l); /* a wake-up that could not be posted */
         if (ev.type == GRPC_OP_COMPLETE) {
             mo_tag *tag = ev.tag;
             tag->fn(tag, ev.success != 0);

@@ -116,9 +116,9 @@ void mo_grpc_logs(bool show)
     gpr_set_log_function(show ? grpc_log_show : grpc_log_drop);
 }
 
-void mo_grpc_shutdown_wait(void)
+void mo_grpc_shutdown_wait(unsigned max_ms)
 {
     grpc_shutdown();
-    for (int i = 0; i < 200 && grpc_is_initialized(); i++)
+    for (unsigned i = 0; i < max_ms / 10 && grpc_is_initialized(); i++)
         usleep(10000);
 }

@@ -34,9 +34,10 @@ char *mo_slice_strdup(grpc_slice s);
  * dropped (the programs report failures themselves, better). GRPC_VERBOSITY or
  * GRPC_TRACE set by the user keep gRPC's own logger untouched. */
 void mo_grpc_logs(bool show);
-/* grpc_shutdown(), then a bounded wait for gRPC to finish it on its own
- * background thread, so that a leak checker sees a clean exit. */
-void mo_grpc_shutdown_wait(void);
+/* grpc_shutdown(), then a wait of at most max_ms for gRPC to finish it on its
+ * own background thread, so that a leak checker sees a clean exit. (A channel
+ * still backing off from a failed connect keeps gRPC alive for about a second.) */
+void mo_grpc_shutdown_wait(unsigned max_ms);
 
 /* Helpers to fill a zeroed op. */
 static inline grpc_op mo_op(grpc_op_type type)

@@ -134,7 +134,7 @@ out:
     tl_server_free(srv);
     mo_loop_free(loop);
     tl_store_free(store);
-    mo_grpc_shutdown_wait();
+    mo_grpc_shutdown_wait(2000);
     tl_opts_clear(&opts);
     return rc;
 }

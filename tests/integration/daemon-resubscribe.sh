@@ -114,4 +114,13 @@ events "$out" '.event=="resubscribing"' | jq -s -e 'map(.delay_ms) | .[-1] > .[0
 start_local back --listen "127.0.0.1:$port" --heartbeat 200ms 2>/dev/null || true
 wait_events 10 "$out" '.event=="subscribed"' 2 || fail "did not resubscribe when the server came back"
 stop "$DAEMON_PID" || fail "daemon exit status"
-pass "resubscribe: stream ends, stalls, refusals, server restart"
+
+# 5. with the service unreachable, SIGTERM still stops the daemon within 2 s
+stop "$LOCAL_PID" || true
+start_daemon d6 "$cfg"
+wait_events 10 "$WORK/d6.out" '.event=="resubscribing"' 2 || fail "no resubscribing with the server down"
+t0=$(date +%s%N)
+stop "$DAEMON_PID" || fail "exit status with the server down"
+ms=$((($(date +%s%N) - t0) / 1000000))
+[ $ms -le 2000 ] || fail "took $ms ms to stop with the service unreachable"
+pass "resubscribe: stream ends, stalls, refusals, server restart; stop in $ms ms while unreachable"

@@ -201,6 +201,11 @@ static void test_sources(void)
     TEST_CONTAINS(err, "environment variable MOMENTO_API_KEY");
     TEST_CHECK(strstr(err, "bad key") == NULL);
 
+    /* the key itself where its file name belongs: refused without echoing it */
+    TEST_EQ_INT(mo_creds_load(v2copy, &c, err, sizeof err), -EINVAL);
+    TEST_CONTAINS(err, "looks like an API key");
+    TEST_CHECK(strstr(err, v2copy) == NULL);
+
     /* a directory is not a key file */
     TEST_CHECK(mo_creds_load(dir, &c, err, sizeof err) < 0);
     TEST_CONTAINS(err, "not a regular file");

@@ -126,9 +126,30 @@ static void test_ids(void)
     TEST_EQ_INT(mo_event_default_format(), MO_LOG_JSON); /* stderr is not that stream */
 }
 
+static void test_utf8(void)
+{
+    /* bytes from the network that are not UTF-8 still give a valid JSON line */
+    struct mo_event e;
+    mo_event_init(&e, MO_EV_MESSAGE, "c", "t");
+    mo_event_str(&e, "publisher_id", "ok\xc3\xa9-\xff\xfe-\xed\xa0\x80-\xf0\x9f\x98\x80");
+    mo_event_msg(&e, "bad \xc0\xaf");
+    char buf[1024];
+    TEST_CHECK(mo_event_render_json(&e, TS, buf, sizeof buf) > 0);
+    cJSON *o = cJSON_Parse(buf);
+    TEST_CHECK(o != NULL);
+    if (!o)
+        return;
+    /* valid sequences kept (e-acute, an emoji), each invalid byte replaced by U+FFFD */
+    TEST_EQ_STR(cJSON_GetObjectItem(o, "publisher_id")->valuestring,
+                "ok\xc3\xa9-\xef\xbf\xbd\xef\xbf\xbd-\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd-\xf0\x9f\x98\x80");
+    TEST_EQ_STR(cJSON_GetObjectItem(o, "message")->valuestring, "bad \xef\xbf\xbd\xef\xbf\xbd");
+    cJSON_Delete(o);
+}
+
 int main(void)
 {
     test_json();
+    test_utf8();
     test_journal();
     test_text();
     test_ids();
