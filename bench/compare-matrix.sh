@@ -8,7 +8,8 @@
 # Environment: RATES (default "100 1000 5000"), MODES (default "both daemon
 # node"), DURATION (seconds per run, default 10; rates below 1000/s run 30 s
 # so that the CPU time, counted in 10 ms ticks, has enough of them),
-# MAXLOAD (default 1.0): before each run, wait up to WAIT (default 180) seconds
+# SETTLE (seconds between subscribing and publishing, default 7: see
+# compare-node.sh), MAXLOAD (default 1.0): before each run, wait up to WAIT (default 180) seconds
 # for the 1-minute load average to fall below it (runs of this script raise it
 # too); the load at the start of each run is kept with its figures.
 # RESULTS=FILE keeps the raw JSON lines (default: a temporary file).
@@ -42,7 +43,7 @@ for run in $(seq 1 "$RUNS"); do
             only=()
             [ "$mode" = both ] || only=(--only "$mode")
             echo "== run $run, $rate msg/s for $secs s, $mode (load $(cut -d' ' -f1 /proc/loadavg))" >&2
-            "$HERE/compare-node.sh" "${only[@]}" "$B" "$rate" "$secs" >&2
+            "$HERE/compare-node.sh" "${only[@]}" --settle "${SETTLE:-7}" "$B" "$rate" "$secs" >&2
         done
     done
 done

@@ -3,7 +3,7 @@
 # as latency subscribers of the same topic: what each measures, and what each
 # costs in CPU and memory.
 #
-#   bench/compare-node.sh [--only daemon|node] BUILDDIR [RATE [SECONDS]]
+#   bench/compare-node.sh [--only daemon|node] [--settle S] BUILDDIR [RATE [SECONDS]]
 #
 # RATE messages/s (default 1000) for SECONDS (default 10). The build directory
 # needs src/momento-topics-local, src/momento-subscriberd, src/momento-publish
@@ -15,6 +15,14 @@
 # they see the same messages at the same moments (and compete for the same 2
 # cores with the server and the publisher). `--only daemon` and `--only node`
 # run one of them alone, so that neither disturbs the other's figures.
+#
+# --settle S (default 7) waits S seconds after both are subscribed before
+# publishing. The Node.js SDK (1.118.1) gives the first Subscribe call of a
+# subscription a 5 s gRPC deadline, so its first stream ends after 5 s and it
+# resubscribes about 0.5 s later, receiving what was published in between late
+# (from the server's replay buffer): with --settle 0 that one-off gap shows as
+# Node latencies of up to ~500 ms (and "reconnects 1"); the default measures
+# the steady state after it.
 #
 # Steps: start momento-topics-local on a free loopback port; start the daemon
 # (logging.messages: none, JSON events to a file, summary_interval 1h) and
@@ -30,7 +38,8 @@
 #   CPU s        user+system CPU time from the start of publishing until
 #                drained (from /proc/PID/stat, in clock ticks of CLK_TCK)
 #   µs/msg       that CPU time per message received
-#   start CPU s  CPU time spent before publishing began (start-up, subscribe)
+#   start CPU s  CPU time spent before publishing began (start-up, subscribe,
+#                settling)
 #   RSS MiB      peak resident set size (VmHWM) before stopping
 # plus the publisher's closing line and the CPU time of the server and the
 # publisher over the same window, for context.
@@ -39,20 +48,35 @@
 # bench/compare-matrix.sh, which runs a series and prints medians).
 set -euo pipefail
 
-ONLY=
-if [ "${1:-}" = --only ]; then
-    ONLY=${2:-}
-    shift 2 || true
-    case $ONLY in daemon | node) ;; *)
-        echo "compare-node: --only takes daemon or node, not \"$ONLY\"" >&2
-        exit 64
-        ;;
-    esac
-fi
-[ $# -ge 1 ] && [ $# -le 3 ] || {
-    echo "usage: compare-node.sh [--only daemon|node] BUILDDIR [RATE [SECONDS]]" >&2
+usage() {
+    echo "usage: compare-node.sh [--only daemon|node] [--settle S] BUILDDIR [RATE [SECONDS]]" >&2
     exit 64
 }
+ONLY=
+SETTLE=7
+while [ $# -gt 0 ]; do
+    case $1 in
+    --only)
+        [ $# -ge 2 ] || usage
+        ONLY=$2
+        case $ONLY in daemon | node) ;; *)
+            echo "compare-node: --only takes daemon or node, not \"$ONLY\"" >&2
+            exit 64
+            ;;
+        esac
+        shift 2
+        ;;
+    --settle)
+        [ $# -ge 2 ] || usage
+        SETTLE=$2
+        [[ $SETTLE =~ ^[0-9]+$ ]] || { echo "compare-node: --settle takes whole seconds, not \"$SETTLE\"" >&2; exit 64; }
+        shift 2
+        ;;
+    -*) usage ;;
+    *) break ;;
+    esac
+done
+[ $# -ge 1 ] && [ $# -le 3 ] || usage
 B=$(cd "$1" && pwd)
 RATE=${2:-1000}
 SECONDS_=${3:-10}
@@ -146,6 +170,8 @@ if [ "$ONLY" != daemon ]; then
     wait_for 60 test -e "$WORK/node.ready" || die "the Node subscriber did not subscribe"
 fi
 
+sleep "$SETTLE"
+
 declare -A T0 T1
 for w in "${WHO[@]}"; do T0[$w]=$(ticks "$(pid_of "$w")"); done
 L0=$(ticks "$LOCAL_PID")
@@ -189,7 +215,7 @@ if [ "$ONLY" != node ]; then
     wait_for 10 grep -qs '"event":"summary".*"cache":"bench"' "$WORK/daemon.jsonl" ||
         die "the daemon printed no summary on SIGUSR1"
     RES[daemon]=$(grep '"event":"summary"' "$WORK/daemon.jsonl" | grep '"cache":"bench"' | head -1 |
-        jq -c '{count, min_us, p50_us, p90_us, p99_us, p999_us, max_us, gaps, duplicates, negative, decode_errors}')
+        jq -c '{count, min_us, p50_us, p90_us, p99_us, p999_us, max_us, gaps, duplicates, negative, decode_errors, reconnects}')
     kill -TERM "$DAEMON_PID"
     wait "$DAEMON_PID" || die "the daemon exited with status $?"
 fi
@@ -201,7 +227,7 @@ if [ "$ONLY" != daemon ]; then
 fi
 
 WALL=$(awk -v a="$START" -v b="$END" 'BEGIN { printf "%.2f", (b - a) / 1e9 }')
-echo "$(nproc) CPUs, load average $LOAD before publishing; mode: ${ONLY:-both}"
+echo "$(nproc) CPUs, load average $LOAD before publishing; mode: ${ONLY:-both}, settle ${SETTLE} s"
 echo "$(cat "$WORK/pub.out")"
 printf '%-22s %8s %7s %7s %7s %7s %7s %7s %7s %7s %7s %7s\n' subscriber received \
     "min" "p50" "p90" "p99" "p99.9" "max" "CPU s" "µs/msg" "start s" "RSS MiB"
@@ -215,13 +241,13 @@ for w in "${WHO[@]}"; do
     printf '%-22s %8s %7s %7s %7s %7s %7s %7s %7s %7s %7s %7s\n' "$name" "$n" \
         $(jq -r '[.min_us, .p50_us, .p90_us, .p99_us, .p999_us, .max_us] | map(tostring) | join(" ")' <<<"$r") \
         "$(secs "$d")" "$per" "$(secs "${T0[$w]}")" "$(awk -v k="${RSS[$w]}" 'BEGIN { printf "%.1f", k / 1024 }')"
-    extra=$(jq -r '[to_entries[] | select((.key | test("gaps|duplicates|negative|decode_errors|errors|discontinuities")) and .value != 0) | "\(.key) \(.value)"] | join(", ")' <<<"$r")
+    extra=$(jq -r '[to_entries[] | select((.key | test("gaps|duplicates|negative|decode_errors|errors|discontinuities|reconnects")) and .value != 0) | "\(.key) \(.value)"] | join(", ")' <<<"$r")
     [ -z "$extra" ] || echo "    ($w: $extra)"
     if [ -n "${RESULTS:-}" ]; then
         jq -c --arg who "$w" --arg mode "${ONLY:-both}" --argjson rate "$RATE" --argjson secs "$SECONDS_" \
-            --arg load "$LOAD" --argjson cpu "$(secs "$d")" --argjson start "$(secs "${T0[$w]}")" \
+            --arg load "$LOAD" --argjson settle "$SETTLE" --argjson cpu "$(secs "$d")" --argjson start "$(secs "${T0[$w]}")" \
             --argjson rss "${RSS[$w]}" --argjson published "$COUNT" \
-            '{who: $who, mode: $mode, rate: $rate, seconds: $secs, published: $published, load: $load} + .
+            '{who: $who, mode: $mode, rate: $rate, seconds: $secs, settle: $settle, published: $published, load: $load} + .
              + {cpu_s: $cpu, cpu_us_per_msg: (if .count > 0 then ($cpu * 1e6 / .count | floor) else null end),
                 start_cpu_s: $start, rss_kb: $rss}' <<<"$r" >>"$RESULTS"
     fi

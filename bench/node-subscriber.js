@@ -22,9 +22,15 @@
 // Ends on SIGTERM/SIGINT, or after N items with --count, by printing one JSON
 // line on stdout:
 //   {"count","min_us","p50_us","p90_us","p99_us","p999_us","max_us","mean_us",
-//    "negative","decode_errors","duplicates","gaps","discontinuities","errors"}
+//    "negative","decode_errors","duplicates","gaps","discontinuities","errors",
+//    "reconnects"}
 // duplicates: items at or below the last sequence number seen; gaps: sequence
-// numbers skipped. --ready FILE is written once subscribe() has resolved.
+// numbers skipped; reconnects: the SDK's onConnectionLost calls (it then
+// subscribes again by itself, resuming after the last sequence number).
+// Note: SDK 1.118.1 gives the first Subscribe call of a subscription a gRPC
+// deadline of its request timeout (5 s by default), which ends that stream
+// after 5 s; the SDK resubscribes about half a second later and receives what
+// was published meanwhile from the server's replay buffer, late. --ready FILE is written once subscribe() has resolved.
 // The SDK is found through NODE_PATH (compare-node.sh points it at the build
 // tree's tests/interop/node_modules, which `make interop-deps` fills).
 'use strict';
@@ -78,7 +84,8 @@ const opts = parseArgs(process.argv.slice(2));
 // Latencies, kept in a typed array that doubles when full.
 let lat = new Float64Array(1 << 16);
 let n = 0;
-const stats = {decode_errors: 0, negative: 0, duplicates: 0, gaps: 0, discontinuities: 0, errors: 0};
+const stats = {decode_errors: 0, negative: 0, duplicates: 0, gaps: 0, discontinuities: 0, errors: 0,
+  reconnects: 0};
 let lastSeq = -1;
 
 function record(v) {
@@ -150,6 +157,7 @@ const client = new sdk.TopicClient({
 client.subscribe(opts.cache, opts.topic, {
   onItem,
   onDiscontinuity: () => stats.discontinuities++,
+  onConnectionLost: () => stats.reconnects++,
   onError: (err) => {
     stats.errors++;
     process.stderr.write(`node-subscriber.js: stream error: ${err.message ? err.message() : err}\n`);
