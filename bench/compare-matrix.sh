@@ -15,7 +15,10 @@
 # RESULTS=FILE keeps the raw JSON lines (default: a temporary file).
 set -euo pipefail
 
-[ $# -ge 1 ] && [ $# -le 2 ] || { echo "usage: compare-matrix.sh BUILDDIR [RUNS]" >&2; exit 64; }
+if [ $# -lt 1 ] || [ $# -gt 2 ]; then
+    echo "usage: compare-matrix.sh BUILDDIR [RUNS]" >&2
+    exit 64
+fi
 B=$1
 RUNS=${2:-3}
 HERE=$(cd "$(dirname "$0")" && pwd)

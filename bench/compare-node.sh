@@ -76,7 +76,7 @@ while [ $# -gt 0 ]; do
     *) break ;;
     esac
 done
-[ $# -ge 1 ] && [ $# -le 3 ] || usage
+if [ $# -lt 1 ] || [ $# -gt 3 ]; then usage; fi
 B=$(cd "$1" && pwd)
 RATE=${2:-1000}
 SECONDS_=${3:-10}
@@ -228,7 +228,7 @@ fi
 
 WALL=$(awk -v a="$START" -v b="$END" 'BEGIN { printf "%.2f", (b - a) / 1e9 }')
 echo "$(nproc) CPUs, load average $LOAD before publishing; mode: ${ONLY:-both}, settle ${SETTLE} s"
-echo "$(cat "$WORK/pub.out")"
+cat "$WORK/pub.out"
 printf '%-22s %8s %7s %7s %7s %7s %7s %7s %7s %7s %7s %7s\n' subscriber received \
     "min" "p50" "p90" "p99" "p99.9" "max" "CPU s" "µs/msg" "start s" "RSS MiB"
 for w in "${WHO[@]}"; do
@@ -238,8 +238,8 @@ for w in "${WHO[@]}"; do
     per=$(awk -v d="$d" -v hz="$HZ" -v n="$n" 'BEGIN { if (n > 0) printf "%.1f", d / hz * 1e6 / n; else print "-" }')
     name=momento-subscriberd
     [ "$w" = daemon ] || name="node @gomomento/sdk"
-    printf '%-22s %8s %7s %7s %7s %7s %7s %7s %7s %7s %7s %7s\n' "$name" "$n" \
-        $(jq -r '[.min_us, .p50_us, .p90_us, .p99_us, .p999_us, .max_us] | map(tostring) | join(" ")' <<<"$r") \
+    mapfile -t pct < <(jq -r '.min_us, .p50_us, .p90_us, .p99_us, .p999_us, .max_us' <<<"$r")
+    printf '%-22s %8s %7s %7s %7s %7s %7s %7s %7s %7s %7s %7s\n' "$name" "$n" "${pct[@]}" \
         "$(secs "$d")" "$per" "$(secs "${T0[$w]}")" "$(awk -v k="${RSS[$w]}" 'BEGIN { printf "%.1f", k / 1024 }')"
     extra=$(jq -r '[to_entries[] | select((.key | test("gaps|duplicates|negative|decode_errors|errors|discontinuities|reconnects")) and .value != 0) | "\(.key) \(.value)"] | join(", ")' <<<"$r")
     [ -z "$extra" ] || echo "    ($w: $extra)"

@@ -17,7 +17,10 @@
 # wakeup, which makes a message look cheaper than it is at that rate.
 set -euo pipefail
 
-[ $# -ge 1 ] && [ $# -le 3 ] || { echo "usage: daemon-instructions.sh BUILDDIR [COUNT [RATE]]" >&2; exit 64; }
+if [ $# -lt 1 ] || [ $# -gt 3 ]; then
+    echo "usage: daemon-instructions.sh BUILDDIR [COUNT [RATE]]" >&2
+    exit 64
+fi
 B=$(cd "$1" && pwd)
 COUNT=${2:-2000}
 RATE=${3:-200}
@@ -89,7 +92,7 @@ run() {
         sleep "$SECS"
     fi
     # drained: the daemon's CPU time stopped moving for a second
-    local last= idle=0 t
+    local last='' idle=0 t
     for _ in $(seq 300); do
         sleep 0.25
         t=$(ticks "$pid")
