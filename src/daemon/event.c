@@ -11,7 +11,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cjson/cJSON.h>
 #include <systemd/sd-journal.h>
 
 #include "cleanup.h"
@@ -133,28 +132,47 @@ void mo_event_msg(struct mo_event *e, const char *fmt, ...)
 
 /* ---- rendering ---- */
 
-/* Numbers as text, so 64-bit integers stay exact (cJSON keeps doubles). */
+/* Numbers as text, so 64-bit integers stay exact. */
+/* Decimal digits of v, written backwards from end; returns the start. */
+static char *u64_text(uint64_t v, char *end)
+{
+    char *p = end;
+    do {
+        *--p = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    return p;
+}
+
+/* (integers by hand: this runs for every field of every message event) */
 static void number_text(const struct mo_field *f, char *buf, size_t len)
 {
+    char tmp[24], *end = tmp + sizeof tmp, *p;
     switch (f->type) {
     case MO_F_INT:
-        snprintf(buf, len, "%" PRId64, f->i);
+        p = u64_text(f->i < 0 ? (uint64_t)0 - (uint64_t)f->i : (uint64_t)f->i, end);
+        if (f->i < 0)
+            *--p = '-';
         break;
     case MO_F_UINT:
-        snprintf(buf, len, "%" PRIu64, f->u);
+        p = u64_text(f->u, end);
         break;
     case MO_F_DOUBLE:
         snprintf(buf, len, "%.3f", f->d);
-        break;
+        return;
     case MO_F_BOOL:
         snprintf(buf, len, "%s", f->b ? "true" : "false");
-        break;
+        return;
     default:
         buf[0] = '\0';
+        return;
     }
+    size_t n = (size_t)(end - p);
+    if (n >= len)
+        n = len - 1;
+    memcpy(buf, p, n);
+    buf[n] = '\0';
 }
-
-MO_DEFINE_FREEP(cJSON, cJSON_Delete)
 
 /* Length of the valid UTF-8 sequence at p (1-4), or 0 if it is not one. */
 static size_t utf8_seq(const unsigned char *p)
@@ -171,65 +189,107 @@ static size_t utf8_seq(const unsigned char *p)
     return n;
 }
 
-/* Strings from the network (publisher ids, server details) may be any bytes;
- * a JSON line must be UTF-8. NULL when s is valid as is, else a copy with each
- * invalid byte replaced by U+FFFD (caller frees). */
-static char *utf8_clean(const char *s)
+/* ---- JSON, written directly: one event is one line, fields in order ---- */
+
+struct jw {
+    char *p, *end;
+    bool overflow;
+};
+
+static void jw_raw(struct jw *w, const char *s, size_t n)
 {
-    const unsigned char *p = (const unsigned char *)s;
-    size_t n;
-    while (*p && (n = utf8_seq(p)) > 0)
-        p += n;
-    if (!*p)
-        return NULL;
-    size_t len = strlen(s);
-    char *out = malloc(len * 3 + 1), *o = out;
-    if (!out)
-        return NULL;
-    for (p = (const unsigned char *)s; *p;) {
-        n = utf8_seq(p);
-        if (n) {
-            memcpy(o, p, n);
-            o += n;
-            p += n;
-        } else {
-            memcpy(o, "\xef\xbf\xbd", 3);
-            o += 3;
-            p++;
-        }
+    if ((size_t)(w->end - w->p) < n) {
+        w->overflow = true;
+        return;
     }
-    *o = '\0';
-    return out;
+    memcpy(w->p, s, n);
+    w->p += n;
+}
+
+/* A JSON string. Strings from the network (publisher ids, server details) may
+ * be any bytes, but a JSON line must be UTF-8: an invalid byte becomes U+FFFD. */
+static void jw_str(struct jw *w, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    jw_raw(w, "\"", 1);
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p && !w->overflow) {
+        const unsigned char *run = p;
+        size_t n;
+        /* copy the longest run that needs no escaping in one go */
+        for (;;) {
+            if (*p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
+                p++; /* plain ASCII, the common case */
+            else if (*p >= 0x80 && (n = utf8_seq(p)) > 0)
+                p += n;
+            else
+                break;
+        }
+        jw_raw(w, (const char *)run, (size_t)(p - run));
+        if (!*p)
+            break;
+        char esc[6] = {'\\', 0};
+        if (*p == '"' || *p == '\\') {
+            esc[1] = (char)*p;
+            jw_raw(w, esc, 2);
+        } else if (*p == '\n') {
+            jw_raw(w, "\\n", 2);
+        } else if (*p == '\t') {
+            jw_raw(w, "\\t", 2);
+        } else if (*p == '\r') {
+            jw_raw(w, "\\r", 2);
+        } else if (*p < 0x20) {
+            char u[6] = {'\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 15]};
+            jw_raw(w, u, 6);
+        } else {
+            jw_raw(w, "\\ufffd", 6); /* not UTF-8 */
+        }
+        p++;
+    }
+    jw_raw(w, "\"", 1);
+}
+
+static void jw_key(struct jw *w, const char *key)
+{
+    jw_raw(w, ",", 1);
+    jw_str(w, key);
+    jw_raw(w, ":", 1);
 }
 
 int mo_event_render_json(const struct mo_event *e, int64_t ts_ns, char *buf, size_t len)
 {
-    _cleanup_(cJSON_Deletep) cJSON *o = cJSON_CreateObject();
-    if (!o)
+    if (len == 0)
         return -1;
+    struct jw w = {buf, buf + len - 1}; /* room for the NUL */
     char ts[48];
     mo_format_rfc3339(ts_ns, 6, ts, sizeof ts);
-    cJSON_AddStringToObject(o, "ts", ts);
-    cJSON_AddStringToObject(o, "event", types[e->type].name);
-    cJSON_AddStringToObject(o, "level", mo_level_name(e->level));
-    _cleanup_free_ char *msg = utf8_clean(e->msg);
-    cJSON_AddStringToObject(o, "message", msg ? msg : e->msg);
+    jw_raw(&w, "{\"ts\":", 6);
+    jw_str(&w, ts);
+    jw_key(&w, "event");
+    jw_str(&w, types[e->type].name);
+    jw_key(&w, "level");
+    jw_str(&w, mo_level_name(e->level));
+    jw_key(&w, "message");
+    jw_str(&w, e->msg);
     for (size_t i = 0; i < e->n; i++) {
         const struct mo_field *f = &e->f[i];
+        jw_key(&w, f->key);
         if (f->type == MO_F_STR) {
-            _cleanup_free_ char *clean = utf8_clean(f->s);
-            cJSON_AddStringToObject(o, f->key, clean ? clean : f->s);
-        } else if (f->type == MO_F_BOOL) {
-            cJSON_AddBoolToObject(o, f->key, f->b);
+            jw_str(&w, f->s);
         } else {
+            /* numbers as text, so 64-bit integers stay exact */
             char num[32];
             number_text(f, num, sizeof num);
-            cJSON_AddRawToObject(o, f->key, num);
+            jw_raw(&w, num, strlen(num));
         }
     }
-    if (!cJSON_PrintPreallocated(o, buf, (int)(len > 0x7fffffff ? 0x7fffffff : len), false))
+    jw_raw(&w, "}", 1);
+    if (w.overflow) {
+        buf[0] = '\0';
         return -1;
-    return (int)strlen(buf);
+    }
+    *w.p = '\0';
+    return (int)(w.p - buf);
 }
 
 int mo_event_render_text(const struct mo_event *e, int64_t ts_ns, char *buf, size_t len)
@@ -294,8 +354,11 @@ int mo_event_render_journal(const struct mo_event *e, struct iovec *iov, size_t 
 /* a summary's histogram can take up to ~150 KB */
 static char render_buf[512 * 1024];
 
+static bool unflushed;
+
 static void write_stdout_line(const char *s, size_t n)
 {
+    unflushed = true;
     fwrite(s, 1, n, stdout);
     fputc('\n', stdout);
 }
@@ -308,7 +371,8 @@ static void emit_stdout(const struct mo_event *e, int64_t now)
         write_stdout_line(render_buf, (size_t)n);
         return;
     }
-    /* only a pathological event exceeds the 256 KiB buffer; say so rather than cut JSON */
+    /* only a pathological event exceeds the buffer; say so rather than cut JSON */
+    unflushed = true;
     fprintf(stdout, "{\"event\":\"%s\",\"level\":\"error\",\"message\":\"event too large to render\"}\n",
             types[e->type].name);
 }
@@ -352,7 +416,13 @@ void mo_event_raw_line(const char *type_name, const char *line)
     write_stdout_line(line, strlen(line));
 }
 
-void mo_event_flush(void) { fflush(stdout); }
+void mo_event_flush(void)
+{
+    fflush(stdout);
+    unflushed = false;
+}
+
+bool mo_event_unflushed(void) { return unflushed; }
 
 void mo_event_set_format(enum mo_log_format f)
 {

@@ -96,6 +96,8 @@ int mo_log_format_parse(const char *s, enum mo_log_format *ret);
 
 /* Writes buffered stdout output (JSON/text sinks). Call when the loop goes idle. */
 void mo_event_flush(void);
+/* True when events were written to stdout since the last flush. */
+bool mo_event_unflushed(void);
 
 /* Writes a raw line (e.g. an EMF document) to the log output: stdout for json and
  * text, the MESSAGE of a record with the given type name in the journal. */

@@ -376,6 +376,12 @@ static void on_signal(int signo, void *ud)
     }
 }
 
+static bool output_pending(void *ud)
+{
+    (void)ud;
+    return mo_event_unflushed();
+}
+
 static void on_idle(void *ud)
 {
     (void)ud;
@@ -571,7 +577,7 @@ int main(int argc, char **argv)
     mo_timer_init(&m->watchdog_timer, on_watchdog_timer);
     mo_timer_init(&m->ready_timer, on_ready_timer);
     mo_timer_init(&m->stop_timer, on_stop_timer);
-    mo_loop_set_idle(d->loop, on_idle, m);
+    mo_loop_set_idle(d->loop, output_pending, on_idle, m);
     int r = mo_loop_watch_signals(d->loop, on_signal, m);
     if (r < 0) {
         mo_warn("cannot watch signals: %s", strerror(-r));

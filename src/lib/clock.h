@@ -7,6 +7,7 @@
 #ifndef MO_CLOCK_H
 #define MO_CLOCK_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define MO_USEC_PER_SEC 1000000ULL

@@ -40,6 +40,7 @@ struct mo_loop {
     void (*sig_fn)(int, void *);
     void *sig_ud;
 
+    bool (*idle_pending)(void *);
     void (*idle_fn)(void *);
     void *idle_ud;
     bool timer_ran; /* a timer ran since the idle hook last did */
@@ -246,8 +247,9 @@ grpc_completion_queue *mo_loop_cq(mo_loop *l) { return l->cq; }
 
 void mo_loop_quit(mo_loop *l) { l->quit = true; }
 
-void mo_loop_set_idle(mo_loop *l, void (*fn)(void *), void *ud)
+void mo_loop_set_idle(mo_loop *l, bool (*pending)(void *), void (*fn)(void *), void *ud)
 {
+    l->idle_pending = pending;
     l->idle_fn = fn;
     l->idle_ud = ud;
 }
@@ -260,7 +262,7 @@ void mo_loop_run(mo_loop *l)
         uint64_t wait = run_timers(l);
         if (l->quit)
             break;
-        if (l->idle_fn && (busy || l->timer_ran)) {
+        if (l->idle_fn && (busy || l->timer_ran) && l->idle_pending(l->idle_ud)) {
             /* look without sleeping first; run the idle hook only if nothing is ready */
             grpc_event ev = grpc_completion_queue_next(l->cq, gpr_inf_past(GPR_CLOCK_MONOTONIC), NULL);
             if (ev.type == GRPC_OP_COMPLETE) {

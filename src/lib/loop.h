@@ -52,9 +52,12 @@ int mo_signals_block(const int *signals, size_t n);
  * loop thread, once per delivered signal number (coalesced while pending). */
 int mo_loop_watch_signals(mo_loop *loop, void (*fn)(int signo, void *userdata), void *userdata);
 
-/* `fn` runs whenever the loop has nothing ready and is about to sleep (e.g. to
- * flush buffered output once per burst rather than once per event). */
-void mo_loop_set_idle(mo_loop *loop, void (*fn)(void *userdata), void *userdata);
+/* `fn` runs when the loop has nothing ready and is about to sleep, provided
+ * `pending` says there is something for it to do (e.g. to flush buffered
+ * output once per burst rather than once per event). While nothing is
+ * pending the loop does not look for idleness at all. */
+void mo_loop_set_idle(mo_loop *loop, bool (*pending)(void *userdata), void (*fn)(void *userdata),
+                      void *userdata);
 
 /* Runs until mo_loop_quit() or until the queue is shut down. */
 void mo_loop_run(mo_loop *loop);

@@ -62,6 +62,12 @@ grpc_byte_buffer *mo_bb_from_slice(grpc_slice s) { return grpc_raw_byte_buffer_c
 
 bool mo_bb_read(grpc_byte_buffer *bb, grpc_slice *out)
 {
+    /* the usual case, one uncompressed slice: a reference, not a copy */
+    if (bb->type == GRPC_BB_RAW && bb->data.raw.compression == GRPC_COMPRESS_NONE &&
+        bb->data.raw.slice_buffer.count == 1) {
+        *out = grpc_slice_ref(bb->data.raw.slice_buffer.slices[0]);
+        return true;
+    }
     grpc_byte_buffer_reader r;
     if (!grpc_byte_buffer_reader_init(&r, bb))
         return false;

@@ -19,7 +19,8 @@ int mo_status_parse(const char *s);
 grpc_byte_buffer *mo_pack(const ProtobufCMessage *msg);
 /* A byte buffer holding a reference to `s` (zero copy). */
 grpc_byte_buffer *mo_bb_from_slice(grpc_slice s);
-/* Reads a received buffer into one contiguous slice (caller unrefs). False if corrupt. */
+/* A received buffer as one contiguous slice (caller unrefs): a reference when it
+ * is one uncompressed slice, else a copy. False if corrupt. */
 bool mo_bb_read(grpc_byte_buffer *bb, grpc_slice *out);
 
 /* The value of `key` in md, or NULL; the slice belongs to the call. */

@@ -45,6 +45,15 @@ static void test_json(void)
     TEST_CHECK(cJSON_GetObjectItem(o, "rate_per_s")->valuedouble == 812.5);
     /* 64-bit integers are written exactly, not through a double */
     TEST_CONTAINS(buf, "\"seq\":18446744073709551615");
+    struct mo_event x;
+    mo_event_init(&x, MO_EV_GAP, NULL, NULL);
+    mo_event_int(&x, "min", INT64_MIN);
+    mo_event_int(&x, "zero", 0);
+    mo_event_uint(&x, "uzero", 0);
+    mo_event_str(&x, "ctl", "a\tb\x01" "c\\d");
+    TEST_CHECK(mo_event_render_json(&x, TS, buf, sizeof buf) > 0);
+    TEST_CONTAINS(buf, "\"min\":-9223372036854775808,\"zero\":0,\"uzero\":0,");
+    TEST_CONTAINS(buf, "\"ctl\":\"a\\tb\\u0001c\\\\d\"");
     cJSON_Delete(o);
     /* too small a buffer fails instead of producing half a line */
     TEST_EQ_INT(mo_event_render_json(&e, TS, buf, 20), -1);
