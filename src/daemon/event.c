@@ -40,7 +40,6 @@ static const struct type_info types[MO_EV__COUNT] = {
     [MO_EV_CONFIG_ERROR] = {"config_error", MO_LEVEL_ERROR, "21b9ab9e34c74a70937eaf3ca265f72e"},
     [MO_EV_STARTED] = {"started", MO_LEVEL_NOTICE, "e6fe88bfff2d4158b1a17e87e723d68b"},
     [MO_EV_STOPPING] = {"stopping", MO_LEVEL_NOTICE, "19c4cc6afef44a4faea9702b4acc9021"},
-    [MO_EV_ERROR] = {"error", MO_LEVEL_ERROR, "1473df433abd4a60943affa9a642b791"},
 };
 
 static enum mo_log_format sink = MO_LOG_JSON;

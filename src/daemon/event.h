@@ -40,7 +40,6 @@ enum mo_event_type {
     MO_EV_CONFIG_ERROR,
     MO_EV_STARTED,
     MO_EV_STOPPING,
-    MO_EV_ERROR, /* anything else worth an operator's attention */
     MO_EV__COUNT
 };
 
