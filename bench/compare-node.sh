@@ -102,33 +102,8 @@ if [ "$ONLY" != daemon ]; then
 fi
 HZ=$(getconf CLK_TCK)
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/compare-node.XXXXXX")
-PIDS=()
-cleanup() {
-    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-die() {
-    echo "compare-node: $*" >&2
-    for f in "$WORK"/*.err; do [ -s "$f" ] && { echo "--- $f" >&2; tail -5 "$f" >&2; }; done
-    exit 1
-}
-# wait_for SECONDS COMMAND... : polls COMMAND every 50 ms
-wait_for() {
-    local end=$((SECONDS + $1))
-    shift
-    until "$@"; do
-        [ $SECONDS -lt $end ] || return 1
-        sleep 0.05
-    done
-}
-# ticks PID: user + system clock ticks of the process (all its threads); the
-# fields are counted after the command name, which may hold spaces
-ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
-hwm_kb() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
+source "$(dirname "$0")/lib.sh"
+bench_init compare-node
 secs() { awk -v t="$1" -v hz="$HZ" 'BEGIN { printf "%.2f", t / hz }'; }
 
 "$LOCAL" --listen 127.0.0.1:0 --port-file "$WORK/port" >"$WORK/local.out" 2>"$WORK/local.err" &

@@ -39,27 +39,8 @@ for p in "$LOCAL" "$DAEMON" "$PUB"; do
 done
 SECS=$(((COUNT + RATE - 1) / RATE))
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/daemon-instructions.XXXXXX")
-PIDS=()
-cleanup() {
-    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-die() {
-    echo "daemon-instructions: $*" >&2
-    exit 1
-}
-wait_for() {
-    local end=$((SECONDS + $1))
-    shift
-    until "$@"; do
-        [ $SECONDS -lt $end ] || return 1
-        sleep 0.1
-    done
-}
-ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
+source "$(dirname "$0")/lib.sh"
+bench_init daemon-instructions
 
 "$LOCAL" --listen 127.0.0.1:0 --port-file "$WORK/port" >/dev/null 2>"$WORK/local.err" &
 PIDS+=($!)

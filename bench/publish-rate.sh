@@ -25,16 +25,9 @@ done
 RATE=${RATE:-50000}
 COUNT=${COUNT:-$((RATE * 10))}
 SUBSCRIBERS=${SUBSCRIBERS:-1}
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/publish-rate.XXXXXX")
-PIDS=()
-cleanup() {
-    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
+source "$(dirname "$0")/lib.sh"
+bench_init publish-rate
 
-ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; } # user + system, in clock ticks
 # children_cpu FILE : user + system seconds of the finished children, from the
 # output of bash `times` (its 2nd line) saved in FILE
 children_cpu() {

@@ -1,0 +1,41 @@
+# lib.sh - sourced by the benchmark scripts.
+#
+#   bench_init NAME     a scratch directory $WORK, removed on exit together with
+#                       the processes whose PIDs the script adds to PIDS;
+#                       NAME prefixes messages
+#   die MESSAGE         print (with the tail of any $WORK/*.err) and exit 1
+#   wait_for SECONDS CMD...   poll CMD every 50 ms until it succeeds
+#   ticks PID           user + system clock ticks of a process, all threads
+#   hwm_kb PID          its peak resident set size (VmHWM), in KiB
+
+bench_init() {
+    BENCH_NAME=$1
+    WORK=$(mktemp -d "${TMPDIR:-/tmp}/$BENCH_NAME.XXXXXX")
+    PIDS=()
+    trap bench_cleanup EXIT
+}
+
+bench_cleanup() {
+    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    rm -rf "$WORK"
+}
+
+die() {
+    echo "$BENCH_NAME: $*" >&2
+    for f in "$WORK"/*.err; do [ -s "$f" ] && { echo "--- $f" >&2; tail -5 "$f" >&2; }; done
+    exit 1
+}
+
+wait_for() {
+    local end=$((SECONDS + $1))
+    shift
+    until "$@"; do
+        [ $SECONDS -lt $end ] || return 1
+        sleep 0.05
+    done
+}
+
+# The fields are counted after the command name, which may hold spaces.
+ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
+hwm_kb() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
