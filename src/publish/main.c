@@ -22,6 +22,7 @@
 #include "loop.h"
 #include "payload.h"
 #include "publisher.h"
+#include "rpc.h"
 #include "util.h"
 
 #define DEFAULT_CONNECTIONS 4
@@ -329,16 +330,6 @@ static void on_signal(int signo, void *ud)
         publisher_cancel(run->pub);
 }
 
-/* grpc_shutdown() may finish on a background thread (e.g. while a connection
- * attempt winds down); wait a little so that the process usually exits with
- * gRPC's memory released, but never long: exiting is what matters. */
-static void grpc_shutdown_wait(void)
-{
-    grpc_shutdown();
-    for (int i = 0; i < 100 && grpc_is_initialized(); i++)
-        nanosleep(&(struct timespec){.tv_nsec = 10 * 1000 * 1000}, NULL);
-}
-
 int main(int argc, char **argv)
 {
     mo_progname = "momento-publish";
@@ -388,6 +379,7 @@ out:
     mo_creds_clear(&creds);
     publisher_free(run.pub);
     mo_loop_free(loop);
-    grpc_shutdown_wait();
+    /* exiting is what matters: wait at most 1 s for gRPC's background shutdown */
+    mo_grpc_shutdown_wait(1000);
     return rc;
 }

@@ -556,10 +556,6 @@ int main(int argc, char **argv)
     }
     mo_conn_free(conn);
     mo_loop_free(loop);
-    /* gRPC may finish shutting down on its own thread: wait for it, so that
-     * leak checkers see a clean exit */
-    grpc_shutdown();
-    for (int i = 0; i < 200 && grpc_is_initialized(); i++)
-        usleep(10000);
+    mo_grpc_shutdown_wait(2000);
     return rc;
 }
