@@ -45,7 +45,6 @@ static const struct type_info types[MO_EV__COUNT] = {
 static enum mo_log_format sink = MO_LOG_JSON;
 static bool journal_failed;
 
-const char *mo_event_name(enum mo_event_type t) { return types[t].name; }
 const char *mo_event_message_id(enum mo_event_type t) { return types[t].message_id; }
 
 const char *mo_level_name(enum mo_level l)
@@ -401,20 +400,6 @@ void mo_event_emit(const struct mo_event *e)
     emit_stdout(e, now);
 }
 
-void mo_event_raw_line(const char *type_name, const char *line)
-{
-    if (sink == MO_LOG_JOURNAL && !journal_failed) {
-        char ev[64];
-        snprintf(ev, sizeof ev, "EVENT=%s", type_name);
-        int r = sd_journal_send("MESSAGE=%s", line, "PRIORITY=6", ev,
-                                "SYSLOG_IDENTIFIER=momento-subscriberd", NULL);
-        if (r >= 0)
-            return;
-        journal_fallback(r);
-    }
-    write_stdout_line(line, strlen(line));
-}
-
 void mo_event_flush(void)
 {
     fflush(stdout);
@@ -428,8 +413,6 @@ void mo_event_set_format(enum mo_log_format f)
     sink = f;
     journal_failed = false;
 }
-
-enum mo_log_format mo_event_format(void) { return sink; }
 
 enum mo_log_format mo_event_default_format(void)
 {

@@ -79,8 +79,6 @@ void mo_event_uint(struct mo_event *e, const char *key, uint64_t value);
 void mo_event_bool(struct mo_event *e, const char *key, bool value);
 void mo_event_double(struct mo_event *e, const char *key, double value);
 void mo_event_msg(struct mo_event *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Overrides the type's default level (e.g. config_error is error, config_reloaded notice). */
-static inline void mo_event_level(struct mo_event *e, enum mo_level l) { e->level = l; }
 
 /* Sends the event to the current sink, stamped with the real-time clock. */
 void mo_event_emit(const struct mo_event *e);
@@ -88,7 +86,6 @@ void mo_event_emit(const struct mo_event *e);
 /* Chooses the sink. Journal output falls back to JSON if the journal socket
  * cannot be reached (the first failed send says so once on stderr). */
 void mo_event_set_format(enum mo_log_format f);
-enum mo_log_format mo_event_format(void);
 /* journal when stderr is the journal stream ($JOURNAL_STREAM matches stderr), else json. */
 enum mo_log_format mo_event_default_format(void);
 int mo_log_format_parse(const char *s, enum mo_log_format *ret);
@@ -98,12 +95,8 @@ void mo_event_flush(void);
 /* True when events were written to stdout since the last flush. */
 bool mo_event_unflushed(void);
 
-/* Writes a raw line (e.g. an EMF document) to the log output: stdout for json and
- * text, the MESSAGE of a record with the given type name in the journal. */
-void mo_event_raw_line(const char *type_name, const char *line);
 
 /* Names and ids, for tests and documentation. */
-const char *mo_event_name(enum mo_event_type t);
 const char *mo_event_message_id(enum mo_event_type t);
 const char *mo_level_name(enum mo_level l);
 

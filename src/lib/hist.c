@@ -20,7 +20,6 @@ struct side {
 struct mo_hist {
     struct side pos, neg;
     int64_t min, max;
-    double sum;
 };
 
 size_t mo_hist_bucket(uint64_t v)
@@ -85,7 +84,6 @@ void mo_hist_reset(mo_hist *h)
     side_reset(&h->pos);
     side_reset(&h->neg);
     h->min = h->max = 0;
-    h->sum = 0;
 }
 
 static uint64_t *slot(struct side *s, size_t b, bool create)
@@ -132,7 +130,6 @@ void mo_hist_record_n(mo_hist *h, int64_t v, uint64_t n)
         if (v > h->max)
             h->max = v;
     }
-    h->sum += (double)v * (double)n;
 }
 
 void mo_hist_record(mo_hist *h, int64_t v) { mo_hist_record_n(h, v, 1); }
@@ -168,19 +165,12 @@ void mo_hist_merge(mo_hist *dst, const mo_hist *src)
         if (src->max > dst->max)
             dst->max = src->max;
     }
-    dst->sum += src->sum;
 }
 
 uint64_t mo_hist_count(const mo_hist *h) { return h->pos.count + h->neg.count; }
 uint64_t mo_hist_negative(const mo_hist *h) { return h->neg.count; }
 int64_t mo_hist_min(const mo_hist *h) { return h->min; }
 int64_t mo_hist_max(const mo_hist *h) { return h->max; }
-
-double mo_hist_mean(const mo_hist *h)
-{
-    uint64_t n = mo_hist_count(h);
-    return n ? h->sum / (double)n : 0.0;
-}
 
 struct qstate {
     uint64_t rank, seen;

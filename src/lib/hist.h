@@ -37,7 +37,6 @@ uint64_t mo_hist_count(const mo_hist *h);
 uint64_t mo_hist_negative(const mo_hist *h);
 int64_t mo_hist_min(const mo_hist *h); /* exact; 0 when empty */
 int64_t mo_hist_max(const mo_hist *h); /* exact; 0 when empty */
-double mo_hist_mean(const mo_hist *h);
 /* The value at rank ceil(q * count) (q in [0,1]), reported as the middle of its
  * bucket and clamped to [min, max]; 0 when empty. */
 int64_t mo_hist_quantile(const mo_hist *h, double q);

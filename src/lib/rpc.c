@@ -58,8 +58,6 @@ grpc_byte_buffer *mo_pack(const ProtobufCMessage *msg)
     return bb;
 }
 
-grpc_byte_buffer *mo_bb_from_slice(grpc_slice s) { return grpc_raw_byte_buffer_create(&s, 1); }
-
 bool mo_bb_read(grpc_byte_buffer *bb, grpc_slice *out)
 {
     /* the usual case, one uncompressed slice: a reference, not a copy */

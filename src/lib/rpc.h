@@ -17,8 +17,6 @@ int mo_status_parse(const char *s);
 
 /* Packs a protobuf-c message into a new byte buffer (caller destroys). */
 grpc_byte_buffer *mo_pack(const ProtobufCMessage *msg);
-/* A byte buffer holding a reference to `s` (zero copy). */
-grpc_byte_buffer *mo_bb_from_slice(grpc_slice s);
 /* A received buffer as one contiguous slice (caller unrefs): a reference when it
  * is one uncompressed slice, else a copy. False if corrupt. */
 bool mo_bb_read(grpc_byte_buffer *bb, grpc_slice *out);
