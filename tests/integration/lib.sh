@@ -18,6 +18,8 @@ set -euo pipefail
 : "${top_srcdir:?run this through make check}"
 
 BIN=$top_builddir/src
+# leaks of libraries we use, kept out of LeakSanitizer's verdict in sanitizer builds
+export LSAN_OPTIONS="suppressions=$top_srcdir/tests/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 TOOLS=$top_builddir/tests/tools
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/mo-it.XXXXXX")
 TEST_NAME=$(basename "$0" .sh)
