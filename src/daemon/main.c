@@ -14,9 +14,17 @@
 
 #include "cleanup.h"
 #include "clock.h"
-#include "daemon.h"
+#include "config.h"
+#include "creds.h"
+#include "endpoint.h"
 #include "event.h"
+#include "hist.h"
+#include "loop.h"
+#include "notify.h"
+#include "pool.h"
 #include "rpc.h"
+#include "stats.h"
+#include "sub.h"
 #include "util.h"
 
 #define READY_AT_THE_LATEST_US (10 * MO_USEC_PER_SEC)
@@ -26,64 +34,74 @@
  * down may go to gRPC's own shutdown */
 #define STOP_BUDGET_US (1900 * MO_USEC_PER_MSEC)
 
-struct daemon_main {
-    struct mo_daemon d;
+/* The daemon: one, static, seen by nothing but this file. */
+struct mo_daemon {
+    mo_loop *loop;
+    struct mo_config *cfg;
+    struct mo_creds creds;
+    struct mo_endpoint endpoint;
+    mo_pool *pool;
+    struct mo_sub_settings sub_settings; /* from cfg, rewritten by a reload */
+
+    mo_sub **subs; /* the configured subscriptions */
+    size_t n_subs;
+    mo_sub **dying; /* removed by a reload, still winding down */
+    size_t n_dying;
+    size_t live_subs; /* not yet fully stopped, dying ones included */
+    bool stopping;
+    uint64_t stop_started_us;
+
     mo_timer summary_timer, status_timer, watchdog_timer, ready_timer, stop_timer;
-    uint64_t interval_start_us;
+    /* the "*" summary's interval: between summaries it holds the last partial
+     * intervals of subscriptions a reload removed */
+    struct mo_stats total;
     uint64_t watchdog_us;
     bool ready_sent;
     uint64_t status_last_total, status_last_us;
+    uint64_t delivered_gone; /* messages delivered by subscriptions since freed */
     mo_hist *status_hist;
-    struct mo_stats total;   /* scratch for the "*" summary */
-    struct mo_stats removed; /* removed subscriptions' last partial intervals, for the next "*" */
-    mo_sub **dying;          /* removed by a reload, still winding down */
-    size_t n_dying;
-    uint64_t stop_started_us;
 };
 
-static struct daemon_main M;
+static struct mo_daemon D;
 
-/* ---- connections ---- */
+/* ---- subscriptions ---- */
 
-/* A connection with room for one more stream, created on demand. */
-static int conn_for_new_stream(struct mo_daemon *d, size_t *ret)
+static void on_sub_up(void *ctx, mo_sub *s);
+static void on_sub_stopped(void *ctx, mo_sub *s);
+
+static void sub_settings_update(struct mo_daemon *d)
 {
-    for (size_t i = 0; i < d->n_conns; i++)
-        if (d->conns[i].streams < MO_STREAMS_PER_CONN) {
-            d->conns[i].streams++;
-            *ret = i;
-            return 0;
-        }
-    struct mo_conn_slot *v = realloc(d->conns, (d->n_conns + 1) * sizeof *v);
-    if (!v)
-        return -ENOMEM;
-    d->conns = v;
-    char err[512];
-    struct mo_conn_opts opts = {.max_reconnect_backoff_ms = (int)(d->cfg->backoff_max_us / 1000)};
-    mo_conn *c;
-    int r = mo_conn_new(&d->endpoint, d->creds.token, &opts, &c, err, sizeof err);
-    if (r < 0)
-        return r;
-    d->conns[d->n_conns] = (struct mo_conn_slot){.conn = c, .streams = 1};
-    *ret = d->n_conns++;
-    return 0;
+    const struct mo_config *cfg = d->cfg;
+    d->sub_settings = (struct mo_sub_settings){
+        .idle_timeout_us = cfg->idle_timeout_us,
+        .backoff_initial_us = cfg->backoff_initial_us,
+        .backoff_max_us = cfg->backoff_max_us,
+        .messages = cfg->messages,
+        .sample_every = cfg->sample_every,
+        .slow_threshold_us = cfg->slow_threshold_us,
+        .key_source = d->creds.source,
+        .target = d->endpoint.target,
+        .config_path = cfg->path,
+    };
 }
 
 static int add_sub(struct mo_daemon *d, const struct mo_sub_config *sc, mo_sub **ret)
 {
-    size_t ci;
-    int r = conn_for_new_stream(d, &ci);
+    struct mo_conn_opts opts = {.max_reconnect_backoff_ms = (int)(d->cfg->backoff_max_us / 1000)};
+    mo_conn *conn;
+    int r = mo_pool_acquire(d->pool, &opts, &conn);
     if (r < 0)
         return r;
+    const struct mo_sub_owner owner = {.ctx = d, .up = on_sub_up, .stopped = on_sub_stopped};
     mo_sub *s;
-    r = mo_sub_new(d, sc, ci, &s);
+    r = mo_sub_new(d->loop, conn, &d->sub_settings, &owner, sc, &s);
     if (r < 0) {
-        d->conns[ci].streams--;
+        mo_pool_release(d->pool, conn);
         return r;
     }
     mo_sub **v = realloc(d->subs, (d->n_subs + 1) * sizeof *v);
     if (!v) {
-        d->conns[ci].streams--;
+        mo_pool_release(d->pool, conn);
         mo_sub_free(s);
         return -ENOMEM;
     }
@@ -96,40 +114,30 @@ static int add_sub(struct mo_daemon *d, const struct mo_sub_config *sc, mo_sub *
 
 /* ---- summaries and status ---- */
 
-/* One summary per subscription, each over its own interval (a subscription
- * added by a reload started later), then with `with_total` the "*" summary of
- * everything since the last one, removed subscriptions included. */
-static void emit_summaries(struct daemon_main *m, mo_sub **subs, size_t n, bool with_total)
+/* One summary per subscription in `subs`, each over its own interval (a
+ * subscription added by a reload started later), each added into the "*"
+ * total; then with `with_total` the "*" summary of everything since the last
+ * one, removed subscriptions included. */
+static void emit_summaries(struct mo_daemon *d, mo_sub **subs, size_t n, bool with_total)
 {
     uint64_t now = mo_mono_us();
     struct mo_clock_state clk;
     mo_clock_state_read(&clk);
+    for (size_t i = 0; i < n; i++)
+        mo_sub_end_interval(subs[i], now, &clk, &d->total);
     if (with_total)
-        mo_stats_reset(&m->total);
-    for (size_t i = 0; i < n; i++) {
-        struct mo_stats *st = mo_sub_stats(subs[i]);
-        mo_summary_emit(mo_sub_cache(subs[i]), mo_sub_topic(subs[i]), st,
-                        (double)(now - st->start_us) / 1e6, &clk);
-        mo_stats_add(with_total ? &m->total : &m->removed, st);
-        mo_stats_reset(st);
-    }
-    if (with_total) {
-        mo_stats_add(&m->total, &m->removed);
-        mo_stats_reset(&m->removed);
-        mo_summary_emit("*", "*", &m->total, (double)(now - m->interval_start_us) / 1e6, &clk);
-        m->interval_start_us = now;
-    }
+        mo_stats_end_interval(&d->total, "*", "*", now, &clk, NULL);
 }
 
-static void summary_now(struct daemon_main *m)
+static void summary_now(struct mo_daemon *d)
 {
-    emit_summaries(m, m->d.subs, m->d.n_subs, true);
-    mo_timer_start(m->d.loop, &m->summary_timer, m->d.cfg->summary_interval_us);
+    emit_summaries(d, d->subs, d->n_subs, true);
+    mo_timer_start(d->loop, &d->summary_timer, d->cfg->summary_interval_us);
 }
 
 static void on_summary_timer(mo_timer *t)
 {
-    summary_now(container_of(t, struct daemon_main, summary_timer));
+    summary_now(container_of(t, struct mo_daemon, summary_timer));
 }
 
 static size_t streams_up(const struct mo_daemon *d)
@@ -140,71 +148,81 @@ static size_t streams_up(const struct mo_daemon *d)
     return up;
 }
 
+static uint64_t delivered_total(const struct mo_daemon *d)
+{
+    uint64_t n = d->delivered_gone;
+    for (size_t i = 0; i < d->n_subs; i++)
+        n += mo_sub_delivered(d->subs[i]);
+    for (size_t i = 0; i < d->n_dying; i++)
+        n += mo_sub_delivered(d->dying[i]);
+    return n;
+}
+
 static void on_status_timer(mo_timer *t)
 {
-    struct daemon_main *m = container_of(t, struct daemon_main, status_timer);
-    struct mo_daemon *d = &m->d;
-    uint64_t now = mo_mono_us();
-    double secs = (double)(now - m->status_last_us) / 1e6;
-    double rate = secs > 0 ? (double)(d->messages_total - m->status_last_total) / secs : 0;
-    m->status_last_total = d->messages_total;
-    m->status_last_us = now;
+    struct mo_daemon *d = container_of(t, struct mo_daemon, status_timer);
+    uint64_t now = mo_mono_us(), total = delivered_total(d);
+    double secs = (double)(now - d->status_last_us) / 1e6;
+    double rate = secs > 0 ? (double)(total - d->status_last_total) / secs : 0;
+    d->status_last_total = total;
+    d->status_last_us = now;
     char status[256], p99[32];
     int n = snprintf(status, sizeof status, "%zu/%zu streams up, %.0f msg/s", streams_up(d),
                      d->n_subs, rate);
     /* the latency part covers the current summary interval */
     for (size_t i = 0; i < d->n_subs; i++)
-        mo_hist_merge(m->status_hist, mo_sub_stats(d->subs[i])->hist);
-    if (mo_hist_count(m->status_hist) && n > 0 && (size_t)n < sizeof status)
+        mo_hist_merge(d->status_hist, mo_sub_stats(d->subs[i])->hist);
+    if (mo_hist_count(d->status_hist) && n > 0 && (size_t)n < sizeof status)
         snprintf(status + n, sizeof status - (size_t)n, ", p99 %s ms",
-                 mo_fmt_ms(mo_hist_quantile(m->status_hist, 0.99), p99, sizeof p99));
-    mo_hist_reset(m->status_hist);
+                 mo_fmt_ms(mo_hist_quantile(d->status_hist, 0.99), p99, sizeof p99));
+    mo_hist_reset(d->status_hist);
     mo_notify_status(status);
     mo_timer_start(d->loop, t, STATUS_PERIOD_US);
 }
 
-static void send_ready(struct daemon_main *m)
+static void send_ready(struct mo_daemon *d)
 {
-    if (m->ready_sent)
+    if (d->ready_sent)
         return;
-    m->ready_sent = true;
-    mo_timer_stop(m->d.loop, &m->ready_timer);
+    d->ready_sent = true;
+    mo_timer_stop(d->loop, &d->ready_timer);
     mo_notify_ready();
 }
 
-static void on_ready_timer(mo_timer *t) { send_ready(container_of(t, struct daemon_main, ready_timer)); }
+static void on_ready_timer(mo_timer *t) { send_ready(container_of(t, struct mo_daemon, ready_timer)); }
 
 static void on_watchdog_timer(mo_timer *t)
 {
-    struct daemon_main *m = container_of(t, struct daemon_main, watchdog_timer);
+    struct mo_daemon *d = container_of(t, struct mo_daemon, watchdog_timer);
     mo_notify_watchdog();
-    mo_timer_start(m->d.loop, t, m->watchdog_us / 2);
+    mo_timer_start(d->loop, t, d->watchdog_us / 2);
 }
 
-static void on_sub_up(struct mo_daemon *d, mo_sub *s)
+static void on_sub_up(void *ctx, mo_sub *s)
 {
     (void)s;
-    struct daemon_main *m = container_of(d, struct daemon_main, d);
-    if (m->ready_sent)
+    struct mo_daemon *d = ctx;
+    if (d->ready_sent)
         return;
     for (size_t i = 0; i < d->n_subs; i++)
         if (!mo_sub_ever_up(d->subs[i]))
             return;
-    send_ready(m);
+    send_ready(d);
 }
 
-static void on_sub_stopped(struct mo_daemon *d, mo_sub *s)
+static void on_sub_stopped(void *ctx, mo_sub *s)
 {
-    struct daemon_main *m = container_of(d, struct daemon_main, d);
+    struct mo_daemon *d = ctx;
     d->live_subs--;
-    d->conns[mo_sub_conn_index(s)].streams--;
-    for (size_t i = 0; i < m->n_dying; i++) {
-        if (m->dying[i] != s)
+    mo_pool_release(d->pool, mo_sub_conn(s));
+    for (size_t i = 0; i < d->n_dying; i++) {
+        if (d->dying[i] != s)
             continue;
         /* removed by a reload: its last partial interval is summarised now and
          * counted in the next "*" summary */
-        m->dying[i] = m->dying[--m->n_dying];
-        emit_summaries(m, &s, 1, false);
+        d->dying[i] = d->dying[--d->n_dying];
+        emit_summaries(d, &s, 1, false);
+        d->delivered_gone += mo_sub_delivered(s);
         mo_sub_free(s);
         break;
     }
@@ -238,11 +256,10 @@ static bool same_str(const char *a, const char *b)
     return (!a && !b) || (a && b && strcmp(a, b) == 0);
 }
 
-static void reload(struct daemon_main *m)
+static void reload(struct mo_daemon *d)
 {
-    struct mo_daemon *d = &m->d;
     /* before the first READY=1 there is no reload to announce to systemd */
-    bool announce = m->ready_sent;
+    bool announce = d->ready_sent;
     if (announce)
         mo_notify_reloading();
     struct mo_config *nc = NULL;
@@ -266,13 +283,13 @@ static void reload(struct daemon_main *m)
         mo_sub *s = d->subs[i];
         const struct mo_sub_config *sc = mo_config_find(nc, mo_sub_cache(s), mo_sub_topic(s));
         if (!sc) {
-            mo_sub **v = realloc(m->dying, (m->n_dying + 1) * sizeof *v);
+            mo_sub **v = realloc(d->dying, (d->n_dying + 1) * sizeof *v);
             if (!v) {
                 d->subs[w++] = s; /* out of memory: keep it rather than lose track of it */
                 continue;
             }
-            m->dying = v;
-            m->dying[m->n_dying++] = s;
+            d->dying = v;
+            d->dying[d->n_dying++] = s;
             mo_sub_stop(s);
             removed++;
             continue;
@@ -285,6 +302,7 @@ static void reload(struct daemon_main *m)
 
     struct mo_config *old = d->cfg;
     d->cfg = nc;
+    sub_settings_update(d); /* every subscription, kept or dying, reads the new values */
     for (size_t i = 0; i < nc->n_subs; i++) {
         const struct mo_sub_config *sc = &nc->subs[i];
         if (mo_config_find(old, sc->cache, sc->topic))
@@ -298,10 +316,10 @@ static void reload(struct daemon_main *m)
         added++;
     }
     /* a new summary_interval counts from the start of the current interval */
-    if (mo_timer_armed(&m->summary_timer) && nc->summary_interval_us != old->summary_interval_us) {
-        uint64_t due = m->interval_start_us + nc->summary_interval_us;
+    if (mo_timer_armed(&d->summary_timer) && nc->summary_interval_us != old->summary_interval_us) {
+        uint64_t due = d->total.start_us + nc->summary_interval_us;
         uint64_t now = mo_mono_us();
-        mo_timer_start_at(d->loop, &m->summary_timer, due > now ? due : now);
+        mo_timer_start_at(d->loop, &d->summary_timer, due > now ? due : now);
     }
     mo_config_free(old);
 
@@ -323,19 +341,18 @@ static void reload(struct daemon_main *m)
 static void on_stop_timer(mo_timer *t)
 {
     /* streams that did not wind down in time: leave without them */
-    struct daemon_main *m = container_of(t, struct daemon_main, stop_timer);
-    mo_loop_quit(m->d.loop);
+    struct mo_daemon *d = container_of(t, struct mo_daemon, stop_timer);
+    mo_loop_quit(d->loop);
 }
 
-static void begin_stop(struct daemon_main *m, int signo)
+static void begin_stop(struct mo_daemon *d, int signo)
 {
-    struct mo_daemon *d = &m->d;
     if (d->stopping) {
         mo_loop_quit(d->loop); /* a second signal: do not wait any longer */
         return;
     }
     d->stopping = true;
-    m->stop_started_us = mo_mono_us();
+    d->stop_started_us = mo_mono_us();
     mo_notify_stopping();
     struct mo_event e;
     mo_event_init(&e, MO_EV_STOPPING, NULL, NULL);
@@ -343,33 +360,33 @@ static void begin_stop(struct daemon_main *m, int signo)
     mo_event_uint(&e, "subscriptions", d->n_subs);
     mo_event_msg(&e, "Stopping on %s", strsignal(signo));
     mo_event_emit(&e);
-    mo_timer_stop(d->loop, &m->summary_timer);
-    mo_timer_stop(d->loop, &m->status_timer);
-    mo_timer_stop(d->loop, &m->ready_timer);
+    mo_timer_stop(d->loop, &d->summary_timer);
+    mo_timer_stop(d->loop, &d->status_timer);
+    mo_timer_stop(d->loop, &d->ready_timer);
     if (d->live_subs == 0) {
         mo_loop_quit(d->loop);
         return;
     }
-    mo_timer_start(d->loop, &m->stop_timer, STOP_GRACE_US);
+    mo_timer_start(d->loop, &d->stop_timer, STOP_GRACE_US);
     for (size_t i = 0; i < d->n_subs; i++)
         mo_sub_stop(d->subs[i]);
 }
 
 static void on_signal(int signo, void *ud)
 {
-    struct daemon_main *m = ud;
+    struct mo_daemon *d = ud;
     switch (signo) {
     case SIGTERM:
     case SIGINT:
-        begin_stop(m, signo);
+        begin_stop(d, signo);
         break;
     case SIGHUP:
-        if (!m->d.stopping)
-            reload(m);
+        if (!d->stopping)
+            reload(d);
         break;
     case SIGUSR1:
-        if (!m->d.stopping)
-            summary_now(m);
+        if (!d->stopping)
+            summary_now(d);
         break;
     default:
         break;
@@ -382,7 +399,8 @@ static bool output_pending(void *ud)
     return mo_event_unflushed();
 }
 
-static void on_idle(void *ud)
+/* the loop's idle hook: buffered events go out once per burst */
+static void flush_output(void *ud)
 {
     (void)ud;
     mo_event_flush();
@@ -541,8 +559,7 @@ int main(int argc, char **argv)
         mo_config_errors_clear(&errs);
         return EX_CONFIG;
     }
-    struct daemon_main *m = &M;
-    struct mo_daemon *d = &m->d;
+    struct mo_daemon *d = &D;
     d->cfg = cfg;
     bool unresolved;
     if (resolve_connection(cfg, check, &d->creds, &d->endpoint, &unresolved) < 0) {
@@ -565,20 +582,19 @@ int main(int argc, char **argv)
     /* failures reach the operator as events; gRPC's own lines would only repeat them */
     mo_grpc_logs(false);
     int rc = 0;
-    if (mo_loop_new(&d->loop) < 0 || mo_hist_new(&m->status_hist) < 0 || mo_stats_init(&m->total) < 0 ||
-        mo_stats_init(&m->removed) < 0) {
+    if (mo_loop_new(&d->loop) < 0 || mo_hist_new(&d->status_hist) < 0 || mo_stats_init(&d->total) < 0 ||
+        mo_pool_new(&d->endpoint, d->creds.token, &d->pool) < 0) {
         mo_warn("out of memory");
         return 1;
     }
-    d->on_sub_up = on_sub_up;
-    d->on_sub_stopped = on_sub_stopped;
-    mo_timer_init(&m->summary_timer, on_summary_timer);
-    mo_timer_init(&m->status_timer, on_status_timer);
-    mo_timer_init(&m->watchdog_timer, on_watchdog_timer);
-    mo_timer_init(&m->ready_timer, on_ready_timer);
-    mo_timer_init(&m->stop_timer, on_stop_timer);
-    mo_loop_set_idle(d->loop, output_pending, on_idle, m);
-    int r = mo_loop_watch_signals(d->loop, on_signal, m);
+    sub_settings_update(d);
+    mo_timer_init(&d->summary_timer, on_summary_timer);
+    mo_timer_init(&d->status_timer, on_status_timer);
+    mo_timer_init(&d->watchdog_timer, on_watchdog_timer);
+    mo_timer_init(&d->ready_timer, on_ready_timer);
+    mo_timer_init(&d->stop_timer, on_stop_timer);
+    mo_loop_set_idle(d->loop, output_pending, flush_output, d);
+    int r = mo_loop_watch_signals(d->loop, on_signal, d);
     if (r < 0) {
         mo_warn("cannot watch signals: %s", strerror(-r));
         return 1;
@@ -611,35 +627,33 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < d->n_subs; i++)
         mo_sub_start(d->subs[i]);
 
-    m->interval_start_us = m->status_last_us = mo_mono_us();
-    mo_timer_start(d->loop, &m->summary_timer, cfg->summary_interval_us);
-    mo_timer_start(d->loop, &m->status_timer, STATUS_PERIOD_US);
-    mo_timer_start(d->loop, &m->ready_timer, READY_AT_THE_LATEST_US);
-    m->watchdog_us = mo_notify_watchdog_usec();
-    if (m->watchdog_us)
-        mo_timer_start(d->loop, &m->watchdog_timer, m->watchdog_us / 2);
+    /* the first interval, of every subscription and of "*", starts now */
+    d->total.start_us = d->status_last_us = mo_mono_us();
+    mo_timer_start(d->loop, &d->summary_timer, cfg->summary_interval_us);
+    mo_timer_start(d->loop, &d->status_timer, STATUS_PERIOD_US);
+    mo_timer_start(d->loop, &d->ready_timer, READY_AT_THE_LATEST_US);
+    d->watchdog_us = mo_notify_watchdog_usec();
+    if (d->watchdog_us)
+        mo_timer_start(d->loop, &d->watchdog_timer, d->watchdog_us / 2);
 
     mo_loop_run(d->loop);
 
     /* final summary: everything counted since the last one */
-    emit_summaries(m, d->subs, d->n_subs, true);
+    emit_summaries(d, d->subs, d->n_subs, true);
 out:
     mo_event_flush();
     if (d->live_subs == 0) {
         for (size_t i = 0; i < d->n_subs; i++)
             mo_sub_free(d->subs[i]);
         free(d->subs);
-        for (size_t i = 0; i < d->n_conns; i++)
-            mo_conn_free(d->conns[i].conn);
-        free(d->conns);
+        mo_pool_free(d->pool);
         mo_loop_free(d->loop);
-        mo_hist_free(m->status_hist);
-        mo_stats_clear(&m->total);
-        mo_stats_clear(&m->removed);
-        free(m->dying);
+        mo_hist_free(d->status_hist);
+        mo_stats_clear(&d->total);
+        free(d->dying);
         mo_creds_clear(&d->creds);
         mo_config_free(d->cfg);
-        uint64_t spent = d->stopping ? mo_mono_us() - m->stop_started_us : 0;
+        uint64_t spent = d->stopping ? mo_mono_us() - d->stop_started_us : 0;
         mo_grpc_shutdown_wait(spent < STOP_BUDGET_US ? (unsigned)((STOP_BUDGET_US - spent) / 1000) : 0);
     }
     /* else: calls still winding down after the grace period; the process exit

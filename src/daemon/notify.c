@@ -1,6 +1,4 @@
-/* notify.c - systemd's notification protocol, through libsystemd.
- * Without $NOTIFY_SOCKET every call does nothing, so the daemon runs the same
- * by hand and under systemd. */
+/* notify.c - systemd notifications (notify.h). */
 #include <config.h>
 
 #include <stdio.h>
@@ -9,8 +7,7 @@
 
 #include <systemd/sd-daemon.h>
 
-#include "clock.h"
-#include "daemon.h"
+#include "notify.h"
 
 void mo_notify_ready(void) { sd_notify(0, "READY=1"); }
 

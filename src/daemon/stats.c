@@ -4,11 +4,10 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/timex.h>
 
 #include "clock.h"
-#include "daemon.h"
 #include "event.h"
+#include "stats.h"
 #include "util.h"
 
 int mo_stats_init(struct mo_stats *s)
@@ -23,13 +22,6 @@ void mo_stats_clear(struct mo_stats *s)
     *s = (struct mo_stats){0};
 }
 
-void mo_stats_reset(struct mo_stats *s)
-{
-    mo_hist *h = s->hist;
-    mo_hist_reset(h);
-    *s = (struct mo_stats){.hist = h, .start_us = mo_mono_us()};
-}
-
 void mo_stats_add(struct mo_stats *dst, const struct mo_stats *src)
 {
     mo_hist_merge(dst->hist, src->hist);
@@ -39,23 +31,14 @@ void mo_stats_add(struct mo_stats *dst, const struct mo_stats *src)
     dst->duplicates += src->duplicates;
     dst->discontinuities += src->discontinuities;
     dst->resets += src->resets;
-    dst->reconnects += src->reconnects;
-}
-
-void mo_clock_state_read(struct mo_clock_state *ret)
-{
-    struct timex tx = {0};
-    int r = adjtimex(&tx);
-    /* TIME_ERROR or STA_UNSYNC: the kernel does not consider the clock synchronised */
-    ret->synced = r >= 0 && r != TIME_ERROR && !(tx.status & STA_UNSYNC);
-    ret->error_us = r >= 0 ? (int64_t)tx.maxerror : -1;
+    dst->resubscribes += src->resubscribes;
 }
 
 /* every bucket of both signs encodes to about 146 KB */
 static char hist_buf[256 * 1024];
 
-void mo_summary_emit(const char *cache, const char *topic, const struct mo_stats *s,
-                     double interval_s, const struct mo_clock_state *clk)
+static void summary_emit(const char *cache, const char *topic, const struct mo_stats *s,
+                         double interval_s, const struct mo_clock_state *clk)
 {
     const mo_hist *h = s->hist;
     int64_t p50 = mo_hist_quantile(h, 0.50), p90 = mo_hist_quantile(h, 0.90);
@@ -83,7 +66,7 @@ void mo_summary_emit(const char *cache, const char *topic, const struct mo_stats
     mo_event_uint(&e, "duplicates", s->duplicates);
     mo_event_uint(&e, "discontinuities", s->discontinuities);
     mo_event_uint(&e, "resets", s->resets);
-    mo_event_uint(&e, "reconnects", s->reconnects);
+    mo_event_uint(&e, "reconnects", s->resubscribes); /* the name SPEC.md gives it */
     mo_event_bool(&e, "clock_synced", clk->synced);
     mo_event_int(&e, "clock_error_us", clk->error_us);
     mo_event_str(&e, "histogram", hist_buf);
@@ -103,4 +86,15 @@ void mo_summary_emit(const char *cache, const char *topic, const struct mo_stats
         mo_event_msg(&e, "%s: %llu messages in %.1f s", what,
                      (unsigned long long)s->count, interval_s);
     mo_event_emit(&e);
+}
+
+void mo_stats_end_interval(struct mo_stats *s, const char *cache, const char *topic, uint64_t now_us,
+                           const struct mo_clock_state *clk, struct mo_stats *add_to)
+{
+    summary_emit(cache, topic, s, (double)(now_us - s->start_us) / 1e6, clk);
+    if (add_to)
+        mo_stats_add(add_to, s);
+    mo_hist *h = s->hist;
+    mo_hist_reset(h);
+    *s = (struct mo_stats){.hist = h, .start_us = now_us};
 }

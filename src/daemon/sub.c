@@ -1,15 +1,14 @@
-/* sub.c - one subscription: a Subscribe stream per (cache, topic), kept alive.
+/* sub.c - one subscription (sub.h).
  *
- * States: IDLE -> CONNECTING (call started) -> UP (first server message) ->
- * BACKOFF (stream ended) -> CONNECTING ... ; STOPPING -> STOPPED on cancel.
  * A stream holds three batches (GRPC-C-CORE.md section 3): A sends the request
  * and receives the headers, B waits for the status, C receives one message at
- * a time and is re-armed after each. The stream is over when all three tags are
- * back; only then is the call released and the next step decided.
+ * a time and is re-armed after each. gRPC writes into the sub's buffers until
+ * a batch's tag comes back, so the stream is over only when all three tags are
+ * back (`pending` reaches 0): only then is the call released (stream_done) and
+ * the next step decided. Every path that ends a stream goes through there.
  *
- * Continuity (SPEC.md): the last (page, seq) is kept; a resubscribe asks for
- * last + 1 on the last page; items at or below it are dropped as duplicates,
- * holes on the same page are gaps, a new page is a reset.
+ * Where it resumes and what each item means for continuity is continuity.c's;
+ * here the verdicts become counters and events.
  */
 #include <config.h>
 
@@ -23,10 +22,11 @@
 
 #include "cleanup.h"
 #include "clock.h"
-#include "daemon.h"
+#include "continuity.h"
 #include "event.h"
 #include "pubsub.h"
 #include "rpc.h"
+#include "sub.h"
 #include "util.h"
 
 /* A stream that lived this long counts as healthy even without items, so the
@@ -34,11 +34,13 @@
 #define HEALTHY_STREAM_US (10 * MO_USEC_PER_SEC)
 
 struct mo_sub {
-    struct mo_daemon *d;
+    mo_loop *loop;
+    mo_conn *conn;
+    const struct mo_sub_settings *set;
+    struct mo_sub_owner owner;
     char *cache, *topic;
     char *field; /* the decoder's dotted path points into this copy */
     struct mo_decoder dec;
-    size_t conn_index;
     enum mo_sub_state state;
     bool stop_requested;
     bool ever_up;
@@ -61,9 +63,7 @@ struct mo_sub {
     char local_failure[128];
     uint64_t resume_at, resume_page; /* what this stream asked for */
 
-    /* continuity */
-    bool have_pos;
-    uint64_t last_seq, last_page;
+    struct mo_cont cont;
 
     /* reconnect */
     unsigned attempt; /* resubscribes since the last healthy stream */
@@ -72,6 +72,7 @@ struct mo_sub {
     uint64_t last_activity_us;
 
     struct mo_stats stats;
+    uint64_t delivered; /* since mo_sub_new, for the owner's rates */
     uint64_t sample_counter;
 };
 
@@ -79,15 +80,22 @@ static void on_start(mo_tag *tag, bool ok);
 static void on_status(mo_tag *tag, bool ok);
 static void on_recv(mo_tag *tag, bool ok);
 static void on_backoff(mo_timer *t);
-static void on_idle(mo_timer *t);
+static void on_idle_timeout(mo_timer *t);
 static void on_done(mo_timer *t);
 
 const char *mo_sub_cache(const mo_sub *s) { return s->cache; }
 const char *mo_sub_topic(const mo_sub *s) { return s->topic; }
-size_t mo_sub_conn_index(const mo_sub *s) { return s->conn_index; }
+mo_conn *mo_sub_conn(const mo_sub *s) { return s->conn; }
 enum mo_sub_state mo_sub_state(const mo_sub *s) { return s->state; }
 bool mo_sub_ever_up(const mo_sub *s) { return s->ever_up; }
-struct mo_stats *mo_sub_stats(mo_sub *s) { return &s->stats; }
+const struct mo_stats *mo_sub_stats(const mo_sub *s) { return &s->stats; }
+uint64_t mo_sub_delivered(const mo_sub *s) { return s->delivered; }
+
+void mo_sub_end_interval(mo_sub *s, uint64_t now_us, const struct mo_clock_state *clk,
+                         struct mo_stats *add_to)
+{
+    mo_stats_end_interval(&s->stats, s->cache, s->topic, now_us, clk, add_to);
+}
 
 int mo_sub_set_decoder(mo_sub *s, const struct mo_decoder *dec)
 {
@@ -109,22 +117,26 @@ int mo_sub_set_decoder(mo_sub *s, const struct mo_decoder *dec)
     return 0;
 }
 
-int mo_sub_new(struct mo_daemon *d, const struct mo_sub_config *sc, size_t conn_index, mo_sub **ret)
+int mo_sub_new(mo_loop *loop, mo_conn *conn, const struct mo_sub_settings *set,
+               const struct mo_sub_owner *owner, const struct mo_sub_config *sc, mo_sub **ret)
 {
     mo_sub *s = calloc(1, sizeof *s);
     if (!s)
         return -ENOMEM;
-    s->d = d;
-    s->conn_index = conn_index;
+    s->loop = loop;
+    s->conn = conn;
+    s->set = set;
+    s->owner = *owner;
     s->cache = strdup(sc->cache);
     s->topic = strdup(sc->topic);
     s->details = grpc_empty_slice();
+    mo_cont_init(&s->cont);
     s->seed = (unsigned)mo_mono_us() ^ (unsigned)(uintptr_t)s;
     s->tag_start.fn = on_start;
     s->tag_status.fn = on_status;
     s->tag_recv.fn = on_recv;
     mo_timer_init(&s->backoff_timer, on_backoff);
-    mo_timer_init(&s->idle_timer, on_idle);
+    mo_timer_init(&s->idle_timer, on_idle_timeout);
     mo_timer_init(&s->done_timer, on_done);
     int r = -ENOMEM;
     if (!s->cache || !s->topic || (r = mo_stats_init(&s->stats)) < 0 ||
@@ -140,11 +152,9 @@ void mo_sub_free(mo_sub *s)
 {
     if (!s)
         return;
-    if (s->d && s->d->loop) {
-        mo_timer_stop(s->d->loop, &s->backoff_timer);
-        mo_timer_stop(s->d->loop, &s->idle_timer);
-        mo_timer_stop(s->d->loop, &s->done_timer);
-    }
+    mo_timer_stop(s->loop, &s->backoff_timer);
+    mo_timer_stop(s->loop, &s->idle_timer);
+    mo_timer_stop(s->loop, &s->done_timer);
     free(s->cache);
     free(s->topic);
     free(s->field);
@@ -196,12 +206,8 @@ static bool start_batch(mo_sub *s, const grpc_op *ops, size_t n, mo_tag *tag)
 
 static void start_stream(mo_sub *s)
 {
-    struct mo_daemon *d = s->d;
-    mo_conn *conn = d->conns[s->conn_index].conn;
-
-    s->resume_at = s->have_pos ? s->last_seq + 1 : 0;
-    s->resume_page = s->have_pos ? s->last_page : 0;
-    s->call = mo_conn_call(conn, mo_loop_cq(d->loop), MO_METHOD_SUBSCRIBE,
+    mo_cont_resume_point(&s->cont, &s->resume_page, &s->resume_at);
+    s->call = mo_conn_call(s->conn, mo_loop_cq(s->loop), MO_METHOD_SUBSCRIBE,
                            gpr_inf_future(GPR_CLOCK_REALTIME));
     s->request = mo_subscribe_request(s->cache, s->topic, s->resume_at, s->resume_page);
     grpc_metadata_array_init(&s->initial_md);
@@ -213,7 +219,7 @@ static void start_stream(mo_sub *s)
     s->stream_started_us = s->last_activity_us = mo_mono_us();
     s->state = MO_SUB_CONNECTING;
 
-    size_t nmd = mo_conn_metadata(conn, s->cache, s->md);
+    size_t nmd = mo_conn_metadata(s->conn, s->cache, s->md);
     grpc_op a[4] = {mo_op(GRPC_OP_SEND_INITIAL_METADATA), mo_op(GRPC_OP_SEND_MESSAGE),
                     mo_op(GRPC_OP_SEND_CLOSE_FROM_CLIENT), mo_op(GRPC_OP_RECV_INITIAL_METADATA)};
     a[0].data.send_initial_metadata.count = nmd;
@@ -237,7 +243,7 @@ static void start_stream(mo_sub *s)
             return;
         }
     }
-    mo_timer_start(d->loop, &s->idle_timer, d->cfg->idle_timeout_us);
+    mo_timer_start(s->loop, &s->idle_timer, s->set->idle_timeout_us);
 }
 
 void mo_sub_start(mo_sub *s)
@@ -251,22 +257,22 @@ void mo_sub_stop(mo_sub *s)
     if (s->stop_requested)
         return;
     s->stop_requested = true;
-    mo_timer_stop(s->d->loop, &s->backoff_timer);
-    mo_timer_stop(s->d->loop, &s->idle_timer);
+    mo_timer_stop(s->loop, &s->backoff_timer);
+    mo_timer_stop(s->loop, &s->idle_timer);
     if (s->call) {
         s->state = MO_SUB_STOPPING;
         grpc_call_cancel(s->call, NULL);
     } else {
         /* nothing in flight: report it from the loop, not from inside the caller */
         s->state = MO_SUB_STOPPED;
-        mo_timer_start(s->d->loop, &s->done_timer, 0);
+        mo_timer_start(s->loop, &s->done_timer, 0);
     }
 }
 
 static void on_done(mo_timer *t)
 {
     mo_sub *s = container_of(t, mo_sub, done_timer);
-    s->d->on_sub_stopped(s->d, s);
+    s->owner.stopped(s->owner.ctx, s);
 }
 
 static void tag_back(mo_sub *s)
@@ -311,14 +317,14 @@ static void classify(mo_sub *s, const char *details, const char *err)
         snprintf(hint, sizeof hint,
                  "the service rejected the API key (%s); check that it is valid, not expired, and "
                  "allowed to subscribe to cache %.200s; the daemon keeps retrying",
-                 s->d->creds.source, s->cache);
+                 s->set->key_source, s->cache);
         error_event(s, MO_EV_AUTH_ERROR, name, details, hint);
         break;
     case GRPC_STATUS_NOT_FOUND:
         snprintf(hint, sizeof hint,
                  "cache %.200s does not exist at %.200s; create it or fix the subscription in %.400s; the "
                  "daemon keeps retrying",
-                 s->cache, s->d->endpoint.target, s->d->cfg->path);
+                 s->cache, s->set->target, s->set->config_path);
         error_event(s, MO_EV_NOT_FOUND, name, details, hint);
         break;
     case GRPC_STATUS_RESOURCE_EXHAUSTED:
@@ -340,7 +346,7 @@ static void classify(mo_sub *s, const char *details, const char *err)
 
 static uint64_t backoff_delay(mo_sub *s)
 {
-    const struct mo_config *cfg = s->d->cfg;
+    const struct mo_sub_settings *cfg = s->set;
     uint64_t delay = cfg->backoff_initial_us;
     for (unsigned i = 1; i < s->attempt && delay < cfg->backoff_max_us; i++)
         delay *= 2;
@@ -357,9 +363,8 @@ static uint64_t backoff_delay(mo_sub *s)
 
 static void stream_done(mo_sub *s)
 {
-    struct mo_daemon *d = s->d;
     uint64_t now = mo_mono_us();
-    mo_timer_stop(d->loop, &s->idle_timer);
+    mo_timer_stop(s->loop, &s->idle_timer);
 
     char details[512], err[128] = "";
     if (s->local_failure[0]) {
@@ -378,7 +383,7 @@ static void stream_done(mo_sub *s)
 
     if (s->stop_requested) {
         s->state = MO_SUB_STOPPED;
-        d->on_sub_stopped(d, s);
+        s->owner.stopped(s->owner.ctx, s); /* may free s */
         return;
     }
 
@@ -402,26 +407,26 @@ static void stream_done(mo_sub *s)
     mo_event_emit(&e);
 
     s->state = MO_SUB_BACKOFF;
-    mo_timer_start(d->loop, &s->backoff_timer, delay);
+    mo_timer_start(s->loop, &s->backoff_timer, delay);
 }
 
 static void on_backoff(mo_timer *t)
 {
     mo_sub *s = container_of(t, mo_sub, backoff_timer);
-    s->stats.reconnects++;
+    s->stats.resubscribes++;
     start_stream(s);
 }
 
-static void on_idle(mo_timer *t)
+static void on_idle_timeout(mo_timer *t)
 {
     mo_sub *s = container_of(t, mo_sub, idle_timer);
-    uint64_t idle = s->d->cfg->idle_timeout_us;
+    uint64_t idle = s->set->idle_timeout_us;
     uint64_t now = mo_mono_us();
     if (!s->call)
         return;
     if (now - s->last_activity_us < idle) {
         /* traffic since the timer was armed: it is re-armed lazily, not per message */
-        mo_timer_start_at(s->d->loop, &s->idle_timer, s->last_activity_us + idle);
+        mo_timer_start_at(s->loop, &s->idle_timer, s->last_activity_us + idle);
         return;
     }
     uint64_t idle_ms = (now - s->last_activity_us) / 1000;
@@ -468,7 +473,7 @@ static void first_message(mo_sub *s)
     mo_event_emit(&e);
     if (!s->ever_up) {
         s->ever_up = true;
-        s->d->on_sub_up(s->d, s);
+        s->owner.up(s->owner.ctx, s);
     }
 }
 
@@ -486,6 +491,8 @@ static void reset_event(mo_sub *s, uint64_t old_page, uint64_t new_page)
 
 static void on_discontinuity(mo_sub *s, const struct mo_item *it)
 {
+    struct mo_cont_step st;
+    mo_cont_discontinuity(&s->cont, it->new_page, it->new_seq, &st);
     s->stats.discontinuities++;
     struct mo_event e;
     mo_event_init(&e, MO_EV_DISCONTINUITY, s->cache, s->topic);
@@ -496,47 +503,47 @@ static void on_discontinuity(mo_sub *s, const struct mo_item *it)
                  s->cache, s->topic, (unsigned long long)it->last_seq,
                  (unsigned long long)it->new_seq, (unsigned long long)it->new_page);
     mo_event_emit(&e);
-    if (s->have_pos && it->new_page && it->new_page != s->last_page)
-        reset_event(s, s->last_page, it->new_page);
-    /* items resume after new_seq */
-    s->last_seq = it->new_seq;
-    if (it->new_page)
-        s->last_page = it->new_page;
-    s->have_pos = true;
+    if (st.page_changed)
+        reset_event(s, st.old_page, st.new_page);
 }
 
-/* Returns false when the item is a duplicate and must be dropped. */
+static void gap_event(mo_sub *s, const struct mo_cont_step *st, uint64_t got_seq)
+{
+    s->stats.gaps += st->missing;
+    struct mo_event e;
+    mo_event_init(&e, MO_EV_GAP, s->cache, s->topic);
+    mo_event_uint(&e, "expected_seq", st->expected_seq);
+    mo_event_uint(&e, "got_seq", got_seq);
+    mo_event_uint(&e, "missing", st->missing);
+    mo_event_msg(&e, "%s/%s: expected message %llu but got %llu; %llu missing", s->cache, s->topic,
+                 (unsigned long long)st->expected_seq, (unsigned long long)got_seq,
+                 (unsigned long long)st->missing);
+    mo_event_emit(&e);
+}
+
+/* Counts and reports what the item means for continuity; returns false when
+ * it is a duplicate and must be dropped. */
 static bool continuity(mo_sub *s, const struct mo_item *it)
 {
-    if (s->have_pos) {
-        if (it->page != s->last_page) {
-            reset_event(s, s->last_page, it->page);
-        } else if (it->seq <= s->last_seq) {
-            s->stats.duplicates++;
-            return false;
-        } else if (it->seq > s->last_seq + 1) {
-            uint64_t missing = it->seq - s->last_seq - 1;
-            s->stats.gaps += missing;
-            struct mo_event e;
-            mo_event_init(&e, MO_EV_GAP, s->cache, s->topic);
-            mo_event_uint(&e, "expected_seq", s->last_seq + 1);
-            mo_event_uint(&e, "got_seq", it->seq);
-            mo_event_uint(&e, "missing", missing);
-            mo_event_msg(&e, "%s/%s: expected message %llu but got %llu; %llu missing", s->cache,
-                         s->topic, (unsigned long long)(s->last_seq + 1),
-                         (unsigned long long)it->seq, (unsigned long long)missing);
-            mo_event_emit(&e);
-        }
+    struct mo_cont_step st;
+    switch (mo_cont_item(&s->cont, it->page, it->seq, &st)) {
+    case MO_CONT_DUPLICATE:
+        s->stats.duplicates++;
+        return false;
+    case MO_CONT_GAP:
+        gap_event(s, &st, it->seq);
+        return true;
+    case MO_CONT_RESET:
+        reset_event(s, st.old_page, st.new_page);
+        return true;
+    default:
+        return true;
     }
-    s->have_pos = true;
-    s->last_seq = it->seq;
-    s->last_page = it->page;
-    return true;
 }
 
 static bool should_log(mo_sub *s, int64_t latency_us)
 {
-    const struct mo_config *cfg = s->d->cfg;
+    const struct mo_sub_settings *cfg = s->set;
     switch (cfg->messages) {
     case MO_LOG_MESSAGES_ALL:
         return true;
@@ -580,7 +587,7 @@ static void on_item(mo_sub *s, const struct mo_item *it, int64_t received_ns)
     if (!continuity(s, it))
         return;
     s->stats.count++;
-    s->d->messages_total++;
+    s->delivered++;
 
     char reason[MO_DECODE_REASON_MAX];
     int64_t published_ns, diff;

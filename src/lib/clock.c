@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/timex.h>
 #include <time.h>
 
 #include "clock.h"
@@ -82,4 +83,13 @@ int mo_format_rfc3339(int64_t epoch_ns, int frac_digits, char *buf, size_t len)
     *p++ = 'Z';
     *p = '\0';
     return (int)(p - buf);
+}
+
+void mo_clock_state_read(struct mo_clock_state *ret)
+{
+    struct timex tx = {0};
+    int r = adjtimex(&tx);
+    /* TIME_ERROR or STA_UNSYNC: the kernel does not consider the clock synchronised */
+    ret->synced = r >= 0 && r != TIME_ERROR && !(tx.status & STA_UNSYNC);
+    ret->error_us = r >= 0 ? (int64_t)tx.maxerror : -1;
 }

@@ -7,6 +7,7 @@
 #ifndef MO_CLOCK_H
 #define MO_CLOCK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,5 +28,13 @@ void mo_clock_override(uint64_t (*mono_us)(void), int64_t (*real_ns)(void));
  * fractional digits (0, 3, 6 or 9), e.g. 2026-11-23T03:17:57.123456Z.
  * Returns the length written (buf should hold at least 40 bytes). */
 int mo_format_rfc3339(int64_t epoch_ns, int frac_digits, char *buf, size_t len);
+
+/* The kernel's view of the real-time clock (adjtimex(2)), reported with
+ * latencies: a latency is only as good as the two clocks it compares. */
+struct mo_clock_state {
+    bool synced;      /* false on TIME_ERROR or STA_UNSYNC */
+    int64_t error_us; /* the kernel's maximum error estimate; -1 if unknown */
+};
+void mo_clock_state_read(struct mo_clock_state *ret);
 
 #endif
