@@ -148,6 +148,9 @@ int mo_sub_new(mo_loop *loop, mo_conn *conn, const struct mo_sub_settings *set,
     return 0;
 }
 
+/* See sub.h: never while a call is in flight. The timers are stopped here
+ * because an owner may free a subscription it never started or whose stop
+ * has not been asked for (start-up failure). */
 void mo_sub_free(mo_sub *s)
 {
     if (!s)
@@ -164,6 +167,15 @@ void mo_sub_free(mo_sub *s)
 
 /* ---- the stream ---- */
 
+/* Frees everything of the current call: the call reference, the request, a
+ * received buffer not taken yet, both metadata arrays, the status details and
+ * the error string.
+ * Before: no batch of the call is pending (gRPC writes into all of these until
+ * its tag is back), and start_stream initialised the metadata arrays.
+ * Exactly once per start_stream: grpc_metadata_array_destroy does not reset
+ * the array, so a second call would free it twice.
+ * After: call, request, recv and error_string are NULL, details is empty; the
+ * next start_stream initialises the arrays again. */
 static void release_call(mo_sub *s)
 {
     if (s->call) {
@@ -190,6 +202,14 @@ static void release_call(mo_sub *s)
 
 static void stream_done(mo_sub *s);
 
+/* Starts one batch of ops on the current call with `tag`, counted in pending.
+ * The ops point into s (request, md, recv, status fields), which must stay put
+ * until the tag is back; s does.
+ * If gRPC refuses the batch, nothing was started and the tag never comes
+ * back: the call is cancelled (GRPC-C-CORE.md 7.2: a failed batch leaves it
+ * unusable), local_failure says why, and false is returned. The caller must
+ * then run stream_done itself if pending is 0; otherwise the batches still
+ * pending come back (cancelled) and the last one runs it. */
 static bool start_batch(mo_sub *s, const grpc_op *ops, size_t n, mo_tag *tag)
 {
     grpc_call_error e = grpc_call_start_batch(s->call, ops, n, tag, NULL);
@@ -204,6 +224,22 @@ static bool start_batch(mo_sub *s, const grpc_op *ops, size_t n, mo_tag *tag)
     return true;
 }
 
+/* Starts one Subscribe call, resuming where continuity says, with its three
+ * batches (A: request and headers, B: status, C: one message).
+ * Before: no call of s is in flight (call NULL, pending 0, the last stream's
+ * release_call done), stop is not requested, the backoff timer is not armed.
+ * Callers: mo_sub_start (IDLE) and on_backoff, nothing else.
+ * After, one of:
+ *  - all three batches started: pending 3, CONNECTING, idle watchdog armed;
+ *    each tag comes back once through the loop (C once per message while
+ *    on_recv re-arms it) and the last one back runs stream_done;
+ *  - a batch refused after others started: the call is cancelled, the started
+ *    batches come back and the last one runs stream_done;
+ *  - nothing started (no call, no request, batch A refused): stream_done has
+ *    already run, so s is in BACKOFF when this returns.
+ * From here until stream_done's release_call, s owns the call, the request,
+ * the metadata arrays, recv, details and error_string; s->md points into
+ * s->cache and the connection's strings, which outlive the call. */
 static void start_stream(mo_sub *s)
 {
     mo_cont_resume_point(&s->cont, &s->resume_page, &s->resume_at);
@@ -252,6 +288,11 @@ void mo_sub_start(mo_sub *s)
         start_stream(s);
 }
 
+/* After: stop_requested, no resubscribe or watchdog timer armed. With a call
+ * in flight it is cancelled; its tags come back and stream_done, seeing the
+ * stop, calls owner->stopped instead of resubscribing. With none (IDLE or
+ * BACKOFF) the done timer does it at once, from the loop, so the owner is never
+ * called back from inside its own mo_sub_stop (it may be walking its list). */
 void mo_sub_stop(mo_sub *s)
 {
     if (s->stop_requested)
@@ -269,18 +310,24 @@ void mo_sub_stop(mo_sub *s)
     }
 }
 
+/* mo_sub_stop's report when no call was in flight. May free s. */
 static void on_done(mo_timer *t)
 {
     mo_sub *s = container_of(t, mo_sub, done_timer);
     s->owner.stopped(s->owner.ctx, s);
 }
 
+/* One of the call's tags is back and will not be re-armed; the last one ends
+ * the stream. s may be freed on return (stream_done -> owner->stopped), so
+ * every caller returns right after. */
 static void tag_back(mo_sub *s)
 {
     if (--s->pending == 0)
         stream_done(s);
 }
 
+/* Tag callbacks run from mo_loop_run, once per batch; s is alive because its
+ * owner frees it only after owner->stopped, which waits for every tag. */
 static void on_start(mo_tag *tag, bool ok)
 {
     (void)ok; /* the outcome arrives with the status */
@@ -361,6 +408,16 @@ static uint64_t backoff_delay(mo_sub *s)
     return delay;
 }
 
+/* The end of a stream, exactly once per start_stream: from tag_back (the last
+ * tag), from on_recv (re-arming refused, nothing else pending) or from
+ * start_stream (nothing could be started).
+ * Before: no batch of the call is pending, so gRPC writes nothing more and the
+ * status, details and trailers can be read, then freed (release_call).
+ * After: the idle watchdog is stopped, and either
+ *  - stop was requested: STOPPED and owner->stopped has run, which may have
+ *    freed s: nothing touches s after this returns (every caller returns);
+ *  - else: the status is explained (classify), `resubscribing` is logged and
+ *    the backoff timer is armed (BACKOFF); on_backoff starts the next stream. */
 static void stream_done(mo_sub *s)
 {
     uint64_t now = mo_mono_us();
@@ -410,6 +467,7 @@ static void stream_done(mo_sub *s)
     mo_timer_start(s->loop, &s->backoff_timer, delay);
 }
 
+/* The backoff delay is over (never armed once stop is requested). */
 static void on_backoff(mo_timer *t)
 {
     mo_sub *s = container_of(t, mo_sub, backoff_timer);
@@ -417,6 +475,12 @@ static void on_backoff(mo_timer *t)
     start_stream(s);
 }
 
+/* The idle watchdog. start_stream arms it for idle_timeout; messages only move
+ * last_activity_us (no timer work per message), so it is re-armed lazily here
+ * until the stream has really been silent that long. Then the call is
+ * cancelled with DEADLINE_EXCEEDED: on_recv stops re-arming (idle_cancelled),
+ * the tags come back and stream_done resubscribes as after any other end.
+ * stream_done and mo_sub_stop disarm it; with no call it does nothing. */
 static void on_idle_timeout(mo_timer *t)
 {
     mo_sub *s = container_of(t, mo_sub, idle_timer);
@@ -646,6 +710,14 @@ static void on_message(mo_sub *s, grpc_byte_buffer *bb, int64_t received_ns)
     grpc_slice_unref(data);
 }
 
+/* Batch C is back. Without a message (!ok or no buffer) the receiving side is
+ * over: the tag is back for good and the status (batch B) says why. With one,
+ * the buffer is ours: it is taken out of s->recv first (so release_call cannot
+ * destroy it again) and destroyed after on_message. Then RECV_MESSAGE is
+ * re-armed with the same tag, so pending does not change, unless the stream
+ * is being cancelled (stop, idle watchdog); if gRPC refuses, the call is
+ * cancelled and the stream ends once the other tags are back, or at once if
+ * none is pending. s may be freed on return. */
 static void on_recv(mo_tag *tag, bool ok)
 {
     /* the receive time is taken first, before anything else happens */

@@ -16,6 +16,11 @@
 
 #include <grpc/grpc.h>
 
+/* A tag passed to grpc_call_start_batch on the loop's queue. The loop reads
+ * tag->fn when the batch completes, so the tag (and its owner) must stay
+ * valid from the start of the batch until fn has run; fn then owns what the
+ * batch filled in and may free the owner. A batch gRPC refused never comes
+ * back. */
 typedef struct mo_tag mo_tag;
 typedef void (*mo_tag_fn)(mo_tag *tag, bool ok);
 struct mo_tag {
@@ -34,10 +39,16 @@ typedef struct mo_loop mo_loop;
 
 /* Creates a loop with its own completion queue. grpc_init() must have run. */
 int mo_loop_new(mo_loop **ret);
-/* Stops the signal thread, shuts down and drains the queue. Accepts NULL. */
+/* Stops the signal thread, shuts down and drains the queue. Events still in
+ * it are discarded without calling their tags, so every call on the queue
+ * must be finished or cancelled and unreferenced before (otherwise the drain
+ * waits for them). Owners of tags may be freed afterwards. Accepts NULL. */
 void mo_loop_free(mo_loop *loop);
 grpc_completion_queue *mo_loop_cq(mo_loop *loop);
 
+/* A timer is embedded in its owner. It is disarmed before its fn runs, so fn
+ * may re-arm it or free the owner. An armed timer must be stopped before its
+ * memory goes. */
 void mo_timer_init(mo_timer *timer, mo_timer_fn fn);
 /* (Re)arms a timer `delay_us` from now, or at an absolute monotonic time. */
 void mo_timer_start(mo_loop *loop, mo_timer *timer, uint64_t delay_us);
@@ -59,8 +70,17 @@ int mo_loop_watch_signals(mo_loop *loop, void (*fn)(int signo, void *userdata), 
 void mo_loop_set_idle(mo_loop *loop, bool (*pending)(void *userdata), void (*fn)(void *userdata),
                       void *userdata);
 
-/* Runs until mo_loop_quit() or until the queue is shut down. */
+/* Runs the loop on the calling thread until mo_loop_quit() or until the queue
+ * is shut down. Each turn runs every due timer (earliest first), then the
+ * idle hook if output is pending and nothing is ready, then waits for one
+ * completion (at most until the next timer) and calls its tag's fn.
+ * Callbacks run one at a time on this thread and may do anything but run the
+ * loop again: start batches and timers, stop timers, free their owners, quit.
+ * Before: the loop is set up; timers may already be armed. After it returns,
+ * timers stay armed and batches stay pending: the caller either runs it again
+ * or cancels its calls before mo_loop_free. */
 void mo_loop_run(mo_loop *loop);
+/* The loop returns once the running callback returns, before the next one. */
 void mo_loop_quit(mo_loop *loop);
 
 #endif
