@@ -5,36 +5,6 @@
 
 void mo_cont_init(struct mo_cont *c) { *c = (struct mo_cont){0}; }
 
-enum mo_cont_verdict mo_cont_item(struct mo_cont *c, uint64_t page, uint64_t seq,
-                                  struct mo_cont_step *ret)
-{
-    enum mo_cont_verdict v = MO_CONT_DELIVER;
-    *ret = (struct mo_cont_step){0};
-    if (c->have_pos) {
-        if (page != c->page) {
-            /* a topic recreated (or moved) starts its numbering again: neither
-             * a gap nor a duplicate, whatever the number */
-            v = MO_CONT_RESET;
-            ret->page_changed = true;
-            ret->old_page = c->page;
-            ret->new_page = page;
-        } else if (seq <= c->seq) {
-            /* already delivered (a resume that overlaps): the position stays */
-            return MO_CONT_DUPLICATE;
-        } else if (seq - c->seq > 1) {
-            /* seq > c->seq here, so neither subtraction can wrap */
-            v = MO_CONT_GAP;
-            ret->expected_seq = c->seq + 1;
-            ret->missing = seq - c->seq - 1;
-        }
-    }
-    c->have_pos = true;
-    c->after_discontinuity = false;
-    c->page = page;
-    c->seq = seq;
-    return v;
-}
-
 enum mo_cont_verdict mo_cont_discontinuity(struct mo_cont *c, uint64_t new_page, uint64_t new_seq,
                                            struct mo_cont_step *ret)
 {

@@ -6,10 +6,11 @@
  * `_Discontinuity` in the order they arrive, acts on the verdict (counters,
  * events, dropping a duplicate) and asks it where to resume.
  *
- *   struct mo_cont c;
- *   mo_cont_init(&c);
- *   struct mo_cont_step st;
- *   if (mo_cont_item(&c, page, seq, &st) == MO_CONT_GAP) ... st.missing ...
+ *   mo_cont_init            no position yet
+ *   mo_cont_item            an item: DELIVER, GAP, RESET or DUPLICATE (inline: per message)
+ *   mo_cont_discontinuity   a server discontinuity: DISCONTINUITY
+ *   mo_cont_resume_point    where the next Subscribe call starts
+ *   mo_cont_delivers        whether a verdict's item is delivered
  *
  * The rules:
  *   item, no position yet       DELIVER; the position is (page, seq)
@@ -67,9 +68,37 @@ struct mo_cont_step {
 void mo_cont_init(struct mo_cont *c);
 
 /* One item (TopicItem) numbered (page, seq). Returns DELIVER, GAP, RESET or
- * DUPLICATE and fills *ret. */
-enum mo_cont_verdict mo_cont_item(struct mo_cont *c, uint64_t page, uint64_t seq,
-                                  struct mo_cont_step *ret);
+ * DUPLICATE and fills *ret. Inline: it runs once per message, and inlined the
+ * stores to *ret that the caller never reads go away. */
+static inline enum mo_cont_verdict mo_cont_item(struct mo_cont *c, uint64_t page, uint64_t seq,
+                                                struct mo_cont_step *ret)
+{
+    enum mo_cont_verdict v = MO_CONT_DELIVER;
+    *ret = (struct mo_cont_step){0};
+    if (c->have_pos) {
+        if (page != c->page) {
+            /* a topic recreated (or moved) starts its numbering again: neither
+             * a gap nor a duplicate, whatever the number */
+            v = MO_CONT_RESET;
+            ret->page_changed = true;
+            ret->old_page = c->page;
+            ret->new_page = page;
+        } else if (seq <= c->seq) {
+            /* already delivered (a resume that overlaps): the position stays */
+            return MO_CONT_DUPLICATE;
+        } else if (seq - c->seq > 1) {
+            /* seq > c->seq here, so neither subtraction can wrap */
+            v = MO_CONT_GAP;
+            ret->expected_seq = c->seq + 1;
+            ret->missing = seq - c->seq - 1;
+        }
+    }
+    c->have_pos = true;
+    c->after_discontinuity = false;
+    c->page = page;
+    c->seq = seq;
+    return v;
+}
 
 /* One `_Discontinuity` carrying (new_page, new_seq); its last_topic_sequence
  * is the server's, for the report only, and is not needed here. Returns

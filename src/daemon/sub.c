@@ -590,19 +590,21 @@ static void gap_event(mo_sub *s, const struct mo_cont_step *st, uint64_t got_seq
 static bool continuity(mo_sub *s, const struct mo_item *it)
 {
     struct mo_cont_step st;
-    switch (mo_cont_item(&s->cont, it->page, it->seq, &st)) {
+    enum mo_cont_verdict v = mo_cont_item(&s->cont, it->page, it->seq, &st);
+    switch (v) {
     case MO_CONT_DUPLICATE:
         s->stats.duplicates++;
-        return false;
+        break;
     case MO_CONT_GAP:
         gap_event(s, &st, it->seq);
-        return true;
+        break;
     case MO_CONT_RESET:
         reset_event(s, st.old_page, st.new_page);
-        return true;
+        break;
     default:
-        return true;
+        break;
     }
+    return mo_cont_delivers(v);
 }
 
 static bool should_log(mo_sub *s, int64_t latency_us)
