@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Continuity as the daemon reports it (SPEC.md, Continuity): messages the
+# server lost arrive as discontinuities (counted and logged, the messages
+# around them delivered, no gap), and a topic moved to a new page is a reset
+# whose numbering starts over without counting duplicates.
+source "$(dirname "$0")/lib.sh"
+
+seqs() { events "$1" '.event=="message"' | jq -s -c 'map(.seq)'; }
+summary_of() { events "$1" '.event=="summary" and .cache=="*"' | tail -1; }
+
+# 1. every third message is lost: a discontinuity in its place
+start_local drop --heartbeat 200ms --fault-drop-every 3
+write_daemon_config "$WORK/drop.yaml" "
+  - cache: c
+    topic: t"
+start_daemon d "$WORK/drop.yaml"
+out=$WORK/d.out
+wait_events 10 "$out" '.event=="subscribed"' 1 || fail "not subscribed"
+publish c t -n 7
+wait_events 10 "$out" '.event=="message"' 5 || fail "messages around the losses missing"
+wait_events 10 "$out" '.event=="discontinuity"' 2 || fail "discontinuities missing"
+[ "$(seqs "$out")" = "[1,2,4,5,7]" ] || fail "delivered seqs: $(seqs "$out")"
+page=$(events "$out" '.event=="message"' | jq -s '.[0].page')
+events "$out" '.event=="discontinuity"' | jq -s -e --argjson p "$page" '
+    map([.last_seq, .new_seq, .new_page, .level]) == [[2, 3, $p, "warning"], [5, 6, $p, "warning"]]' \
+    >/dev/null || fail "discontinuity events: $(events "$out" '.event=="discontinuity"')"
+events "$out" '.event=="discontinuity"' | head -1 | jq -e '.message | test("skipped from 2 to 3")' >/dev/null \
+    || fail "discontinuity sentence: $(events "$out" '.event=="discontinuity"' | head -1)"
+[ "$(count_events "$out" '.event=="gap" or .event=="reset"')" = 0 ] \
+    || fail "a loss the server announced was also counted as a gap or reset: $(events "$out" '.event=="gap" or .event=="reset"')"
+kill -USR1 "$DAEMON_PID"
+wait_events 10 "$out" '.event=="summary" and .cache=="*"' 1 || fail "no summary"
+jq -e '.count == 5 and .discontinuities == 2 and .gaps == 0 and .duplicates == 0 and .resets == 0' \
+    <<<"$(summary_of "$out")" >/dev/null || fail "summary after losses: $(summary_of "$out")"
+stop "$DAEMON_PID" || fail "daemon exit status"
+stop "$LOCAL_PID" || true
+pass "lost messages are discontinuities, not gaps"
+
+# 2. the topic moves to a new page after 3 messages: numbering starts over
+start_local reset --heartbeat 200ms --fault-reset-after 3
+write_daemon_config "$WORK/reset.yaml" "
+  - cache: c
+    topic: t"
+start_daemon r "$WORK/reset.yaml"
+out=$WORK/r.out
+wait_events 10 "$out" '.event=="subscribed"' 1 || fail "not subscribed (reset)"
+publish c t -n 5
+wait_events 10 "$out" '.event=="message"' 5 || fail "messages across the reset missing"
+[ "$(seqs "$out")" = "[1,2,3,1,2]" ] || fail "delivered seqs across the reset: $(seqs "$out")"
+p1=$(events "$out" '.event=="message"' | jq -s '.[0].page')
+p2=$(events "$out" '.event=="message"' | jq -s '.[4].page')
+[ "$p2" -gt "$p1" ] || fail "pages $p1 -> $p2"
+wait_events 10 "$out" '.event=="reset"' 1 || fail "no reset event"
+events "$out" '.event=="reset"' | jq -s -e --argjson a "$p1" --argjson b "$p2" '
+    map([.old_page, .new_page, .level]) == [[$a, $b, "warning"]]' >/dev/null \
+    || fail "reset events: $(events "$out" '.event=="reset"')"
+events "$out" '.event=="discontinuity"' | jq -s -e --argjson b "$p2" '
+    map([.last_seq, .new_seq, .new_page]) == [[3, 0, $b]]' >/dev/null \
+    || fail "discontinuity of the reset: $(events "$out" '.event=="discontinuity"')"
+# in the log, the discontinuity comes first, then what it meant
+jq -s -e 'map(select(.event=="discontinuity" or .event=="reset") | .event) == ["discontinuity","reset"]' \
+    "$out" >/dev/null || fail "order of discontinuity and reset"
+kill -USR1 "$DAEMON_PID"
+wait_events 10 "$out" '.event=="summary" and .cache=="*"' 1 || fail "no summary (reset)"
+jq -e '.count == 5 and .resets == 1 and .discontinuities == 1 and .gaps == 0 and .duplicates == 0' \
+    <<<"$(summary_of "$out")" >/dev/null || fail "summary after a reset: $(summary_of "$out")"
+stop "$DAEMON_PID" || fail "daemon exit status"
+pass "a new page is a reset; numbering from 1 is neither a gap nor a duplicate"
