@@ -6,16 +6,30 @@
 source "$(dirname "$0")/lib.sh"
 
 seqs() { events "$1" '.event=="message"' | jq -s -c 'map(.seq)'; }
-summary_of() { events "$1" '.event=="summary" and .cache=="*"' | tail -1; }
 
-# 1. every third message is lost: a discontinuity in its place
-start_local drop --heartbeat 200ms --fault-drop-every 3
-write_daemon_config "$WORK/drop.yaml" "
+# subscribed NAME [LOCAL-ARGS...] : momento-topics-local with those arguments
+# and the daemon subscribed to c/t on it, its events in $WORK/NAME.out
+subscribed() {
+    local name=$1
+    shift
+    start_local "$name-srv" --heartbeat 200ms "$@"
+    write_daemon_config "$WORK/$name.yaml" "
   - cache: c
     topic: t"
-start_daemon d "$WORK/drop.yaml"
+    start_daemon "$name" "$WORK/$name.yaml"
+    wait_events 10 "$WORK/$name.out" '.event=="subscribed"' 1 || fail "$name: not subscribed"
+}
+
+# summary FILE : the "*" summary the daemon writes on SIGUSR1
+summary() {
+    kill -USR1 "$DAEMON_PID"
+    wait_events 10 "$1" '.event=="summary" and .cache=="*"' 1 || fail "no summary in $1"
+    events "$1" '.event=="summary" and .cache=="*"' | tail -1
+}
+
+# 1. every third message is lost: a discontinuity in its place
+subscribed d --fault-drop-every 3
 out=$WORK/d.out
-wait_events 10 "$out" '.event=="subscribed"' 1 || fail "not subscribed"
 publish c t -n 7
 wait_events 10 "$out" '.event=="message"' 5 || fail "messages around the losses missing"
 wait_events 10 "$out" '.event=="discontinuity"' 2 || fail "discontinuities missing"
@@ -28,22 +42,16 @@ events "$out" '.event=="discontinuity"' | head -1 | jq -e '.message | test("skip
     || fail "discontinuity sentence: $(events "$out" '.event=="discontinuity"' | head -1)"
 [ "$(count_events "$out" '.event=="gap" or .event=="reset"')" = 0 ] \
     || fail "a loss the server announced was also counted as a gap or reset: $(events "$out" '.event=="gap" or .event=="reset"')"
-kill -USR1 "$DAEMON_PID"
-wait_events 10 "$out" '.event=="summary" and .cache=="*"' 1 || fail "no summary"
+s=$(summary "$out")
 jq -e '.count == 5 and .discontinuities == 2 and .gaps == 0 and .duplicates == 0 and .resets == 0' \
-    <<<"$(summary_of "$out")" >/dev/null || fail "summary after losses: $(summary_of "$out")"
+    <<<"$s" >/dev/null || fail "summary after losses: $s"
 stop "$DAEMON_PID" || fail "daemon exit status"
 stop "$LOCAL_PID" || true
 pass "lost messages are discontinuities, not gaps"
 
 # 2. the topic moves to a new page after 3 messages: numbering starts over
-start_local reset --heartbeat 200ms --fault-reset-after 3
-write_daemon_config "$WORK/reset.yaml" "
-  - cache: c
-    topic: t"
-start_daemon r "$WORK/reset.yaml"
+subscribed r --fault-reset-after 3
 out=$WORK/r.out
-wait_events 10 "$out" '.event=="subscribed"' 1 || fail "not subscribed (reset)"
 publish c t -n 5
 wait_events 10 "$out" '.event=="message"' 5 || fail "messages across the reset missing"
 [ "$(seqs "$out")" = "[1,2,3,1,2]" ] || fail "delivered seqs across the reset: $(seqs "$out")"
@@ -60,9 +68,8 @@ events "$out" '.event=="discontinuity"' | jq -s -e --argjson b "$p2" '
 # in the log, the discontinuity comes first, then what it meant
 jq -s -e 'map(select(.event=="discontinuity" or .event=="reset") | .event) == ["discontinuity","reset"]' \
     "$out" >/dev/null || fail "order of discontinuity and reset"
-kill -USR1 "$DAEMON_PID"
-wait_events 10 "$out" '.event=="summary" and .cache=="*"' 1 || fail "no summary (reset)"
+s=$(summary "$out")
 jq -e '.count == 5 and .resets == 1 and .discontinuities == 1 and .gaps == 0 and .duplicates == 0' \
-    <<<"$(summary_of "$out")" >/dev/null || fail "summary after a reset: $(summary_of "$out")"
+    <<<"$s" >/dev/null || fail "summary after a reset: $s"
 stop "$DAEMON_PID" || fail "daemon exit status"
 pass "a new page is a reset; numbering from 1 is neither a gap nor a duplicate"
