@@ -53,13 +53,14 @@ static const struct mo_statefile_entry **sort_entries(const struct mo_statefile_
     return s;
 }
 
-/* A name for a message: escaped as in the file, cut at 60 bytes. */
+/* Bytes for a message, escaped as in the file; cut with "..." where they
+ * would not fit in size (at least 16). */
 static const char *show(const char *s, size_t len, char *buf, size_t size)
 {
     size_t o = 0;
-    for (size_t i = 0; i < len && o + 5 < size; i++) {
+    for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (o >= 60) {
+        if (o + 4 + 4 > size) { /* the longest escape, then "..." and the NUL */
             o += (size_t)snprintf(buf + o, size - o, "...");
             break;
         }
@@ -70,7 +71,7 @@ static const char *show(const char *s, size_t len, char *buf, size_t size)
         else
             buf[o++] = (char)c;
     }
-    buf[o < size ? o : size - 1] = '\0';
+    buf[o] = '\0';
     return buf;
 }
 

@@ -9,8 +9,8 @@
  *
  *   momento-subscriber-state 1
  *   sub "prices" "eu" 1795403877 1234
- *   sub "odd\x0aname\"" "caf\xc3\xa9" 0 18446744073709551615
- *   end 2 5f1c2a9b
+ *   sub "caf\xc3\xa9" "a \"quoted\" name" 1795403877 77
+ *   end 2 3a5e438c
  *
  * - The first line names the file and its format version; any other first
  *   line is a foreign file, another version is refused as such.

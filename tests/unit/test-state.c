@@ -35,6 +35,7 @@ static int dec(const void *buf, size_t len, mo_statefile **ret)
     if (r < 0) {
         TEST_CHECK(*ret == UNTOUCHED);
         TEST_CHECK(strncmp(err, "t:", 2) == 0); /* every detail names the file */
+        TEST_CHECK(strlen(err) < MO_STATEFILE_ERR_MAX - 2); /* and fits, the path aside */
     }
     return r;
 }
@@ -150,6 +151,16 @@ static void test_golden(void)
     TEST_CHECK(mo_statefile_find(sf, "eu", "prices") == NULL);
     mo_statefile_free(sf);
     mo_statefile_free(NULL);
+
+    /* the example of momento-subscriberd(8) and statefile.h */
+    const char *doc = "momento-subscriber-state 1\n"
+                      "sub \"prices\" \"eu\" 1795403877 1234\n"
+                      "sub \"caf\\xc3\\xa9\" \"a \\\"quoted\\\" name\" 1795403877 77\n"
+                      "end 2 3a5e438c\n";
+    TEST_EQ_INT(dec(doc, strlen(doc), &sf), 0);
+    e = mo_statefile_find(sf, "caf\xc3\xa9", "a \"quoted\" name");
+    TEST_CHECK(e && e->page == 1795403877 && e->last == 77);
+    mo_statefile_free(sf);
 }
 
 static void test_round_trip(void)
@@ -375,6 +386,19 @@ static void test_counts_and_duplicates(void)
     BAD_SEALED(H "sub \"x\\x0a\" \"b\" 1 2\nsub \"x\\x0A\" \"b\" 1 2\n", -EBADMSG,
                "t:3:5: a second entry for cache \"x\\x0a\" topic \"b\" (first on line 2)");
 
+    /* long names are cut in the message */
+    char *body;
+    char long_name[301];
+    memset(long_name, 'L', 300);
+    long_name[300] = '\0';
+    if (asprintf(&body, H "sub \"%s\" \"%s\" 1 2\nsub \"%s\" \"%s\" 1 2\n", long_name,
+                 long_name, long_name, long_name) < 0)
+        abort();
+    BAD_SEALED(body, -EBADMSG, "t:3:5: a second entry for cache \"LLLLLLLL");
+    TEST_CONTAINS(err, "LLL...\" topic \"LLL");
+    TEST_CONTAINS(err, "LLL...\" (first on line 2)");
+    free(body);
+
     /* more entries than the cap: refused once the cap is passed, whatever the end line says */
     size_t n = MO_STATEFILE_ENTRIES_MAX + 1, cap = 40 + n * 24;
     char *big = malloc(cap), *p = big;
@@ -412,7 +436,6 @@ static void test_counts_and_duplicates(void)
     char *name = malloc(MO_STATEFILE_NAME_MAX + 2);
     memset(name, 'n', MO_STATEFILE_NAME_MAX + 1);
     name[MO_STATEFILE_NAME_MAX + 1] = '\0';
-    char *body;
     if (asprintf(&body, H "sub \"%s\" \"t\" 1 2\n", name) < 0)
         abort();
     BAD_SEALED(body, -EBADMSG, "t:2:5: the cache name is over 4096 bytes");
