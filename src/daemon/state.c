@@ -113,8 +113,10 @@ int mo_state_load(const char *dir, mo_statefile **ret, char *err, size_t err_len
     for (;;) {
         if (len == cap) {
             if (cap > MO_STATEFILE_SIZE_MAX)
-                return fail(-EFBIG, err, err_len, "%s: more than %u bytes, more than a state "
-                            "file may have", path, MO_STATEFILE_SIZE_MAX);
+                return fail(-EFBIG, err, err_len,
+                            "%s: more than %u bytes, more than a state "
+                            "file may have",
+                            path, MO_STATEFILE_SIZE_MAX);
             size_t ncap = cap * 2 > MO_STATEFILE_SIZE_MAX + 1 ? MO_STATEFILE_SIZE_MAX + 1 : cap * 2;
             char *b = realloc(buf, ncap);
             if (!b)

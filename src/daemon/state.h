@@ -28,9 +28,9 @@
 #include "statefile.h"
 
 #define MO_STATE_FILE "positions"
-#define MO_STATE_TMP_FILE "positions.tmp" /* the next version, until renamed */
+#define MO_STATE_TMP_FILE "positions.tmp"              /* the next version, until renamed */
 #define MO_STATE_ERR_MAX (MO_STATEFILE_ERR_MAX + 4096) /* room for a path */
-#define MO_STATE_SAVE_INTERVAL_US 1000000ULL          /* at most one save a second */
+#define MO_STATE_SAVE_INTERVAL_US 1000000ULL           /* at most one save a second */
 
 enum mo_state_dir_source {
     MO_STATE_DIR_NONE,   /* positions are not saved */

@@ -340,8 +340,8 @@ static int read_name(struct in *in, const char *what, char **arena, const char *
             continue;
         }
         if (c < 0x20 || c >= 0x7f)
-            return fail_at(in, in->pos, -EBADMSG, "byte 0x%02x in the %s name (written \\x%02x)",
-                           c, what, c);
+            return fail_at(in, in->pos, -EBADMSG, "byte 0x%02x in the %s name (written \\x%02x)", c,
+                           what, c);
         *o++ = (char)c;
         in->pos++;
     }
@@ -394,9 +394,8 @@ static int read_header(struct in *in)
     if (memcmp(in->buf, HEADER, have) != 0) {
         char b[80];
         size_t k = in->len < 16 ? in->len : 16;
-        seterr(in->err, in->err_len,
-               "%s: not a momento-subscriber state file (it begins \"%s\"%s)", in->name,
-               show(in->buf, k, b, sizeof b), in->len > k ? "..." : "");
+        seterr(in->err, in->err_len, "%s: not a momento-subscriber state file (it begins \"%s\"%s)",
+               in->name, show(in->buf, k, b, sizeof b), in->len > k ? "..." : "");
         return -EBADMSG;
     }
     bool more;
@@ -475,8 +474,8 @@ MO_DEFINE_FREEP(mo_statefile, mo_statefile_free)
 int mo_statefile_decode(const char *buf, size_t len, const char *name, mo_statefile **ret,
                         char *err, size_t err_len)
 {
-    struct in in = {.buf = buf, .len = len, .name = name ? name : "state file", .err = err,
-                    .err_len = err_len};
+    struct in in = {
+        .buf = buf, .len = len, .name = name ? name : "state file", .err = err, .err_len = err_len};
     if (len == 0) {
         seterr(err, err_len, "%s: empty file", in.name);
         return -EBADMSG;
@@ -536,7 +535,8 @@ int mo_statefile_decode(const char *buf, size_t len, const char *name, mo_statef
         if ((r = read_name(&in, "cache", &arena, &e->cache)) < 0 ||
             (r = expect(&in, ' ', "a space")) < 0 ||
             (r = read_name(&in, "topic", &arena, &e->topic)) < 0 ||
-            (r = expect(&in, ' ', "a space")) < 0 || (r = read_u64(&in, "the page", &e->page)) < 0 ||
+            (r = expect(&in, ' ', "a space")) < 0 ||
+            (r = read_u64(&in, "the page", &e->page)) < 0 ||
             (r = expect(&in, ' ', "a space")) < 0 ||
             (r = read_u64(&in, "the sequence number", &e->last)) < 0 || (r = end_of_line(&in)) < 0)
             return r;
@@ -559,8 +559,9 @@ int mo_statefile_decode(const char *buf, size_t len, const char *name, mo_statef
             y = t;
         }
         char a[80], b[80];
-        seterr(err, err_len, "%s:%u:5: a second entry for cache \"%s\" topic \"%s\" (first on line %u)",
-               in.name, lines[y], show(sf->v[y].cache, strlen(sf->v[y].cache), a, sizeof a),
+        seterr(err, err_len,
+               "%s:%u:5: a second entry for cache \"%s\" topic \"%s\" (first on line %u)", in.name,
+               lines[y], show(sf->v[y].cache, strlen(sf->v[y].cache), a, sizeof a),
                show(sf->v[y].topic, strlen(sf->v[y].topic), b, sizeof b), lines[x]);
         return -EBADMSG;
     }

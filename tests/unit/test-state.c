@@ -34,7 +34,7 @@ static int dec(const void *buf, size_t len, mo_statefile **ret)
     free(copy);
     if (r < 0) {
         TEST_CHECK(*ret == UNTOUCHED);
-        TEST_CHECK(strncmp(err, "t:", 2) == 0); /* every detail names the file */
+        TEST_CHECK(strncmp(err, "t:", 2) == 0);             /* every detail names the file */
         TEST_CHECK(strlen(err) < MO_STATEFILE_ERR_MAX - 2); /* and fits, the path aside */
     }
     return r;
@@ -391,8 +391,8 @@ static void test_counts_and_duplicates(void)
     char long_name[301];
     memset(long_name, 'L', 300);
     long_name[300] = '\0';
-    if (asprintf(&body, H "sub \"%s\" \"%s\" 1 2\nsub \"%s\" \"%s\" 1 2\n", long_name,
-                 long_name, long_name, long_name) < 0)
+    if (asprintf(&body, H "sub \"%s\" \"%s\" 1 2\nsub \"%s\" \"%s\" 1 2\n", long_name, long_name,
+                 long_name, long_name) < 0)
         abort();
     BAD_SEALED(body, -EBADMSG, "t:3:5: a second entry for cache \"LLLLLLLL");
     TEST_CONTAINS(err, "LLL...\" topic \"LLL");
@@ -474,7 +474,7 @@ static void test_encode_refuses(void)
     name[MO_STATEFILE_NAME_MAX] = '\0';
     enum { N = 1100 };
     struct mo_statefile_entry *v = calloc(N, sizeof *v);
-    char (*topics)[8] = calloc(N, sizeof *topics);
+    char(*topics)[8] = calloc(N, sizeof *topics);
     for (size_t i = 0; i < N; i++) {
         snprintf(topics[i], sizeof topics[i], "%zu", i);
         v[i] = (struct mo_statefile_entry){name, topics[i], 1, 2};
@@ -492,9 +492,9 @@ static void test_encode_refuses(void)
     len = 12345;
 
     struct mo_statefile_entry one = {"a", "b", 1, 2};
-    TEST_EQ_INT(mo_statefile_encode(&one, MO_STATEFILE_ENTRIES_MAX + 1, &buf, &len, err,
-                                    sizeof err),
-                -EFBIG);
+    TEST_EQ_INT(
+        mo_statefile_encode(&one, MO_STATEFILE_ENTRIES_MAX + 1, &buf, &len, err, sizeof err),
+        -EFBIG);
     TEST_EQ_STR(err, "65537 entries, at most 65536");
     TEST_EQ_STR(buf, "untouched");
     TEST_EQ_INT(len, 12345);
@@ -686,7 +686,7 @@ static void test_save_fails(void)
     do {                                                                                           \
         size_t _len;                                                                               \
         char *_now = slurp(file, &_len);                                                           \
-        TEST_CHECK(_now && _len == len0 && memcmp(_now, before, len0) == 0);                       \
+        TEST_CHECK(_now &&_len == len0 && memcmp(_now, before, len0) == 0);                        \
         free(_now);                                                                                \
     } while (0)
 
@@ -803,7 +803,7 @@ static void choose(const char *conf, const char *env, const char *want,
                    enum mo_state_dir_source want_src)
 {
     char *dir = (char *)"untouched";
-    enum mo_state_dir_source src = (enum mo_state_dir_source)-1;
+    enum mo_state_dir_source src = (enum mo_state_dir_source) - 1;
     TEST_EQ_INT(mo_state_dir_choose(conf, env, &dir, &src), 0);
     if (want)
         TEST_EQ_STR(dir, want);
