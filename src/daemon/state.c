@@ -90,6 +90,9 @@ int mo_state_load(const char *dir, mo_statefile **ret, char *err, size_t err_len
     _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0) {
         int e = errno;
+        struct stat st;
+        if (e == ENOENT && stat(dir, &st) < 0)
+            return fail(-ENOENT, err, err_len, "no state directory %s", dir);
         if (e == ENOENT)
             return fail(-ENOENT, err, err_len, "no state file %s yet", path);
         return fail(-e, err, err_len, "cannot open %s: %s", path, strerror(e));

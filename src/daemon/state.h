@@ -53,7 +53,8 @@ const char *mo_state_dir_source_name(enum mo_state_dir_source s);
 
 /* Reads and decodes <dir>/positions. Returns 0 with *ret (free it with
  * mo_statefile_free), or *ret untouched and a detail in err:
- * -ENOENT when there is no file yet (a first start; not worth a warning),
+ * -ENOENT when there is no file yet (a first start; not worth a warning) or
+ * no directory (the first save will report that),
  * a decode error of mo_statefile_decode (the detail starts with the path),
  * -EFBIG when the file is over MO_STATEFILE_SIZE_MAX, -EISDIR or -EINVAL when
  * it is not a regular file, or the errno of open/read. A leftover

@@ -1,5 +1,10 @@
 /* Unit tests for the state file: its encoding (src/daemon/statefile.c) and its
- * load, atomic save, directory choice and save pacing (src/daemon/state.c). */
+ * load, atomic save, directory choice and save pacing (src/daemon/state.c).
+ *
+ * state.c is included, not linked, with write() and fsync() routed through
+ * fakes that pass every call to the real ones until a test asks one to fail:
+ * a disk that fills up part way, and a flush the kernel reports as failed,
+ * cannot be had for real in a test that runs as root on the build machine. */
 #include <config.h>
 
 #include <errno.h>
@@ -12,9 +17,44 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "state.h"
-#include "statefile.h"
 #include "test.h"
+
+static long write_budget = -1; /* bytes the next writes may take, then ENOSPC; -1: no limit */
+static int fsync_fail_in;      /* fail the Nth fsync from now (0: none) */
+static int fsync_errno;
+static int fsync_calls;
+
+static ssize_t fake_write(int fd, const void *buf, size_t len)
+{
+    if (write_budget == 0) {
+        errno = ENOSPC;
+        return -1;
+    }
+    if (write_budget > 0 && len > (size_t)write_budget)
+        len = (size_t)write_budget; /* a short write first, as a filling disk does */
+    ssize_t k = write(fd, buf, len);
+    if (k > 0 && write_budget > 0)
+        write_budget -= k;
+    return k;
+}
+
+static int fake_fsync(int fd)
+{
+    fsync_calls++;
+    if (fsync_fail_in > 0 && --fsync_fail_in == 0) {
+        errno = fsync_errno;
+        return -1;
+    }
+    return fsync(fd);
+}
+
+#define write fake_write
+#define fsync fake_fsync
+#include "state.c"
+#undef write
+#undef fsync
+
+#include "statefile.h"
 
 static char err[MO_STATE_ERR_MAX];
 
@@ -719,6 +759,51 @@ static void test_save_fails(void)
     free(store);
     free(v);
 
+    /* the disk fills up part way through the write */
+    write_budget = 100;
+    TEST_EQ_INT(mo_state_save(dir, second, 1, err, sizeof err), 0); /* small enough */
+    write_budget = 100;
+    v = calloc(N, sizeof *v);
+    store = malloc(N * 128);
+    make_entries(v, N, store);
+    r = mo_state_save(dir, v, N, err, sizeof err);
+    write_budget = -1;
+    TEST_EQ_INT(r, -ENOSPC);
+    TEST_CONTAINS(err, "/fail/positions.tmp: No space left on device");
+    TEST_CHECK(!exists(tmp));
+    free(store);
+    free(v);
+    TEST_EQ_INT(mo_state_save(dir, first, 3, err, sizeof err), 0);
+    INTACT();
+
+    /* the flushes: the file's before the rename, the directory's after it */
+    fsync_calls = 0;
+    TEST_EQ_INT(mo_state_save(dir, first, 3, err, sizeof err), 0);
+    TEST_EQ_INT(fsync_calls, 2);
+    /* the file's flush fails: the data may never reach the disk, so no rename */
+    fsync_fail_in = 1;
+    fsync_errno = EIO;
+    TEST_EQ_INT(mo_state_save(dir, second, 1, err, sizeof err), -EIO);
+    TEST_CONTAINS(err, "cannot sync ");
+    TEST_CONTAINS(err, "/fail/positions.tmp: Input/output error");
+    TEST_CHECK(!exists(tmp));
+    INTACT();
+    /* the directory's flush fails: the new file is in place, the error says so */
+    fsync_fail_in = 2;
+    TEST_EQ_INT(mo_state_save(dir, second, 1, err, sizeof err), -EIO);
+    TEST_CONTAINS(err, "/fail/positions but cannot sync its directory: Input/output error");
+    TEST_CHECK(!exists(tmp));
+    mo_statefile *sf2;
+    TEST_EQ_INT(mo_state_load(dir, &sf2, err, sizeof err), 0);
+    TEST_EQ_INT(mo_statefile_count(sf2), 1);
+    mo_statefile_free(sf2);
+    /* a file system that cannot flush a directory (EINVAL) is no error */
+    fsync_fail_in = 2;
+    fsync_errno = EINVAL;
+    TEST_EQ_INT(mo_state_save(dir, first, 3, err, sizeof err), 0);
+    TEST_EQ_INT(fsync_fail_in, 0);
+    INTACT();
+
     /* the temporary file cannot be created */
     TEST_EQ_INT(mkdir(tmp, 0755), 0);
     TEST_EQ_INT(mo_state_save(dir, second, 1, err, sizeof err), -EISDIR);
@@ -774,6 +859,9 @@ static void test_save_fails(void)
     char *missing = path_in(tmpdir, "missing/deeper");
     TEST_EQ_INT(mo_state_save(missing, second, 1, err, sizeof err), -ENOENT);
     TEST_CONTAINS(err, "/missing/deeper/positions.tmp: No such file or directory");
+    TEST_EQ_INT(mo_state_load(missing, &sf, err, sizeof err), -ENOENT);
+    TEST_CONTAINS(err, "no state directory ");
+    TEST_CONTAINS(err, "/missing/deeper");
     free(missing);
 
     /* an encode error is a save error too, before anything is written */
