@@ -569,13 +569,18 @@ int mo_statefile_decode(const char *buf, size_t len, const char *name, mo_statef
     return 0;
 }
 
-const struct mo_statefile_entry *mo_statefile_entries(const mo_statefile *sf) { return sf->v; }
+const struct mo_statefile_entry *mo_statefile_entries(const mo_statefile *sf)
+{
+    return sf ? sf->v : NULL;
+}
 
-size_t mo_statefile_count(const mo_statefile *sf) { return sf->n; }
+size_t mo_statefile_count(const mo_statefile *sf) { return sf ? sf->n : 0; }
 
 const struct mo_statefile_entry *mo_statefile_find(const mo_statefile *sf, const char *cache,
                                                    const char *topic)
 {
+    if (!sf)
+        return NULL;
     struct mo_statefile_entry key = {.cache = cache, .topic = topic};
     const struct mo_statefile_entry *k = &key;
     const struct mo_statefile_entry **p =

@@ -89,7 +89,8 @@ int mo_statefile_decode(const char *buf, size_t len, const char *name, mo_statef
 /* Frees a decoded file. Accepts NULL. */
 void mo_statefile_free(mo_statefile *sf);
 
-/* The entries in file order, and how many. */
+/* The entries in file order, and how many. These three accept NULL (no file:
+ * no entries), so a caller without a loaded file needs no special case. */
 const struct mo_statefile_entry *mo_statefile_entries(const mo_statefile *sf);
 size_t mo_statefile_count(const mo_statefile *sf);
 

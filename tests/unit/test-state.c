@@ -76,6 +76,7 @@ static int dec(const void *buf, size_t len, mo_statefile **ret)
         TEST_CHECK(*ret == UNTOUCHED);
         TEST_CHECK(strncmp(err, "t:", 2) == 0);             /* every detail names the file */
         TEST_CHECK(strlen(err) < MO_STATEFILE_ERR_MAX - 2); /* and fits, the path aside */
+        *ret = NULL; /* so that a failed check above does not lead to a crash below */
     }
     return r;
 }
@@ -191,6 +192,10 @@ static void test_golden(void)
     TEST_CHECK(mo_statefile_find(sf, "eu", "prices") == NULL);
     mo_statefile_free(sf);
     mo_statefile_free(NULL);
+    /* no file at all reads as no entries */
+    TEST_EQ_INT(mo_statefile_count(NULL), 0);
+    TEST_CHECK(mo_statefile_entries(NULL) == NULL);
+    TEST_CHECK(mo_statefile_find(NULL, "prices", "eu") == NULL);
 
     /* the example of momento-subscriberd(8) and statefile.h */
     const char *doc = "momento-subscriber-state 1\n"
@@ -611,6 +616,7 @@ static void test_save_load(void)
     TEST_CHECK(disk && len == elen && memcmp(disk, enc, len) == 0);
     free(disk);
     free(enc);
+    sf = NULL;
     TEST_EQ_INT(mo_state_load(dir, &sf, err, sizeof err), 0);
     TEST_EQ_INT(mo_statefile_count(sf), 3);
     const struct mo_statefile_entry *e = mo_statefile_find(sf, "bench", "rpc-perf");
@@ -619,6 +625,7 @@ static void test_save_load(void)
 
     /* the next save holds exactly the set passed: "us" disappears */
     TEST_EQ_INT(mo_state_save(dir, second, 1, err, sizeof err), 0);
+    sf = NULL;
     TEST_EQ_INT(mo_state_load(dir, &sf, err, sizeof err), 0);
     TEST_EQ_INT(mo_statefile_count(sf), 1);
     TEST_CHECK(mo_statefile_find(sf, "prices", "us") == NULL);
@@ -647,6 +654,7 @@ static void test_save_load(void)
     TEST_CONTAINS(err, "/sl/positions: empty file");
     /* saving over a damaged file is how the daemon recovers */
     TEST_EQ_INT(mo_state_save(dir, first, 3, err, sizeof err), 0);
+    sf = NULL;
     TEST_EQ_INT(mo_state_load(dir, &sf, err, sizeof err), 0);
     TEST_EQ_INT(mo_statefile_count(sf), 3);
     mo_statefile_free(sf);
@@ -694,12 +702,14 @@ static void test_leftover_tmp(void)
     char junk[4000];
     memset(junk, 'j', sizeof junk); /* longer than the next save: O_TRUNC matters */
     spit(tmp, junk, sizeof junk);
+    sf = NULL;
     TEST_EQ_INT(mo_state_load(dir, &sf, err, sizeof err), 0);
     TEST_EQ_INT(mo_statefile_count(sf), 3);
     mo_statefile_free(sf);
 
     TEST_EQ_INT(mo_state_save(dir, second, 1, err, sizeof err), 0);
     TEST_CHECK(!exists(tmp));
+    sf = NULL;
     TEST_EQ_INT(mo_state_load(dir, &sf, err, sizeof err), 0);
     TEST_EQ_INT(mo_statefile_count(sf), 1);
     mo_statefile_free(sf);
@@ -751,6 +761,7 @@ static void test_save_fails(void)
     /* the same save succeeds once the cause is gone: nothing sticks */
     TEST_EQ_INT(mo_state_save(dir, v, N, err, sizeof err), 0);
     mo_statefile *sf;
+    sf = NULL;
     TEST_EQ_INT(mo_state_load(dir, &sf, err, sizeof err), 0);
     TEST_EQ_INT(mo_statefile_count(sf), N);
     mo_statefile_free(sf);
@@ -794,6 +805,7 @@ static void test_save_fails(void)
     TEST_CONTAINS(err, "/fail/positions but cannot sync its directory: Input/output error");
     TEST_CHECK(!exists(tmp));
     mo_statefile *sf2;
+    sf2 = NULL;
     TEST_EQ_INT(mo_state_load(dir, &sf2, err, sizeof err), 0);
     TEST_EQ_INT(mo_statefile_count(sf2), 1);
     mo_statefile_free(sf2);
