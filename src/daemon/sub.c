@@ -743,3 +743,49 @@ static void on_recv(mo_tag *tag, bool ok)
     if (!start_batch(s, &c, 1, &s->tag_recv) && s->pending == 0)
         stream_done(s);
 }
+
+/* ---- positions across restarts and connections (sub.h) ----
+ * Apart from the stream machinery above. The owner reads positions when it
+ * saves them (once a second at most), so the message path does no more than
+ * it did; it gives a saved one before the first start, and moves a stopped
+ * subscription to another connection (new credentials or endpoint). */
+
+bool mo_sub_position(const mo_sub *s, uint64_t *ret_page, uint64_t *ret_last)
+{
+    uint64_t page, next;
+    /* continuity's resume point is exactly what a restart must ask for */
+    mo_cont_resume_point(&s->cont, &page, &next);
+    /* next 0: no position (or numbers exhausted); next 1: last 0, which a
+     * resume would read as "from the first message kept", not a position */
+    if (next <= 1)
+        return false;
+    *ret_page = page;
+    *ret_last = next - 1;
+    return true;
+}
+
+int mo_sub_set_position(mo_sub *s, uint64_t page, uint64_t last)
+{
+    if (s->state != MO_SUB_IDLE || last == 0)
+        return -EINVAL;
+    /* the saved position is the last item received: taken as one, it sets
+     * the position exactly as that item did before the restart */
+    struct mo_cont_step st;
+    mo_cont_init(&s->cont);
+    (void)mo_cont_item(&s->cont, page, last, &st);
+    return 0;
+}
+
+int mo_sub_restart(mo_sub *s, mo_conn *conn)
+{
+    /* STOPPED comes with no call, no tag pending and no timer armed
+     * (stream_done, on_done): start_stream's precondition */
+    if (s->state != MO_SUB_STOPPED || s->call)
+        return -EBUSY;
+    s->conn = conn;
+    s->stop_requested = false;
+    s->attempt = 0;
+    s->state = MO_SUB_IDLE;
+    start_stream(s);
+    return 0;
+}

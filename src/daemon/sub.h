@@ -17,6 +17,9 @@
  *   mo_sub_set_decoder            a reloaded decoder, the stream untouched
  *   mo_sub_end_interval           summary event of its stats, next interval
  *   mo_sub_cache, _topic, _conn, _state, _ever_up, _stats, _delivered   read-only
+ *   mo_sub_position               where it stands: page and last number, if any
+ *   mo_sub_set_position           a saved position, before the first start
+ *   mo_sub_restart                a stopped subscription started again, on another connection
  */
 #ifndef MO_SUB_H
 #define MO_SUB_H
@@ -66,7 +69,7 @@ struct mo_sub_owner {
     /* The first server message since mo_sub_start (once per subscription). */
     void (*up)(void *ctx, mo_sub *s);
     /* After mo_sub_stop, once nothing of s is in flight: no tag pending, no
-     * timer armed. The owner may mo_sub_free(s) inside it. */
+     * timer armed. The owner may mo_sub_free(s) or mo_sub_restart(s) inside it. */
     void (*stopped)(void *ctx, mo_sub *s);
 };
 
@@ -99,5 +102,23 @@ enum mo_sub_state mo_sub_state(const mo_sub *s);
 bool mo_sub_ever_up(const mo_sub *s); /* got a first message at least once since start */
 const struct mo_stats *mo_sub_stats(const mo_sub *s); /* the current interval */
 uint64_t mo_sub_delivered(const mo_sub *s);           /* messages delivered since mo_sub_new */
+
+/* Positions across restarts and connections. The owner reads positions when
+ * it saves them, not per message: nothing here runs on the message path. */
+
+/* True, with the sequence page and the last sequence number received (or
+ * taken from a discontinuity), when s has a position a resume can use;
+ * false with no position, or one that would mean "from the first message"
+ * (last 0). Any state. */
+bool mo_sub_position(const mo_sub *s, uint64_t *ret_page, uint64_t *ret_last);
+/* Only while IDLE (before mo_sub_start): the first stream resumes at
+ * last + 1 on `page`, and the items are judged from there, as if (page,
+ * last) had been the last item received. -EINVAL when not IDLE or last is 0. */
+int mo_sub_set_position(mo_sub *s, uint64_t page, uint64_t last);
+/* Only once STOPPED (after owner->stopped, inside it or later): starts s
+ * again on `conn` (which must outlive it), resuming from its position, with
+ * the backoff starting over. Its counters and interval go on. -EBUSY when
+ * not stopped. */
+int mo_sub_restart(mo_sub *s, mo_conn *conn);
 
 #endif
