@@ -40,6 +40,9 @@ enum mo_event_type {
     MO_EV_CONFIG_ERROR,
     MO_EV_STARTED,
     MO_EV_STOPPING,
+    MO_EV_STATE_ERROR,     /* positions cannot be saved (state.h) */
+    MO_EV_STATE_RECOVERED, /* they can again */
+    MO_EV_STATE_IGNORED,   /* a state file, or a subscription's entry, not used */
     MO_EV__COUNT
 };
 
