@@ -15,13 +15,14 @@
 #include "cleanup.h"
 #include "clock.h"
 #include "config.h"
-#include "creds.h"
-#include "endpoint.h"
 #include "event.h"
 #include "hist.h"
 #include "loop.h"
+#include "mover.h"
 #include "notify.h"
 #include "pool.h"
+#include "positions.h"
+#include "remote.h"
 #include "rpc.h"
 #include "stats.h"
 #include "sub.h"
@@ -33,14 +34,19 @@
 /* SPEC.md: SIGTERM stops within 2 s; what remains of it after the streams are
  * down may go to gRPC's own shutdown */
 #define STOP_BUDGET_US (1900 * MO_USEC_PER_MSEC)
+/* of which gRPC's shutdown keeps at least this much from the final save */
+#define STOP_GRPC_US (200 * MO_USEC_PER_MSEC)
+/* the save at start, before any stream runs: how long it may hold the start
+ * so that a state directory that does not work is reported at once */
+#define STATE_START_WAIT_US MO_USEC_PER_SEC
 
 /* The daemon: one, static, seen by nothing but this file. */
 struct mo_daemon {
     mo_loop *loop;
     struct mo_config *cfg;
-    struct mo_creds creds;
-    struct mo_endpoint endpoint;
+    struct mo_remote remote; /* key and target, from cfg and the key's source */
     mo_pool *pool;
+    mo_positions *positions;
     struct mo_sub_settings sub_settings; /* from cfg, rewritten by a reload */
 
     mo_sub **subs; /* the configured subscriptions */
@@ -48,10 +54,12 @@ struct mo_daemon {
     mo_sub **dying; /* removed by a reload, still winding down */
     size_t n_dying;
     size_t live_subs; /* not yet fully stopped, dying ones included */
+    mo_mover *mover; /* subscriptions moving to new connection settings */
     bool stopping;
     uint64_t stop_started_us;
 
     mo_timer summary_timer, status_timer, watchdog_timer, ready_timer, stop_timer;
+    mo_timer state_timer;
     /* the "*" summary's interval: between summaries it holds the last partial
      * intervals of subscriptions a reload removed */
     struct mo_stats total;
@@ -79,15 +87,22 @@ static void sub_settings_update(struct mo_daemon *d)
         .messages = cfg->messages,
         .sample_every = cfg->sample_every,
         .slow_threshold_us = cfg->slow_threshold_us,
-        .key_source = d->creds.source,
-        .target = d->endpoint.target,
+        .key_source = d->remote.creds.source,
+        .target = d->remote.ep.target,
         .config_path = cfg->path,
     };
 }
 
-static int add_sub(struct mo_daemon *d, const struct mo_sub_config *sc, mo_sub **ret)
+static struct mo_conn_opts conn_opts(const struct mo_daemon *d)
 {
-    struct mo_conn_opts opts = {.max_reconnect_backoff_ms = (int)(d->cfg->backoff_max_us / 1000)};
+    return (struct mo_conn_opts){.max_reconnect_backoff_ms = (int)(d->cfg->backoff_max_us / 1000)};
+}
+
+/* A subscription for sc, IDLE, in d->subs; at start (`restore`) with the
+ * position the state file saved for it. */
+static int add_sub(struct mo_daemon *d, const struct mo_sub_config *sc, bool restore, mo_sub **ret)
+{
+    struct mo_conn_opts opts = conn_opts(d);
     mo_conn *conn;
     int r = mo_pool_acquire(d->pool, &opts, &conn);
     if (r < 0)
@@ -108,8 +123,19 @@ static int add_sub(struct mo_daemon *d, const struct mo_sub_config *sc, mo_sub *
     d->subs = v;
     d->subs[d->n_subs++] = s;
     d->live_subs++;
+    if (mo_positions_name_fits(d->positions, sc->cache, sc->topic) && restore)
+        mo_positions_restore(d->positions, s);
     *ret = s;
     return 0;
+}
+
+/* ---- positions ---- */
+
+static void on_state_timer(mo_timer *t)
+{
+    struct mo_daemon *d = container_of(t, struct mo_daemon, state_timer);
+    mo_positions_tick(d->positions, d->subs, d->n_subs, mo_mono_us(), 0);
+    mo_timer_start(d->loop, t, MO_STATE_SAVE_INTERVAL_US);
 }
 
 /* ---- summaries and status ---- */
@@ -213,8 +239,16 @@ static void on_sub_up(void *ctx, mo_sub *s)
 static void on_sub_stopped(void *ctx, mo_sub *s)
 {
     struct mo_daemon *d = ctx;
-    d->live_subs--;
     mo_pool_release(d->pool, mo_sub_conn(s));
+    mo_conn *to = mo_mover_take(d->mover, s);
+    if (to) {
+        /* moving: the old stream is over, nothing more can arrive on it, so
+         * its position is final; the new stream resumes after it */
+        if (!d->stopping && mo_sub_restart(s, to) == 0)
+            return;
+        mo_pool_release(d->pool, to);
+    }
+    d->live_subs--;
     for (size_t i = 0; i < d->n_dying; i++) {
         if (d->dying[i] != s)
             continue;
@@ -251,9 +285,20 @@ static void config_error_events(const struct mo_config_errors *errs)
     }
 }
 
-static bool same_str(const char *a, const char *b)
+/* The new momento: settings cannot work (the key file unreadable or
+ * malformed, no endpoint for the key): refused as an invalid file is. The
+ * reason names the source, never the key. */
+static void remote_error_event(const struct mo_config *nc, const char *reason)
 {
-    return (!a && !b) || (a && b && strcmp(a, b) == 0);
+    struct mo_event e;
+    mo_event_init(&e, MO_EV_CONFIG_ERROR, NULL, NULL);
+    mo_event_str(&e, "file", nc->path);
+    mo_event_int(&e, "line", 0);
+    mo_event_int(&e, "column", 0);
+    mo_event_str(&e, "key", nc->api_key_file ? "momento.api_key_file" : "momento");
+    mo_event_str(&e, "reason", reason);
+    mo_event_msg(&e, "Configuration not reloaded, the old one keeps running: %s: %s", nc->path, reason);
+    mo_event_emit(&e);
 }
 
 static void reload(struct mo_daemon *d)
@@ -271,13 +316,31 @@ static void reload(struct mo_daemon *d)
             mo_notify_ready();
         return;
     }
-    bool conn_changed = !same_str(nc->endpoint, d->cfg->endpoint) ||
-                        !same_str(nc->api_key_file, d->cfg->api_key_file) ||
-                        !same_str(nc->endpoint_override, d->cfg->endpoint_override) ||
-                        nc->tls != d->cfg->tls;
+    /* the key is read again even when the file is unchanged: a key rewritten
+     * in place is a rotation */
+    struct mo_remote nr;
+    char err[1024];
+    if (mo_remote_resolve(nc, false, &nr, NULL, err, sizeof err) < 0) {
+        remote_error_event(nc, err);
+        mo_config_free(nc);
+        if (announce)
+            mo_notify_ready();
+        return;
+    }
+    unsigned changed = mo_remote_diff(&d->remote, &nr);
+    if (changed && mo_pool_set_target(d->pool, &nr.ep, nr.creds.token) < 0) {
+        mo_remote_clear(&nr);
+        mo_config_free(nc);
+        remote_error_event(d->cfg, "out of memory");
+        if (announce)
+            mo_notify_ready();
+        return;
+    }
+    mo_remote_clear(&d->remote);
+    d->remote = nr; /* sub_settings points into it: same addresses, new text */
 
     /* removed: in the old list, not in the new one */
-    size_t removed = 0, kept = 0, added = 0, failed = 0;
+    size_t removed = 0, kept = 0, added = 0, failed = 0, moved = 0;
     size_t w = 0;
     for (size_t i = 0; i < d->n_subs; i++) {
         mo_sub *s = d->subs[i];
@@ -290,6 +353,9 @@ static void reload(struct mo_daemon *d)
             }
             d->dying = v;
             d->dying[d->n_dying++] = s;
+            mo_conn *to = mo_mover_take(d->mover, s); /* it goes nowhere now */
+            if (to)
+                mo_pool_release(d->pool, to);
             mo_sub_stop(s);
             removed++;
             continue;
@@ -303,12 +369,17 @@ static void reload(struct mo_daemon *d)
     struct mo_config *old = d->cfg;
     d->cfg = nc;
     sub_settings_update(d); /* every subscription, kept or dying, reads the new values */
+    if (changed) {
+        struct mo_conn_opts opts = conn_opts(d);
+        moved = mo_mover_begin(d->mover, d->subs, d->n_subs, &opts);
+    }
+    int dir_changed = mo_positions_set_dir(d->positions, nc->state_directory, getenv("STATE_DIRECTORY"));
     for (size_t i = 0; i < nc->n_subs; i++) {
         const struct mo_sub_config *sc = &nc->subs[i];
         if (mo_config_find(old, sc->cache, sc->topic))
             continue;
         mo_sub *s;
-        if (add_sub(d, sc, &s) < 0) {
+        if (add_sub(d, sc, false, &s) < 0) {
             failed++;
             continue;
         }
@@ -323,14 +394,25 @@ static void reload(struct mo_daemon *d)
     }
     mo_config_free(old);
 
+    char what[64], how[160] = "";
+    mo_remote_diff_names(changed, what, sizeof what);
+    if (changed)
+        snprintf(how, sizeof how, "; momento: %s changed, %zu stream%s moving to new connections",
+                 what, moved, moved == 1 ? "" : "s");
+    const char *dir = mo_positions_dir(d->positions);
     struct mo_event e;
     mo_event_init(&e, MO_EV_CONFIG_RELOADED, NULL, NULL);
     mo_event_uint(&e, "added", added);
     mo_event_uint(&e, "removed", removed);
     mo_event_uint(&e, "kept", kept);
-    mo_event_msg(&e, "Configuration reloaded from %s: %zu added, %zu removed, %zu kept%s%s", nc->path,
-                 added, removed, kept, failed ? " (some could not be added: out of memory)" : "",
-                 conn_changed ? "; the momento: connection settings changed and take effect at the next restart" : "");
+    mo_event_str(&e, "momento_changed", what);
+    mo_event_uint(&e, "moved", moved);
+    if (dir_changed > 0)
+        mo_event_str(&e, "state_directory", dir ? dir : "");
+    mo_event_msg(&e, "Configuration reloaded from %s: %zu added, %zu removed, %zu kept%s%s%s%s", nc->path,
+                 added, removed, kept, how, dir_changed > 0 ? "; positions now saved in " : "",
+                 dir_changed > 0 ? (dir ? dir : "no directory (not saved)") : "",
+                 failed ? " (some could not be added: out of memory)" : "");
     mo_event_emit(&e);
     if (announce)
         mo_notify_ready();
@@ -363,6 +445,9 @@ static void begin_stop(struct mo_daemon *d, int signo)
     mo_timer_stop(d->loop, &d->summary_timer);
     mo_timer_stop(d->loop, &d->status_timer);
     mo_timer_stop(d->loop, &d->ready_timer);
+    /* positions are saved once the streams are down (main, after the loop) */
+    mo_timer_stop(d->loop, &d->state_timer);
+    mo_mover_stop(d->mover);
     if (d->live_subs == 0) {
         mo_loop_quit(d->loop);
         return;
@@ -438,34 +523,10 @@ static void print_config_errors(const struct mo_config_errors *errs)
     }
 }
 
-/* Credentials and target; on error prints a sentence naming the cause. With
- * `lenient` (--check-config), a key that is simply absent is not an error: the
- * service may get it from a systemd credential this shell cannot see. */
-static int resolve_connection(const struct mo_config *cfg, bool lenient, struct mo_creds *creds,
-                              struct mo_endpoint *ep, bool *ret_unresolved)
+static int check_config(const struct mo_config *cfg, const struct mo_remote *rm, bool unresolved)
 {
-    char err[1024];
-    *ret_unresolved = false;
-    if (mo_creds_load(cfg->api_key_file, creds, err, sizeof err) < 0) {
-        fprintf(stderr, "%s: %s\n", cfg->path, err);
-        return -EINVAL;
-    }
-    struct mo_endpoint_opts o = {.endpoint = cfg->endpoint, .override = cfg->endpoint_override,
-                                 .tls = cfg->tls};
-    if (lenient && creds->kind == MO_KEY_NONE && !cfg->endpoint_override) {
-        *ret_unresolved = true;
-        return 0;
-    }
-    if (mo_endpoint_resolve(creds, &o, ep, err, sizeof err) < 0) {
-        fprintf(stderr, "%s: %s\n", cfg->path, err);
-        return -EINVAL;
-    }
-    return 0;
-}
-
-static int check_config(const struct mo_config *cfg, const struct mo_creds *creds,
-                        const struct mo_endpoint *ep, bool unresolved)
-{
+    const struct mo_creds *creds = &rm->creds;
+    const struct mo_endpoint *ep = &rm->ep;
     size_t conns = (cfg->n_subs + MO_STREAMS_PER_CONN - 1) / MO_STREAMS_PER_CONN;
     printf("configuration OK\n");
     printf("%s: %zu subscription%s -> %zu stream%s on %zu gRPC connection%s (at most %d streams each)\n",
@@ -562,14 +623,15 @@ int main(int argc, char **argv)
     struct mo_daemon *d = &D;
     d->cfg = cfg;
     bool unresolved;
-    if (resolve_connection(cfg, check, &d->creds, &d->endpoint, &unresolved) < 0) {
-        mo_creds_clear(&d->creds);
+    char err[1024];
+    if (mo_remote_resolve(cfg, check, &d->remote, &unresolved, err, sizeof err) < 0) {
+        fprintf(stderr, "%s: %s\n", cfg->path, err);
         mo_config_free(cfg);
         return EX_CONFIG;
     }
     if (check) {
-        check_config(cfg, &d->creds, &d->endpoint, unresolved);
-        mo_creds_clear(&d->creds);
+        check_config(cfg, &d->remote, unresolved);
+        mo_remote_clear(&d->remote);
         mo_config_free(cfg);
         return 0;
     }
@@ -582,8 +644,11 @@ int main(int argc, char **argv)
     /* failures reach the operator as events; gRPC's own lines would only repeat them */
     mo_grpc_logs(false);
     int rc = 0;
+    bool saved = true; /* the final save finished (or there was none) */
     if (mo_loop_new(&d->loop) < 0 || mo_hist_new(&d->status_hist) < 0 || mo_stats_init(&d->total) < 0 ||
-        mo_pool_new(&d->endpoint, d->creds.token, &d->pool) < 0) {
+        mo_pool_new(&d->remote.ep, d->remote.creds.token, &d->pool) < 0 ||
+        mo_mover_new(d->loop, d->pool, &d->mover) < 0 ||
+        mo_positions_new(cfg->state_directory, getenv("STATE_DIRECTORY"), &d->positions) < 0) {
         mo_warn("out of memory");
         return 1;
     }
@@ -593,6 +658,7 @@ int main(int argc, char **argv)
     mo_timer_init(&d->watchdog_timer, on_watchdog_timer);
     mo_timer_init(&d->ready_timer, on_ready_timer);
     mo_timer_init(&d->stop_timer, on_stop_timer);
+    mo_timer_init(&d->state_timer, on_state_timer);
     mo_loop_set_idle(d->loop, output_pending, flush_output, d);
     int r = mo_loop_watch_signals(d->loop, on_signal, d);
     if (r < 0) {
@@ -600,23 +666,34 @@ int main(int argc, char **argv)
         return 1;
     }
 
+    const char *state_dir = mo_positions_dir(d->positions);
+    const char *state_from = mo_state_dir_source_name(mo_positions_source(d->positions));
     struct mo_event e;
     mo_event_init(&e, MO_EV_STARTED, NULL, NULL);
     mo_event_str(&e, "version", PACKAGE_VERSION);
     mo_event_uint(&e, "subscriptions", cfg->n_subs);
-    mo_event_str(&e, "endpoint", d->endpoint.target);
+    mo_event_str(&e, "endpoint", d->remote.ep.target);
+    mo_event_str(&e, "state_directory", state_dir ? state_dir : "");
+    mo_event_str(&e, "state_directory_from", state_from);
     /* these keys are part of the stable file format; this version reads them
      * but does not act on them yet, and says so rather than ignore them */
-    bool unapplied = cfg->state_directory || cfg->prometheus_textfile || cfg->emf;
-    mo_event_msg(&e, "momento-subscriberd %s started: %zu subscription%s at %s (%s)%s", PACKAGE_VERSION,
-                 cfg->n_subs, cfg->n_subs == 1 ? "" : "s", d->endpoint.target,
-                 d->endpoint.tls ? "TLS" : "plaintext",
-                 unapplied ? "; state: and export: are accepted but not applied by this version" : "");
+    bool unapplied = cfg->prometheus_textfile || cfg->emf;
+    mo_event_msg(&e, "momento-subscriberd %s started: %zu subscription%s at %s (%s); positions %s%s%s%s%s",
+                 PACKAGE_VERSION, cfg->n_subs, cfg->n_subs == 1 ? "" : "s", d->remote.ep.target,
+                 d->remote.ep.tls ? "TLS" : "plaintext", state_dir ? "saved in " : "not saved",
+                 state_dir ? state_dir : " (no state.directory, no $STATE_DIRECTORY)",
+                 state_dir ? " (from " : "", state_dir ? state_from : "", state_dir ? ")" : "");
+    if (unapplied) {
+        size_t n = strlen(e.msg);
+        snprintf(e.msg + n, sizeof e.msg - n, "; export: is accepted but not applied by this version");
+    }
     mo_event_emit(&e);
 
+    /* the subscriptions resume where the state file says they stopped */
+    mo_positions_load(d->positions);
     for (size_t i = 0; i < cfg->n_subs; i++) {
         mo_sub *s;
-        r = add_sub(d, &cfg->subs[i], &s);
+        r = add_sub(d, &cfg->subs[i], true, &s);
         if (r < 0) {
             mo_warn("cannot set up subscription %s/%s: %s", cfg->subs[i].cache, cfg->subs[i].topic,
                     strerror(-r));
@@ -624,6 +701,11 @@ int main(int argc, char **argv)
             goto out;
         }
     }
+    mo_positions_forget(d->positions);
+    /* the first save, before any stream runs: a directory that does not work
+     * is reported now, and entries of subscriptions no longer configured go */
+    mo_positions_tick(d->positions, d->subs, d->n_subs, mo_mono_us(), STATE_START_WAIT_US);
+    mo_timer_start(d->loop, &d->state_timer, MO_STATE_SAVE_INTERVAL_US);
     for (size_t i = 0; i < d->n_subs; i++)
         mo_sub_start(d->subs[i]);
 
@@ -640,21 +722,31 @@ int main(int argc, char **argv)
 
     /* final summary: everything counted since the last one */
     emit_summaries(d, d->subs, d->n_subs, true);
+    /* the final save: the streams are cancelled (or given up on), the loop
+     * no longer runs, so no position moves any more */
+    uint64_t spent = d->stopping ? mo_mono_us() - d->stop_started_us : 0;
+    uint64_t left = spent + STOP_GRPC_US < STOP_BUDGET_US ? STOP_BUDGET_US - STOP_GRPC_US - spent : 0;
+    saved = mo_positions_final(d->positions, d->subs, d->n_subs, mo_mono_us(),
+                                    left > 100 * MO_USEC_PER_MSEC ? left : 100 * MO_USEC_PER_MSEC);
 out:
     mo_event_flush();
     if (d->live_subs == 0) {
         for (size_t i = 0; i < d->n_subs; i++)
             mo_sub_free(d->subs[i]);
         free(d->subs);
+        mo_mover_free(d->mover);
         mo_pool_free(d->pool);
         mo_loop_free(d->loop);
         mo_hist_free(d->status_hist);
         mo_stats_clear(&d->total);
         free(d->dying);
-        mo_creds_clear(&d->creds);
+        mo_remote_clear(&d->remote);
         mo_config_free(d->cfg);
-        uint64_t spent = d->stopping ? mo_mono_us() - d->stop_started_us : 0;
-        mo_grpc_shutdown_wait(spent < STOP_BUDGET_US ? (unsigned)((STOP_BUDGET_US - spent) / 1000) : 0);
+        /* a writer still on a slow disk is left to the process exit */
+        if (saved)
+            mo_positions_free(d->positions);
+        uint64_t spent_now = d->stopping ? mo_mono_us() - d->stop_started_us : 0;
+        mo_grpc_shutdown_wait(spent_now < STOP_BUDGET_US ? (unsigned)((STOP_BUDGET_US - spent_now) / 1000) : 0);
     }
     /* else: calls still winding down after the grace period; the process exit
      * releases them (freeing under live calls would be unsafe) */

@@ -1,0 +1,290 @@
+/* positions.c - resume positions kept across restarts (positions.h). */
+#include <config.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "event.h"
+#include "positions.h"
+#include "saver.h"
+#include "statefile.h"
+
+struct mo_positions {
+    char *dir; /* NULL: positions are not saved */
+    enum mo_state_dir_source source;
+    mo_statefile *loaded; /* the file read at start, until mo_positions_forget */
+    mo_saver *saver;      /* started at the first save */
+    struct mo_state_pacer pacer;
+    /* the bytes of the last save handed to the writer: positions that encode
+     * to the same bytes need no save */
+    char *last;
+    size_t last_len;
+    bool submitted; /* a save is with the writer and its outcome not taken yet */
+};
+
+int mo_positions_new(const char *configured, const char *env, mo_positions **ret)
+{
+    mo_positions *p = calloc(1, sizeof *p);
+    if (!p)
+        return -ENOMEM;
+    if (mo_state_dir_choose(configured, env, &p->dir, &p->source) < 0) {
+        free(p);
+        return -ENOMEM;
+    }
+    mo_state_pacer_init(&p->pacer, MO_STATE_SAVE_INTERVAL_US);
+    /* the first tick saves at once: it drops the entries of subscriptions no
+     * longer configured and finds out at start whether the directory works */
+    mo_state_pacer_changed(&p->pacer);
+    *ret = p;
+    return 0;
+}
+
+void mo_positions_free(mo_positions *p)
+{
+    if (!p)
+        return;
+    mo_saver_free(p->saver);
+    mo_statefile_free(p->loaded);
+    free(p->last);
+    free(p->dir);
+    free(p);
+}
+
+const char *mo_positions_dir(const mo_positions *p) { return p->dir; }
+enum mo_state_dir_source mo_positions_source(const mo_positions *p) { return p->source; }
+
+void mo_positions_load(mo_positions *p)
+{
+    if (!p->dir)
+        return;
+    char err[MO_STATE_ERR_MAX];
+    int r = mo_state_load(p->dir, &p->loaded, err, sizeof err);
+    if (r == -ENOENT || r == 0)
+        return; /* a first start, or no directory yet: the first save says so */
+    struct mo_event e;
+    mo_event_init(&e, MO_EV_STATE_IGNORED, NULL, NULL);
+    mo_event_str(&e, "directory", p->dir);
+    mo_event_str(&e, "file", MO_STATE_FILE);
+    mo_event_str(&e, "reason", err);
+    mo_event_msg(&e, "State file not used, every subscription starts without a saved position: %s",
+                 err);
+    mo_event_emit(&e);
+}
+
+bool mo_positions_restore(mo_positions *p, mo_sub *s)
+{
+    const struct mo_statefile_entry *en =
+        mo_statefile_find(p->loaded, mo_sub_cache(s), mo_sub_topic(s));
+    return en && mo_sub_set_position(s, en->page, en->last) == 0;
+}
+
+void mo_positions_forget(mo_positions *p)
+{
+    mo_statefile_free(p->loaded);
+    p->loaded = NULL;
+}
+
+static bool fits(const char *name) { return strnlen(name, MO_STATEFILE_NAME_MAX + 1) <= MO_STATEFILE_NAME_MAX; }
+
+bool mo_positions_name_fits(mo_positions *p, const char *cache, const char *topic)
+{
+    if (!p->dir || (fits(cache) && fits(topic)))
+        return true;
+    struct mo_event e;
+    /* the names themselves would fill the event: their lengths say enough */
+    mo_event_init(&e, MO_EV_STATE_IGNORED, NULL, NULL);
+    mo_event_uint(&e, "cache_bytes", strlen(cache));
+    mo_event_uint(&e, "topic_bytes", strlen(topic));
+    mo_event_str(&e, "directory", p->dir);
+    mo_event_msg(&e, "Subscription %.60s.../%.60s... is left out of the state file: its names "
+                     "(%zu and %zu bytes) are longer than the file allows (%u bytes each); it "
+                     "will start without a saved position after a restart",
+                 cache, topic, strlen(cache), strlen(topic), MO_STATEFILE_NAME_MAX);
+    mo_event_emit(&e);
+    return false;
+}
+
+/* ---- saving ---- */
+
+static void state_event(const struct mo_saver_result *res)
+{
+    struct mo_event e;
+    mo_event_init(&e, res->r < 0 ? MO_EV_STATE_ERROR : MO_EV_STATE_RECOVERED, NULL, NULL);
+    mo_event_str(&e, "directory", res->dir);
+    if (res->r < 0) {
+        mo_event_str(&e, "reason", res->err);
+        mo_event_msg(&e, "Cannot save resume positions in %s: %s; retrying every second",
+                     res->dir, res->err);
+    } else {
+        mo_event_msg(&e, "Resume positions are saved in %s again", res->dir);
+    }
+    mo_event_emit(&e);
+}
+
+/* The outcome of the save with the writer, if it finished. */
+static void take_outcome(mo_positions *p)
+{
+    struct mo_saver_result res;
+    if (!p->saver || !mo_saver_poll(p->saver, &res))
+        return;
+    p->submitted = false;
+    if (mo_state_pacer_saved(&p->pacer, res.submitted_us, res.r))
+        state_event(&res);
+}
+
+/* The positions of subs, encoded; NULL on failure (reported: it cannot
+ * happen with names that fit and fewer than 65536 subscriptions, short of
+ * memory). */
+static char *encode(mo_sub *const *subs, size_t n, size_t *ret_len)
+{
+    struct mo_statefile_entry *v = calloc(n ? n : 1, sizeof *v);
+    if (!v)
+        return NULL;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *cache = mo_sub_cache(subs[i]), *topic = mo_sub_topic(subs[i]);
+        uint64_t page, last;
+        /* no position: nothing to resume from, and never "last 0"; names too
+         * long were reported when the subscription was added */
+        if (!fits(cache) || !fits(topic) || !mo_sub_position(subs[i], &page, &last))
+            continue;
+        v[k++] = (struct mo_statefile_entry){.cache = cache, .topic = topic, .page = page, .last = last};
+    }
+    char *buf = NULL, err[MO_STATEFILE_ERR_MAX];
+    int r = mo_statefile_encode(v, k, &buf, ret_len, err, sizeof err);
+    free(v);
+    if (r < 0) {
+        struct mo_event e;
+        mo_event_init(&e, MO_EV_STATE_ERROR, NULL, NULL);
+        mo_event_str(&e, "reason", err);
+        mo_event_msg(&e, "Cannot encode resume positions: %s", err);
+        mo_event_emit(&e);
+        return NULL;
+    }
+    return buf;
+}
+
+/* Hands buf (taken) to the writer, keeping a copy to compare the next
+ * positions against. */
+static int submit(mo_positions *p, char *buf, size_t len, uint64_t now_us)
+{
+    if (!p->saver) {
+        int r = mo_saver_new(&p->saver);
+        if (r < 0) {
+            free(buf);
+            return r;
+        }
+    }
+    char *copy = malloc(len);
+    if (!copy) {
+        free(buf);
+        return -ENOMEM;
+    }
+    memcpy(copy, buf, len);
+    int r = mo_saver_submit(p->saver, p->dir, buf, len, now_us);
+    if (r < 0) {
+        free(copy);
+        return r;
+    }
+    free(p->last);
+    p->last = copy;
+    p->last_len = len;
+    p->submitted = true;
+    return 0;
+}
+
+/* Encodes the positions; when they differ from the last save's, the pacer
+ * is told. Returns the encoding (NULL on failure). */
+static char *current(mo_positions *p, mo_sub *const *subs, size_t n, size_t *ret_len)
+{
+    char *buf = encode(subs, n, ret_len);
+    if (buf && (!p->last || *ret_len != p->last_len || memcmp(buf, p->last, *ret_len) != 0))
+        mo_state_pacer_changed(&p->pacer);
+    return buf;
+}
+
+void mo_positions_tick(mo_positions *p, mo_sub *const *subs, size_t n, uint64_t now_us,
+                       uint64_t wait_us)
+{
+    if (!p->dir)
+        return;
+    take_outcome(p);
+    /* one save at a time: the next one waits for this one's outcome (a
+     * disk slower than a second delays saves, never queues them up) */
+    if (p->submitted)
+        return;
+    size_t len;
+    char *buf = current(p, subs, n, &len);
+    if (!buf)
+        return;
+    if (!mo_state_pacer_due(&p->pacer, now_us)) {
+        free(buf);
+        return;
+    }
+    if (submit(p, buf, len, now_us) < 0)
+        return; /* out of memory or no thread: the pacer stays dirty, tried again */
+    if (wait_us && mo_saver_wait(p->saver, wait_us))
+        take_outcome(p);
+}
+
+bool mo_positions_final(mo_positions *p, mo_sub *const *subs, size_t n, uint64_t now_us,
+                        uint64_t wait_us)
+{
+    if (!p->dir)
+        return true;
+    take_outcome(p);
+    size_t len;
+    char *buf = current(p, subs, n, &len);
+    /* whatever the pacer's interval: this is the last chance. The writer may
+     * still hold an older save; this one replaces or follows it. */
+    if (buf && p->pacer.dirty)
+        submit(p, buf, len, now_us);
+    else
+        free(buf);
+    if (!p->saver)
+        return true;
+    if (!mo_saver_wait(p->saver, wait_us)) {
+        struct mo_event e;
+        mo_event_init(&e, MO_EV_STATE_ERROR, NULL, NULL);
+        mo_event_str(&e, "directory", p->dir);
+        mo_event_str(&e, "reason", "the last save did not finish in time");
+        mo_event_msg(&e, "The save of resume positions in %s at stop did not finish within %llu ms; "
+                         "the file holds the previous positions or these, whole",
+                     p->dir, (unsigned long long)(wait_us / 1000));
+        mo_event_emit(&e);
+        return false;
+    }
+    struct mo_saver_result res;
+    if (mo_saver_poll(p->saver, &res)) {
+        p->submitted = false;
+        /* at stop a failure is worth saying even if the last one was said */
+        bool changed = mo_state_pacer_saved(&p->pacer, res.submitted_us, res.r);
+        if (changed || res.r < 0)
+            state_event(&res);
+    }
+    return true;
+}
+
+int mo_positions_set_dir(mo_positions *p, const char *configured, const char *env)
+{
+    char *dir;
+    enum mo_state_dir_source src;
+    if (mo_state_dir_choose(configured, env, &dir, &src) < 0)
+        return -ENOMEM;
+    bool same = (!dir && !p->dir) || (dir && p->dir && strcmp(dir, p->dir) == 0);
+    if (same) {
+        free(dir);
+        p->source = src; /* the same path, perhaps named another way */
+        return false;
+    }
+    free(p->dir);
+    p->dir = dir;
+    p->source = src;
+    /* the new directory gets a full save at the next tick */
+    free(p->last);
+    p->last = NULL;
+    p->last_len = 0;
+    mo_state_pacer_changed(&p->pacer);
+    return true;
+}
