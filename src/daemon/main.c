@@ -543,6 +543,15 @@ static int check_config(const struct mo_config *cfg, const struct mo_remote *rm,
                creds->kind == MO_KEY_NONE ? "" : " from ",
                creds->kind == MO_KEY_NONE ? "" : creds->source);
     }
+    char *dir;
+    enum mo_state_dir_source from;
+    if (mo_state_dir_choose(cfg->state_directory, getenv("STATE_DIRECTORY"), &dir, &from) == 0) {
+        if (dir)
+            printf("positions: saved in %s/%s (from %s)\n", dir, MO_STATE_FILE, mo_state_dir_source_name(from));
+        else
+            printf("positions: not saved (no state.directory, no $STATE_DIRECTORY)\n");
+        free(dir);
+    }
     for (size_t i = 0; i < cfg->n_subs; i++) {
         const struct mo_sub_config *s = &cfg->subs[i];
         const struct mo_decoder *dec = &s->decoder;

@@ -2,6 +2,7 @@
 #include <config.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -62,10 +63,12 @@ void mo_positions_load(mo_positions *p)
     int r = mo_state_load(p->dir, &p->loaded, err, sizeof err);
     if (r == -ENOENT || r == 0)
         return; /* a first start, or no directory yet: the first save says so */
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", p->dir, MO_STATE_FILE);
     struct mo_event e;
     mo_event_init(&e, MO_EV_STATE_IGNORED, NULL, NULL);
     mo_event_str(&e, "directory", p->dir);
-    mo_event_str(&e, "file", MO_STATE_FILE);
+    mo_event_str(&e, "file", path);
     mo_event_str(&e, "reason", err);
     mo_event_msg(&e, "State file not used, every subscription starts without a saved position: %s",
                  err);
