@@ -134,6 +134,10 @@ static int add_sub(struct mo_daemon *d, const struct mo_sub_config *sc, bool res
 static void on_state_timer(mo_timer *t)
 {
     struct mo_daemon *d = container_of(t, struct mo_daemon, state_timer);
+    /* the events of every message up to the positions saved are written out
+     * first: a crash after the save must not lose the lines of messages a
+     * restart will not ask for again */
+    mo_event_flush();
     mo_positions_tick(d->positions, d->subs, d->n_subs, mo_mono_us(), 0);
     mo_timer_start(d->loop, t, MO_STATE_SAVE_INTERVAL_US);
 }
@@ -732,7 +736,8 @@ int main(int argc, char **argv)
     /* final summary: everything counted since the last one */
     emit_summaries(d, d->subs, d->n_subs, true);
     /* the final save: the streams are cancelled (or given up on), the loop
-     * no longer runs, so no position moves any more */
+     * no longer runs, so no position moves any more; their events go first */
+    mo_event_flush();
     uint64_t spent = d->stopping ? mo_mono_us() - d->stop_started_us : 0;
     uint64_t left = spent + STOP_GRPC_US < STOP_BUDGET_US ? STOP_BUDGET_US - STOP_GRPC_US - spent : 0;
     saved = mo_positions_final(d->positions, d->subs, d->n_subs, mo_mono_us(),

@@ -752,15 +752,17 @@ static void on_recv(mo_tag *tag, bool ok)
 
 bool mo_sub_position(const mo_sub *s, uint64_t *ret_page, uint64_t *ret_last)
 {
-    uint64_t page, next;
-    /* continuity's resume point is exactly what a restart must ask for */
-    mo_cont_resume_point(&s->cont, &page, &next);
-    /* next 0: no position (or numbers exhausted); next 1: last 0, which a
-     * resume would read as "from the first message kept", not a position */
-    if (next <= 1)
+    /* The position itself (the last item delivered), not the resume point:
+     * with a discontinuity pending (no item after it yet), the resume point
+     * is a guess between two readings of new_topic_sequence, and a restart
+     * that took the guess for an item would hide the loss the discontinuity
+     * stands for. From the last item, the restarted stream asks for last + 1
+     * and meets the same discontinuity again, and counts it then. Last 0
+     * would read as "from the first message kept": never a position. */
+    if (!s->cont.have_pos || s->cont.seq == 0)
         return false;
-    *ret_page = page;
-    *ret_last = next - 1;
+    *ret_page = s->cont.page;
+    *ret_last = s->cont.seq;
     return true;
 }
 

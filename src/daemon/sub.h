@@ -106,10 +106,9 @@ uint64_t mo_sub_delivered(const mo_sub *s);           /* messages delivered sinc
 /* Positions across restarts and connections. The owner reads positions when
  * it saves them, not per message: nothing here runs on the message path. */
 
-/* True, with the sequence page and the last sequence number received (or
- * taken from a discontinuity), when s has a position a resume can use;
- * false with no position, or one that would mean "from the first message"
- * (last 0). Any state. */
+/* True, with the sequence page and number of the last item delivered
+ * (continuity.h's position), when s has one; false with none, or with one
+ * that would mean "from the first message" (last 0). Any state. */
 bool mo_sub_position(const mo_sub *s, uint64_t *ret_page, uint64_t *ret_last);
 /* Only while IDLE (before mo_sub_start): the first stream resumes at
  * last + 1 on `page`, and the items are judged from there, as if (page,
