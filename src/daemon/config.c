@@ -30,6 +30,7 @@
 #include "cleanup.h"
 #include "config.h" /* this module's header: the quoted form looks in src/daemon first */
 #include "endpoint.h"
+#include "timefmt.h"
 #include "util.h"
 
 #define FILE_MAX (16u << 20) /* a config larger than this is a mistake */
@@ -791,7 +792,7 @@ static bool parse_scalar(struct ctx *c, const struct node *v, const struct key *
             add_error(c, v->at, path, "needs a value: a duration such as 30s");
             return false;
         }
-        int r = mo_parse_duration_us(s, &us);
+        int r = mo_time_parse_duration(s, &us);
         if (r == -EINVAL && all_digits(s)) {
             add_error(c, v->at, path, "'%.60s' needs a unit: ms, s, m or h (e.g. %.40ss)", s, s);
             return false;
