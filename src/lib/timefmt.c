@@ -496,26 +496,35 @@ int mo_time_format_rfc3339(int64_t epoch_ns, int frac_digits, int offset_min, ch
         sec--;
     }
     sec += (int64_t)offset_min * 60; /* local time; int64 seconds are far from overflow */
-    int64_t days = sec / 86400, tod = sec % 86400;
-    if (tod < 0) {
-        tod += 86400;
-        days--;
-    }
-    int64_t year;
-    int mon, day;
-    civil_from_days(days, &year, &mon, &day); /* 1677..2262: always four digits */
 
-    char *p = put_digits(buf, (uint64_t)year, 4);
-    *p++ = '-';
-    p = put_digits(p, (uint64_t)mon, 2);
-    *p++ = '-';
-    p = put_digits(p, (uint64_t)day, 2);
-    *p++ = 'T';
-    p = put_digits(p, (uint64_t)(tod / 3600), 2);
-    *p++ = ':';
-    p = put_digits(p, (uint64_t)(tod / 60 % 60), 2);
-    *p++ = ':';
-    p = put_digits(p, (uint64_t)(tod % 60), 2);
+    /* The date and time of day change once a second: write them only then
+     * (several timestamps per logged message, thousands of messages a second). */
+    static _Thread_local int64_t cached_sec = INT64_MIN;
+    static _Thread_local char cached[19];
+    if (sec != cached_sec) {
+        int64_t days = sec / 86400, tod = sec % 86400;
+        if (tod < 0) {
+            tod += 86400;
+            days--;
+        }
+        int64_t year;
+        int mon, day;
+        civil_from_days(days, &year, &mon, &day); /* 1677..2262: always four digits */
+        char *q = put_digits(cached, (uint64_t)year, 4);
+        *q++ = '-';
+        q = put_digits(q, (uint64_t)mon, 2);
+        *q++ = '-';
+        q = put_digits(q, (uint64_t)day, 2);
+        *q++ = 'T';
+        q = put_digits(q, (uint64_t)(tod / 3600), 2);
+        *q++ = ':';
+        q = put_digits(q, (uint64_t)(tod / 60 % 60), 2);
+        *q++ = ':';
+        put_digits(q, (uint64_t)(tod % 60), 2);
+        cached_sec = sec;
+    }
+    memcpy(buf, cached, sizeof cached);
+    char *p = buf + sizeof cached;
     if (frac_digits) {
         uint64_t frac = (uint64_t)nsec;
         for (int i = frac_digits; i < 9; i++)

@@ -10,8 +10,10 @@
  *     double (except from a double that is all a caller has);
  *   - durations (configuration keys, command-line options) are digits, an
  *     optional decimal fraction and a unit, read exactly into microseconds.
- * Pure functions of their arguments: no clock, no allocation, no logging. The
- * parsers report what is wrong in a short reason for the caller's message.
+ * Functions of their arguments only: no clock, no allocation, no logging (the
+ * RFC 3339 writer keeps, per thread, the text of the last second it wrote,
+ * which changes nothing it returns). The parsers report what is wrong in a
+ * short reason for the caller's message.
  */
 #ifndef MO_TIMEFMT_H
 #define MO_TIMEFMT_H
