@@ -245,7 +245,7 @@ static int parse_args(int argc, char **argv, struct args *a)
         return usage_error("-c: the cache name is empty");
     if (mo_blank(o->topic, strlen(o->topic)))
         return usage_error("-t: the topic name is empty");
-    if (a->insecure && !a->override)
+    if (mo_endpoint_check_tls(a->insecure ? 0 : -1, a->override, NULL, 0) < 0)
         return usage_error("--insecure is only allowed with --endpoint-override HOST:PORT (a "
                            "local server or a proxy); the Momento service needs TLS");
     if (optind < argc - 1)
