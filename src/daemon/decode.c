@@ -22,7 +22,6 @@
 #include <config.h>
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -30,25 +29,15 @@
 
 #include "decode.h"
 #include "timefmt.h"
+#include "util.h"
 
 #define FIELD_SHOWN 60 /* characters of a dotted path shown in a reason */
 
 /* ---- reasons ---------------------------------------------------------- */
 
-static int fail(int r, char *reason, size_t reason_len, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int fail(int r, char *reason, size_t reason_len, const char *fmt, ...)
-{
-    if (reason && reason_len > 0) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(reason, reason_len < MO_DECODE_REASON_MAX ? reason_len : MO_DECODE_REASON_MAX,
-                  fmt, ap);
-        va_end(ap);
-    }
-    return r;
-}
+/* A reason, never longer than MO_DECODE_REASON_MAX (NUL included). */
+#define fail(r, reason, reason_len, ...)                                                           \
+    mo_fail(r, reason, (reason_len) < MO_DECODE_REASON_MAX ? (reason_len) : MO_DECODE_REASON_MAX, __VA_ARGS__)
 
 /* ---- names ------------------------------------------------------------ */
 

@@ -19,32 +19,21 @@
 
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "timefmt.h"
+#include "util.h"
 
 #define NSEC_PER_SEC INT64_C(1000000000)
 #define QUOTE_MAX 40 /* characters of the input shown in a reason */
 
 /* ---- reasons ---------------------------------------------------------- */
 
-static int fail(int r, char *reason, size_t reason_len, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int fail(int r, char *reason, size_t reason_len, const char *fmt, ...)
-{
-    if (reason && reason_len > 0) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(reason, reason_len < MO_TIME_REASON_MAX ? reason_len : MO_TIME_REASON_MAX, fmt,
-                  ap);
-        va_end(ap);
-    }
-    return r;
-}
+/* A reason, never longer than MO_TIME_REASON_MAX (NUL included). */
+#define fail(r, reason, reason_len, ...)                                                           \
+    mo_fail(r, reason, (reason_len) < MO_TIME_REASON_MAX ? (reason_len) : MO_TIME_REASON_MAX, __VA_ARGS__)
 
 /* Writes s as a quoted string for a reason: at most QUOTE_MAX characters, with
  * '"' and '\\' escaped and other bytes outside printable ASCII as \xNN, and

@@ -1,4 +1,4 @@
-/* util.c - integer parsing, blank strings, small formatting helpers. */
+/* util.c - integer parsing, blank strings, reasons, small formatting helpers. */
 #include <config.h>
 
 #include <ctype.h>
@@ -34,6 +34,17 @@ bool mo_blank(const char *s, size_t len)
         if (!isspace((unsigned char)s[i]))
             return false;
     return true;
+}
+
+int mo_fail(int r, char *buf, size_t len, const char *fmt, ...)
+{
+    if (buf && len > 0) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(buf, len, fmt, ap);
+        va_end(ap);
+    }
+    return r;
 }
 
 const char *mo_fmt_ms(int64_t us, char *buf, size_t len)
