@@ -33,7 +33,7 @@ struct mo_config_mark {
 
 enum mo_config_type {
     MO_CONFIG_SECTION,  /* a mapping of sub keys, based at off */
-    MO_CONFIG_LIST,     /* a list of mappings of sub keys: an array at off, its length at count_off */
+    MO_CONFIG_LIST,     /* mappings of sub keys: an array at off, its length at count_off */
     MO_CONFIG_STRING,   /* char * (owned by the field), or const char * with F_SHARED */
     MO_CONFIG_BOOL,     /* bool */
     MO_CONFIG_TRIBOOL,  /* int: -1 not written, 0, 1 */
@@ -101,14 +101,12 @@ struct mo_config_ctx {
 /* ---- config-keys.c ---- */
 extern const struct mo_config_key mo_config_root_keys[];     /* based at struct mo_config_target */
 extern const struct mo_config_key mo_config_ts_keys[];       /* based at struct mo_decoder */
-extern const struct mo_config_key mo_config_reconnect_keys[]; /* backoff_initial, backoff_max, ... */
 extern const char *const mo_config_decode_names[];
 extern const char *const mo_config_encoding_names[];
 
 /* ---- config.c ---- */
 void mo_config_add_error(struct mo_config_ctx *c, struct mo_config_mark at, const char *key,
                          const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-size_t mo_config_n_errors(const struct mo_config_ctx *c);
 
 /* ---- config-walk.c ---- */
 /* Reports every anchor and alias in the tree (a value is written out where it applies). */
@@ -120,7 +118,7 @@ void mo_config_set_defaults(struct mo_config_ctx *c, const struct mo_config_key 
 void mo_config_walk(struct mo_config_ctx *c, const struct mo_ytree_node *m,
                     const struct mo_config_key *keys, char *base, const char *path);
 /* Where the value at dst (or the list element at dst) was written; NULL when
- * the walker stored nothing there. Valid once the walk is over. */
+ * the walker stored nothing there. */
 const struct mo_config_written *mo_config_where(struct mo_config_ctx *c, const void *dst,
                                                 bool elem);
 /* Writes v into dst as key k stores it; for strings, a copy. */

@@ -40,7 +40,8 @@ _Static_assert(MO_BIN_U32BE == 0 && MO_BIN_U32LE == 1 && MO_BIN_U64BE == 2 && MO
 _Static_assert(MO_UNIT_S == 0 && MO_UNIT_MS == 1 && MO_UNIT_US == 2 && MO_UNIT_NS == 3, "unit");
 _Static_assert(MO_LOG_MESSAGES_ALL == 0 && MO_LOG_MESSAGES_SAMPLE == 1 && MO_LOG_MESSAGES_NONE == 2,
                "messages");
-_Static_assert(sizeof(enum mo_decode_mode) == sizeof(int) && sizeof(enum mo_ts_format) == sizeof(int) &&
+_Static_assert(sizeof(enum mo_decode_mode) == sizeof(int) &&
+                   sizeof(enum mo_ts_format) == sizeof(int) &&
                    sizeof(enum mo_bin_encoding) == sizeof(int) &&
                    sizeof(enum mo_ts_unit) == sizeof(int) &&
                    sizeof(enum mo_log_messages) == sizeof(int),
@@ -154,7 +155,7 @@ static const struct mo_config_key logging_keys[] = {
     {NULL},
 };
 
-const struct mo_config_key mo_config_reconnect_keys[] = {
+static const struct mo_config_key reconnect_keys[] = {
     {"backoff_initial", MO_CONFIG_DURATION, CFG(backoff_initial_us), .lo = MS, .hi = HOUR,
      .def.u = 100 * MS},
     {"backoff_max", MO_CONFIG_DURATION, CFG(backoff_max_us), .lo = MS, .hi = HOUR,
@@ -184,7 +185,7 @@ const struct mo_config_key mo_config_root_keys[] = {
      .elem_size = sizeof(struct mo_sub_config),
      .count_off = offsetof(struct mo_config_target, cfg.n_subs)},
     {"logging", MO_CONFIG_SECTION, IN_CFG, .sub = logging_keys},
-    {"reconnect", MO_CONFIG_SECTION, IN_CFG, .sub = mo_config_reconnect_keys},
+    {"reconnect", MO_CONFIG_SECTION, IN_CFG, .sub = reconnect_keys},
     {"state", MO_CONFIG_SECTION, IN_CFG, .sub = state_keys},
     {"export", MO_CONFIG_SECTION, IN_CFG, .sub = export_keys},
     {NULL},

@@ -33,7 +33,8 @@
 
 /* ---- errors ---- */
 
-size_t mo_config_n_errors(const struct mo_config_ctx *c) { return c->errs->n - c->n_before; }
+/* How many errors this load has added. */
+static size_t n_errors(const struct mo_config_ctx *c) { return c->errs->n - c->n_before; }
 
 void mo_config_add_error(struct mo_config_ctx *c, struct mo_config_mark at, const char *key,
                          const char *fmt, ...)
@@ -53,7 +54,7 @@ void mo_config_add_error(struct mo_config_ctx *c, struct mo_config_mark at, cons
             strcmp(o->reason, e.reason) == 0)
             return;
     }
-    if (mo_config_n_errors(c) >= ERRORS_MAX && !c->closing) {
+    if (n_errors(c) >= ERRORS_MAX && !c->closing) {
         c->dropped++;
         return;
     }
@@ -70,7 +71,7 @@ void mo_config_add_error(struct mo_config_ctx *c, struct mo_config_mark at, cons
 static void sort_errors(struct mo_config_ctx *c)
 {
     struct mo_config_error *v = c->errs->v + c->n_before;
-    size_t n = mo_config_n_errors(c);
+    size_t n = n_errors(c);
     for (size_t i = 1; i < n; i++) { /* insertion sort: stable, and n is small */
         struct mo_config_error e = v[i];
         size_t j = i;
@@ -219,7 +220,7 @@ static int parse(struct mo_config_ctx *c, const char *name, const char *buf, siz
     if (!c->oom && !(t.cfg.path = strdup(name)))
         c->oom = true;
     struct mo_config *cfg = NULL;
-    if (!c->oom && mo_config_n_errors(c) == 0 && !(cfg = malloc(sizeof *cfg)))
+    if (!c->oom && n_errors(c) == 0 && !(cfg = malloc(sizeof *cfg)))
         c->oom = true;
     if (!cfg) {
         config_clear(&t.cfg);
@@ -247,7 +248,7 @@ static int finish(struct mo_config_ctx *c, int r)
         mo_config_add_error(c, (struct mo_config_mark){0}, "",
                             "%zu more errors not shown; fix these first", c->dropped);
     }
-    if (r == 0 && mo_config_n_errors(c) > 0) /* cannot happen: parse fails when it records one */
+    if (r == 0 && n_errors(c) > 0) /* cannot happen: parse fails when it records one */
         r = -EINVAL;
     return r;
 }

@@ -37,7 +37,8 @@
 
 /* A reason, never longer than MO_DECODE_REASON_MAX (NUL included). */
 #define fail(r, reason, reason_len, ...)                                                           \
-    mo_fail(r, reason, (reason_len) < MO_DECODE_REASON_MAX ? (reason_len) : MO_DECODE_REASON_MAX, __VA_ARGS__)
+    mo_fail(r, reason, (reason_len) < MO_DECODE_REASON_MAX ? (reason_len) : MO_DECODE_REASON_MAX,  \
+            __VA_ARGS__)
 
 /* ---- names ------------------------------------------------------------ */
 
@@ -111,7 +112,9 @@ int mo_decoder_set_field(struct mo_decoder *d, const char *field)
 _Static_assert(MO_TIME_REASON_MAX <= MO_DECODE_REASON_MAX, "reasons fit");
 
 _Static_assert(MO_UNIT_S == 0 && MO_UNIT_MS == 1 && MO_UNIT_US == 2 && MO_UNIT_NS == 3 &&
-                   MO_TIME_EPOCH_MS == MO_TIME_EPOCH_S + 1 && MO_TIME_EPOCH_NS == MO_TIME_EPOCH_S + 3,
+                   MO_TIME_EPOCH_MS == MO_TIME_EPOCH_S + 1 &&
+                   MO_TIME_EPOCH_US == MO_TIME_EPOCH_S + 2 &&
+                   MO_TIME_EPOCH_NS == MO_TIME_EPOCH_S + 3,
                "binary units follow the epoch formats");
 
 static enum mo_time_format time_format(enum mo_ts_format f) { return (enum mo_time_format)f; }

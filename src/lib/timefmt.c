@@ -33,7 +33,8 @@
 
 /* A reason, never longer than MO_TIME_REASON_MAX (NUL included). */
 #define fail(r, reason, reason_len, ...)                                                           \
-    mo_fail(r, reason, (reason_len) < MO_TIME_REASON_MAX ? (reason_len) : MO_TIME_REASON_MAX, __VA_ARGS__)
+    mo_fail(r, reason, (reason_len) < MO_TIME_REASON_MAX ? (reason_len) : MO_TIME_REASON_MAX,      \
+            __VA_ARGS__)
 
 /* Writes s as a quoted string for a reason: at most QUOTE_MAX characters, with
  * '"' and '\\' escaped and other bytes outside printable ASCII as \xNN, and

@@ -17,7 +17,8 @@ bool mo_blank(const char *s, size_t len);
 
 /* Writes a printf-style reason into buf (nothing when buf is NULL or len is
  * 0) and returns r, so that a parser can `return mo_fail(-EINVAL, ...)`. */
-int mo_fail(int r, char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+int mo_fail(int r, char *buf, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 /* Formats microseconds as milliseconds with three decimals ("1.234"). */
 const char *mo_fmt_ms(int64_t us, char *buf, size_t len);
