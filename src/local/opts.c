@@ -10,6 +10,7 @@
 #include "clock.h"
 #include "opts.h"
 #include "rpc.h"
+#include "timefmt.h"
 #include "util.h"
 
 enum {
@@ -142,11 +143,7 @@ static int parse_caches(const char *arg, struct tl_opts *o, char *err, size_t er
     for (;;) {
         const char *comma = strchr(p, ',');
         size_t n = comma ? (size_t)(comma - p) : strlen(p);
-        bool blank = true;
-        for (size_t i = 0; i < n; i++)
-            if (p[i] != ' ' && p[i] != '\t')
-                blank = false;
-        if (blank)
+        if (mo_blank(p, n))
             return bad(err, errlen, "caches", "empty cache name in", arg);
         o->caches[o->n_caches] = strndup(p, n);
         if (!o->caches[o->n_caches])
@@ -217,7 +214,7 @@ int tl_opts_parse(int argc, char **argv, struct tl_opts *o, char *err, size_t er
             r = parse_caches(optarg, o, err, errlen);
             break;
         case OPT_HEARTBEAT:
-            if (mo_parse_duration_us(optarg, &o->heartbeat_us) < 0)
+            if (mo_time_parse_duration(optarg, &o->heartbeat_us) < 0)
                 return bad(err, errlen, name, "not a duration (like 500ms, 1s, 2m):", optarg);
             if (o->heartbeat_us > 0 && o->heartbeat_us < 1000)
                 return bad(err, errlen, name, "shorter than 1ms:", optarg);

@@ -53,6 +53,7 @@
 #include "loop.h"
 #include "pubsub.h"
 #include "rpc.h"
+#include "timefmt.h"
 #include "util.h"
 
 #define EXIT_USAGE 64
@@ -448,7 +449,7 @@ static int parse_seconds(const char *s, uint64_t *ret)
         *ret = (uint64_t)(v * 1e6);
         return 0;
     }
-    return mo_parse_duration_us(s, ret);
+    return mo_time_parse_duration(s, ret);
 }
 
 enum { O_TARGET = 0x100, O_TLS, O_TOKEN, O_CACHE, O_TOPIC, O_RESUME, O_PAGE, O_COUNT,
