@@ -322,12 +322,21 @@ int tl_opts_parse(int argc, char **argv, struct tl_opts *o, char *err, size_t er
         case ':':
             snprintf(err, errlen, "%s needs a value", argv[optind - 1]);
             return -EINVAL;
-        default:
-            if (optopt)
+        default: {
+            /* a long option that takes no value given one (--flag=x) */
+            const char *arg = argv[optind - 1], *flag = NULL;
+            if (optopt && strncmp(arg, "--", 2) == 0)
+                for (const struct option *lo = long_opts; lo->name; lo++)
+                    if (lo->val == optopt)
+                        flag = lo->name;
+            if (flag)
+                snprintf(err, errlen, "--%s takes no value: %s", flag, arg);
+            else if (optopt)
                 snprintf(err, errlen, "unknown option -%c", optopt);
             else
-                snprintf(err, errlen, "unknown option %s", argv[optind - 1]);
+                snprintf(err, errlen, "unknown option %s", arg);
             return -EINVAL;
+        }
         }
         if (r < 0)
             return r;
