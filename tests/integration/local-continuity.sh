@@ -96,7 +96,7 @@ for announce in off on; do
         wait "$SUB_PID" || fail "future: $(cat "$WORK/future.out")"
         expect_eq "future ($MODE)" "$(summary future)" "h d19/$((9 + k))/P i10"
         pass "$MODE: fresh, stale page, page 0, in range, past the buffer, in the future"
-        stop "$LOCAL_PID" || fail "server exit status"
+        stop_local
     done
 done
 
@@ -116,5 +116,6 @@ for reading in after at; do
     # 1 2 (3 lost) 4 | reset | 1 (2 lost)
     expect_eq "losses and a reset ($reading)" "$(summary live)" \
         "h i1 i2 d2/$((3 + k))/P i4 d4/$((0 + k))/P1 i1 d1/$((2 + k))/P1"
+    stop_local
     pass "$reading: a lost message and a reset name the next item in this reading"
 done

@@ -36,6 +36,7 @@ wait_type e2 item 2
 publish --count 2 x >/dev/null
 ended e2
 expect_eq "resubscribed at 4" "$(summary e2)" "i4 i5 i6 s:OK::"
+stop_local
 # discontinuities and heartbeats are not items: they do not count
 start_local items-disc --stream-items 2 --fault-drop-every 2 --heartbeat 50ms
 subscribe e3 --timeout 20
@@ -44,6 +45,7 @@ publish --count 5 x >/dev/null
 ended e3
 expect_eq "discontinuities do not count" "$(summary e3)" "i1 d1/2 i3 s:OK::"
 [ "$(count_type e3 heartbeat)" -ge 1 ] || fail "no heartbeat"
+stop_local
 pass "--stream-items: status OK after N items on each stream"
 
 # --stream-end rst: the same ends, as a client sees a reset with NO_ERROR
@@ -53,6 +55,7 @@ wait_type r1 heartbeat 1
 publish --count 3 x >/dev/null
 ended r1
 expect_eq "--stream-end rst" "$(summary r1)" "i1 i2 s:INTERNAL:Received RST_STREAM with error code 0:"
+stop_local
 pass "--stream-end rst: INTERNAL \"Received RST_STREAM with error code 0\""
 
 # --stream-lifetime: an idle stream ends once it is that old; so does one
@@ -67,6 +70,7 @@ expect_eq "idle stream, lifetime 300ms" "$(summary l1)" "s:OK::"
 [ "$(count_type l1 heartbeat)" -ge 2 ] || fail "no heartbeats during the lifetime: $(types l1 | tr '\n' ' ')"
 grep -q -- '--stream-lifetime: stream 1 ended with OK after 0 items' "$WORK/life.err" ||
     fail "--verbose does not say why the stream ended: $(cat "$WORK/life.err")"
+stop_local
 # with items flowing (1000 a second, from 5 already published): the end
 # comes after the lifetime, between two items
 start_local life2 --stream-lifetime 1s --heartbeat 0s
@@ -83,6 +87,7 @@ expect_eq "items before the end, in order" "$(jq -r 'select(.type=="item") | .se
     "$(seq 1 "$n" | tr '\n' ' ')"
 expect_eq "last message" "$(tail -1 "$WORK/l2.out" | jq -r .name)" OK
 kill "$PUB" 2>/dev/null || true
+stop_local
 pass "--stream-lifetime: status OK after the lifetime, idle (${elapsed_ms} ms) or with $n items flowing"
 
 # Every stream ends after 100 items, at 1000 messages a second: resuming at
@@ -119,5 +124,6 @@ for how in ok rst; do
     expect_eq "every message once, in order ($how)" \
         "$(jq -r 'select(.type=="item") | .seq' "$WORK/all-$how.out" | tr '\n' ' ')" "$(seq 1 $N | tr '\n' ' ')"
     [ "$(count_type "all-$how" discontinuity)" -eq 0 ] || fail "discontinuities ($how)"
+    stop_local
     pass "--stream-items 100 --stream-end $how at 1000 msg/s: $N messages exactly once over $streams streams"
 done

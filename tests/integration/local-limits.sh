@@ -106,4 +106,5 @@ st=$(jq -c 'select(.type=="status")' "$WORK/defrecv.out")
 expect_eq "a 4 MiB subscriber" "$(jq -r .name <<<"$st")" RESOURCE_EXHAUSTED
 [[ "$(jq -r .details <<<"$st")" == "Received message larger than max"* ]] ||
     fail "not gRPC's receive limit: $st"
+stop_local
 pass "--max-payload 0: a 5 MiB message accepted and delivered; gRPC's 4 MiB default is the subscriber's own limit ($(jq -r .details <<<"$st"))"

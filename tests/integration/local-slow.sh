@@ -67,5 +67,5 @@ for reading in after at; do
     [ "$discs" -ge 1 ] || fail "no discontinuity for a subscriber 24 MB behind"
     [ "$since" -le 1024 ] || fail "more than the ring after the last discontinuity: $since"
     pass "slow subscriber, --discontinuity-seq $reading: $discs discontinuities, each followed by the item it names; $since messages after the last; memory grew by $growth kB"
-    stop "$LOCAL_PID" || fail "server exit status"
+    stop_local
 done

@@ -32,6 +32,7 @@ for reading in after at; do
     expect_eq "resume inside the window ($reading)" "$(summary r6)" "i6 i7 i8"
     resume r2 2 3
     expect_eq "resume older than the window ($reading)" "$(summary r2)" "d1/$((5 + k)) i6 i7 i8"
+    stop_local
     pass "--replay-window 2s, $reading: 6..8 replayed; 2..5, older than 2 s, a discontinuity"
 done
 
@@ -44,6 +45,7 @@ wait "$SUB_PID" || fail "p: $(cat "$WORK/p.out")"
 P=$(jq -r 'select(.type=="item") | .page' "$WORK/p.out")
 resume r2 2 7
 expect_eq "resume without a window" "$(summary r2)" "i2 i3 i4 i5 i6 i7 i8"
+stop_local
 pass "without --replay-window, age does not matter"
 
 # A stopped subscriber behind by more than the window (but not by more than
@@ -66,4 +68,5 @@ x=$(jq -r 'select(.type=="discontinuity") | .last' "$WORK/slow.out")
 [ -n "$x" ] && [ "$x" -lt 3000 ] || fail "no discontinuity for a stream 2.5 s behind: $(summary slow | tail -c 300)"
 expect_eq "a stream behind by more than the window" "$(summary slow)" \
     "$(seq 1 "$x" | sed 's/^/i/' | tr '\n' ' ')d$x/3001 i3001"
+stop_local
 pass "a stream 2.5 s behind (window 2 s): items 1..$x, discontinuity $x -> 3001 (at), then 3001"

@@ -82,7 +82,7 @@ for announce in off on; do
         expect_eq "$combo: what the SDK asked for (resume_at/page)" \
             "$(cut -d' ' -f1-2 <<<"$asked")" "$(cut -d' ' -f1-2 <<<"$want_asked")"
         pass "announce $announce, $reading: the SDK passed on [$got], resubscribing at $(cut -d' ' -f2 <<<"$asked")"
-        stop "$LOCAL_PID" || fail "server exit status"
+        stop_local
     done
 done
 
@@ -141,5 +141,6 @@ for how in ok rst; do
         [ "$min_gap" -ge 450 ] || fail "rst: resubscribed after $min_gap ms, sooner than the SDK's 500 ms delay"
         [ "$(count_lines "$out" '"ev":"error"')" -eq 0 ] || fail "rst: the SDK reported an error to the application"
     fi
+    stop_local
     pass "stream ends ($how) every 3 items: $N messages once over $streams streams, $lost lost connections reported, resubscribed after ${min_gap}-${max_gap} ms"
 done
