@@ -356,17 +356,22 @@ int tl_topic_publish(tl_topic *t, bool binary, const uint8_t *value, size_t len,
     return 0;
 }
 
+/* Entries appended before this monotonic time are outside the replay
+ * window; 0 when there is no window (or it reaches back before the clock). */
+static uint64_t window_cutoff(const tl_topic *t)
+{
+    uint64_t window = t->cache->store->o.window_us;
+    uint64_t now = window ? mo_mono_us() : 0;
+    return now > window ? now - window : 0;
+}
+
 /* The first position in [from, end) whose entry is inside the replay window
  * (end if none): entries are appended in time order, so a binary search. */
 static uint64_t window_start(const tl_topic *t, uint64_t from)
 {
-    uint64_t window = t->cache->store->o.window_us;
-    if (!window)
+    uint64_t cutoff = window_cutoff(t), lo = from, hi = t->end;
+    if (!cutoff)
         return from;
-    uint64_t now = mo_mono_us();
-    if (now <= window)
-        return from; /* the window reaches back before the clock's start */
-    uint64_t cutoff = now - window, lo = from, hi = t->end;
     while (lo < hi) {
         uint64_t mid = lo + (hi - lo) / 2;
         if (tl_topic_entry(t, mid)->at_us < cutoff)
@@ -379,13 +384,8 @@ static uint64_t window_start(const tl_topic *t, uint64_t from)
 
 bool tl_topic_gone(const tl_topic *t, uint64_t pos)
 {
-    if (pos < tl_topic_oldest(t))
-        return true;
-    uint64_t window = t->cache->store->o.window_us;
-    if (!window || pos >= t->end)
-        return false;
-    uint64_t now = mo_mono_us();
-    return now > window && tl_topic_entry(t, pos)->at_us < now - window;
+    return pos < tl_topic_oldest(t) ||
+           (pos < t->end && tl_topic_entry(t, pos)->at_us < window_cutoff(t));
 }
 
 /* The oldest position of the current page that a resume may start from:
