@@ -246,7 +246,7 @@ int tl_opts_parse(int argc, char **argv, struct tl_opts *o, char *err, size_t er
                 return bad(err, errlen, name, "more than 100000000:", optarg);
             break;
         case OPT_REPLAY_WINDOW:
-            if (mo_parse_duration_us(optarg, &o->replay_window_us) < 0)
+            if (mo_time_parse_duration(optarg, &o->replay_window_us) < 0)
                 return bad(err, errlen, name, "not a duration (like 500ms, 5s, 2m):", optarg);
             if (o->replay_window_us > 0 && o->replay_window_us < 1000)
                 return bad(err, errlen, name, "shorter than 1ms:", optarg);
@@ -266,7 +266,7 @@ int tl_opts_parse(int argc, char **argv, struct tl_opts *o, char *err, size_t er
             r = parse_count(name, optarg, 1, &o->stream_items, err, errlen);
             break;
         case OPT_STREAM_LIFETIME:
-            if (mo_parse_duration_us(optarg, &o->stream_lifetime_us) < 0)
+            if (mo_time_parse_duration(optarg, &o->stream_lifetime_us) < 0)
                 return bad(err, errlen, name, "not a duration (like 500ms, 1s, 2m):", optarg);
             if (o->stream_lifetime_us < 1000)
                 return bad(err, errlen, name, "shorter than 1ms:", optarg);
