@@ -27,6 +27,7 @@
 #include "pubsub.h"
 #include "rpc.h"
 #include "sub.h"
+#include "timefmt.h"
 #include "util.h"
 
 /* A stream that lived this long counts as healthy even without items, so the
@@ -625,8 +626,8 @@ static void message_event(mo_sub *s, const struct mo_item *it, int64_t published
                           int64_t received_ns, int64_t latency_us)
 {
     char pub[48], recv[48], pid[256], ms[32];
-    mo_format_rfc3339(published_ns, 6, pub, sizeof pub);
-    mo_format_rfc3339(received_ns, 6, recv, sizeof recv);
+    mo_time_format_rfc3339(published_ns, 6, 0, pub, sizeof pub);
+    mo_time_format_rfc3339(received_ns, 6, 0, recv, sizeof recv);
     struct mo_event e;
     mo_event_init(&e, MO_EV_MESSAGE, s->cache, s->topic);
     mo_event_uint(&e, "seq", it->seq);
