@@ -73,8 +73,11 @@ const char *mo_remote_diff_names(unsigned diff, char *buf, size_t len)
         if (!(diff & names[i].bit))
             continue;
         int k = snprintf(buf + n, len > n ? len - n : 0, "%s%s", n ? ", " : "", names[i].name);
-        if (k < 0 || (size_t)k >= (len > n ? len - n : 0))
+        if (k < 0 || (size_t)k >= (len > n ? len - n : 0)) {
+            if (len > n)
+                buf[n] = '\0'; /* whole names only */
             break;
+        }
         n += (size_t)k;
     }
     return buf;
