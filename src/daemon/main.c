@@ -390,6 +390,8 @@ static void reload(struct mo_daemon *d)
         mo_sub_start(s);
         added++;
     }
+    if (added || removed) /* the next save drops and adds entries */
+        mo_positions_touch(d->positions);
     /* a new summary_interval counts from the start of the current interval */
     if (mo_timer_armed(&d->summary_timer) && nc->summary_interval_us != old->summary_interval_us) {
         uint64_t due = d->total.start_us + nc->summary_interval_us;

@@ -17,11 +17,20 @@ struct mo_positions {
     mo_statefile *loaded; /* the file read at start, until mo_positions_forget */
     mo_saver *saver;      /* started at the first save */
     struct mo_state_pacer pacer;
-    /* the bytes of the last save handed to the writer: positions that encode
-     * to the same bytes need no save */
-    char *last;
-    size_t last_len;
+    /* The positions of the last save handed to the writer, one per
+     * subscription in the order given: when every one is the same, nothing
+     * needs saving and nothing is encoded (a quiet second costs a read of
+     * each position, no more). */
+    struct snap *snap;
+    size_t snap_n;
+    bool snap_valid;
     bool submitted; /* a save is with the writer and its outcome not taken yet */
+};
+
+struct snap {
+    const mo_sub *s;
+    bool have;
+    uint64_t page, last;
 };
 
 int mo_positions_new(const char *configured, const char *env, mo_positions **ret)
@@ -47,7 +56,7 @@ void mo_positions_free(mo_positions *p)
         return;
     mo_saver_free(p->saver);
     mo_statefile_free(p->loaded);
-    free(p->last);
+    free(p->snap);
     free(p->dir);
     free(p);
 }
@@ -168,43 +177,60 @@ static char *encode(mo_sub *const *subs, size_t n, size_t *ret_len)
     return buf;
 }
 
-/* Hands buf (taken) to the writer, keeping a copy to compare the next
- * positions against. */
-static int submit(mo_positions *p, char *buf, size_t len, uint64_t now_us)
+/* True when the n positions are those of the last save handed over. */
+static bool same_as_saved(const mo_positions *p, mo_sub *const *subs, size_t n)
+{
+    if (!p->snap_valid || n != p->snap_n)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        struct snap now = {.s = subs[i]};
+        now.have = mo_sub_position(subs[i], &now.page, &now.last);
+        const struct snap *was = &p->snap[i];
+        if (now.s != was->s || now.have != was->have || (now.have && (now.page != was->page || now.last != was->last)))
+            return false;
+    }
+    return true;
+}
+
+/* Keeps the n positions as those of the save handed over. */
+static void remember(mo_positions *p, mo_sub *const *subs, size_t n)
+{
+    if (n > p->snap_n || !p->snap) {
+        struct snap *v = realloc(p->snap, (n ? n : 1) * sizeof *v);
+        if (!v) {
+            p->snap_valid = false; /* compared as changed: saved again, never missed */
+            return;
+        }
+        p->snap = v;
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct snap *sn = &p->snap[i];
+        sn->s = subs[i];
+        sn->have = mo_sub_position(subs[i], &sn->page, &sn->last);
+    }
+    p->snap_n = n;
+    p->snap_valid = true;
+}
+
+/* Encodes the positions and hands them to the writer. */
+static int submit(mo_positions *p, mo_sub *const *subs, size_t n, uint64_t now_us)
 {
     if (!p->saver) {
         int r = mo_saver_new(&p->saver);
-        if (r < 0) {
-            free(buf);
+        if (r < 0)
             return r;
-        }
     }
-    char *copy = malloc(len);
-    if (!copy) {
-        free(buf);
+    size_t len;
+    char *buf = encode(subs, n, &len);
+    if (!buf)
         return -ENOMEM;
-    }
-    memcpy(copy, buf, len);
     int r = mo_saver_submit(p->saver, p->dir, buf, len, now_us);
-    if (r < 0) {
-        free(copy);
+    if (r < 0)
         return r;
-    }
-    free(p->last);
-    p->last = copy;
-    p->last_len = len;
+    /* the loop is single-threaded: nothing moved since encode read them */
+    remember(p, subs, n);
     p->submitted = true;
     return 0;
-}
-
-/* Encodes the positions; when they differ from the last save's, the pacer
- * is told. Returns the encoding (NULL on failure). */
-static char *current(mo_positions *p, mo_sub *const *subs, size_t n, size_t *ret_len)
-{
-    char *buf = encode(subs, n, ret_len);
-    if (buf && (!p->last || *ret_len != p->last_len || memcmp(buf, p->last, *ret_len) != 0))
-        mo_state_pacer_changed(&p->pacer);
-    return buf;
 }
 
 void mo_positions_tick(mo_positions *p, mo_sub *const *subs, size_t n, uint64_t now_us,
@@ -217,15 +243,13 @@ void mo_positions_tick(mo_positions *p, mo_sub *const *subs, size_t n, uint64_t 
      * disk slower than a second delays saves, never queues them up) */
     if (p->submitted)
         return;
-    size_t len;
-    char *buf = current(p, subs, n, &len);
-    if (!buf)
+    if (!same_as_saved(p, subs, n))
+        mo_state_pacer_changed(&p->pacer);
+    /* not dirty (nothing moved since the last save, which worked), or too
+     * soon after the last attempt */
+    if (!mo_state_pacer_due(&p->pacer, now_us))
         return;
-    if (!mo_state_pacer_due(&p->pacer, now_us)) {
-        free(buf);
-        return;
-    }
-    if (submit(p, buf, len, now_us) < 0)
+    if (submit(p, subs, n, now_us) < 0)
         return; /* out of memory or no thread: the pacer stays dirty, tried again */
     if (wait_us && mo_saver_wait(p->saver, wait_us))
         take_outcome(p);
@@ -237,14 +261,12 @@ bool mo_positions_final(mo_positions *p, mo_sub *const *subs, size_t n, uint64_t
     if (!p->dir)
         return true;
     take_outcome(p);
-    size_t len;
-    char *buf = current(p, subs, n, &len);
+    if (!same_as_saved(p, subs, n))
+        mo_state_pacer_changed(&p->pacer);
     /* whatever the pacer's interval: this is the last chance. The writer may
      * still hold an older save; this one replaces or follows it. */
-    if (buf && p->pacer.dirty)
-        submit(p, buf, len, now_us);
-    else
-        free(buf);
+    if (p->pacer.dirty)
+        submit(p, subs, n, now_us);
     if (!p->saver)
         return true;
     if (!mo_saver_wait(p->saver, wait_us)) {
@@ -269,6 +291,8 @@ bool mo_positions_final(mo_positions *p, mo_sub *const *subs, size_t n, uint64_t
     return true;
 }
 
+void mo_positions_touch(mo_positions *p) { p->snap_valid = false; }
+
 int mo_positions_set_dir(mo_positions *p, const char *configured, const char *env)
 {
     char *dir;
@@ -285,9 +309,7 @@ int mo_positions_set_dir(mo_positions *p, const char *configured, const char *en
     p->dir = dir;
     p->source = src;
     /* the new directory gets a full save at the next tick */
-    free(p->last);
-    p->last = NULL;
-    p->last_len = 0;
+    p->snap_valid = false;
     mo_state_pacer_changed(&p->pacer);
     return true;
 }

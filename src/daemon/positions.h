@@ -17,6 +17,7 @@
  *   mo_positions_tick            take the last save's outcome; save if due
  *   mo_positions_final           the save at stop, waited for within a limit
  *   mo_positions_set_dir         a reload's choice of directory
+ *   mo_positions_touch           the subscriptions changed: save at the next tick
  *
  * Events: state_ignored (warning: a file not used, or a subscription left out
  * of it), state_error (error: a save failed; once, then retried every second
@@ -68,11 +69,12 @@ bool mo_positions_name_fits(mo_positions *p, const char *cache, const char *topi
 /* Once a second (MO_STATE_SAVE_INTERVAL_US), and once at start: reports the
  * outcome of the last save if it finished (state_error on the first failure,
  * state_recovered on the first success after failures); then reads the
- * position of each of the n subscriptions and, when they differ from the last
- * save's or that save failed, and the pacer allows, encodes them here and
- * hands them to the writer thread. Subscriptions without a position are left
- * out. With `wait_us`, waits that long at most for this save and reports its
- * outcome at once (the save at start, before any stream runs). */
+ * position of each of the n subscriptions and, when one differs from the last
+ * save's (or that save failed) and the pacer allows, encodes them here and
+ * hands them to the writer thread. When none moved, nothing is encoded.
+ * Subscriptions without a position are left out of the file. With
+ * `wait_us`, waits that long at most for this save and reports its outcome
+ * at once (the save at start, before any stream runs). */
 void mo_positions_tick(mo_positions *p, mo_sub *const *subs, size_t n, uint64_t now_us,
                        uint64_t wait_us);
 
@@ -89,5 +91,9 @@ bool mo_positions_final(mo_positions *p, mo_sub *const *subs, size_t n, uint64_t
  * left where it is) or, with none, saving stops. True when it changed.
  * -ENOMEM leaves the old choice. */
 int mo_positions_set_dir(mo_positions *p, const char *configured, const char *env);
+
+/* The set of subscriptions changed (a reload added or removed some): the
+ * next tick saves, whatever the positions. */
+void mo_positions_touch(mo_positions *p);
 
 #endif
