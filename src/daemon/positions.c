@@ -97,7 +97,10 @@ void mo_positions_forget(mo_positions *p)
     p->loaded = NULL;
 }
 
-static bool fits(const char *name) { return strnlen(name, MO_STATEFILE_NAME_MAX + 1) <= MO_STATEFILE_NAME_MAX; }
+static bool fits(const char *name)
+{
+    return strnlen(name, MO_STATEFILE_NAME_MAX + 1) <= MO_STATEFILE_NAME_MAX;
+}
 
 bool mo_positions_name_fits(mo_positions *p, const char *cache, const char *topic)
 {
@@ -145,14 +148,17 @@ static void take_outcome(mo_positions *p)
         state_event(&res);
 }
 
-/* The positions of subs, encoded; NULL on failure (reported: it cannot
- * happen with names that fit and fewer than 65536 subscriptions, short of
- * memory). */
-static char *encode(mo_sub *const *subs, size_t n, size_t *ret_len)
+/* The positions of subs, encoded into *ret_buf; or a negative errno with a
+ * detail in err (out of memory, or more than MO_STATEFILE_ENTRIES_MAX
+ * subscriptions: names that do not fit are left out before). */
+static int encode(mo_sub *const *subs, size_t n, char **ret_buf, size_t *ret_len, char *err,
+                  size_t err_len)
 {
     struct mo_statefile_entry *v = calloc(n ? n : 1, sizeof *v);
-    if (!v)
-        return NULL;
+    if (!v) {
+        snprintf(err, err_len, "out of memory");
+        return -ENOMEM;
+    }
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
         const char *cache = mo_sub_cache(subs[i]), *topic = mo_sub_topic(subs[i]);
@@ -161,20 +167,12 @@ static char *encode(mo_sub *const *subs, size_t n, size_t *ret_len)
          * long were reported when the subscription was added */
         if (!fits(cache) || !fits(topic) || !mo_sub_position(subs[i], &page, &last))
             continue;
-        v[k++] = (struct mo_statefile_entry){.cache = cache, .topic = topic, .page = page, .last = last};
+        v[k++] = (struct mo_statefile_entry){
+            .cache = cache, .topic = topic, .page = page, .last = last};
     }
-    char *buf = NULL, err[MO_STATEFILE_ERR_MAX];
-    int r = mo_statefile_encode(v, k, &buf, ret_len, err, sizeof err);
+    int r = mo_statefile_encode(v, k, ret_buf, ret_len, err, err_len);
     free(v);
-    if (r < 0) {
-        struct mo_event e;
-        mo_event_init(&e, MO_EV_STATE_ERROR, NULL, NULL);
-        mo_event_str(&e, "reason", err);
-        mo_event_msg(&e, "Cannot encode resume positions: %s", err);
-        mo_event_emit(&e);
-        return NULL;
-    }
-    return buf;
+    return r;
 }
 
 /* True when the n positions are those of the last save handed over. */
@@ -186,7 +184,8 @@ static bool same_as_saved(const mo_positions *p, mo_sub *const *subs, size_t n)
         struct snap now = {.s = subs[i]};
         now.have = mo_sub_position(subs[i], &now.page, &now.last);
         const struct snap *was = &p->snap[i];
-        if (now.s != was->s || now.have != was->have || (now.have && (now.page != was->page || now.last != was->last)))
+        if (now.s != was->s || now.have != was->have ||
+            (now.have && (now.page != was->page || now.last != was->last)))
             return false;
     }
     return true;
@@ -212,21 +211,28 @@ static void remember(mo_positions *p, mo_sub *const *subs, size_t n)
     p->snap_valid = true;
 }
 
-/* Encodes the positions and hands them to the writer. */
+/* Encodes the positions and hands them to the writer. A failure here (no
+ * thread, no memory, too many subscriptions) counts as a failed save: said
+ * once, retried every second. */
 static int submit(mo_positions *p, mo_sub *const *subs, size_t n, uint64_t now_us)
 {
-    if (!p->saver) {
-        int r = mo_saver_new(&p->saver);
-        if (r < 0)
-            return r;
-    }
+    struct mo_saver_result res = {.submitted_us = now_us};
+    snprintf(res.dir, sizeof res.dir, "%s", p->dir);
+    char *buf = NULL;
     size_t len;
-    char *buf = encode(subs, n, &len);
-    if (!buf)
-        return -ENOMEM;
-    int r = mo_saver_submit(p->saver, p->dir, buf, len, now_us);
+    int r = p->saver ? 0 : mo_saver_new(&p->saver);
     if (r < 0)
+        snprintf(res.err, sizeof res.err, "cannot start the writer thread: %s", strerror(-r));
+    else
+        r = encode(subs, n, &buf, &len, res.err, sizeof res.err);
+    if (r == 0 && (r = mo_saver_submit(p->saver, p->dir, buf, len, now_us)) < 0)
+        snprintf(res.err, sizeof res.err, "out of memory");
+    if (r < 0) {
+        res.r = r;
+        if (mo_state_pacer_saved(&p->pacer, now_us, r))
+            state_event(&res);
         return r;
+    }
     /* the loop is single-threaded: nothing moved since encode read them */
     remember(p, subs, n);
     p->submitted = true;
