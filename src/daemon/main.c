@@ -14,6 +14,7 @@
 
 #include "cleanup.h"
 #include "clock.h"
+#include "clockwatch.h"
 #include "config.h"
 #include "creds.h"
 #include "endpoint.h"
@@ -60,6 +61,7 @@ struct mo_daemon {
     uint64_t status_last_total, status_last_us;
     uint64_t delivered_gone; /* messages delivered by subscriptions since freed */
     mo_hist *status_hist;
+    struct mo_clockwatch clockwatch; /* read with the status, every second */
 };
 
 static struct mo_daemon D;
@@ -177,6 +179,7 @@ static void on_status_timer(mo_timer *t)
                  mo_fmt_ms(mo_hist_quantile(d->status_hist, 0.99), p99, sizeof p99));
     mo_hist_reset(d->status_hist);
     mo_notify_status(status);
+    mo_clockwatch_check(&d->clockwatch, NULL);
     mo_timer_start(d->loop, t, STATUS_PERIOD_US);
 }
 
@@ -613,6 +616,7 @@ int main(int argc, char **argv)
                  d->endpoint.tls ? "TLS" : "plaintext",
                  unapplied ? "; state: and export: are accepted but not applied by this version" : "");
     mo_event_emit(&e);
+    mo_clockwatch_check(&d->clockwatch, NULL); /* says so if the clock is not synchronised */
 
     for (size_t i = 0; i < cfg->n_subs; i++) {
         mo_sub *s;

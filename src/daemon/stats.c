@@ -69,6 +69,7 @@ static void summary_emit(const char *cache, const char *topic, const struct mo_s
     mo_event_uint(&e, "reconnects", s->resubscribes); /* the name SPEC.md gives it */
     mo_event_bool(&e, "clock_synced", clk->synced);
     mo_event_int(&e, "clock_error_us", clk->error_us);
+    mo_event_int(&e, "clock_esterror_us", clk->esterror_us);
     mo_event_str(&e, "histogram", hist_buf);
 
     char a[32], b[32], c[32], d[32], what[600];
