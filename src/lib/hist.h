@@ -37,6 +37,10 @@ uint64_t mo_hist_count(const mo_hist *h);
 uint64_t mo_hist_negative(const mo_hist *h);
 int64_t mo_hist_min(const mo_hist *h); /* exact; 0 when empty */
 int64_t mo_hist_max(const mo_hist *h); /* exact; 0 when empty */
+/* The sum of the values recorded: exact for mo_hist_record, the bucket's
+ * middle times the count for a decoded histogram; held at INT64_MIN or
+ * INT64_MAX rather than wrap. */
+int64_t mo_hist_sum(const mo_hist *h);
 /* The value at rank ceil(q * count) (q in [0,1]), reported as the middle of its
  * bucket and clamped to [min, max]; 0 when empty. */
 int64_t mo_hist_quantile(const mo_hist *h, double q);
