@@ -24,6 +24,7 @@
 #include "clock.h"
 #include "continuity.h"
 #include "event.h"
+#include "pubfloor.h"
 #include "pubsub.h"
 #include "rpc.h"
 #include "sub.h"
@@ -73,6 +74,7 @@ struct mo_sub {
     uint64_t last_activity_us;
 
     struct mo_stats stats;
+    mo_pubfloor *floor; /* per-publisher floors; made at the first publisher_id */
     uint64_t delivered; /* since mo_sub_new, for the owner's rates */
     uint64_t sample_counter;
 };
@@ -96,6 +98,10 @@ void mo_sub_end_interval(mo_sub *s, uint64_t now_us, const struct mo_clock_state
                          struct mo_stats *add_to)
 {
     mo_stats_end_interval(&s->stats, s->cache, s->topic, now_us, clk, add_to);
+    if (s->floor) {
+        struct mo_pubfloor_row rows[MO_PUBFLOOR_ROWS + 1];
+        mo_pubfloor_emit(s->cache, s->topic, rows, mo_pubfloor_end(s->floor, rows));
+    }
 }
 
 int mo_sub_set_decoder(mo_sub *s, const struct mo_decoder *dec)
@@ -163,6 +169,7 @@ void mo_sub_free(mo_sub *s)
     free(s->topic);
     free(s->field);
     mo_stats_clear(&s->stats);
+    mo_pubfloor_free(s->floor);
     free(s);
 }
 
@@ -673,6 +680,8 @@ static void on_item(mo_sub *s, const struct mo_item *it, int64_t received_ns)
     /* floor, so that -1 ns is -1 us and counted negative, not rounded to 0 */
     int64_t latency_us = diff >= 0 ? diff / 1000 : -((-diff + 999) / 1000);
     mo_hist_record(s->stats.hist, latency_us);
+    if (it->publisher_id_len && (s->floor || mo_pubfloor_new(&s->floor) == 0))
+        mo_pubfloor_record(s->floor, it->publisher_id, it->publisher_id_len, latency_us);
     if (should_log(s, latency_us))
         message_event(s, it, published_ns, received_ns, latency_us);
 }

@@ -15,7 +15,7 @@
  *   mo_sub_new / mo_sub_free      create (IDLE); free once no call is in flight
  *   mo_sub_start / mo_sub_stop    first Subscribe call; cancel, then owner->stopped
  *   mo_sub_set_decoder            a reloaded decoder, the stream untouched
- *   mo_sub_end_interval           summary event of its stats, next interval
+ *   mo_sub_end_interval           summary event of its stats (and publisher floors), next interval
  *   mo_sub_cache, _topic, _conn, _state, _ever_up, _stats, _delivered   read-only
  */
 #ifndef MO_SUB_H
@@ -88,7 +88,8 @@ void mo_sub_stop(mo_sub *s);
 int mo_sub_set_decoder(mo_sub *s, const struct mo_decoder *dec);
 
 /* Ends the summary interval of s at now_us (mo_stats_end_interval with its
- * cache and topic). */
+ * cache and topic), then logs its publishers' floors (pubfloor.h) when its
+ * items carry publisher ids. */
 void mo_sub_end_interval(mo_sub *s, uint64_t now_us, const struct mo_clock_state *clk,
                          struct mo_stats *add_to);
 
