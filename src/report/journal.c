@@ -125,7 +125,8 @@ int lr_journal_read(struct lr_sink *k, const char *directory, const char *unit, 
                  directory ? directory : "", strerror(-r));
         return r;
     }
-    if (sd_journal_has_runtime_files(j) <= 0 && sd_journal_has_persistent_files(j) <= 0) {
+    uint64_t bytes = 0;
+    if (sd_journal_get_usage(j, &bytes) < 0 || bytes == 0) { /* no file opened */
         snprintf(err, errlen, "no journal files %s%s",
                  directory ? "in " : "found (not in group systemd-journal or adm?)",
                  directory ? directory : "");
