@@ -247,18 +247,21 @@ int lr_plot_time(FILE *f, const char *title, const struct lr_column *cols, size_
             lr_fmt_ms(top / 2, label, sizeof label);
         fprintf(f, "%*s%s", AXIS_LABEL_W, label, utf8 ? (*label ? "\u2524" : "\u2502") : (*label ? "+" : "|"));
         unsigned base = (unsigned)(LR_PLOT_HEIGHT - 1 - row) * 8; /* eighths below this row */
-        size_t last = n; /* no trailing blanks */
-        while (last > 0 && h8[last - 1] <= base)
-            last--;
-        for (size_t i = 0; i < last; i++) {
+        const char *cell[LR_PLOT_COLUMNS];
+        size_t last = 0; /* no trailing blanks */
+        for (size_t i = 0; i < n; i++) {
             unsigned e = h8[i] > base ? h8[i] - base : 0;
             if (e > 8)
                 e = 8;
             if (utf8)
-                fputs(up[e], f);
+                cell[i] = up[e];
             else /* a full cell from half up; a low p99 still shows on the bottom row */
-                fputc(e >= 4 ? '#' : e > 0 && base == 0 ? '_' : ' ', f);
+                cell[i] = e >= 4 ? "#" : e > 0 && base == 0 ? "_" : " ";
+            if (strcmp(cell[i], " ") != 0)
+                last = i + 1;
         }
+        for (size_t i = 0; i < last; i++)
+            fputs(cell[i], f);
         fputc('\n', f);
     }
     fprintf(f, "%*s%s", AXIS_LABEL_W, "0", utf8 ? "\u2514" : "+");
