@@ -61,6 +61,10 @@ static int one_line(struct lr_sink *k, const char *line, const char *where, cons
         return 0;
     }
     const cJSON *ev = cJSON_GetObjectItemCaseSensitive(o, "event");
+    if (!ev && cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(o, "_aws"))) {
+        k->diag.other++; /* a CloudWatch EMF document the daemon writes beside its events */
+        return 0;
+    }
     if (!cJSON_IsString(ev)) {
         lr_diag_damaged(&k->diag, where, "no \"event\": not a momento-subscriberd event");
         return 0;

@@ -32,6 +32,9 @@ else
 fi
 [ ${#CG_ROOTS[@]} -gt 0 ] || skip "no writable cgroup hierarchy to put the daemon in a unit's cgroup"
 SLICE=mo-report-$$-$RANDOM
+unshare -mu true 2>/dev/null || skip "cannot create mount and UTS namespaces (no CAP_SYS_ADMIN?)"
+mkdir "${CG_ROOTS[0]}/$SLICE-probe.slice" 2>/dev/null && rmdir "${CG_ROOTS[0]}/$SLICE-probe.slice" ||
+    skip "cannot create cgroups under ${CG_ROOTS[0]}"
 
 # ---- private journalds, unit cgroups, and their cleanup ----
 
