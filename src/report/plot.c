@@ -134,6 +134,14 @@ static void dist_row(FILE *f, const char *label, uint64_t count, uint64_t total,
     fputc('\n', f);
 }
 
+static bool first_positive(bool negative, size_t b, uint64_t count, void *ud)
+{
+    if (negative)
+        return true;
+    *(int64_t *)ud = mo_hist_key_value((int64_t)b);
+    return false;
+}
+
 int lr_plot_distribution(FILE *f, const char *title, const mo_hist *h, bool utf8)
 {
     uint64_t total = mo_hist_count(h);
@@ -145,7 +153,11 @@ int lr_plot_distribution(FILE *f, const char *title, const mo_hist *h, bool utf8
     struct rows r = {.h = h};
     int64_t mn = mo_hist_min(h), mx = mo_hist_max(h);
     if (mx >= 0) {
-        uint64_t lo = mn > 0 ? (uint64_t)mn : 0, hi = (uint64_t)mx;
+        /* the rows start at the smallest latency >= 0: negative ones have their own */
+        int64_t low = mn;
+        if (low < 0)
+            mo_hist_foreach(h, first_positive, &low);
+        uint64_t lo = low > 0 ? (uint64_t)low : 0, hi = (uint64_t)mx;
         const struct {
             const double *s;
             size_t k;

@@ -296,6 +296,7 @@ static void test_plots(void)
             fprintf(stderr, "%s", text);
         TEST_CHECK(w <= LR_PLOT_WIDTH);
         TEST_CHECK(non_ascii == (bool)utf8); /* ASCII only outside UTF-8 */
+        TEST_CHECK(strstr(text, " \n") == NULL); /* no trailing blanks */
         TEST_CONTAINS(text, "latency distribution, all topics\n  latency (ms)     count  share\n");
         TEST_CONTAINS(text, "       < 0           200   0.2% ");
         TEST_CONTAINS(text, " p50");
@@ -336,6 +337,24 @@ static void test_plots(void)
     }
     lr_merge_free(m);
     lr_series_free(series);
+
+    /* negative latencies have their row; the others' rows start at the
+     * smallest of them, not at 0 */
+    mo_hist *d;
+    mo_hist_new(&d);
+    mo_hist_record(d, -5);
+    for (int i = 100; i <= 1000; i++)
+        mo_hist_record(d, i);
+    char *dt;
+    size_t dlen;
+    FILE *df = open_memstream(&dt, &dlen);
+    lr_plot_distribution(df, "d", d, false);
+    fclose(df);
+    TEST_CONTAINS(dt, "share\n       < 0             1   0.1% .\n    0.1-0.125         25   2.8% ");
+    TEST_CONTAINS(dt, "\n    0.8-1            200  22.2% ");
+    TEST_CHECK(strstr(dt, "\n      0-") == NULL);
+    free(dt);
+    mo_hist_free(d);
 
     /* nothing measured: said so, no axis */
     mo_hist *h;
