@@ -53,7 +53,7 @@ static void usage(FILE *out)
             "  -u, --unit UNIT        the daemon's unit in the journal\n"
             "                         (default " DEFAULT_UNIT ")\n"
             "  -D, --directory DIR    read the journal files in DIR (copied from other hosts)\n"
-            "  -f, --file JSONL       read JSON-lines events from JSONL instead of the\n"
+            "      --file JSONL       read JSON-lines events from JSONL instead of the\n"
             "                         journal; repeatable; - is standard input\n"
             "      --by-host          one block per host, then the total of all hosts\n"
             "      --json             print the report as JSON\n"
@@ -79,7 +79,8 @@ static int usage_error(const char *fmt, ...)
     return EX_USAGE;
 }
 
-enum { OPT_BY_HOST = 256, OPT_JSON, OPT_PLOT, OPT_VERSION };
+/* no -f: journalctl users read it as --follow */
+enum { OPT_FILE = 256, OPT_BY_HOST, OPT_JSON, OPT_PLOT, OPT_VERSION };
 
 /* Returns 0 to go on, -1 to exit 0 (help, version), or an exit status. */
 static int parse_args(int argc, char **argv, struct args *a, struct lr_window *w, int64_t now_us)
@@ -89,7 +90,7 @@ static int parse_args(int argc, char **argv, struct args *a, struct lr_window *w
         {"until", required_argument, NULL, 'U'},
         {"unit", required_argument, NULL, 'u'},
         {"directory", required_argument, NULL, 'D'},
-        {"file", required_argument, NULL, 'f'},
+        {"file", required_argument, NULL, OPT_FILE},
         {"by-host", no_argument, NULL, OPT_BY_HOST},
         {"json", no_argument, NULL, OPT_JSON},
         {"plot", no_argument, NULL, OPT_PLOT},
@@ -99,7 +100,7 @@ static int parse_args(int argc, char **argv, struct args *a, struct lr_window *w
     };
     int c;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":S:U:u:D:f:h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":S:U:u:D:h", longopts, NULL)) != -1) {
         switch (c) {
         case 'S':
             a->since = optarg;
@@ -115,7 +116,7 @@ static int parse_args(int argc, char **argv, struct args *a, struct lr_window *w
         case 'D':
             a->directory = optarg;
             break;
-        case 'f':
+        case OPT_FILE:
             a->files[a->n_files++] = optarg; /* argv holds at most argc of them */
             break;
         case OPT_BY_HOST:
