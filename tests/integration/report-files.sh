@@ -13,7 +13,7 @@ publish_all() {
     local p1=$!
     publish c slow -n 300 -r 100 --size 2000 &
     local p2=$!
-    wait $p1 && wait $p2 || fail "publish failed"
+    { wait $p1 && wait $p2; } || fail "publish failed"
     publish c slow "not json"
     publish c slow '{"timestamp": "yesterday"}'
 }
@@ -69,6 +69,7 @@ report --file - --json <"$D" || fail "stdin exit status"
 cp "$WORK/report.out" "$WORK/stdin.json"
 report --file "$D" --json || fail "exit status"
 jq -e --slurpfile a "$WORK/stdin.json" '. == $a[0]' "$WORK/report.out" >/dev/null || fail "stdin differs from the file"
+# shellcheck disable=SC2094 # both only read it
 report --file "$D" --file - --json <"$D" || fail "twice exit status"
 jq -e --slurpfile a "$WORK/stdin.json" '.total.messages == 2 * $a[0].total.messages and
     .total.p99_us == $a[0].total.p99_us and .total.rate_per_s == $a[0].total.rate_per_s and

@@ -35,7 +35,7 @@ publish c only-a -n 300 -r 300 &
 p2=$!
 publish c only-b -n 500 -r 250 --size 4000 &
 p3=$!
-wait $p1 && wait $p2 && wait $p3 || fail "publish failed"
+{ wait $p1 && wait $p2 && wait $p3; } || fail "publish failed"
 wait_events 20 "$WORK/a.out" '.event=="message"' 1100 || fail "a: messages missing"
 wait_events 20 "$WORK/b.out" '.event=="message"' 1300 || fail "b: messages missing"
 stop "$pa" || fail "a exit status"

@@ -33,7 +33,7 @@ fi
 [ ${#CG_ROOTS[@]} -gt 0 ] || skip "no writable cgroup hierarchy to put the daemon in a unit's cgroup"
 SLICE=mo-report-$$-$RANDOM
 unshare -mu true 2>/dev/null || skip "cannot create mount and UTS namespaces (no CAP_SYS_ADMIN?)"
-mkdir "${CG_ROOTS[0]}/$SLICE-probe.slice" 2>/dev/null && rmdir "${CG_ROOTS[0]}/$SLICE-probe.slice" ||
+{ mkdir "${CG_ROOTS[0]}/$SLICE-probe.slice" 2>/dev/null && rmdir "${CG_ROOTS[0]}/$SLICE-probe.slice"; } ||
     skip "cannot create cgroups under ${CG_ROOTS[0]}"
 
 # ---- private journalds, unit cgroups, and their cleanup ----
@@ -97,7 +97,7 @@ report_cleanup() {
     set +e
     # the unit cgroups can only go once their processes are gone
     for d in "${CG_DIRS[@]}"; do
-        for p in $(cat "$d/cgroup.procs" 2>/dev/null); do kill -TERM "$p" 2>/dev/null; done
+        while read -r p; do kill -TERM "$p" 2>/dev/null; done <"$d/cgroup.procs" 2>/dev/null
     done
     for d in "${CG_DIRS[@]}"; do
         for _ in $(seq 100); do [ -s "$d/cgroup.procs" ] || break; sleep 0.05; done
@@ -144,7 +144,7 @@ cfg b "
 U=momento-subscriberd.service
 start_unit da a $U "$WORK/a.yaml"
 pa=$LAST_PID
-start_unit do a mo-other.service "$WORK/other.yaml"
+start_unit dother a mo-other.service "$WORK/other.yaml"
 po=$LAST_PID
 start_unit db b $U "$WORK/b.yaml"
 pb=$LAST_PID
@@ -161,7 +161,7 @@ publish c only-b -n 300 -r 150 --size 3000 &
 p3=$!
 publish c other -n 50 -r 100 &
 p4=$!
-wait $p1 && wait $p2 && wait $p3 && wait $p4 || fail "publish failed"
+{ wait $p1 && wait $p2 && wait $p3 && wait $p4; } || fail "publish failed"
 wait_for 20 records_at_least a 850 EVENT=message || fail "host a: message records missing"
 wait_for 20 records_at_least b 900 EVENT=message || fail "host b: message records missing"
 stop "$pa" || fail "daemon a exit status"
@@ -204,6 +204,7 @@ cat "$WORK/msg-a.jsonl" "$WORK/msg-b.jsonl" >"$WORK/msg-all.jsonl"
 report_in() {
     local ns=$1 rc=0
     shift
+    # shellcheck disable=SC2086 # the wrapper is words
     in_ns "$ns" ${MO_WRAPPER:-} "$REPORT" "$@" >"$WORK/report.out" 2>"$WORK/report.err" || rc=$?
     return $rc
 }
@@ -276,7 +277,7 @@ for h in a b; do
 done
 report --directory "$WORK/fleet" --by-host --plot || fail "table: exit $?"
 fits_80 "$WORK/report.out"
-grep -qx "host-a" "$WORK/report.out" && grep -qx "host-b" "$WORK/report.out" || fail "$(cat "$WORK/report.out")"
+{ grep -qx "host-a" "$WORK/report.out" && grep -qx "host-b" "$WORK/report.out"; } || fail "$(cat "$WORK/report.out")"
 pass "--directory with two hosts' journals: the union's exact figures, split by _HOSTNAME"
 
 rc=0; report --directory "$WORK/no-such-dir" || rc=$?

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # report-lib.sh - sourced by the momento-latency-report tests, after lib.sh.
 #
 #   REPORT                         the program under test (through $MO_WRAPPER)
