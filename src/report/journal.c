@@ -10,6 +10,7 @@
 #include <systemd/sd-journal.h>
 
 #include "clock.h"
+#include "timefmt.h"
 #include "journal.h"
 
 /* MESSAGE_ID of the summary event (src/daemon/event.c, momento-subscriberd(8)) */
@@ -100,7 +101,7 @@ static int read_entries(struct lr_sink *k, sd_journal *j, mo_hist *scratch)
             r = -ENOMEM;
         } else if (r < 0) {
             char where[128], ts[48];
-            mo_format_rfc3339((int64_t)t * 1000, 6, ts, sizeof ts);
+            mo_time_format_rfc3339((int64_t)t * 1000, 6, 0, ts, sizeof ts);
             snprintf(where, sizeof where, "journal entry of %.40s at %s", s.host, ts);
             lr_diag_damaged(&k->diag, where, "summary: %s", err);
             r = 0;

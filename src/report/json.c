@@ -9,6 +9,7 @@
 #include <cjson/cJSON.h>
 
 #include "clock.h"
+#include "timefmt.h"
 #include "json.h"
 
 /* Numbers go through double: exact for the integers a report holds (< 2^53). */
@@ -54,8 +55,8 @@ static cJSON *row_json(const struct lr_report *r, const struct lr_row *row)
 int lr_json_print(FILE *f, const struct lr_report *r)
 {
     char first[48], last[48];
-    mo_format_rfc3339(r->first_us * 1000, 6, first, sizeof first);
-    mo_format_rfc3339(r->last_us * 1000, 6, last, sizeof last);
+    mo_time_format_rfc3339(r->first_us * 1000, 6, 0, first, sizeof first);
+    mo_time_format_rfc3339(r->last_us * 1000, 6, 0, last, sizeof last);
     cJSON *doc = cJSON_CreateObject(), *topics = NULL, *hosts = NULL, *total = NULL;
     bool ok = doc && cJSON_AddStringToObject(doc, "first", first) &&
               cJSON_AddStringToObject(doc, "last", last) &&
