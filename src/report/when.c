@@ -10,6 +10,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "timefmt.h"
 #include "when.h"
 
 #define USEC 1000000LL
@@ -212,25 +213,6 @@ static int parse_weekday(const char **s)
     return -1;
 }
 
-/* Z, z, +HH:MM or -HH:MM, into seconds east of UTC. */
-static bool parse_offset(const char **s, int *ret)
-{
-    const char *p = *s;
-    if (*p == 'Z' || *p == 'z') {
-        *ret = 0;
-        *s = p + 1;
-        return true;
-    }
-    if (*p != '+' && *p != '-')
-        return false;
-    int sign = *p++ == '-' ? -1 : 1, h, m;
-    if (!num(&p, 2, &h) || *p++ != ':' || !num(&p, 2, &m) || h > 23 || m > 59)
-        return false;
-    *ret = sign * (h * 3600 + m * 60);
-    *s = p;
-    return true;
-}
-
 static bool ends_with(const char *s, size_t len, const char *suffix)
 {
     size_t n = strlen(suffix);
@@ -239,15 +221,12 @@ static bool ends_with(const char *s, size_t len, const char *suffix)
 
 int lr_when_parse_rfc3339(const char *s, int64_t *ret_us)
 {
-    struct civil c;
-    bool had_sec;
-    int off;
-    if (!parse_date(&s, &c) || (*s != 'T' && *s != 't' && *s != ' '))
-        return -EINVAL;
-    s++;
-    if (!parse_clock(&s, &c, &had_sec) || !had_sec || !parse_offset(&s, &off) || *s)
-        return -EINVAL;
-    *ret_us = (to_epoch(&c, true) - off) * USEC + c.usec;
+    int64_t ns;
+    int r = mo_time_parse_rfc3339(s, strlen(s), &ns, NULL, 0);
+    if (r < 0)
+        return r;
+    /* floor to the microsecond, also before 1970 */
+    *ret_us = ns / 1000 - (ns % 1000 < 0);
     return 0;
 }
 
