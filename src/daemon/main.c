@@ -496,6 +496,10 @@ static int check_config(const struct mo_config *cfg, const struct mo_creds *cred
                creds->kind == MO_KEY_NONE ? "" : " from ",
                creds->kind == MO_KEY_NONE ? "" : creds->source);
     }
+    if (cfg->prometheus_textfile)
+        printf("export: Prometheus textfile %s, rewritten at every summary\n", cfg->prometheus_textfile);
+    if (cfg->emf)
+        printf("export: CloudWatch EMF documents in the log output, namespace %s\n", cfg->emf_namespace);
     for (size_t i = 0; i < cfg->n_subs; i++) {
         const struct mo_sub_config *s = &cfg->subs[i];
         const struct mo_decoder *dec = &s->decoder;

@@ -43,6 +43,10 @@ export:
   emf_namespace: Test/Exports"
 }
 exports "$PROM"
+chk=$("$BIN/momento-subscriberd" -c "$cfg" --check-config) || fail "--check-config: $chk"
+grep -qx "export: Prometheus textfile $PROM, rewritten at every summary" <<<"$chk" &&
+    grep -qx "export: CloudWatch EMF documents in the log output, namespace Test/Exports" <<<"$chk" ||
+    fail "--check-config does not name the exports: $chk"
 start_daemon d "$cfg"
 out=$WORK/d.out
 wait_events 10 "$out" '.event=="subscribed"' 3 || fail "not every topic subscribed"
