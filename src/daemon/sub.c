@@ -20,9 +20,11 @@
 
 #include <grpc/support/alloc.h>
 
+#include "backoff.h"
 #include "cleanup.h"
 #include "clock.h"
 #include "continuity.h"
+#include "ending.h"
 #include "event.h"
 #include "pubsub.h"
 #include "rpc.h"
@@ -354,58 +356,15 @@ static void error_event(mo_sub *s, enum mo_event_type type, const char *status, 
     mo_event_emit(&e);
 }
 
-static void classify(mo_sub *s, const char *details, const char *err)
+/* A refusal the operator must act on gets its error event (ending.h). */
+static void explain(mo_sub *s, const char *details, const char *err)
 {
     char hint[2048];
-    const char *name = mo_status_name(s->status);
-    switch (s->status) {
-    case GRPC_STATUS_UNAUTHENTICATED:
-    case GRPC_STATUS_PERMISSION_DENIED:
-        snprintf(hint, sizeof hint,
-                 "the service rejected the API key (%s); check that it is valid, not expired, and "
-                 "allowed to subscribe to cache %.200s; the daemon keeps retrying",
-                 s->set->key_source, s->cache);
-        error_event(s, MO_EV_AUTH_ERROR, name, details, hint);
-        break;
-    case GRPC_STATUS_NOT_FOUND:
-        snprintf(hint, sizeof hint,
-                 "cache %.200s does not exist at %.200s; create it or fix the subscription in %.400s; the "
-                 "daemon keeps retrying",
-                 s->cache, s->set->target, s->set->config_path);
-        error_event(s, MO_EV_NOT_FOUND, name, details, hint);
-        break;
-    case GRPC_STATUS_RESOURCE_EXHAUSTED:
-        if (strcmp(err, "topic_subscriptions_limit_exceeded") == 0 || strstr(details, "subscribers"))
-            snprintf(hint, sizeof hint,
-                     "too many subscriptions for cache %.200s; remove subscriptions or ask Momento "
-                     "to raise the limit; the daemon keeps retrying",
-                     s->cache);
-        else
-            snprintf(hint, sizeof hint,
-                     "a service limit was exceeded%s%s; the daemon keeps retrying with backoff",
-                     *err ? ": " : "", err);
-        error_event(s, MO_EV_LIMIT_EXCEEDED, name, details, hint);
-        break;
-    default:
-        break;
-    }
-}
-
-static uint64_t backoff_delay(mo_sub *s)
-{
-    const struct mo_sub_settings *cfg = s->set;
-    uint64_t delay = cfg->backoff_initial_us;
-    for (unsigned i = 1; i < s->attempt && delay < cfg->backoff_max_us; i++)
-        delay *= 2;
-    if (delay > cfg->backoff_max_us)
-        delay = cfg->backoff_max_us;
-    /* up to 20% less, so that many streams cut at once do not return at once */
-    uint64_t jitter = delay / 5;
-    if (jitter)
-        delay -= (uint64_t)rand_r(&s->seed) % jitter;
-    if (delay < cfg->backoff_initial_us)
-        delay = cfg->backoff_initial_us;
-    return delay;
+    enum mo_event_type type;
+    const struct mo_ending_names names = {.cache = s->cache, .key_source = s->set->key_source,
+                                          .target = s->set->target, .config_path = s->set->config_path};
+    if (mo_ending_explain(s->status, details, err, &names, &type, hint, sizeof hint))
+        error_event(s, type, mo_status_name(s->status), details, hint);
 }
 
 /* The end of a stream, exactly once per start_stream: from tag_back (the last
@@ -416,7 +375,7 @@ static uint64_t backoff_delay(mo_sub *s)
  * After: the idle watchdog is stopped, and either
  *  - stop was requested: STOPPED and owner->stopped has run, which may have
  *    freed s: nothing touches s after this returns (every caller returns);
- *  - else: the status is explained (classify), `resubscribing` is logged and
+ *  - else: the status is explained (explain), `resubscribing` is logged and
  *    the backoff timer is armed (BACKOFF); on_backoff starts the next stream. */
 static void stream_done(mo_sub *s)
 {
@@ -446,11 +405,12 @@ static void stream_done(mo_sub *s)
 
     if (s->status == GRPC_STATUS_OK && !*details)
         snprintf(details, sizeof details, "the server ended the stream");
-    classify(s, details, err);
+    explain(s, details, err);
     if (healthy)
         s->attempt = 0;
     s->attempt++;
-    uint64_t delay = backoff_delay(s);
+    uint64_t delay = mo_backoff_delay(s->set->backoff_initial_us, s->set->backoff_max_us, s->attempt,
+                                      (uint64_t)rand_r(&s->seed));
 
     struct mo_event e;
     mo_event_init(&e, MO_EV_RESUBSCRIBING, s->cache, s->topic);
