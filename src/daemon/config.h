@@ -83,6 +83,10 @@ struct mo_config_errors {
  * mo_config_free). On failure returns -EINVAL (or -errno for an unreadable
  * file) and fills errs (free with mo_config_errors_clear). */
 int mo_config_load(const char *path, struct mo_config **ret, struct mo_config_errors *errs);
+/* The same for the len bytes at buf (no NUL needed), named `name` in errors
+ * and in cfg->path, with the same errors a file with these bytes gets. */
+int mo_config_load_buffer(const char *name, const char *buf, size_t len, struct mo_config **ret,
+                          struct mo_config_errors *errs);
 void mo_config_free(struct mo_config *cfg);
 void mo_config_errors_clear(struct mo_config_errors *errs);
 

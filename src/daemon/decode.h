@@ -4,7 +4,8 @@
  * path; `text` reads the whole payload as the timestamp; `binary` reads an
  * integer at a fixed offset. Text and binary topic values are accepted by every
  * mode. Timestamps are RFC 3339 strings or epoch numbers (s/ms/us/ns); `auto`
- * tells them apart, and the epoch unit by magnitude.
+ * tells them apart, and the epoch unit by magnitude. Reading them is the time
+ * module's (timefmt.h).
  *
  * Nothing here logs or keeps state between calls: a payload that cannot be
  * decoded yields -EINVAL and a short reason ("invalid JSON at byte 12",
@@ -17,15 +18,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "timefmt.h"
+
 enum mo_decode_mode { MO_DECODE_JSON, MO_DECODE_TEXT, MO_DECODE_BINARY };
 
+/* The configuration's names for the time module's formats. */
 enum mo_ts_format {
-    MO_TS_AUTO,
-    MO_TS_RFC3339,
-    MO_TS_EPOCH_S,
-    MO_TS_EPOCH_MS,
-    MO_TS_EPOCH_US,
-    MO_TS_EPOCH_NS,
+    MO_TS_AUTO = MO_TIME_AUTO,
+    MO_TS_RFC3339 = MO_TIME_RFC3339,
+    MO_TS_EPOCH_S = MO_TIME_EPOCH_S,
+    MO_TS_EPOCH_MS = MO_TIME_EPOCH_MS,
+    MO_TS_EPOCH_US = MO_TIME_EPOCH_US,
+    MO_TS_EPOCH_NS = MO_TIME_EPOCH_NS,
 };
 
 enum mo_bin_encoding { MO_BIN_U32BE, MO_BIN_U32LE, MO_BIN_U64BE, MO_BIN_U64LE };
@@ -61,17 +65,6 @@ int mo_decoder_set_field(struct mo_decoder *d, const char *field);
  * (path_len 0) reads the whole JSON value as the timestamp. reason may be NULL. */
 int mo_decode_timestamp(const struct mo_decoder *d, const uint8_t *payload, size_t len,
                         int64_t *ret_ns, char *reason, size_t reason_len);
-
-/* RFC 3339 date-time ("2026-11-23T03:17:57.123456789Z", numeric offsets, fraction
- * to nanoseconds, longer fractions truncated; a leap second :60 only at 23:59 UTC,
- * read as 23:59:59). Returns 0 or -EINVAL / -ERANGE with a reason. */
-int mo_parse_rfc3339(const char *s, size_t len, int64_t *ret_ns, char *reason, size_t reason_len);
-
-/* An epoch number given as text ("1700000000123", "1700000000.25", "1.7e9") in
- * `format` (MO_TS_AUTO chooses the unit by magnitude), read exactly, digits below
- * a nanosecond truncated toward zero. Returns 0 or -EINVAL / -ERANGE. */
-int mo_parse_epoch_text(const char *s, size_t len, enum mo_ts_format format, int64_t *ret_ns,
-                        char *reason, size_t reason_len);
 
 /* The config spellings ("json", "epoch_ms", ...); NULL outside the enum. */
 const char *mo_decode_mode_name(enum mo_decode_mode m);

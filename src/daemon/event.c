@@ -16,6 +16,7 @@
 #include "cleanup.h"
 #include "clock.h"
 #include "event.h"
+#include "timefmt.h"
 
 struct type_info {
     const char *name;
@@ -262,7 +263,7 @@ int mo_event_render_json(const struct mo_event *e, int64_t ts_ns, char *buf, siz
         return -1;
     struct jw w = {buf, buf + len - 1}; /* room for the NUL */
     char ts[48];
-    mo_format_rfc3339(ts_ns, 6, ts, sizeof ts);
+    mo_time_format_rfc3339(ts_ns, 6, 0, ts, sizeof ts);
     jw_raw(&w, "{\"ts\":", 6);
     jw_str(&w, ts);
     jw_key(&w, "event");
@@ -295,7 +296,7 @@ int mo_event_render_json(const struct mo_event *e, int64_t ts_ns, char *buf, siz
 int mo_event_render_text(const struct mo_event *e, int64_t ts_ns, char *buf, size_t len)
 {
     char ts[48];
-    mo_format_rfc3339(ts_ns, 3, ts, sizeof ts);
+    mo_time_format_rfc3339(ts_ns, 3, 0, ts, sizeof ts);
     int n = snprintf(buf, len, "%s %-7s %s", ts, mo_level_name(e->level), e->msg);
     return n < 0 || (size_t)n >= len ? -1 : n;
 }

@@ -6,6 +6,7 @@
 
 #include "clock.h"
 #include "sublog.h"
+#include "timefmt.h"
 #include "util.h"
 
 typedef unsigned long long ull;
@@ -14,8 +15,8 @@ void mo_sublog_message(const char *cache, const char *topic, const struct mo_ite
                        int64_t published_ns, int64_t received_ns, int64_t latency_us)
 {
     char pub[48], recv[48], pid[256], ms[32];
-    mo_format_rfc3339(published_ns, 6, pub, sizeof pub);
-    mo_format_rfc3339(received_ns, 6, recv, sizeof recv);
+    mo_time_format_rfc3339(published_ns, 6, 0, pub, sizeof pub);
+    mo_time_format_rfc3339(received_ns, 6, 0, recv, sizeof recv);
     struct mo_event e;
     mo_event_init(&e, MO_EV_MESSAGE, cache, topic);
     mo_event_uint(&e, "seq", it->seq);

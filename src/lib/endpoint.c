@@ -1,6 +1,7 @@
 /* endpoint.c - resolve the data-plane target from config, key and environment. */
 #include <config.h>
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -9,18 +10,46 @@
 
 #include "endpoint.h"
 
-static bool host_valid(const char *h, size_t n)
+static bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+static bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+bool mo_host_valid(const char *h, size_t n)
 {
+    char buf[256]; /* 253 characters, a final dot, and the NUL */
+    if (n == 0 || n >= sizeof buf || memchr(h, '\0', n))
+        return false;
+    memcpy(buf, h, n);
+    buf[n] = '\0';
+    if (buf[0] == '[') {
+        struct in6_addr a6;
+        if (n < 3 || buf[n - 1] != ']')
+            return false;
+        buf[n - 1] = '\0';
+        return inet_pton(AF_INET6, buf + 1, &a6) == 1;
+    }
+    if (buf[n - 1] == '.') /* a fully qualified name */
+        buf[--n] = '\0';
     if (n == 0 || n > 253)
         return false;
-    if (h[0] == '[')
-        return n > 2 && h[n - 1] == ']' && memchr(h, ':', n);
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)h[i];
-        if (!isalnum(c) && c != '-' && c != '.' && c != '_')
+    bool numeric = false; /* the last label so far is all digits */
+    for (const char *label = buf;;) {
+        const char *dot = strchr(label, '.');
+        size_t l = dot ? (size_t)(dot - label) : strlen(label);
+        if (l == 0 || l > 63 || label[0] == '-' || label[l - 1] == '-')
             return false;
+        numeric = true;
+        for (size_t i = 0; i < l; i++) {
+            if (!is_alpha(label[i]) && !is_digit(label[i]) && label[i] != '-')
+                return false;
+            numeric = numeric && is_digit(label[i]);
+        }
+        if (!dot)
+            break;
+        label = dot + 1;
     }
-    return true;
+    /* no top-level domain is all digits (RFC 1123 2.1): this is an address */
+    struct in_addr a4;
+    return !numeric || inet_pton(AF_INET, buf, &a4) == 1;
 }
 
 bool mo_hostport_valid(const char *s)
@@ -28,7 +57,7 @@ bool mo_hostport_valid(const char *s)
     if (!s)
         return false;
     const char *colon = strrchr(s, ':');
-    if (!colon || !host_valid(s, (size_t)(colon - s)))
+    if (!colon || !mo_host_valid(s, (size_t)(colon - s)))
         return false;
     const char *p = colon + 1;
     if (!*p || strlen(p) > 5)
@@ -38,6 +67,17 @@ bool mo_hostport_valid(const char *s)
             return false;
     long port = strtol(p, NULL, 10);
     return port >= 1 && port <= 65535;
+}
+
+int mo_endpoint_check_tls(int tls, const char *override, char *err, size_t errlen)
+{
+    if (tls != 0 || (override && *override))
+        return 0;
+    if (err && errlen > 0)
+        snprintf(err, errlen,
+                 "tls: false is only allowed together with endpoint_override (a local server "
+                 "or a proxy); the Momento service needs TLS");
+    return -EINVAL;
 }
 
 int mo_endpoint_resolve(const struct mo_creds *creds, const struct mo_endpoint_opts *o,
@@ -62,12 +102,8 @@ int mo_endpoint_resolve(const struct mo_creds *creds, const struct mo_endpoint_o
         return 0;
     }
 
-    if (o->tls == 0) {
-        snprintf(err, errlen,
-                 "tls: false is only allowed together with endpoint_override (a local server "
-                 "or a proxy); the Momento service needs TLS");
+    if (mo_endpoint_check_tls(o->tls, NULL, err, errlen) < 0)
         return -EINVAL;
-    }
     if (!creds || creds->kind == MO_KEY_NONE) {
         snprintf(err, errlen,
                  "no Momento API key found: set api_key_file in the config, pass the systemd "
@@ -98,7 +134,7 @@ int mo_endpoint_resolve(const struct mo_creds *creds, const struct mo_endpoint_o
             base += 6; /* tolerate a full cache host where the base was meant */
         snprintf(host, sizeof host, "cache.%s", base);
     }
-    if (!host_valid(host, strlen(host))) {
+    if (!mo_host_valid(host, strlen(host))) {
         snprintf(err, errlen, "endpoint host \"%.200s\" is not a valid host name", host);
         return -EINVAL;
     }

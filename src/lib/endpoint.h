@@ -31,7 +31,19 @@ struct mo_endpoint {
 int mo_endpoint_resolve(const struct mo_creds *creds, const struct mo_endpoint_opts *opts,
                         struct mo_endpoint *ret, char *err, size_t errlen);
 
-/* Checks HOST:PORT (host name, IPv4, or [IPv6]; port 1-65535). */
+/* The rule for plaintext: tls 0 is only for an override (a local server or a
+ * proxy); the Momento service needs TLS. Returns 0, or -EINVAL with the
+ * sentence in err (which may be NULL). */
+int mo_endpoint_check_tls(int tls, const char *override, char *err, size_t errlen);
+
+/* Whether the len bytes at h name a host: a DNS host name (RFC 1123: labels of
+ * 1 to 63 letters, digits and hyphens, none starting or ending with a hyphen,
+ * joined by dots, 253 characters at most, one final dot allowed), an IPv4
+ * address (a name whose last label is all digits must be one), or an IPv6
+ * address in brackets. No underscore: it is not part of a host name. */
+bool mo_host_valid(const char *h, size_t len);
+
+/* Checks HOST:PORT (HOST as mo_host_valid; port 1-65535). */
 bool mo_hostport_valid(const char *s);
 
 #endif

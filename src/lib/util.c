@@ -1,9 +1,8 @@
-/* util.c - duration and integer parsing, small formatting helpers. */
+/* util.c - integer parsing, blank strings, reasons, small formatting helpers. */
 #include <config.h>
 
 #include <ctype.h>
 #include <errno.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,33 +28,23 @@ int mo_parse_u64(const char *s, uint64_t *ret)
     return 0;
 }
 
-int mo_parse_duration_us(const char *s, uint64_t *ret)
+bool mo_blank(const char *s, size_t len)
 {
-    if (!s || !(isdigit((unsigned char)*s) || *s == '.'))
-        return -EINVAL;
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (end == s || errno == ERANGE || !isfinite(v) || v < 0)
-        return -EINVAL;
-    double mult;
-    if (strcmp(end, "ms") == 0)
-        mult = 1e3;
-    else if (strcmp(end, "s") == 0)
-        mult = 1e6;
-    else if (strcmp(end, "m") == 0)
-        mult = 60e6;
-    else if (strcmp(end, "h") == 0)
-        mult = 3600e6;
-    else if (strcmp(end, "us") == 0)
-        mult = 1;
-    else
-        return -EINVAL;
-    double us = v * mult;
-    if (us > 1e15) /* about 31 years */
-        return -ERANGE;
-    *ret = (uint64_t)llround(us);
-    return 0;
+    for (size_t i = 0; i < len; i++)
+        if (!isspace((unsigned char)s[i]))
+            return false;
+    return true;
+}
+
+int mo_fail(int r, char *buf, size_t len, const char *fmt, ...)
+{
+    if (buf && len > 0) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(buf, len, fmt, ap);
+        va_end(ap);
+    }
+    return r;
 }
 
 const char *mo_fmt_ms(int64_t us, char *buf, size_t len)

@@ -7,12 +7,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Parses a duration such as 250ms, 1.5s, 2m, 1h into microseconds. A bare
- * number is rejected (units are mandatory). Returns 0 or -EINVAL / -ERANGE. */
-int mo_parse_duration_us(const char *s, uint64_t *ret);
-
 /* Parses an unsigned decimal integer with no sign, spaces or suffix. */
 int mo_parse_u64(const char *s, uint64_t *ret);
+
+/* True when the len bytes at s are all white space (isspace in the C locale:
+ * space, \t, \n, \v, \f, \r), or len is 0: a name such as a cache or topic
+ * written like this is as good as none. */
+bool mo_blank(const char *s, size_t len);
+
+/* Writes a printf-style reason into buf (nothing when buf is NULL or len is
+ * 0) and returns r, so that a parser can `return mo_fail(-EINVAL, ...)`. */
+int mo_fail(int r, char *buf, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 /* Formats microseconds as milliseconds with three decimals ("1.234"). */
 const char *mo_fmt_ms(int64_t us, char *buf, size_t len);

@@ -10,6 +10,7 @@
 #include "clock.h"
 #include "opts.h"
 #include "rpc.h"
+#include "timefmt.h"
 #include "util.h"
 
 enum {
@@ -19,6 +20,12 @@ enum {
     OPT_CACHES,
     OPT_HEARTBEAT,
     OPT_REPLAY,
+    OPT_REPLAY_WINDOW,
+    OPT_ANNOUNCE_PAGE,
+    OPT_DISC_SEQ,
+    OPT_STREAM_ITEMS,
+    OPT_STREAM_LIFETIME,
+    OPT_STREAM_END,
     OPT_MAX_SUBSCRIBERS,
     OPT_MAX_PAYLOAD,
     OPT_TLS_CERT,
@@ -39,6 +46,12 @@ static const struct option long_opts[] = {
     {"caches", required_argument, NULL, OPT_CACHES},
     {"heartbeat", required_argument, NULL, OPT_HEARTBEAT},
     {"replay", required_argument, NULL, OPT_REPLAY},
+    {"replay-window", required_argument, NULL, OPT_REPLAY_WINDOW},
+    {"announce-page", no_argument, NULL, OPT_ANNOUNCE_PAGE},
+    {"discontinuity-seq", required_argument, NULL, OPT_DISC_SEQ},
+    {"stream-items", required_argument, NULL, OPT_STREAM_ITEMS},
+    {"stream-lifetime", required_argument, NULL, OPT_STREAM_LIFETIME},
+    {"stream-end", required_argument, NULL, OPT_STREAM_END},
     {"max-subscribers", required_argument, NULL, OPT_MAX_SUBSCRIBERS},
     {"max-payload", required_argument, NULL, OPT_MAX_PAYLOAD},
     {"tls-cert", required_argument, NULL, OPT_TLS_CERT},
@@ -66,6 +79,15 @@ void tl_opts_usage(FILE *f)
           "  --caches A,B             only these caches exist (default: every cache)\n"
           "  --heartbeat DURATION     heartbeat period on every stream (default 1s; 0s = first only)\n"
           "  --replay N               messages kept per topic for resume (default 4096)\n"
+          "  --replay-window DURATION and only those younger than this (default: no limit)\n"
+          "  --announce-page          a subscribe with no page or a stale one gets a heartbeat,\n"
+          "                           then a discontinuity announcing the page, then live items\n"
+          "  --discontinuity-seq after|at  the next item after a discontinuity is numbered\n"
+          "                           new_topic_sequence + 1 (after, default) or new_topic_sequence\n"
+          "  --stream-items N         end every stream after N items, as in normal operation\n"
+          "  --stream-lifetime DURATION  end every stream once it is this old\n"
+          "  --stream-end ok|rst      how those end: status OK (default), or INTERNAL as a\n"
+          "                           client reports an RST_STREAM(NO_ERROR)\n"
           "  --max-subscribers N      open streams allowed per cache (default: no limit)\n"
           "  --max-payload BYTES      largest message accepted (default 4096; 0 = no limit)\n"
           "  --tls-cert PEM --tls-key PEM   serve TLS with this certificate and key\n"
@@ -142,11 +164,7 @@ static int parse_caches(const char *arg, struct tl_opts *o, char *err, size_t er
     for (;;) {
         const char *comma = strchr(p, ',');
         size_t n = comma ? (size_t)(comma - p) : strlen(p);
-        bool blank = true;
-        for (size_t i = 0; i < n; i++)
-            if (p[i] != ' ' && p[i] != '\t')
-                blank = false;
-        if (blank)
+        if (mo_blank(p, n))
             return bad(err, errlen, "caches", "empty cache name in", arg);
         o->caches[o->n_caches] = strndup(p, n);
         if (!o->caches[o->n_caches])
@@ -217,7 +235,7 @@ int tl_opts_parse(int argc, char **argv, struct tl_opts *o, char *err, size_t er
             r = parse_caches(optarg, o, err, errlen);
             break;
         case OPT_HEARTBEAT:
-            if (mo_parse_duration_us(optarg, &o->heartbeat_us) < 0)
+            if (mo_time_parse_duration(optarg, &o->heartbeat_us) < 0)
                 return bad(err, errlen, name, "not a duration (like 500ms, 1s, 2m):", optarg);
             if (o->heartbeat_us > 0 && o->heartbeat_us < 1000)
                 return bad(err, errlen, name, "shorter than 1ms:", optarg);
@@ -226,6 +244,40 @@ int tl_opts_parse(int argc, char **argv, struct tl_opts *o, char *err, size_t er
             r = parse_count(name, optarg, 0, &o->replay, err, errlen);
             if (r == 0 && o->replay > 100000000)
                 return bad(err, errlen, name, "more than 100000000:", optarg);
+            break;
+        case OPT_REPLAY_WINDOW:
+            if (mo_time_parse_duration(optarg, &o->replay_window_us) < 0)
+                return bad(err, errlen, name, "not a duration (like 500ms, 5s, 2m):", optarg);
+            if (o->replay_window_us > 0 && o->replay_window_us < 1000)
+                return bad(err, errlen, name, "shorter than 1ms:", optarg);
+            break;
+        case OPT_ANNOUNCE_PAGE:
+            o->announce_page = true;
+            break;
+        case OPT_DISC_SEQ:
+            if (strcmp(optarg, "after") == 0)
+                o->disc_at = false;
+            else if (strcmp(optarg, "at") == 0)
+                o->disc_at = true;
+            else
+                return bad(err, errlen, name, "neither after nor at:", optarg);
+            break;
+        case OPT_STREAM_ITEMS:
+            r = parse_count(name, optarg, 1, &o->stream_items, err, errlen);
+            break;
+        case OPT_STREAM_LIFETIME:
+            if (mo_time_parse_duration(optarg, &o->stream_lifetime_us) < 0)
+                return bad(err, errlen, name, "not a duration (like 500ms, 1s, 2m):", optarg);
+            if (o->stream_lifetime_us < 1000)
+                return bad(err, errlen, name, "shorter than 1ms:", optarg);
+            break;
+        case OPT_STREAM_END:
+            if (strcmp(optarg, "ok") == 0)
+                o->stream_end = TL_END_OK;
+            else if (strcmp(optarg, "rst") == 0)
+                o->stream_end = TL_END_RST;
+            else
+                return bad(err, errlen, name, "neither ok nor rst:", optarg);
             break;
         case OPT_MAX_SUBSCRIBERS:
             r = parse_count(name, optarg, 0, &o->max_subscribers, err, errlen);
@@ -267,12 +319,21 @@ int tl_opts_parse(int argc, char **argv, struct tl_opts *o, char *err, size_t er
         case ':':
             snprintf(err, errlen, "%s needs a value", argv[optind - 1]);
             return -EINVAL;
-        default:
-            if (optopt)
+        default: {
+            /* a long option that takes no value given one (--flag=x) */
+            const char *arg = argv[optind - 1], *flag = NULL;
+            if (optopt && strncmp(arg, "--", 2) == 0)
+                for (const struct option *lo = long_opts; lo->name; lo++)
+                    if (lo->val == optopt)
+                        flag = lo->name;
+            if (flag)
+                snprintf(err, errlen, "--%s takes no value: %s", flag, arg);
+            else if (optopt)
                 snprintf(err, errlen, "unknown option -%c", optopt);
             else
-                snprintf(err, errlen, "unknown option %s", argv[optind - 1]);
+                snprintf(err, errlen, "unknown option %s", arg);
             return -EINVAL;
+        }
         }
         if (r < 0)
             return r;

@@ -9,6 +9,12 @@
 
 #define TL_OFF UINT64_MAX /* an unset count option */
 
+/* How --stream-items and --stream-lifetime end a healthy stream. */
+enum tl_stream_end {
+    TL_END_OK,  /* status OK, no message */
+    TL_END_RST, /* what a client reports for RST_STREAM(NO_ERROR): INTERNAL */
+};
+
 struct tl_opts {
     const char *listen;       /* HOST:PORT, port 0 = ephemeral */
     const char *port_file;
@@ -17,6 +23,12 @@ struct tl_opts {
     size_t n_caches;
     uint64_t heartbeat_us;    /* 0: only the first heartbeat */
     uint64_t replay;
+    uint64_t replay_window_us; /* 0: no time limit */
+    bool announce_page;        /* heartbeat + _Discontinuity with the page on fresh streams */
+    bool disc_at;              /* new_topic_sequence is the next item's number (else: after it) */
+    uint64_t stream_items;     /* end every stream after N items; 0 = never */
+    uint64_t stream_lifetime_us; /* end every stream after this long; 0 = never */
+    enum tl_stream_end stream_end;
     uint64_t max_subscribers; /* per cache; 0 = no limit */
     uint64_t max_payload;     /* bytes; 0 = no limit */
     const char *tls_cert, *tls_key;

@@ -1,4 +1,4 @@
-/* stream.c - Subscribe streams: heartbeats, replay, live items, faults. */
+/* stream.c - Subscribe streams: heartbeats, replay, live items, ends, faults. */
 #include <config.h>
 
 #include <errno.h>
@@ -12,10 +12,15 @@
 #include "rpc.h"
 #include "stream.h"
 
+/* What a gRPC C-core client reports for a stream reset with RST_STREAM
+ * (NO_ERROR) before any status: INTERNAL with this message (its chttp2
+ * transport's wording, code 0 being NO_ERROR). */
+#define TL_RST_NO_ERROR_DETAILS "Received RST_STREAM with error code 0"
+
 enum stream_state {
     ST_OPEN,    /* sending */
     ST_STALLED, /* --fault-stall-after: open, silent */
-    ST_ENDING,  /* --fault-end-after: status sent */
+    ST_ENDING,  /* status sent (--fault-end-after, --stream-items, --stream-lifetime) */
     ST_DONE,    /* finished or cancelled; waiting for the last tags */
 };
 
@@ -30,6 +35,9 @@ struct tl_stream {
 
     struct tl_watcher watcher;
     mo_timer hb_timer;
+    mo_timer life_timer; /* --stream-lifetime */
+    bool end_due;        /* the lifetime ran out while a message was in flight */
+    const char *end_why; /* for the log line once the call is closed */
     mo_tag send_tag, close_tag, status_tag;
     unsigned tags_out; /* batches not yet completed */
     bool closed;       /* RECV_CLOSE_ON_SERVER came back */
@@ -56,16 +64,22 @@ struct tl_stream {
 
 static void pump(struct tl_stream *st);
 
-static void stream_detach(struct tl_stream *st, const char *why)
+static void stop_sending(struct tl_stream *st)
 {
-    if (st->state == ST_DONE)
-        return;
-    st->state = ST_DONE;
     if (st->watching) {
         tl_topic_unwatch(st->topic, &st->watcher);
         st->watching = false;
     }
     mo_timer_stop(st->env->loop, &st->hb_timer);
+    mo_timer_stop(st->env->loop, &st->life_timer);
+}
+
+static void stream_detach(struct tl_stream *st, const char *why)
+{
+    if (st->state == ST_DONE)
+        return;
+    st->state = ST_DONE;
+    stop_sending(st);
     tl_cache_add_subscribers(st->cache, -1);
     tl_log(st->env, "stream %" PRIu64 " closed (%s/%s): %s; %" PRIu64 " items, %" PRIu64
                     " discontinuities sent",
@@ -102,24 +116,19 @@ static void on_status_sent(mo_tag *tag, bool ok)
     stream_release_if_done(st);
 }
 
-/* --fault-end-after: finish the stream as a broken backend would. */
-static void stream_end_unavailable(struct tl_stream *st)
+/* Finishes the stream with `code` and `details` (no message may be in flight);
+ * `cause` names the option in the log, `why` says it when the call closes. */
+static void stream_end(struct tl_stream *st, grpc_status_code code, const char *details,
+                       const char *cause, const char *why)
 {
     st->state = ST_ENDING;
-    if (st->watching) {
-        tl_topic_unwatch(st->topic, &st->watcher);
-        st->watching = false;
-    }
-    mo_timer_stop(st->env->loop, &st->hb_timer);
-    tl_log(st->env, "fault: stream %" PRIu64 " ended with UNAVAILABLE after %" PRIu64 " items",
-           st->id, st->items);
-    char details[128];
-    snprintf(details, sizeof details,
-             "stream ended by fault injection (--fault-end-after) after %" PRIu64 " items",
-             st->items);
+    st->end_why = why;
+    stop_sending(st);
+    tl_log(st->env, "%s: stream %" PRIu64 " ended with %s after %" PRIu64 " items", cause, st->id,
+           mo_status_name(code), st->items);
     st->status_details = grpc_slice_from_copied_string(details);
     grpc_op op = mo_op(GRPC_OP_SEND_STATUS_FROM_SERVER);
-    op.data.send_status_from_server.status = GRPC_STATUS_UNAVAILABLE;
+    op.data.send_status_from_server.status = code;
     op.data.send_status_from_server.status_details = &st->status_details;
     grpc_call_error e = grpc_call_start_batch(st->call, &op, 1, &st->status_tag, NULL);
     if (e != GRPC_CALL_OK)
@@ -128,14 +137,34 @@ static void stream_end_unavailable(struct tl_stream *st)
         st->tags_out++;
 }
 
+/* --fault-end-after: finish the stream as a broken backend would. */
+static void stream_end_unavailable(struct tl_stream *st)
+{
+    char details[128];
+    snprintf(details, sizeof details,
+             "stream ended by fault injection (--fault-end-after) after %" PRIu64 " items",
+             st->items);
+    stream_end(st, GRPC_STATUS_UNAVAILABLE, details, "fault", "ended by fault");
+}
+
+/* --stream-items, --stream-lifetime: the end of a healthy stream, in the
+ * shape --stream-end asked for (PROTOCOL.md 11.4). A gRPC C-core server
+ * cannot send a bare RST_STREAM(NO_ERROR): every way it has to end a call
+ * sends the status trailers first. `rst` therefore sends the status a C-core
+ * client reports when it receives one (INTERNAL, with the transport's own
+ * message), which is what the daemon sees from a server that does. */
+static void stream_end_normal(struct tl_stream *st, const char *option)
+{
+    if (st->env->opts->stream_end == TL_END_RST)
+        stream_end(st, GRPC_STATUS_INTERNAL, TL_RST_NO_ERROR_DETAILS, option, "ended as a reset");
+    else
+        stream_end(st, GRPC_STATUS_OK, "", option, "ended with OK");
+}
+
 static void stream_stall(struct tl_stream *st)
 {
     st->state = ST_STALLED;
-    if (st->watching) {
-        tl_topic_unwatch(st->topic, &st->watcher);
-        st->watching = false;
-    }
-    mo_timer_stop(st->env->loop, &st->hb_timer);
+    stop_sending(st);
     tl_log(st->env, "fault: stream %" PRIu64 " stalled after %" PRIu64 " items", st->id,
            st->items);
 }
@@ -160,6 +189,10 @@ static void on_sent(mo_tag *tag, bool ok)
             stream_end_unavailable(st);
         else if (o->fault_stall_after != TL_OFF && st->items >= o->fault_stall_after)
             stream_stall(st);
+        else if (o->stream_items && st->items >= o->stream_items)
+            stream_end_normal(st, "--stream-items");
+        else if (st->end_due)
+            stream_end_normal(st, "--stream-lifetime");
     }
     pump(st);
     stream_release_if_done(st);
@@ -170,10 +203,10 @@ static void on_closed(mo_tag *tag, bool ok)
     struct tl_stream *st = container_of(tag, struct tl_stream, close_tag);
     st->tags_out--;
     st->closed = true;
-    if (st->cancelled)
-        stream_detach(st, st->state == ST_ENDING ? "ended by fault" : "cancelled");
+    if (st->state == ST_ENDING)
+        stream_detach(st, st->end_why);
     else
-        stream_detach(st, "ended");
+        stream_detach(st, st->cancelled ? "cancelled" : "ended");
     stream_release_if_done(st);
 }
 
@@ -201,7 +234,7 @@ static void send_msg(struct tl_stream *st, grpc_slice msg, bool item, bool with_
 
 static void send_discontinuity(struct tl_stream *st, const struct tl_start *d)
 {
-    grpc_slice s = tl_wire_discontinuity(d->last, d->new_seq, d->page);
+    grpc_slice s = tl_store_discontinuity(st->env->store, d);
     st->known_seq = d->new_seq;
     st->known_page = d->page;
     st->discs++;
@@ -226,15 +259,16 @@ static void pump(struct tl_stream *st)
     }
     if (st->cursor >= tl_topic_end(st->topic))
         return; /* idle until the topic grows (watcher) */
-    if (st->cursor < tl_topic_oldest(st->topic)) {
-        /* fell out of the ring: the client was slower than the publishers */
+    if (tl_topic_gone(st->topic, st->cursor)) {
+        /* fell out of the ring or the window: the client was slower than
+         * the publishers */
         struct tl_start s;
         tl_topic_catch_up(st->topic, st->known_seq, &s);
         st->fell_behind++;
         tl_log(st->env,
-               "stream %" PRIu64 " fell behind by %" PRIu64 " entries; discontinuity %" PRIu64
+               "stream %" PRIu64 " fell behind: %" PRIu64 " entries skipped; discontinuity %" PRIu64
                " -> %" PRIu64 " (page %" PRIu64 ")",
-               st->id, tl_topic_oldest(st->topic) - st->cursor, s.last, s.new_seq, s.page);
+               st->id, s.pos - st->cursor, s.last, s.new_seq, s.page);
         st->cursor = s.pos;
         send_discontinuity(st, &s);
         return;
@@ -266,6 +300,17 @@ static void on_heartbeat(mo_timer *t)
     pump(st);
 }
 
+static void on_lifetime(mo_timer *t)
+{
+    struct tl_stream *st = container_of(t, struct tl_stream, life_timer);
+    if (st->state != ST_OPEN)
+        return;
+    if (st->sending)
+        st->end_due = true; /* on_sent ends it */
+    else
+        stream_end_normal(st, "--stream-lifetime");
+}
+
 int tl_stream_start(struct tl_env *env, grpc_call *call, tl_cache *cache, tl_topic *topic,
                     const struct tl_subscribe_req *req)
 {
@@ -283,6 +328,7 @@ int tl_stream_start(struct tl_env *env, grpc_call *call, tl_cache *cache, tl_top
     st->watcher.fn = on_topic_grew;
     st->status_details = grpc_empty_slice();
     mo_timer_init(&st->hb_timer, on_heartbeat);
+    mo_timer_init(&st->life_timer, on_lifetime);
 
     struct tl_start start;
     tl_topic_resume(topic, req->resume_at, req->page, &start);
@@ -319,5 +365,7 @@ int tl_stream_start(struct tl_env *env, grpc_call *call, tl_cache *cache, tl_top
     send_msg(st, tl_wire_heartbeat(), false, true);
     if (st->state == ST_OPEN && env->opts->heartbeat_us)
         mo_timer_start(env->loop, &st->hb_timer, env->opts->heartbeat_us);
+    if (st->state == ST_OPEN && env->opts->stream_lifetime_us)
+        mo_timer_start(env->loop, &st->life_timer, env->opts->stream_lifetime_us);
     return 0;
 }

@@ -211,6 +211,14 @@ tl_cache *tl_store_cache(tl_store *s, struct tl_str name)
     return cache_create(s, name);
 }
 
+grpc_slice tl_store_discontinuity(const tl_store *s, const struct tl_start *d)
+{
+    /* the HTTP API reference numbers the next item itself; "unknown" (0 in
+     * the proto's reading, after a reset) becomes 1 there, the first item */
+    uint64_t new_seq = s->o.reading == TL_DISC_AT ? d->new_seq + 1 : d->new_seq;
+    return tl_wire_discontinuity(d->last, new_seq, d->page);
+}
+
 const char *tl_cache_name(const tl_cache *c) { return c->node.name; }
 size_t tl_cache_subscribers(const tl_cache *c) { return c->subscribers; }
 
@@ -306,11 +314,13 @@ int tl_topic_publish(tl_topic *t, bool binary, const uint8_t *value, size_t len,
 {
     const tl_store *s = t->cache->store;
     struct tl_published res = {.seq = t->next_seq, .page = t->page};
-    struct tl_entry e = {.page = t->page, .seq = t->next_seq};
+    uint64_t mono = s->o.window_us ? mo_mono_us() : 0;
+    struct tl_entry e = {.page = t->page, .seq = t->next_seq, .at_us = mono};
     t->published++;
     if (s->o.drop_every && t->published % s->o.drop_every == 0) {
         e.kind = TL_ENTRY_DROP;
-        e.msg = tl_wire_discontinuity(e.seq - 1, e.seq, e.page);
+        e.msg = tl_store_discontinuity(
+            s, &(struct tl_start){.last = e.seq - 1, .new_seq = e.seq, .page = e.page});
         res.dropped = true;
     } else {
         e.kind = TL_ENTRY_ITEM;
@@ -328,7 +338,9 @@ int tl_topic_publish(tl_topic *t, bool binary, const uint8_t *value, size_t len,
         struct tl_entry reset = {
             .kind = TL_ENTRY_RESET,
             .page = page,
-            .msg = tl_wire_discontinuity(res.seq, 0, page),
+            .at_us = mono,
+            .msg = tl_store_discontinuity(
+                s, &(struct tl_start){.last = res.seq, .new_seq = 0, .page = page}),
         };
         r = ring_append(t, &reset);
         if (r < 0)
@@ -344,25 +356,69 @@ int tl_topic_publish(tl_topic *t, bool binary, const uint8_t *value, size_t len,
     return 0;
 }
 
+/* Entries appended before this monotonic time are outside the replay
+ * window; 0 when there is no window (or it reaches back before the clock). */
+static uint64_t window_cutoff(const tl_topic *t)
+{
+    uint64_t window = t->cache->store->o.window_us;
+    uint64_t now = window ? mo_mono_us() : 0;
+    return now > window ? now - window : 0;
+}
+
+/* The first position in [from, end) whose entry is inside the replay window
+ * (end if none): entries are appended in time order, so a binary search. */
+static uint64_t window_start(const tl_topic *t, uint64_t from)
+{
+    uint64_t cutoff = window_cutoff(t), lo = from, hi = t->end;
+    if (!cutoff)
+        return from;
+    while (lo < hi) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        if (tl_topic_entry(t, mid)->at_us < cutoff)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+bool tl_topic_gone(const tl_topic *t, uint64_t pos)
+{
+    return pos < tl_topic_oldest(t) ||
+           (pos < t->end && tl_topic_entry(t, pos)->at_us < window_cutoff(t));
+}
+
 /* The oldest position of the current page that a resume may start from:
- * the last `replay` entries, and never before the page began. */
+ * the last `replay` entries, inside the replay window, and never before the
+ * page began. */
 static uint64_t replay_start(const tl_topic *t)
 {
     uint64_t keep = t->cache->store->o.replay;
     if (keep > t->count)
         keep = t->count;
     uint64_t start = t->end - keep;
-    return start > t->page_first ? start : t->page_first;
+    if (start < t->page_first)
+        start = t->page_first;
+    return window_start(t, start);
 }
 
 void tl_topic_resume(const tl_topic *t, uint64_t seq, uint64_t page, struct tl_start *ret)
 {
     uint64_t latest = t->next_seq - 1;
-    uint64_t start = replay_start(t);
-    uint64_t oldest_seq = start - t->page_first + 1; /* S */
     *ret = (struct tl_start){.pos = t->end};
+    if (t->cache->store->o.announce_page && page != t->page && t->published > 0) {
+        /* no page (0, whatever resume_at says: a number on an unknown page
+         * means nothing), or one the topic no longer has, on a topic with
+         * messages: tell the page and where it stands, then live
+         * (PROTOCOL.md 11.1) */
+        *ret = (struct tl_start){.pos = t->end, .disc = true, .last = seq ? seq - 1 : 0,
+                                 .new_seq = latest, .page = t->page};
+        return;
+    }
     if (seq == 0)
         return; /* live only */
+    uint64_t start = replay_start(t);
+    uint64_t oldest_seq = start - t->page_first + 1; /* S */
     if ((page != 0 && page != t->page) || seq < oldest_seq) {
         /* another page, or older than what is kept: from the oldest kept */
         *ret = (struct tl_start){.pos = start, .disc = true, .last = seq - 1,
@@ -378,7 +434,7 @@ void tl_topic_resume(const tl_topic *t, uint64_t seq, uint64_t page, struct tl_s
 
 void tl_topic_catch_up(const tl_topic *t, uint64_t last, struct tl_start *ret)
 {
-    uint64_t pos = tl_topic_oldest(t);
+    uint64_t pos = window_start(t, tl_topic_oldest(t));
     *ret = (struct tl_start){.pos = pos, .disc = true, .last = last};
     if (pos == t->end) {
         ret->new_seq = t->next_seq - 1;

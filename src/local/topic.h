@@ -18,7 +18,15 @@
  * with a slow subscriber.
  *
  * Resume rules (the request's resume_at N and sequence_page P), see
- * tl_topic_resume() and momento-topics-local(1).
+ * tl_topic_resume() and momento-topics-local(1). With a replay window
+ * (--replay-window), entries older than the window are gone for resumes and
+ * for slow streams alike, as if they had left the ring.
+ *
+ * Discontinuities are computed in the proto's reading of new_topic_sequence
+ * (the last number accounted for: items resume after it) everywhere in this
+ * module and in tl_start; tl_store_discontinuity() encodes them in the reading
+ * the server was asked for (--discontinuity-seq), so that only the bytes on
+ * the wire differ between the two readings.
  */
 #ifndef TL_TOPIC_H
 #define TL_TOPIC_H
@@ -38,15 +46,25 @@ typedef struct tl_store tl_store;
 typedef struct tl_cache tl_cache;
 typedef struct tl_topic tl_topic;
 
+/* The two readings of _Discontinuity.new_topic_sequence (PROTOCOL.md 11.2). */
+enum tl_disc_reading {
+    TL_DISC_AFTER, /* the proto's: the next item is new_topic_sequence + 1 */
+    TL_DISC_AT,    /* the HTTP API reference's: the next item is new_topic_sequence */
+};
+
 struct tl_store_opts {
     const char *const *caches; /* the only caches that exist; NULL: every cache exists */
     size_t n_caches;
     uint64_t replay;           /* entries kept for resume */
+    uint64_t window_us;        /* and only those younger than this; 0 = no time limit */
+    enum tl_disc_reading reading;
+    bool announce_page;        /* a subscribe without a known page is told the page first */
     const char *publisher_id;  /* put in every item; NULL or "" for none */
     uint64_t drop_every;       /* fault: every Nth message of a topic is lost; 0 = off */
     uint64_t reset_after;      /* fault: a page holds at most N messages; 0 = off */
 };
 
+/* (The discontinuities below are in the proto's reading; see above.) */
 enum tl_entry_kind {
     TL_ENTRY_ITEM,  /* a published message: seq and page are its own */
     TL_ENTRY_DROP,  /* message `seq` was lost: msg is _Discontinuity{seq-1, seq, page} */
@@ -57,11 +75,14 @@ struct tl_entry {
     grpc_slice msg; /* the encoded _SubscriptionItem; the ring owns one ref */
     enum tl_entry_kind kind;
     uint64_t page;
-    uint64_t seq; /* 0 for TL_ENTRY_RESET */
+    uint64_t seq;   /* 0 for TL_ENTRY_RESET */
+    uint64_t at_us; /* monotonic time it was appended, for the replay window */
 };
 
 /* Where a stream starts, or restarts after falling behind: first a
- * _Discontinuity{last, new_seq, page} when `disc`, then the ring from `pos`. */
+ * _Discontinuity{last, new_seq, page} when `disc` (new_seq in the proto's
+ * reading: the last sequence number it accounts for), then the ring from
+ * `pos`. */
 struct tl_start {
     uint64_t pos;
     bool disc;
@@ -84,6 +105,9 @@ struct tl_watcher {
 int tl_store_new(const struct tl_store_opts *opts, tl_store **ret);
 /* Frees every cache and topic; watchers must be gone. Accepts NULL. */
 void tl_store_free(tl_store *s);
+/* The _SubscriptionItem for the discontinuity `d` (last, new_seq, page), with
+ * new_topic_sequence in the store's reading. The caller owns one ref. */
+grpc_slice tl_store_discontinuity(const tl_store *s, const struct tl_start *d);
 
 /* The cache called `name`, created on first use; NULL when it does not exist
  * (not in the store's list) or on ENOMEM (then errno is set). */
@@ -108,10 +132,14 @@ int tl_topic_publish(tl_topic *t, bool binary, const uint8_t *value, size_t len,
 uint64_t tl_topic_end(const tl_topic *t);
 uint64_t tl_topic_oldest(const tl_topic *t);
 const struct tl_entry *tl_topic_entry(const tl_topic *t, uint64_t pos);
+/* True when a stream whose cursor is at `pos` (< end) fell behind: the entry
+ * left the ring, or is older than the replay window. The window is measured
+ * on mo_mono_us(), here and in the two functions below. */
+bool tl_topic_gone(const tl_topic *t, uint64_t pos);
 
 /* Where a Subscribe with resume_at `seq` and sequence_page `page` starts. */
 void tl_topic_resume(const tl_topic *t, uint64_t seq, uint64_t page, struct tl_start *ret);
-/* Where a stream whose cursor fell out of the ring continues; `last` is the
+/* Where a stream that fell behind (tl_topic_gone) continues; `last` is the
  * last sequence number it delivered (or was told about). */
 void tl_topic_catch_up(const tl_topic *t, uint64_t last, struct tl_start *ret);
 

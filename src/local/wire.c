@@ -1,12 +1,12 @@
 /* wire.c - hand-written protobuf for the four messages the server handles. */
 #include <config.h>
 
-#include <ctype.h>
 #include <errno.h>
 #include <string.h>
 
 #include "pbwire.h"
 #include "pubsub.h"
+#include "util.h"
 #include "wire.h"
 
 /* ---- decoding ---- */
@@ -98,13 +98,7 @@ int tl_wire_subscribe_decode(const uint8_t *buf, size_t len, struct tl_subscribe
     return 0;
 }
 
-bool tl_str_blank(struct tl_str s)
-{
-    for (size_t i = 0; i < s.len; i++)
-        if (!isspace((unsigned char)s.p[i]))
-            return false;
-    return true;
-}
+bool tl_str_blank(struct tl_str s) { return mo_blank(s.p, s.len); }
 
 /* ---- encoding ---- */
 

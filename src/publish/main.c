@@ -23,6 +23,7 @@
 #include "payload.h"
 #include "publisher.h"
 #include "rpc.h"
+#include "timefmt.h"
 #include "util.h"
 
 #define DEFAULT_CONNECTIONS 4
@@ -87,14 +88,6 @@ static int usage_error(const char *fmt, ...)
     va_end(ap);
     fprintf(stderr, "\nTry '%s --help'.\n", mo_progname);
     return EX_USAGE;
-}
-
-static bool blank(const char *s)
-{
-    for (; *s; s++)
-        if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
-            return false;
-    return true;
 }
 
 static int parse_count(const char *opt, const char *s, uint64_t min, uint64_t max, uint64_t *ret)
@@ -221,7 +214,7 @@ static int parse_args(int argc, char **argv, struct args *a)
             o->max_in_flight = (unsigned)v;
             break;
         case OPT_TIMEOUT:
-            if (mo_parse_duration_us(optarg, &v) < 0 || v < MO_USEC_PER_MSEC ||
+            if (mo_time_parse_duration(optarg, &v) < 0 || v < MO_USEC_PER_MSEC ||
                 v > 3600 * MO_USEC_PER_SEC)
                 return usage_error("--timeout \"%s\": expected a duration from 1ms to 1h, e.g. "
                                    "500ms or 5s",
@@ -248,11 +241,11 @@ static int parse_args(int argc, char **argv, struct args *a)
         return usage_error("missing -c CACHE");
     if (!o->topic)
         return usage_error("missing -t TOPIC");
-    if (blank(o->cache))
+    if (mo_blank(o->cache, strlen(o->cache)))
         return usage_error("-c: the cache name is empty");
-    if (blank(o->topic))
+    if (mo_blank(o->topic, strlen(o->topic)))
         return usage_error("-t: the topic name is empty");
-    if (a->insecure && !a->override)
+    if (mo_endpoint_check_tls(a->insecure ? 0 : -1, a->override, NULL, 0) < 0)
         return usage_error("--insecure is only allowed with --endpoint-override HOST:PORT (a "
                            "local server or a proxy); the Momento service needs TLS");
     if (optind < argc - 1)

@@ -8,6 +8,7 @@
 
 #include "clock.h"
 #include "payload.h"
+#include "timefmt.h"
 
 /* The fixed part every JSON format shares, as the seed article's model has it. */
 #define SEED_HEAD "{\"key_one\":\"KeyOne\",\"key_two\":\"KeyTwo\",\"key_three\":"
@@ -40,7 +41,7 @@ static int unpadded(const struct payload_spec *s, uint64_t seq, int64_t real_ns,
     char ts[48];
     switch (s->format) {
     case PAYLOAD_SEED:
-        mo_format_rfc3339(real_ns, 6, ts, sizeof ts);
+        mo_time_format_rfc3339(real_ns, 6, 0, ts, sizeof ts);
         return snprintf(buf, cap, SEED_HEAD "%" PRIu64 ",\"timestamp\":\"%s\"}", seq, ts);
     case PAYLOAD_EPOCH_MS: {
         /* floor division, so a time before 1970 still rounds towards the past */
@@ -50,7 +51,7 @@ static int unpadded(const struct payload_spec *s, uint64_t seq, int64_t real_ns,
         return snprintf(buf, cap, SEED_HEAD "%" PRIu64 ",\"published_ms\":%" PRId64 "}", seq, ms);
     }
     case PAYLOAD_TEXT:
-        mo_format_rfc3339(real_ns, 6, ts, sizeof ts);
+        mo_time_format_rfc3339(real_ns, 6, 0, ts, sizeof ts);
         return snprintf(buf, cap, "%s", ts);
     case PAYLOAD_LITERAL:
         return snprintf(buf, cap, "%s", s->literal ? s->literal : "");

@@ -162,8 +162,14 @@ skip() {
 
 # ensure_journald : a real systemd-journald to send to (started here if none runs)
 ensure_journald() {
-    if [ -S /run/systemd/journal/socket ] && pgrep -x systemd-journal >/dev/null; then
-        return 0
+    # A journald of this mount namespace: one inside a container (systemd-nspawn
+    # of the packaging test) is visible to pgrep but serves another /run.
+    local pid ns
+    ns=$(readlink /proc/self/ns/mnt)
+    if [ -S /run/systemd/journal/socket ]; then
+        for pid in $(pgrep -x systemd-journal); do
+            [ "$(readlink "/proc/$pid/ns/mnt" 2>/dev/null)" = "$ns" ] && return 0
+        done
     fi
     [ "$(id -u)" = 0 ] || skip "no journald running and not root to start one"
     local jd

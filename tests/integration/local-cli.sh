@@ -8,7 +8,10 @@ source "$top_srcdir/tests/integration/local-lib.sh"
 LOCAL=$BIN/momento-topics-local
 
 "$LOCAL" --help >"$WORK/help.out" || fail "--help exited $?"
-grep -q -- '--fault-reject' "$WORK/help.out" || fail "--help does not list the options"
+for o in --fault-reject --announce-page --discontinuity-seq --stream-items --stream-lifetime \
+    --stream-end --replay-window; do
+    grep -q -- "$o" "$WORK/help.out" || fail "--help does not list $o"
+done
 "$LOCAL" --version >"$WORK/version.out" || fail "--version exited $?"
 grep -Eq '^momento-topics-local [0-9]' "$WORK/version.out" || fail "--version: $(cat "$WORK/version.out")"
 pass "--help and --version"
@@ -36,6 +39,14 @@ usage --fault-reject unavailable:x '--fault-reject'
 usage --fault-drop-every 0 '--fault-drop-every: must be at least 1'
 usage --fault-end-after '' '--fault-end-after'
 usage --caches 'a,,b' '--caches: empty cache name'
+usage --discontinuity-seq before '--discontinuity-seq: neither after nor at.*"before"'
+usage --stream-end reset '--stream-end: neither ok nor rst.*"reset"'
+usage --stream-items 0 '--stream-items: must be at least 1'
+usage --stream-lifetime 0s '--stream-lifetime: shorter than 1ms'
+usage --stream-lifetime forever '--stream-lifetime: not a duration'
+usage --replay-window 5 '--replay-window: not a duration'
+usage --announce-page=yes '--announce-page takes no value: --announce-page=yes'
+usage --verbose=1 '--verbose takes no value'
 usage --tls-cert x.pem '--tls-cert and --tls-key go together'
 usage --tls-key x.key '--tls-cert and --tls-key go together'
 usage --bogus 'unknown option --bogus'

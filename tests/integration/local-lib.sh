@@ -8,6 +8,8 @@
 #   wait_type NAME TYPE N      wait (10 s at most) until there are N such lines
 #   types NAME                 the types of $WORK/NAME.out, one line each
 #   items NAME                 "seq page kind value publisher_id" per item
+#   stop_local                 SIGTERM to the server started last; fails unless it
+#                              exits 0 (so a sanitizer's leak report fails the test)
 PROBE=$TOOLS/probe
 [ -x "$PROBE" ] || fail "the probe is not built ($PROBE); run the tests through make check"
 
@@ -34,6 +36,12 @@ wait_type() {
 types() { jq -r .type "$WORK/$1.out"; }
 
 items() { jq -r 'select(.type=="item") | "\(.seq) \(.page) \(.kind) \(.value) \(.publisher_id)"' "$WORK/$1.out"; }
+
+stop_local() {
+    local rc=0
+    stop "$LOCAL_PID" || rc=$?
+    [ "$rc" = 0 ] || fail "momento-topics-local exited with status $rc: $(tail -5 "$WORK"/*.err)"
+}
 
 # expect_eq WHAT GOT WANT
 expect_eq() {

@@ -2,7 +2,8 @@
 # momento-topics-local refusals as the service sends them: --token
 # (UNAUTHENTICATED), --caches (NOT_FOUND), --max-subscribers
 # (RESOURCE_EXHAUSTED, err topic_subscriptions_limit_exceeded, "subscribers"),
-# --max-payload (RESOURCE_EXHAUSTED, err item_size_limit_exceeded).
+# --max-payload (RESOURCE_EXHAUSTED, err item_size_limit_exceeded); and with
+# --max-payload 0, messages past gRPC's 4 MiB default accepted and delivered.
 source "$top_srcdir/tests/integration/lib.sh"
 source "$top_srcdir/tests/integration/local-lib.sh"
 
@@ -83,3 +84,27 @@ expect_eq "4097 bytes" "$(jq -r .err <<<"$out")" item_size_limit_exceeded
 start_local payload-none --max-payload 0
 expect_eq "100000 bytes, no limit" "$(publish "$(head -c 100000 /dev/zero | tr '\0' a)" | jq -r .name)" OK
 pass "--max-payload: RESOURCE_EXHAUSTED with err item_size_limit_exceeded"
+
+# messages larger than gRPC's default 4 MiB receive limit: the server sets no
+# gRPC message size limit of its own, so with --max-payload 0 it accepts and
+# delivers them; a subscriber with gRPC's default limit fails on such an item
+# (RESOURCE_EXHAUSTED from its own transport), one with a larger limit gets it
+start_local big --max-payload 0
+subscribe bigrecv --max-receive 16777216 --count 2 --no-values --timeout 30
+BIGRECV=$SUB_PID
+subscribe defrecv --no-values --timeout 30
+wait_type bigrecv heartbeat 1
+wait_type defrecv heartbeat 1
+expect_eq "publish 5 MiB" "$(publish --size 5242880 0123456789 | jq -r .name)" OK
+expect_eq "publish after it" "$(publish small | jq -r .name)" OK
+wait "$BIGRECV" || fail "bigrecv: $(cat "$WORK/bigrecv.out")"
+expect_eq "delivered sizes" "$(jq -r 'select(.type=="item") | "\(.seq):\(.len)"' "$WORK/bigrecv.out" | tr '\n' ' ')" \
+    "1:5242880 2:5 "
+refused_after_heartbeat() { [ "$(count_type defrecv status)" -ge 1 ]; }
+wait_for 20 refused_after_heartbeat || fail "defrecv: $(cat "$WORK/defrecv.out")"
+st=$(jq -c 'select(.type=="status")' "$WORK/defrecv.out")
+expect_eq "a 4 MiB subscriber" "$(jq -r .name <<<"$st")" RESOURCE_EXHAUSTED
+[[ "$(jq -r .details <<<"$st")" == "Received message larger than max"* ]] ||
+    fail "not gRPC's receive limit: $st"
+stop_local
+pass "--max-payload 0: a 5 MiB message accepted and delivered; gRPC's 4 MiB default is the subscriber's own limit ($(jq -r .details <<<"$st"))"

@@ -6,7 +6,7 @@
 //   node sdk.js subscribe --port P --cache C --topic T [--count N] [--heartbeats K]
 //                         [--timeout S] [--ready FILE] [--publish-text S]...
 //                         [--publish-hex H]... [--lockstep]
-//                         [--retry-for S] [--keep NAME]
+//                         [--retry-for S] [--keep NAME] [--until-text S]
 //       Subscribes through TopicClient.subscribe. Events:
 //         {"ev":"subscribed"}                       subscribe() resolved
 //         {"ev":"item","seq":1,"kind":"text","text":"..."}   or "kind":"binary","hex":"..."
@@ -21,7 +21,9 @@
 //       an item has arrived for the one before, so that none is published
 //       while the SDK is between two streams.
 //       --retry-for S tries a failing subscribe again every 200 ms for up to S
-//       seconds ({"ev":"retry",...} for each failure).
+//       seconds ({"ev":"retry",...} for each failure). With --until-text S
+//       the step ends (status 0) once an item whose text is S has arrived,
+//       however many items came before it, instead of after --count items.
 //   node sdk.js publish --port P --cache C --topic T [--text S | --hex H]...
 //       Publishes each value in order: {"ev":"published","kind":...} or an error
 //       event; status 0 when every publish succeeded, 3 otherwise.
@@ -42,6 +44,8 @@
 // --keepalive-ms MS replaces the HTTP/2 keepalive ping period of the Default
 // configuration (5000), and allows 5 s instead of 1 s for each ping's ack. MO_SDK_LOG=trace|debug|info|warn|error sets the level
 // of the SDK's own log, printed as {"ev":"log",...} lines (default warn).
+// MO_SDK_STAMP=1 adds "ms" to every line: milliseconds since the process
+// started, to measure the time between two events.
 'use strict';
 
 const fs = require('fs');
@@ -58,7 +62,7 @@ function parseArgs(argv) {
     '--publish-text': 'publish', '--publish-hex': 'publish'};
   const known = new Set(['--port', '--host', '--cache', '--topic', '--count',
     '--timeout', '--ready', '--heartbeats', '--token',
-    '--keepalive-ms', '--retry-for', '--keep']);
+    '--keepalive-ms', '--retry-for', '--keep', '--until-text']);
   const positional = [];
   for (let i = 1; i < argv.length; i++) {
     const a = argv[i];
@@ -96,8 +100,11 @@ function parseArgs(argv) {
   return {cmd, opts};
 }
 
+const stamp = process.env.MO_SDK_STAMP === '1';
+
 function emit(obj) {
-  process.stdout.write(JSON.stringify(obj) + '\n');
+  const line = stamp ? {...obj, ms: Math.round(performance.now())} : obj;
+  process.stdout.write(JSON.stringify(line) + '\n');
 }
 
 function errorEvent(op, resp) {
@@ -235,8 +242,11 @@ function cmdSubscribe(opts, out) {
       check();
     }
   };
+  let untilSeen = false;
   const check = () => {
-    if (subscription && !publishing && items >= want && heartbeats >= wantHeartbeats) finish(0);
+    const reached = opts.untilText !== undefined ? untilSeen :
+      items >= want && heartbeats >= wantHeartbeats;
+    if (subscription && !publishing && reached) finish(0);
   };
   const timer = setTimeout(() => {
     out({ev: 'timeout', after_s: timeoutS});
@@ -254,6 +264,7 @@ function cmdSubscribe(opts, out) {
       if (item.tokenId()) ev.publisher_id = item.tokenId();
       out(ev);
       items++;
+      if (opts.untilText !== undefined && item.value() === opts.untilText) untilSeen = true;
       if (opts.lockstep && nextPublish > 0 && nextPublish < opts.publish.length) {
         publishNext().catch(fail);
       }

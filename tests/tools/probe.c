@@ -3,14 +3,16 @@
  *   probe subscribe --target HOST:PORT [--tls] [--token T] --cache C --topic T
  *                   [--resume N] [--page P] [--count N] [--messages N]
  *                   [--timeout DURATION] [--deadline DURATION]
+ *                   [--max-receive BYTES] [--no-values]
  *   probe publish   --target HOST:PORT [--tls] [--token T] --cache C --topic T
- *                   [--binary | --hex] [--count N] MESSAGE
+ *                   [--binary | --hex] [--count N] [--size BYTES] MESSAGE
  *
  * subscribe makes one Subscribe call and prints one JSON line per server
  * message on stdout (flushed at once):
  *   {"type":"heartbeat"}
- *   {"type":"item","seq":N,"page":P,"kind":"text","value":"...","publisher_id":"..."}
- *       (kind "binary": value is lowercase hex of the bytes; "none": no value)
+ *   {"type":"item","seq":N,"page":P,"kind":"text","value":"...","publisher_id":"...","len":L}
+ *       (kind "binary": value is lowercase hex of the bytes; "none": no value;
+ *       len: the value's length in bytes; with --no-values, value is "")
  *   {"type":"discontinuity","last":L,"new":N,"page":P}
  *   {"type":"empty"}  (an item with no kind)   {"type":"malformed","bytes":N}
  * and, when the server ends the stream:
@@ -21,12 +23,16 @@
  * 2 when --timeout ran out first (after printing {"type":"timeout"}).
  * --deadline sends a grpc-timeout header on the call but does not enforce it
  * here (the call goes over a second channel made with deadline checks off), so
- * what happens at the deadline is up to the server.
+ * what happens at the deadline is up to the server. --max-receive BYTES
+ * raises the channel's receive limit (gRPC's default is 4 MiB) on that same
+ * kind of second channel.
  *
  * publish sends MESSAGE (--count times, one after another) as text, as
  * binary bytes (--binary), or as binary decoded from hex (--hex), and prints a
- * status line per publish; it exits 0 if all were OK, 1 otherwise. --method
- * PATH sends the publish request to another method path instead.
+ * status line per publish; it exits 0 if all were OK, 1 otherwise. --size
+ * BYTES repeats MESSAGE (or "x" when it is empty) to exactly BYTES bytes,
+ * for messages too large for a command line. --method PATH sends the publish
+ * request to another method path instead.
  * Usage errors exit 64.
  */
 #include <config.h>
@@ -53,6 +59,7 @@
 #include "loop.h"
 #include "pubsub.h"
 #include "rpc.h"
+#include "timefmt.h"
 #include "util.h"
 
 #define EXIT_USAGE 64
@@ -60,9 +67,10 @@
 
 struct args {
     const char *target, *token, *cache, *topic;
-    bool tls, binary, hex;
+    bool tls, binary, hex, no_values;
     uint64_t resume, page, count, messages;
     uint64_t timeout_us, deadline_us;
+    uint64_t max_receive, size;
     const char *method; /* publish: another method path (to test UNIMPLEMENTED) */
     const char *message;
 };
@@ -110,7 +118,7 @@ static void print_status(grpc_status_code code, grpc_slice details, const grpc_m
     fflush(stdout);
 }
 
-static void print_item(const struct mo_item *it, size_t len)
+static void print_item(const struct mo_item *it, bool values)
 {
     switch (it->kind) {
     case MO_ITEM_HEARTBEAT:
@@ -131,16 +139,17 @@ static void print_item(const struct mo_item *it, size_t len)
                it->value_kind == MO_VALUE_TEXT     ? "text"
                : it->value_kind == MO_VALUE_BINARY ? "binary"
                                                    : "none");
-        if (it->value_kind == MO_VALUE_BINARY)
+        if (!values)
+            fputs("\"\"", stdout);
+        else if (it->value_kind == MO_VALUE_BINARY)
             json_hex(it->value, it->value_len);
         else
             json_str(it->value, it->value_len);
         fputs(",\"publisher_id\":", stdout);
         json_str(it->publisher_id, it->publisher_id_len);
-        fputs("}\n", stdout);
+        printf(",\"len\":%zu}\n", it->value_len);
         break;
     }
-    (void)len;
     fflush(stdout);
 }
 
@@ -199,7 +208,7 @@ static void on_sub_msg(mo_tag *tag, bool ok)
             printf("{\"type\":\"malformed\",\"bytes\":%zu}\n", read ? GRPC_SLICE_LENGTH(body) : 0);
             fflush(stdout);
         } else {
-            print_item(&it, GRPC_SLICE_LENGTH(body));
+            print_item(&it, !s->a->no_values);
             if (it.kind == MO_ITEM_MESSAGE)
                 s->items++;
         }
@@ -263,11 +272,17 @@ static int do_subscribe(mo_loop *loop, mo_conn *conn, const struct args *a)
     grpc_metadata_array_init(&s.trail_md);
 
     grpc_channel *raw = NULL;
-    if (a->deadline_us) {
-        gpr_timespec deadline = gpr_time_add(
-            gpr_now(GPR_CLOCK_MONOTONIC), gpr_time_from_micros((int64_t)a->deadline_us, GPR_TIMESPAN));
-        grpc_arg arg = {GRPC_ARG_INTEGER, GRPC_ARG_ENABLE_DEADLINE_CHECKS, {.integer = 0}};
-        grpc_channel_args args = {.num_args = 1, .args = &arg};
+    if (a->deadline_us || a->max_receive) {
+        gpr_timespec deadline = a->deadline_us
+            ? gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
+                           gpr_time_from_micros((int64_t)a->deadline_us, GPR_TIMESPAN))
+            : gpr_inf_future(GPR_CLOCK_REALTIME);
+        grpc_arg arg[2] = {
+            {GRPC_ARG_INTEGER, GRPC_ARG_ENABLE_DEADLINE_CHECKS, {.integer = 0}},
+            {GRPC_ARG_INTEGER, GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH,
+             {.integer = a->max_receive ? (int)a->max_receive : -1}},
+        };
+        grpc_channel_args args = {.num_args = a->max_receive ? 2 : 1, .args = arg};
         grpc_channel_credentials *cr = a->tls ? grpc_ssl_credentials_create(NULL, NULL, NULL, NULL)
                                               : grpc_insecure_credentials_create();
         raw = grpc_channel_create(a->target, cr, &args);
@@ -395,7 +410,16 @@ static int do_publish(mo_loop *loop, mo_conn *conn, const struct args *a)
     const char *msg = a->message;
     size_t len = strlen(msg);
     _cleanup_free_ uint8_t *bytes = NULL;
-    if (a->hex) {
+    if (a->size) {
+        const char *unit = len ? msg : "x";
+        size_t ulen = len ? len : 1;
+        bytes = malloc(a->size);
+        if (!bytes)
+            return 1;
+        for (size_t i = 0; i < a->size; i++)
+            bytes[i] = (uint8_t)unit[i % ulen];
+        len = a->size;
+    } else if (a->hex) {
         bytes = malloc(len / 2 + 1);
         if (!bytes)
             return 1;
@@ -419,8 +443,10 @@ static void usage(FILE *f)
     fputs("Usage: probe subscribe --target HOST:PORT [--tls] [--token T] --cache C --topic T\n"
           "                       [--resume N] [--page P] [--count N] [--messages N]\n"
           "                       [--timeout DURATION] [--deadline DURATION]\n"
+          "                       [--max-receive BYTES] [--no-values]\n"
           "       probe publish --target HOST:PORT [--tls] [--token T] --cache C --topic T\n"
-          "                     [--binary | --hex] [--count N] [--method PATH] MESSAGE\n"
+          "                     [--binary | --hex] [--count N] [--size BYTES] [--method PATH]\n"
+          "                     MESSAGE\n"
           "Durations: 2.5 (seconds) or 500ms, 2s, 1m. See the top of probe.c for the output.\n",
           f);
 }
@@ -448,11 +474,12 @@ static int parse_seconds(const char *s, uint64_t *ret)
         *ret = (uint64_t)(v * 1e6);
         return 0;
     }
-    return mo_parse_duration_us(s, ret);
+    return mo_time_parse_duration(s, ret);
 }
 
 enum { O_TARGET = 0x100, O_TLS, O_TOKEN, O_CACHE, O_TOPIC, O_RESUME, O_PAGE, O_COUNT,
-       O_MESSAGES, O_TIMEOUT, O_DEADLINE, O_BINARY, O_HEX, O_METHOD };
+       O_MESSAGES, O_TIMEOUT, O_DEADLINE, O_BINARY, O_HEX, O_METHOD, O_MAX_RECEIVE, O_SIZE,
+       O_NO_VALUES };
 
 int main(int argc, char **argv)
 {
@@ -475,6 +502,9 @@ int main(int argc, char **argv)
         {"deadline", required_argument, NULL, O_DEADLINE},
         {"binary", no_argument, NULL, O_BINARY},         {"hex", no_argument, NULL, O_HEX},
         {"method", required_argument, NULL, O_METHOD},
+        {"max-receive", required_argument, NULL, O_MAX_RECEIVE},
+        {"size", required_argument, NULL, O_SIZE},
+        {"no-values", no_argument, NULL, O_NO_VALUES},
         {0},
     };
     struct args a = {.token = ""};
@@ -496,6 +526,9 @@ int main(int argc, char **argv)
         case O_BINARY: a.binary = true; break;
         case O_HEX: a.hex = true; break;
         case O_METHOD: a.method = optarg; break;
+        case O_MAX_RECEIVE: num = &a.max_receive; break;
+        case O_SIZE: num = &a.size; break;
+        case O_NO_VALUES: a.no_values = true; break;
         case O_TIMEOUT:
             if (parse_seconds(optarg, &a.timeout_us) < 0)
                 return usage_error("--timeout: not a duration: \"%s\"", optarg);
@@ -510,6 +543,8 @@ int main(int argc, char **argv)
         if (num && mo_parse_u64(optarg, num) < 0)
             return usage_error("not a number: \"%s\"", optarg);
     }
+    if (a.max_receive > INT32_MAX || a.size > INT32_MAX)
+        return usage_error("--max-receive and --size take at most %d bytes", INT32_MAX);
     if (!a.target || !mo_hostport_valid(a.target))
         return usage_error("--target HOST:PORT is required (got \"%s\")", a.target ? a.target : "");
     if (!a.cache || !a.topic)

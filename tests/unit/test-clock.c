@@ -1,36 +1,37 @@
-/* Unit tests for the RFC 3339 formatter. */
+/* Unit tests for the clocks (src/lib/clock.c): both tick, in their units, and
+ * tests can replace them. Writing times as text is tested in test-timefmt.c. */
 #include <config.h>
+
+#include <time.h>
 
 #include "clock.h"
 #include "test.h"
 
+static uint64_t fake_mono(void) { return 42; }
+static int64_t fake_real(void) { return -7; }
+
 int main(void)
 {
-    char buf[48];
-    const int64_t t = 1763867877123456789LL; /* 2025-11-23T03:17:57.123456789Z */
-    TEST_EQ_INT(mo_format_rfc3339(t, 0, buf, sizeof buf), 20);
-    TEST_EQ_STR(buf, "2025-11-23T03:17:57Z");
-    mo_format_rfc3339(t, 3, buf, sizeof buf);
-    TEST_EQ_STR(buf, "2025-11-23T03:17:57.123Z");
-    mo_format_rfc3339(t, 6, buf, sizeof buf);
-    TEST_EQ_STR(buf, "2025-11-23T03:17:57.123456Z");
-    TEST_EQ_INT(mo_format_rfc3339(t, 9, buf, sizeof buf), 30);
-    TEST_EQ_STR(buf, "2025-11-23T03:17:57.123456789Z");
-    /* the same second again (cached), then the next one */
-    mo_format_rfc3339(t + 800000000, 6, buf, sizeof buf);
-    TEST_EQ_STR(buf, "2025-11-23T03:17:57.923456Z");
-    mo_format_rfc3339(t + 900000000, 6, buf, sizeof buf);
-    TEST_EQ_STR(buf, "2025-11-23T03:17:58.023456Z");
-    mo_format_rfc3339(0, 6, buf, sizeof buf);
-    TEST_EQ_STR(buf, "1970-01-01T00:00:00.000000Z");
-    /* before the epoch: the fraction counts forward from the second below */
-    mo_format_rfc3339(-1, 9, buf, sizeof buf);
-    TEST_EQ_STR(buf, "1969-12-31T23:59:59.999999999Z");
-    mo_format_rfc3339(-1500000000, 3, buf, sizeof buf);
-    TEST_EQ_STR(buf, "1969-12-31T23:59:58.500Z");
-    /* a buffer too small gets an empty string, not a cut timestamp */
-    char small[10];
-    mo_format_rfc3339(t, 6, small, sizeof small);
-    TEST_EQ_STR(small, "");
+    /* real time in nanoseconds: the C library's seconds, give or take one */
+    time_t before = time(NULL);
+    int64_t real = mo_real_ns();
+    time_t after = time(NULL);
+    TEST_CHECK(real / MO_NSEC_PER_SEC >= (int64_t)before - 1);
+    TEST_CHECK(real / MO_NSEC_PER_SEC <= (int64_t)after + 1);
+
+    /* monotonic time in microseconds never goes back, and a 20 ms sleep shows */
+    uint64_t m0 = mo_mono_us();
+    struct timespec ts = {0, 20 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+    uint64_t m1 = mo_mono_us();
+    TEST_CHECK(m1 >= m0 + 20 * MO_USEC_PER_MSEC);
+    TEST_CHECK(m1 - m0 < 60 * MO_USEC_PER_SEC); /* microseconds, not nanoseconds */
+
+    /* the test hooks, and back */
+    mo_clock_override(fake_mono, fake_real);
+    TEST_EQ_INT(mo_mono_us(), 42);
+    TEST_EQ_INT(mo_real_ns(), -7);
+    mo_clock_override(NULL, NULL);
+    TEST_CHECK(mo_mono_us() >= m1);
     return test_result("test-clock");
 }

@@ -826,6 +826,149 @@ static void test_format(void)
     mo_config_errors_clear(NULL);
 }
 
+/* ---- added with the time module and the in-memory loader ---- */
+
+/* A duration is digits, an optional fraction and a unit; everything else is an
+ * error at the value, naming the key. */
+static void test_duration_syntax(void)
+{
+    static const char *const bad[] = {
+        "0x10s", "1e1m", "1E3ms", "+5s", "-0s", "5 s", "' 5s'", ".5s", "5.s", "5S", "1_000ms",
+        "5sec",  "1h30m", "inf", "nans", "\"\"", "'5 s'", "0x1p3s", "1.5.5s", "5ns",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        char text[200], why[120];
+        snprintf(text, sizeof text, "reconnect:\n  backoff_initial: %s\n" SUBS, bad[i]);
+        snprintf(why, sizeof why, "is not a duration: write a number and a unit (ms, s, m or h)");
+        expect_one(text, 2, 20, "reconnect.backoff_initial", why);
+    }
+    expect_one("reconnect:\n  backoff_initial: 1e1m\n" SUBS, 2, 20, "reconnect.backoff_initial",
+               "no sign, exponent or space");
+    /* overflow is out of range, whatever the unit */
+    expect_one("logging:\n  slow_threshold: 99999999999999999999999h\n" SUBS, 2, 19,
+               "logging.slow_threshold", "is out of range: write a duration from 0s to 24h");
+    expect_one("logging:\n  slow_threshold: 1000000000.000001s\n" SUBS, 2, 19,
+               "logging.slow_threshold", "is out of range");
+    expect_one("defaults:\n  timestamp: {}\nlogging: {summary_interval: 1.}\n" SUBS, 3, 29,
+               "logging.summary_interval", "'1.' needs a unit");
+
+    /* read exactly: fractions of every unit, digits below a microsecond dropped */
+    struct mo_config *cfg = load_ok("logging:\n  slow_threshold: 1.9999999s\n"
+                                    "  summary_interval: 1.5m\n"
+                                    "reconnect:\n  backoff_initial: 250000us\n"
+                                    "  backoff_max: 0.0125h\n  idle_timeout: 007s\n" SUBS);
+    if (cfg) {
+        TEST_EQ_INT(cfg->slow_threshold_us, 1999999);
+        TEST_EQ_INT(cfg->summary_interval_us, 90000000);
+        TEST_EQ_INT(cfg->backoff_initial_us, 250000);
+        TEST_EQ_INT(cfg->backoff_max_us, 45000000);
+        TEST_EQ_INT(cfg->idle_timeout_us, 7000000);
+    }
+    mo_config_free(cfg);
+}
+
+/* One host rule (endpoint.c): no underscore, labels well formed. */
+static void test_hosts(void)
+{
+    expect_one("momento:\n  endpoint: my_cell.example.com\n" SUBS, 2, 13, "momento.endpoint",
+               "'my_cell.example.com' is not a host name; write the endpoint's host name only, "
+               "made of letters, digits, dots and hyphens");
+    expect_one("momento:\n  endpoint: cell..example.com\n" SUBS, 2, 13, "momento.endpoint",
+               "in labels of 1 to 63 characters joined by single dots");
+    expect_one("momento:\n  endpoint: -cell.example.com\n" SUBS, 2, 13, "momento.endpoint",
+               "none starting or ending with a hyphen");
+    expect_one("momento:\n  endpoint_override: my_host:8080\n" SUBS, 2, 22,
+               "momento.endpoint_override", "'my_host:8080' is not HOST:PORT");
+    expect_one("momento:\n  endpoint_override: 10.0.0.256:8080\n" SUBS, 2, 22,
+               "momento.endpoint_override", "is not HOST:PORT");
+    struct mo_config *cfg = load_ok("momento:\n  endpoint: cell-1.example.com.\n" SUBS);
+    if (cfg)
+        TEST_EQ_STR(cfg->endpoint, "cell-1.example.com.");
+    mo_config_free(cfg);
+}
+
+/* The same bytes give the same result from memory as from a file. */
+static void test_load_buffer(void)
+{
+    static const char *const texts[] = {
+        SUBS,
+        "momento:\n  endpoint_override: \"[::1]:8080\"\n  tls: false\n"
+        "defaults:\n  decode: binary\n  timestamp: {offset: 8, unit: ms}\n" SUBS
+        "  - {cache: c, topic: u, decode: json, timestamp: {field: a.b}}\n",
+        "",
+        "---\n",
+        "subscriptions: [ {cache: a, topic: b}\n",
+        "momento:\n  endpoint: caf\xc3\n" SUBS,
+        "logging:\n  summary_interval: 10\n  messages: loud\n" SUBS "    timestmap: {}\n"
+        "  - cache: c\n    topic: t\nmomento:\n  tls: false\n",
+        "defaults:\n  timestamp: &ts {field: t}\nsubscriptions:\n"
+        "  - {cache: a, topic: b, timestamp: *ts}\n",
+        SUBS "---\n" SUBS,
+    };
+    for (size_t i = 0; i < sizeof texts / sizeof *texts; i++) {
+        size_t len = strlen(texts[i]);
+        char *copy = malloc(len ? len : 1); /* no NUL after the bytes */
+        memcpy(copy, texts[i], len);
+        struct mo_config *from_mem = NULL, *from_file = NULL;
+        struct mo_config_errors mem_errs = {0}, file_errs;
+        int rc_file;
+        int rc_mem = mo_config_load_buffer("mem.yaml", copy, len, &from_mem, &mem_errs);
+        from_file = load(texts[i], &file_errs, &rc_file);
+        free(copy);
+
+        TEST_EQ_INT(rc_mem, rc_file);
+        TEST_EQ_INT(from_mem != NULL, from_file != NULL);
+        TEST_EQ_INT(mem_errs.n, file_errs.n);
+        for (size_t e = 0; e < mem_errs.n && e < file_errs.n; e++) {
+            TEST_EQ_STR(mem_errs.v[e].file, "mem.yaml");
+            TEST_EQ_INT(mem_errs.v[e].line, file_errs.v[e].line);
+            TEST_EQ_INT(mem_errs.v[e].column, file_errs.v[e].column);
+            TEST_EQ_STR(mem_errs.v[e].key, file_errs.v[e].key);
+            TEST_EQ_STR(mem_errs.v[e].reason, file_errs.v[e].reason);
+        }
+        if (from_mem && from_file) {
+            TEST_EQ_STR(from_mem->path, "mem.yaml");
+            TEST_EQ_INT(from_mem->n_subs, from_file->n_subs);
+            for (size_t k = 0; k < from_mem->n_subs && k < from_file->n_subs; k++) {
+                TEST_EQ_STR(from_mem->subs[k].topic, from_file->subs[k].topic);
+                TEST_CHECK(mo_decoder_equal(&from_mem->subs[k].decoder,
+                                            &from_file->subs[k].decoder));
+                TEST_EQ_INT(from_mem->subs[k].line, from_file->subs[k].line);
+            }
+        }
+        mo_config_free(from_mem);
+        mo_config_free(from_file);
+        mo_config_errors_clear(&mem_errs);
+        mo_config_errors_clear(&file_errs);
+    }
+
+    /* a NUL inside the bytes is the reader's business, not the end */
+    struct mo_config *cfg = NULL;
+    struct mo_config_errors errs = {0};
+    static const char nul[] = "subscriptions:\n  - {cache: a, topic: b}\n\0junk: 1\n";
+    TEST_EQ_INT(mo_config_load_buffer("nul", nul, sizeof nul - 1, &cfg, &errs), -EINVAL);
+    TEST_CHECK(errs.n >= 1);
+    if (errs.n)
+        TEST_EQ_INT(errs.v[0].line, 3);
+    mo_config_errors_clear(&errs);
+
+    /* as large as a file that is refused */
+    size_t big = 16u << 20;
+    char *huge = malloc(big);
+    memset(huge, '#', big);
+    TEST_EQ_INT(mo_config_load_buffer("huge", huge, big, &cfg, &errs), -EINVAL);
+    TEST_EQ_INT(errs.n, 1);
+    if (errs.n)
+        TEST_CONTAINS(errs.v[0].reason, "larger than 16 MiB");
+    mo_config_errors_clear(&errs);
+    free(huge);
+
+    /* no error list: only the result */
+    TEST_EQ_INT(mo_config_load_buffer("x", "momento: 1\n", 11, &cfg, NULL), -EINVAL);
+    TEST_EQ_INT(mo_config_load_buffer("x", SUBS, strlen(SUBS), &cfg, NULL), 0);
+    mo_config_free(cfg);
+}
+
 int main(void)
 {
     snprintf(tmpdir, sizeof tmpdir, "%s/test-config.XXXXXX",
@@ -853,6 +996,9 @@ int main(void)
     test_momento();
     test_many_errors();
     test_format();
+    test_duration_syntax();
+    test_hosts();
+    test_load_buffer();
     rmdir(tmpdir);
     return test_result("test-config");
 }

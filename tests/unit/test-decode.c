@@ -1,4 +1,5 @@
-/* Unit tests for the payload decoder (src/daemon/decode.c). */
+/* Unit tests for the payload decoder (src/daemon/decode.c), through its modes.
+ * The time formats themselves are tested in test-timefmt.c. */
 #include <config.h>
 
 #include <errno.h>
@@ -119,215 +120,40 @@ static void test_names(void)
     TEST_CHECK(mo_ts_format_name((enum mo_ts_format)99) == NULL);
 }
 
-static void test_rfc3339(void)
+/* Text mode reads each format through the time module; the formats
+ * themselves are tested in full in test-timefmt.c. */
+static void test_formats(void)
 {
-    struct mo_decoder d = text(MO_TS_RFC3339);
+    struct mo_decoder r = text(MO_TS_RFC3339), a = text(MO_TS_AUTO), s = text(MO_TS_EPOCH_S),
+                      ms = text(MO_TS_EPOCH_MS), us = text(MO_TS_EPOCH_US),
+                      nsd = text(MO_TS_EPOCH_NS);
 
-    OKS(&d, "2026-11-23T03:17:57Z", T0);
-    OKS(&d, "2026-11-23t03:17:57z", T0);
-    OKS(&d, "2026-11-23 03:17:57Z", T0);
-    OKS(&d, "2026-11-23T08:47:57+05:30", T0);
-    OKS(&d, "2026-11-22T19:17:57-08:00", T0);
-    OKS(&d, "2026-11-23T03:17:57-00:00", T0);
-    OKS(&d, "2026-11-23T03:17:57+00:00", T0);
-    OKS(&d, "1970-01-01T00:00:00Z", 0);
-    OKS(&d, "1969-12-31T23:59:59.5Z", -500000000);
-    OKS(&d, "2024-02-29T00:00:00Z", INT64_C(1709164800000000000));
-    OKS(&d, "2000-02-29T00:00:00Z", INT64_C(951782400000000000));
-    OKS(&d, "2000-03-01T00:00:00Z", INT64_C(951868800000000000));
-
-    /* fractions of 1..9 digits, and more (truncated to nanoseconds) */
-    static const char digits[] = "123456789";
-    for (int k = 1; k <= 9; k++) {
-        char s[64];
-        snprintf(s, sizeof s, "2026-11-23T03:17:57.%.*sZ", k, digits);
-        int64_t frac = 123456789;
-        for (int i = k; i < 9; i++)
-            frac = frac / 10;
-        for (int i = k; i < 9; i++)
-            frac *= 10;
-        OKS(&d, s, T0 + frac);
-    }
-    OKS(&d, "2026-11-23T03:17:57.000000001Z", T0 + 1);
-    OKS(&d, "2026-11-23T03:17:57.123456789999Z", T0 + 123456789);
-    OKS(&d, "2026-11-23T08:47:57.25+05:30", T0 + 250000000);
-
-    /* leap second: only at 23:59 UTC, read as the repeated 23:59:59 */
-    OKS(&d, "2016-12-31T23:59:60Z", INT64_C(1483228799000000000));
-    OKS(&d, "2016-12-31T23:59:60.5Z", INT64_C(1483228799500000000));
-    OKS(&d, "2017-01-01T05:29:60+05:30", INT64_C(1483228799000000000));
-    ERRS(&d, "2016-12-31T12:00:60Z", -EINVAL,
-         "timestamp \"2016-12-31T12:00:60Z\" is not RFC 3339: second 60 (a leap second) is only "
-         "valid at 23:59 UTC");
-
-    /* ranges */
-    ERRS(&d, "2026-13-01T00:00:00Z", -EINVAL,
+    OKS(&r, "2026-11-23T03:17:57Z", T0);
+    OKS(&r, "2026-11-23T08:47:57.25+05:30", T0 + 250000000);
+    ERRS(&r, "2026-13-01T00:00:00Z", -EINVAL,
          "timestamp \"2026-13-01T00:00:00Z\" is not RFC 3339: month 13 out of range");
-    ERRC(&d, "2026-00-01T00:00:00Z", -EINVAL, "month 0 out of range");
-    ERRC(&d, "2027-02-29T00:00:00Z", -EINVAL, "day 29 out of range for 2027-02");
-    ERRC(&d, "1900-02-29T00:00:00Z", -EINVAL, "day 29 out of range for 1900-02");
-    ERRC(&d, "2026-04-31T00:00:00Z", -EINVAL, "day 31 out of range for 2026-04");
-    ERRC(&d, "2026-01-00T00:00:00Z", -EINVAL, "day 0 out of range");
-    ERRC(&d, "2026-01-01T24:00:00Z", -EINVAL, "hour 24 out of range");
-    ERRC(&d, "2026-01-01T00:60:00Z", -EINVAL, "minute 60 out of range");
-    ERRC(&d, "2026-01-01T00:00:61Z", -EINVAL, "second 61 out of range");
-    ERRC(&d, "2026-01-01T00:00:00+24:00", -EINVAL, "offset hour 24 out of range");
-    ERRC(&d, "2026-01-01T00:00:00+05:60", -EINVAL, "offset minute 60 out of range");
-
-    /* syntax */
-    ERRC(&d, "2026-11-23T03:17:57Zx", -EINVAL,
-         "unexpected character after the time zone at byte 20");
-    TEST_EQ_INT(mo_parse_rfc3339("2026-11-23T03:17:57+05:30 ", 26, &ns, reason, sizeof reason),
-                -EINVAL);
-    TEST_CONTAINS(reason, "unexpected character after the time zone at byte 25");
-    ERRC(&d, "2026-11-23T03:17:57", -EINVAL, "time zone (Z or +hh:mm) missing at byte 19");
-    ERRC(&d, "2026-11-23T03:17:57.Z", -EINVAL, "expected a digit at byte 20");
-    ERRC(&d, "2026-11-23T03:17:57GMT", -EINVAL, "expected Z or an offset (+hh:mm) at byte 19");
-    ERRC(&d, "2026-11-23T03:17:57+0530", -EINVAL, "expected ':' at byte 22");
-    ERRC(&d, "2026-11-23_03:17:57Z", -EINVAL, "expected 'T' at byte 10");
-    ERRC(&d, "2026-11-23T3:17:57Z", -EINVAL, "expected a digit at byte 12");
-    ERRC(&d, "26-11-23T03:17:57Z", -EINVAL, "expected a digit at byte 2");
-    ERRC(&d, "2026/11/23T03:17:57Z", -EINVAL, "expected '-' at byte 4");
-    ERRC(&d, "2026-11-23", -EINVAL, "expected 'T' at byte 10");
-    ERRC(&d, "1700000000", -EINVAL, "is not RFC 3339: expected '-' at byte 4");
-
-    /* the edges of int64 nanoseconds */
-    OKS(&d, "2262-04-11T23:47:16.854775807Z", INT64_MAX);
-    ERRS(&d, "2262-04-11T23:47:16.854775808Z", -ERANGE,
+    ERRS(&r, "2262-04-11T23:47:16.854775808Z", -ERANGE,
          "timestamp out of range: \"2262-04-11T23:47:16.854775808Z\" is outside "
          "1677-09-21..2262-04-11");
-    OKS(&d, "1677-09-21T00:12:43.145224192Z", INT64_MIN);
-    ERRC(&d, "1677-09-21T00:12:43.145224191Z", -ERANGE, "timestamp out of range");
-    ERRC(&d, "0000-01-01T00:00:00Z", -ERANGE, "timestamp out of range");
-    ERRC(&d, "9999-12-31T23:59:59+23:59", -ERANGE, "timestamp out of range");
-    ERRC(&d, "0000-01-01T00:00:00-23:59", -ERANGE, "timestamp out of range");
+    ERRC(&r, "1700000000", -EINVAL, "is not RFC 3339: expected '-' at byte 4");
 
-    /* the reason quotes at most 40 characters, escaped */
-    ERRS(&d, "2026-11-23T03:17:57Z and then a great deal more text", -EINVAL,
-         "timestamp \"2026-11-23T03:17:57Z and then a great de...\" is not RFC 3339: "
-         "unexpected character after the time zone at byte 20");
-    ERRS(&d, "2026-11-23T03:17:57\"\x01", -EINVAL,
-         "timestamp \"2026-11-23T03:17:57\\\"\\x01\" is not RFC 3339: expected Z or an offset "
-         "(+hh:mm) at byte 19");
-
-    /* the public parser, straight */
-    int64_t v = SENTINEL;
-    char why[MO_DECODE_REASON_MAX];
-    TEST_EQ_INT(mo_parse_rfc3339("2026-11-23T03:17:57Z", 20, &v, why, sizeof why), 0);
-    TEST_EQ_INT(v, T0);
-    TEST_EQ_INT(mo_parse_rfc3339("2026-11-23T03:17:57Zjunk", 20, &v, why, sizeof why), 0);
-    TEST_EQ_INT(mo_parse_rfc3339("2026-11-23T03:17:57Z", 19, &v, why, sizeof why), -EINVAL);
-    TEST_EQ_INT(mo_parse_rfc3339("2026-13-23T03:17:57Z", 20, &v, NULL, 0), -EINVAL);
-    char tiny[8];
-    TEST_EQ_INT(mo_parse_rfc3339("2026-13-23T03:17:57Z", 20, &v, tiny, sizeof tiny), -EINVAL);
-    TEST_EQ_STR(tiny, "timesta");
-}
-
-static void test_epoch_text(void)
-{
-    struct mo_decoder s = text(MO_TS_EPOCH_S), ms = text(MO_TS_EPOCH_MS),
-                      us = text(MO_TS_EPOCH_US), nsd = text(MO_TS_EPOCH_NS);
-
-    OKS(&s, "1700000000", INT64_C(1700000000000000000));
     OKS(&s, "1700000000.5", INT64_C(1700000000500000000));
-    OKS(&s, "1700000000.123456789", INT64_C(1700000000123456789));
-    OKS(&s, "1700000000.1234567899", INT64_C(1700000000123456789)); /* truncated */
-    OKS(&s, "1.7e9", INT64_C(1700000000000000000));
-    OKS(&s, "17E8", INT64_C(1700000000000000000));
-    OKS(&s, "1700000000.", INT64_C(1700000000000000000));
-    OKS(&s, ".5", 500000000);
-    OKS(&s, "+1", 1000000000);
-    OKS(&s, "0", 0);
-    OKS(&s, "-0", 0);
-    OKS(&s, "0e999999999999", 0);
-    OKS(&s, "1e-99999999999", 0);
-    OKS(&s, "000000000000000000000000001", 1000000000);
     OKS(&ms, "1700000000123", INT64_C(1700000000123000000));
-    OKS(&ms, "1700000000123.456789", INT64_C(1700000000123456789));
     OKS(&us, "1700000000123456", INT64_C(1700000000123456000));
     OKS(&nsd, "1700000000123456789", INT64_C(1700000000123456789));
-    OKS(&nsd, "1700000000123456789.9", INT64_C(1700000000123456789));
-    OKS(&nsd, "9223372036854775807", INT64_MAX);
-    OKS(&nsd, "0.9", 0);
-
-    /* negative epochs: before 1970, truncated toward zero */
-    OKS(&s, "-1", -1000000000);
-    OKS(&s, "-1.5", -1500000000);
-    OKS(&nsd, "-1.9", -1);
-    OKS(&nsd, "-9223372036854775808", INT64_MIN);
-    OKS(&s, "-9223372036.854775808", INT64_MIN);
-    ERRC(&nsd, "-9223372036854775809", -ERANGE, "timestamp out of range");
-    ERRC(&s, "-9223372036.854775809", -ERANGE, "timestamp out of range");
-
-    /* overflow is an error, never wrapped */
     ERRS(&nsd, "9223372036854775808", -ERANGE,
          "timestamp out of range: \"9223372036854775808\" as epoch_ns is outside "
          "1677-09-21..2262-04-11");
-    ERRC(&nsd, "99999999999999999999999", -ERANGE, "timestamp out of range");
-    ERRC(&s, "9223372037", -ERANGE, "timestamp out of range");
-    ERRC(&s, "1e30", -ERANGE, "as epoch_s is outside");
-    ERRC(&s, "1e99999999999999", -ERANGE, "timestamp out of range");
-
-    /* not numbers */
     ERRS(&ms, "17x", -EINVAL, "timestamp \"17x\" is not a number: unexpected character at byte 2");
-    ERRC(&ms, "-", -EINVAL, "is not a number: it ends early");
-    ERRC(&ms, ".", -EINVAL, "is not a number: it ends early");
-    ERRC(&ms, "1e", -EINVAL, "is not a number: it ends early");
-    ERRC(&ms, "1e+", -EINVAL, "is not a number: it ends early");
-    ERRC(&ms, "0x10", -EINVAL, "unexpected character at byte 1");
-    ERRC(&ms, "1 2", -EINVAL, "unexpected character at byte 1");
-    ERRC(&ms, "1,5", -EINVAL, "unexpected character at byte 1");
-    ERRC(&ms, "inf", -EINVAL, "unexpected character at byte 0");
-    ERRC(&ms, "NaN", -EINVAL, "unexpected character at byte 0");
-    ERRC(&ms, "--1", -EINVAL, "unexpected character at byte 1");
-    ERRC(&ms, "2026-11-23T03:17:57Z", -EINVAL, "is not a number");
-
-    /* the public parser */
-    int64_t v = SENTINEL;
-    char why[MO_DECODE_REASON_MAX];
-    TEST_EQ_INT(mo_parse_epoch_text("1700000000123", 13, MO_TS_AUTO, &v, why, sizeof why), 0);
-    TEST_EQ_INT(v, INT64_C(1700000000123000000));
-    TEST_EQ_INT(mo_parse_epoch_text("1700000000123", 10, MO_TS_EPOCH_S, &v, why, sizeof why), 0);
-    TEST_EQ_INT(v, INT64_C(1700000000000000000));
-    TEST_EQ_INT(mo_parse_epoch_text("", 0, MO_TS_EPOCH_S, &v, why, sizeof why), -EINVAL);
-    TEST_CONTAINS(why, "it is empty");
-    TEST_EQ_INT(mo_parse_epoch_text("1", 1, MO_TS_RFC3339, &v, why, sizeof why), -EINVAL);
-    TEST_EQ_STR(why, "format rfc3339 is not an epoch format");
-    TEST_EQ_INT(mo_parse_epoch_text("1e30", 4, MO_TS_AUTO, &v, NULL, 0), -ERANGE);
-}
-
-static void test_auto(void)
-{
-    struct mo_decoder a = text(MO_TS_AUTO);
+    ERRC(&s, "2026-11-23T03:17:57Z", -EINVAL, "is not a number");
 
     OKS(&a, "2026-11-23T03:17:57.123456Z", T0 + 123456000);
     OKS(&a, "1700000000", INT64_C(1700000000000000000));
-    OKS(&a, "1700000000.25", INT64_C(1700000000250000000));
     OKS(&a, "1700000000123", INT64_C(1700000000123000000));
-    OKS(&a, "1700000000123456", INT64_C(1700000000123456000));
     OKS(&a, "1700000000123456789", INT64_C(1700000000123456789));
-    OKS(&a, "-1700000000", INT64_C(-1700000000000000000));
-    OKS(&a, "1.7e12", INT64_C(1700000000000000000)); /* 1.7e12 ms */
-    OKS(&a, "0", 0);
-
-    /* each boundary: just below is the smaller unit (and beyond 2262 there),
-     * at the boundary the larger */
     ERRS(&a, "99999999999", -ERANGE,
          "timestamp out of range: \"99999999999\" as epoch_s (auto) is outside "
          "1677-09-21..2262-04-11");
-    ERRC(&a, "99999999999.999", -ERANGE, "as epoch_s (auto)");
-    ERRC(&a, "-99999999999", -ERANGE, "as epoch_s (auto)");
-    OKS(&a, "9223372036", INT64_C(9223372036000000000));
-    OKS(&a, "100000000000", INT64_C(100000000000000000));  /* 1e11 ms */
-    OKS(&a, "-100000000000", INT64_C(-100000000000000000));
-    OKS(&a, "1e11", INT64_C(100000000000000000));
-    ERRC(&a, "99999999999999", -ERANGE, "as epoch_ms (auto)");
-    OKS(&a, "100000000000000", INT64_C(100000000000000000)); /* 1e14 us */
-    ERRC(&a, "99999999999999999", -ERANGE, "as epoch_us (auto)");
-    OKS(&a, "100000000000000000", INT64_C(100000000000000000)); /* 1e17 ns */
-    ERRC(&a, "99999999999999999999999", -ERANGE, "as epoch_ns (auto)");
-    ERRC(&a, "1e30", -ERANGE, "as epoch_ns (auto)");
-
     ERRS(&a, "yesterday", -EINVAL, "timestamp \"yesterday\" is neither RFC 3339 nor an epoch number");
     ERRC(&a, "2026-13-01T00:00:00Z", -EINVAL, "is not RFC 3339: month 13 out of range");
 }
@@ -588,9 +414,7 @@ int main(void)
 {
     test_set_field();
     test_names();
-    test_rfc3339();
-    test_epoch_text();
-    test_auto();
+    test_formats();
     test_text();
     test_json();
     test_binary();

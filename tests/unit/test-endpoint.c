@@ -95,7 +95,7 @@ static void test_override(void)
     TEST_EQ_STR(e.authority, "::1");
 
     const char *bad[] = {"localhost", "localhost:", "localhost:0", "localhost:65536", ":80",
-                         "host:80x", "a b:80"};
+                         "host:80x", "a b:80", "my_host:80"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         o = (struct mo_endpoint_opts){.override = bad[i], .tls = 0};
         TEST_EQ_INT(mo_endpoint_resolve(&none, &o, &e, err, sizeof err), -EINVAL);
@@ -114,8 +114,72 @@ static void test_override(void)
     TEST_CONTAINS(err, "no Momento API key found");
 }
 
+static void test_host_valid(void)
+{
+    static const char *const good[] = {
+        "localhost", "a", "A-1", "cache.cell-1-us-east-1-1.prod.a.momentohq.com",
+        "example.com.", "xn--bcher-kva.example", "1a.example", "127.0.0.1", "10.0.0.255",
+        "[::1]", "[2001:db8::8a2e:370:7334]", "[::ffff:192.0.2.1]",
+        /* 63-character label, 253-character name */
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example",
+    };
+    for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+        TEST_CHECK(mo_host_valid(good[i], strlen(good[i])));
+        if (!mo_host_valid(good[i], strlen(good[i])))
+            fprintf(stderr, "  rejected %s\n", good[i]);
+    }
+    char longest[260];
+    memset(longest, 'a', 253);
+    for (int i = 63; i < 253; i += 64)
+        longest[i] = '.';
+    longest[253] = '\0';
+    TEST_CHECK(mo_host_valid(longest, 253));
+    longest[253] = '.'; /* and a final dot */
+    TEST_CHECK(mo_host_valid(longest, 254));
+    longest[253] = 'a';
+    TEST_CHECK(!mo_host_valid(longest, 254));
+
+    static const char *const bad[] = {
+        "", ".", "..", "under_score.example", "_srv.example", "a..b", ".a", "-a.example",
+        "a-.example", "a.-b", "a b", "a/b", "a:b", "h\xc3\xa9.example", "1.2.3.999",
+        "1.2.3", "256.1.1.1", "12345", "[::1", "::1", "[]", "[::g]", "[1.2.3.4]", "a.example..",
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example", /* 64 */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        TEST_CHECK(!mo_host_valid(bad[i], strlen(bad[i])));
+        if (mo_host_valid(bad[i], strlen(bad[i])))
+            fprintf(stderr, "  accepted %s\n", bad[i]);
+    }
+    TEST_CHECK(!mo_host_valid("a\0b", 3));
+    TEST_CHECK(mo_host_valid("localhost:80", 9)); /* only the len bytes count */
+
+    /* HOST:PORT uses the same rule */
+    TEST_CHECK(mo_hostport_valid("127.0.0.1:8080"));
+    TEST_CHECK(mo_hostport_valid("[::1]:1"));
+    TEST_CHECK(mo_hostport_valid("local.example.:65535"));
+    TEST_CHECK(!mo_hostport_valid("under_score:80"));
+    TEST_CHECK(!mo_hostport_valid("1.2.3.999:80"));
+    TEST_CHECK(!mo_hostport_valid("::1:80"));
+    TEST_CHECK(!mo_hostport_valid(NULL));
+}
+
+static void test_tls_rule(void)
+{
+    char err[256] = "";
+    TEST_EQ_INT(mo_endpoint_check_tls(-1, NULL, err, sizeof err), 0);
+    TEST_EQ_INT(mo_endpoint_check_tls(1, NULL, err, sizeof err), 0);
+    TEST_EQ_INT(mo_endpoint_check_tls(0, "127.0.0.1:8080", err, sizeof err), 0);
+    TEST_EQ_STR(err, "");
+    TEST_EQ_INT(mo_endpoint_check_tls(0, "", err, sizeof err), -EINVAL);
+    TEST_EQ_STR(err, "tls: false is only allowed together with endpoint_override (a local server "
+                     "or a proxy); the Momento service needs TLS");
+    TEST_EQ_INT(mo_endpoint_check_tls(0, NULL, NULL, 0), -EINVAL);
+}
+
 int main(void)
 {
+    test_host_valid();
+    test_tls_rule();
     test_v2();
     test_v1_and_legacy();
     test_override();

@@ -1,5 +1,6 @@
 /* Unit tests for momento-topics-local's topics (src/local/topic.c): sequence
- * numbers, pages, the resume rules, lost messages, resets and the ring. */
+ * numbers, pages, the resume rules, lost messages, resets, the ring, both
+ * readings of new_topic_sequence, the page announcement and the replay window. */
 #include <config.h>
 
 #include <errno.h>
@@ -14,17 +15,24 @@
 
 static int64_t fake_now_s = 1800000000;
 static int64_t fake_real_ns(void) { return fake_now_s * MO_NSEC_PER_SEC; }
+static uint64_t fake_mono = 1000 * MO_USEC_PER_SEC;
+static uint64_t fake_mono_us(void) { return fake_mono; }
 
 static struct tl_str S(const char *s) { return (struct tl_str){s, strlen(s)}; }
 
-static tl_topic *new_topic(tl_store **store, uint64_t replay, uint64_t drop, uint64_t reset)
+static tl_topic *topic_with(tl_store **store, struct tl_store_opts o)
 {
-    struct tl_store_opts o = {.replay = replay, .drop_every = drop, .reset_after = reset,
-                              .publisher_id = "pub-1"};
     TEST_EQ_INT(tl_store_new(&o, store), 0);
     tl_cache *c = tl_store_cache(*store, S("cache"));
     TEST_CHECK(c != NULL);
     return tl_cache_topic(c, S("topic"));
+}
+
+static tl_topic *new_topic(tl_store **store, uint64_t replay, uint64_t drop, uint64_t reset)
+{
+    return topic_with(store, (struct tl_store_opts){.replay = replay, .drop_every = drop,
+                                                    .reset_after = reset,
+                                                    .publisher_id = "pub-1"});
 }
 
 static void publish_n(tl_topic *t, int n)
@@ -240,6 +248,188 @@ static void test_ring(void)
     tl_store_free(store);
 }
 
+/* The discontinuity as it goes on the wire: decoded from tl_store_discontinuity(). */
+static struct mo_item wire_disc(tl_store *store, const struct tl_start *d)
+{
+    grpc_slice sl = tl_store_discontinuity(store, d);
+    struct mo_item it;
+    TEST_EQ_INT(mo_item_decode(GRPC_SLICE_START_PTR(sl), GRPC_SLICE_LENGTH(sl), &it), 0);
+    TEST_EQ_INT(it.kind, MO_ITEM_DISCONTINUITY);
+    grpc_slice_unref(sl);
+    return it;
+}
+
+static void expect_disc(struct mo_item it, uint64_t last, uint64_t new_seq, uint64_t page)
+{
+    TEST_EQ_INT(it.kind, MO_ITEM_DISCONTINUITY);
+    TEST_EQ_INT(it.last_seq, last);
+    TEST_EQ_INT(it.new_seq, new_seq);
+    TEST_EQ_INT(it.new_page, page);
+}
+
+/* --discontinuity-seq: every discontinuity the server sends, in both readings.
+ * `after` (the proto's): the next item is new + 1; `at` (the HTTP API
+ * reference's): the next item is new. */
+static void test_readings(void)
+{
+    for (int at = 0; at <= 1; at++) {
+        enum tl_disc_reading rd = at ? TL_DISC_AT : TL_DISC_AFTER;
+        uint64_t k = (uint64_t)at; /* what `at` adds to new_topic_sequence */
+        tl_store *store;
+        tl_topic *t = topic_with(&store, (struct tl_store_opts){.replay = 10, .drop_every = 4,
+                                                                .reset_after = 30,
+                                                                .reading = rd});
+        uint64_t page = tl_topic_page(t);
+        struct tl_start s;
+        publish_n(t, 25); /* 4, 8, ... 24 lost; replay keeps 16..25 */
+
+        /* a lost message: 4 -> the next item is 5 */
+        TEST_EQ_INT(tl_topic_entry(t, 3)->kind, TL_ENTRY_DROP);
+        expect_disc(entry_item(t, 3), 3, 4 + k, page);
+        TEST_EQ_INT(entry_item(t, 4).seq, 5);
+
+        /* replay overflow: resume at 3 -> from 16 */
+        tl_topic_resume(t, 3, page, &s);
+        expect_start(&s, 15, true, 2, 15, page);
+        expect_disc(wire_disc(store, &s), 2, 15 + k, page);
+        TEST_EQ_INT(tl_topic_entry(t, s.pos)->seq, 16); /* lost itself: its own discontinuity */
+
+        /* in the future: the next item is 26 */
+        tl_topic_resume(t, 40, page, &s);
+        expect_disc(wire_disc(store, &s), 39, 25 + k, page);
+
+        /* a slow stream that fell out of the ring jumps to the oldest entry */
+        publish_n(t, TL_RING_MIN); /* resets at 30: page + 1 */
+        TEST_CHECK(tl_topic_gone(t, 0));
+        tl_topic_catch_up(t, 7, &s);
+        struct mo_item first = entry_item(t, s.pos);
+        uint64_t next = first.kind == MO_ITEM_MESSAGE ? first.seq : first.last_seq + 1;
+        expect_disc(wire_disc(store, &s), 7, next - 1 + k, s.page);
+
+        /* a reset: numbering from 1 on the new page */
+        tl_store_free(store);
+        t = topic_with(&store, (struct tl_store_opts){.replay = 10, .reset_after = 3,
+                                                      .reading = rd});
+        page = tl_topic_page(t);
+        publish_n(t, 4);
+        TEST_EQ_INT(tl_topic_entry(t, 3)->kind, TL_ENTRY_RESET);
+        expect_disc(entry_item(t, 3), 3, 0 + k, page + 1);
+        TEST_EQ_INT(entry_item(t, 4).seq, 1);
+        tl_store_free(store);
+    }
+}
+
+/* --announce-page: a subscribe with no page, or a page the topic no longer
+ * has, to a topic with messages: a discontinuity carrying the page, then live. */
+static void test_announce(void)
+{
+    for (int at = 0; at <= 1; at++) {
+        enum tl_disc_reading rd = at ? TL_DISC_AT : TL_DISC_AFTER;
+        uint64_t k = (uint64_t)at;
+        tl_store *store;
+        tl_topic *t = topic_with(&store, (struct tl_store_opts){.replay = 100, .reset_after = 20,
+                                                                .announce_page = true,
+                                                                .reading = rd});
+        uint64_t page = tl_topic_page(t);
+        struct tl_start s;
+
+        /* no messages yet: nothing to announce; the first item says the page */
+        tl_topic_resume(t, 0, 0, &s);
+        expect_start(&s, 0, false, 0, 0, 0);
+
+        publish_n(t, 7);
+        /* fresh: last unknown (0), the next item is 8 */
+        tl_topic_resume(t, 0, 0, &s);
+        expect_start(&s, 7, true, 0, 7, page);
+        expect_disc(wire_disc(store, &s), 0, 7 + k, page);
+        /* page 0 with a number: the number means nothing without a page */
+        tl_topic_resume(t, 3, 0, &s);
+        expect_start(&s, 7, true, 2, 7, page);
+        /* a page the topic does not have */
+        tl_topic_resume(t, 5, page - 1, &s);
+        expect_start(&s, 7, true, 4, 7, page);
+        expect_disc(wire_disc(store, &s), 4, 7 + k, page);
+        /* the right page: the ordinary rules, inclusive replay */
+        tl_topic_resume(t, 3, page, &s);
+        expect_start(&s, 2, false, 0, 0, 0);
+        /* the right page, resume 0: live, nothing to announce */
+        tl_topic_resume(t, 0, page, &s);
+        expect_start(&s, 7, false, 0, 0, 0);
+
+        /* after a reset the old page is gone: announce the new one, even
+         * before it has messages (the next item is 1) */
+        publish_n(t, 13); /* 20: reset to page + 1 */
+        TEST_EQ_INT(tl_topic_page(t), page + 1);
+        TEST_EQ_INT(tl_topic_latest(t), 0);
+        tl_topic_resume(t, 21, page, &s);
+        expect_start(&s, tl_topic_end(t), true, 20, 0, page + 1);
+        expect_disc(wire_disc(store, &s), 20, 0 + k, page + 1);
+        publish_n(t, 2);
+        tl_topic_resume(t, 0, 0, &s);
+        expect_start(&s, tl_topic_end(t), true, 0, 2, page + 1);
+        tl_store_free(store);
+    }
+
+    /* without the option, today's rules: live only, or from the oldest kept */
+    tl_store *store;
+    tl_topic *t = new_topic(&store, 100, 0, 0);
+    uint64_t page = tl_topic_page(t);
+    publish_n(t, 7);
+    struct tl_start s;
+    tl_topic_resume(t, 0, 0, &s);
+    expect_start(&s, 7, false, 0, 0, 0);
+    tl_topic_resume(t, 3, page - 1, &s);
+    expect_start(&s, 0, true, 2, 0, page);
+    tl_store_free(store);
+}
+
+/* --replay-window: only entries younger than the window are replayed, and a
+ * stream whose next entry is older falls behind as if it had left the ring. */
+static void test_window(void)
+{
+    tl_store *store;
+    tl_topic *t = topic_with(&store, (struct tl_store_opts){.replay = 4096,
+                                                            .window_us = 5 * MO_USEC_PER_SEC});
+    uint64_t page = tl_topic_page(t);
+    struct tl_start s;
+    for (int i = 0; i < 10; i++) { /* seq 1..10, one a second */
+        publish_n(t, 1);
+        fake_mono += MO_USEC_PER_SEC;
+    }
+    /* seq n was published 11 - n seconds ago: 10 is 1 s old, 6 is 5 s, 5 is 6 s */
+    tl_topic_resume(t, 6, page, &s);
+    expect_start(&s, 5, false, 0, 0, 0); /* exactly 5 s old: still kept */
+    tl_topic_resume(t, 5, page, &s);
+    expect_start(&s, 5, true, 4, 5, page); /* 6 s old: gone, from 6 */
+    tl_topic_resume(t, 1, page, &s);
+    expect_start(&s, 5, true, 0, 5, page);
+    TEST_CHECK(tl_topic_gone(t, 4));
+    TEST_CHECK(!tl_topic_gone(t, 5));
+    tl_topic_catch_up(t, 3, &s);
+    expect_start(&s, 5, true, 3, 5, page);
+    /* everything expires: a resume is live, after saying where the topic is */
+    fake_mono += 60 * MO_USEC_PER_SEC;
+    tl_topic_resume(t, 8, page, &s);
+    expect_start(&s, 10, true, 7, 10, page);
+    tl_topic_catch_up(t, 8, &s);
+    expect_start(&s, 10, true, 8, 10, page);
+    TEST_CHECK(tl_topic_gone(t, 9));
+    publish_n(t, 1);
+    TEST_CHECK(!tl_topic_gone(t, 10));
+    tl_topic_resume(t, 11, page, &s);
+    expect_start(&s, 10, false, 0, 0, 0);
+    tl_store_free(store);
+
+    /* the count still applies with a window: the smaller of the two wins */
+    t = topic_with(&store, (struct tl_store_opts){.replay = 3, .window_us = 60 * MO_USEC_PER_SEC});
+    page = tl_topic_page(t);
+    publish_n(t, 10);
+    tl_topic_resume(t, 5, page, &s);
+    expect_start(&s, 7, true, 4, 7, page);
+    TEST_CHECK(!tl_topic_gone(t, 0)); /* the ring still holds it for a live stream */
+    tl_store_free(store);
+}
+
 static int notified;
 static void on_grew(struct tl_watcher *w) { notified++; }
 
@@ -280,12 +470,15 @@ static void test_caches_and_watchers(void)
 int main(void)
 {
     grpc_init();
-    mo_clock_override(NULL, fake_real_ns);
+    mo_clock_override(fake_mono_us, fake_real_ns);
     test_sequence();
     test_resume();
     test_drop();
     test_reset();
     test_ring();
+    test_readings();
+    test_announce();
+    test_window();
     test_caches_and_watchers();
     grpc_shutdown();
     return test_result("test-local-topic");
