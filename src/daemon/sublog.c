@@ -111,8 +111,8 @@ void mo_sublog_discontinuity(const char *cache, const char *topic, const struct 
     if (known) {
         mo_event_uint(&e, "next_seq", next_seq);
         mo_event_uint(&e, "lost", st->lost);
-        snprintf(what, sizeof what, "%llu messages lost between %llu and %llu", (ull)st->lost,
-                 (ull)st->last_delivered, (ull)next_seq);
+        snprintf(what, sizeof what, "%llu message%s lost between %llu and %llu", (ull)st->lost,
+                 st->lost == 1 ? "" : "s", (ull)st->last_delivered, (ull)next_seq);
     } else {
         snprintf(what, sizeof what, "messages lost, how many is not known (no message came after it)");
     }
