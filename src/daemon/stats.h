@@ -42,8 +42,9 @@ struct mo_stats {
     uint64_t ends[MO_END__COUNT];
     /* Resumed streams by how their first item answered (continuity.h). */
     uint64_t resumes[MO_CONT_RESUME__COUNT];
-    /* The longest time between two server messages on one stream, or since
-     * the last one for a stream silent at the end of the interval. */
+    /* The longest time the server said nothing on a stream that had sent a
+     * message: between two messages, from the last one to the stream's end,
+     * or to the end of the interval for a stream silent then. */
     uint64_t max_silence_us;
 };
 

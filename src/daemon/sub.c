@@ -407,6 +407,9 @@ static void stream_done(mo_sub *s)
     }
     mo_md_copy(&s->trailing_md, "err", err, sizeof err);
     release_call(s);
+    /* the server's last silence on this stream: up to its end */
+    if (s->stream_got_message && now - s->last_activity_us > s->stats.max_silence_us)
+        s->stats.max_silence_us = now - s->last_activity_us;
     /* a failure of ours is INTERNAL with our words: an error */
     enum mo_ending end = mo_ending_classify(s->status, details, s->stop_requested, s->idle_cancelled);
     s->stats.ends[end]++;

@@ -88,3 +88,20 @@ for reading in after at; do
     stop "$LOCAL_PID" || true
     pass "a new page is a reset ($reading); numbering from 1 is neither a gap, a duplicate nor a loss"
 done
+
+# 3. a discontinuity no message followed: counted at once, and reported when
+#    the subscription stops, how many it lost unknown
+subscribed p --fault-drop-every 3
+out=$WORK/p.out
+publish c t -n 3
+wait_events 10 "$out" '.event=="message"' 2 || fail "pending: messages missing"
+s=$(summary "$out")
+jq -e '.count == 2 and .discontinuities == 1 and .lost == 0' <<<"$s" >/dev/null || fail "pending: summary: $s"
+[ "$(count_events "$out" '.event=="discontinuity"')" = 0 ] || fail "pending: reported before its loss was known"
+stop "$DAEMON_PID" || fail "daemon exit status"
+events "$out" '.event=="discontinuity"' | jq -s -e 'length == 1 and (.[0] | .last_seq == 2 and .new_seq == 3
+    and .last_delivered == 2 and has("lost") == false and has("next_seq") == false
+    and (.message | test("how many is not known")))' >/dev/null ||
+    fail "pending: discontinuity at stop: $(events "$out" '.event=="discontinuity"')"
+stop "$LOCAL_PID" || true
+pass "a discontinuity no message followed: counted when it came, reported at stop"

@@ -78,7 +78,8 @@ p50() { jq -r .p50_us <<<"$1"; }
 
 run plain "$n"
 plain_p50=$(p50 "$S")
-jq -e '.reconnects == 0 and .ends_ok == 0 and .ends_rst == 0 and .ends_error == 0' <<<"$S" >/dev/null ||
+jq -e '.reconnects == 0 and .ends_ok == 0 and .ends_rst == 0 and .ends_error == 0
+    and .max_silence_ms < 5000' <<<"$S" >/dev/null ||
     fail "plain: streams ended without being asked to: $S"
 done_both plain
 
@@ -182,7 +183,8 @@ reconnect:
         >/dev/null || fail "$name: discontinuity: $(events "$out" '.event=="discontinuity"')"
     S=$(summary "$out")
     jq -e '.count == 20 and .discontinuities == 1 and .lost == 10 and .gaps == 0 and .duplicates == 0
-        and .resets == 0 and .ends_idle == 1 and .resumes_discontinuity == 1' <<<"$S" >/dev/null ||
+        and .resets == 0 and .ends_idle == 1 and .resumes_discontinuity == 1
+        and .max_silence_ms >= 4000 and .max_silence_ms < 10000' <<<"$S" >/dev/null ||
         fail "$name: summary: $S"
     events "$out" '.event=="resubscribing"' | jq -s -e 'length == 1 and .[0].end == "idle"
         and .[0].level == "warning" and .[0].items == 10 and .[0].first_seq == 6' >/dev/null ||
