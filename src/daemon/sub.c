@@ -62,6 +62,7 @@ struct mo_sub {
     uint64_t stream_started_us;
     bool stream_got_message, stream_got_item, idle_cancelled;
     uint64_t stream_items; /* items received, duplicates included */
+    uint64_t delivered_before; /* `delivered` when the stream started */
     /* how the server answered a resume (resumed: this stream asked for a
      * position), known at its first item or discontinuity (answered) */
     bool resumed, answered;
@@ -269,6 +270,7 @@ static void start_stream(mo_sub *s)
     s->pending = 0;
     s->stream_got_message = s->stream_got_item = s->idle_cancelled = s->answered = false;
     s->stream_items = 0;
+    s->delivered_before = s->delivered;
     s->stream_started_us = s->last_activity_us = mo_mono_us();
     s->state = MO_SUB_CONNECTING;
 
@@ -426,10 +428,10 @@ static void stream_done(mo_sub *s)
         skip_oversized(s, details);
     else
         explain(s, details, err);
-    /* healthy: it delivered, or got past a message too large, or lived long
-     * enough: resubscribe at once (PROTOCOL.md 11.4); backoff is for
-     * consecutive failures only */
-    bool healthy = s->stream_got_item || end == MO_END_OVERSIZED ||
+    /* healthy: it delivered (duplicates alone are no progress), or got past
+     * a message too large, or lived long enough: resubscribe at once
+     * (PROTOCOL.md 11.4); backoff is for consecutive failures only */
+    bool healthy = s->delivered != s->delivered_before || end == MO_END_OVERSIZED ||
                    now - s->stream_started_us >= HEALTHY_STREAM_US;
     s->failures = healthy ? 0 : s->failures + 1;
     uint64_t delay = mo_backoff_delay(s->set->backoff_initial_us, s->set->backoff_max_us, s->failures,
