@@ -283,6 +283,22 @@ int64_t mo_hist_key_value(int64_t key)
     return key < 0 ? -mid : mid;
 }
 
+int64_t mo_hist_key(int64_t v)
+{
+    size_t b = mo_hist_bucket(magnitude(v));
+    return v < 0 ? -(int64_t)b - 1 : (int64_t)b;
+}
+
+int mo_hist_set_range(mo_hist *h, int64_t min, int64_t max)
+{
+    if (mo_hist_count(h) == 0 || min > max || mo_hist_key(min) != mo_hist_key(h->min) ||
+        mo_hist_key(max) != mo_hist_key(h->max))
+        return -EINVAL;
+    h->min = min;
+    h->max = max;
+    return 0;
+}
+
 int mo_hist_decode(mo_hist *h, const char *s)
 {
     if (strncmp(s, "h1", 2) != 0)

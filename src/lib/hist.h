@@ -69,5 +69,13 @@ int mo_hist_encode(const mo_hist *h, char *buf, size_t len); /* length, or -1 if
 int mo_hist_decode(mo_hist *h, const char *s);
 /* The middle of a bucket key's range, as mo_hist_quantile reports it. */
 int64_t mo_hist_key_value(int64_t key);
+/* The bucket key of a value (the inverse of mo_hist_key_value, up to the bucket). */
+int64_t mo_hist_key(int64_t v);
+/* A histogram rebuilt by mo_hist_decode knows its min and max only to the
+ * bucket; this sets the exact ones (a summary's min_us and max_us), which
+ * mo_hist_quantile clamps to and mo_hist_merge carries on. Returns -EINVAL,
+ * changing nothing, when h is empty, min > max, or min (max) is not in the
+ * first (last) non-empty bucket. */
+int mo_hist_set_range(mo_hist *h, int64_t min, int64_t max);
 
 #endif
