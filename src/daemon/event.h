@@ -32,6 +32,8 @@ enum mo_event_type {
     MO_EV_DISCONTINUITY,
     MO_EV_GAP,
     MO_EV_RESET,
+    MO_EV_PAGE_ANNOUNCED,
+    MO_EV_OVERSIZED,
     MO_EV_DECODE_ERROR,
     MO_EV_AUTH_ERROR,
     MO_EV_NOT_FOUND,
@@ -66,7 +68,7 @@ struct mo_field {
     };
 };
 
-#define MO_EVENT_MAX_FIELDS 32
+#define MO_EVENT_MAX_FIELDS 48
 
 struct mo_event {
     enum mo_event_type type;

@@ -91,7 +91,8 @@ static void sub_settings_update(struct mo_daemon *d)
 
 static int add_sub(struct mo_daemon *d, const struct mo_sub_config *sc, mo_sub **ret)
 {
-    struct mo_conn_opts opts = {.max_reconnect_backoff_ms = (int)(d->cfg->backoff_max_us / 1000)};
+    struct mo_conn_opts opts = {.max_reconnect_backoff_ms = (int)(d->cfg->backoff_max_us / 1000),
+                                .max_receive_bytes = MO_SUB_MAX_RECEIVE_BYTES};
     mo_conn *conn;
     int r = mo_pool_acquire(d->pool, &opts, &conn);
     if (r < 0)
