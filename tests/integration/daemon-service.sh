@@ -102,8 +102,8 @@ events "$out" '.event=="resubscribing"' | jq -s -e --argjson k "$streams" 'lengt
     and (.[1:] | all(.resume == "exact" and .first_seq == .resume_at))
     and (map(.first_seq) | . == [range(1; length * 100; 100)])' >/dev/null ||
     fail "ends: resubscribing events: $(events "$out" '.event=="resubscribing"' | head -3)"
-[ "$(count_events "$out" '.level=="warning" or .level=="error"')" = 0 ] ||
-    fail "ends: a normal end raised an alarm: $(events "$out" '.level=="warning" or .level=="error"' | head -3)"
+[ "$(count_events "$out" "$ALARM")" = 0 ] ||
+    fail "ends: a normal end raised an alarm: $(events "$out" "$ALARM" | head -3)"
 # from a stream's end to the next message delivered, in ms: median and max
 gap_ms=$(jq -s -c '
     def us: capture("^(?<s>[^.]+)\\.(?<f>[0-9]{6})Z$") | ((.s + "Z") | fromdateiso8601) * 1000000 + (.f | tonumber);
@@ -128,8 +128,8 @@ jq -e --argjson k $((n_rst / 100)) '.ends_rst >= $k - 1 and .ends_ok == 0 and .e
 events "$out" '.event=="resubscribing"' | jq -s -e --argjson k $((n_rst / 100)) 'length >= $k - 1 and all(.level == "info"
     and .status == "INTERNAL" and .end == "rst" and .delay_ms == 0 and .items == 100)' >/dev/null ||
     fail "rst: resubscribing events: $(events "$out" '.event=="resubscribing"' | head -3)"
-[ "$(count_events "$out" '.level=="warning" or .level=="error"')" = 0 ] ||
-    fail "rst: a normal end raised an alarm: $(events "$out" '.level=="warning" or .level=="error"' | head -3)"
+[ "$(count_events "$out" "$ALARM")" = 0 ] ||
+    fail "rst: a normal end raised an alarm: $(events "$out" "$ALARM" | head -3)"
 done_both rst
 pass "streams reset with RST_STREAM(NO_ERROR) (INTERNAL) every 100 items: a normal end, at once, counted as rst"
 
@@ -174,9 +174,9 @@ reconnect:
     events "$out" '.event=="page_announced"' | jq -s -e --argjson p "$page" --argjson n $((5 + k)) '
         length == 1 and .[0].page == $p and .[0].new_seq == $n and .[0].level == "info"' >/dev/null ||
         fail "$name: page_announced: $(events "$out" '.event=="page_announced"')"
-    jq -s -e 'map(select(.event == "idle_timeout" or .level == "warning" or .level == "error"))
+    jq -s -e 'map(select(.event == "idle_timeout" or ('"$ALARM"')))
         | .[0].event == "idle_timeout"' "$out" >/dev/null ||
-        fail "$name: an alarm before the overflow: $(events "$out" '.level=="warning"' | head -2)"
+        fail "$name: an alarm before the overflow: $(events "$out" "$ALARM" | head -2)"
     # the overflow: one discontinuity, exactly the 10 messages lost, reported
     # once the next message showed which reading the server follows
     events "$out" '.event=="discontinuity"' | jq -s -e --argjson p "$page" --argjson n $((25 + k)) '
