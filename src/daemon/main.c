@@ -14,8 +14,10 @@
 
 #include "cleanup.h"
 #include "clock.h"
+#include "clockwatch.h"
 #include "config.h"
 #include "event.h"
+#include "export.h"
 #include "hist.h"
 #include "loop.h"
 #include "mover.h"
@@ -68,6 +70,8 @@ struct mo_daemon {
     uint64_t status_last_total, status_last_us;
     uint64_t delivered_gone; /* messages delivered by subscriptions since freed */
     mo_hist *status_hist;
+    struct mo_clockwatch clockwatch; /* read with the status, every second */
+    mo_export *exports;              /* export: of the configuration */
 };
 
 static struct mo_daemon D;
@@ -95,7 +99,8 @@ static void sub_settings_update(struct mo_daemon *d)
 
 static struct mo_conn_opts conn_opts(const struct mo_daemon *d)
 {
-    return (struct mo_conn_opts){.max_reconnect_backoff_ms = (int)(d->cfg->backoff_max_us / 1000)};
+    return (struct mo_conn_opts){.max_reconnect_backoff_ms = (int)(d->cfg->backoff_max_us / 1000),
+                                 .max_receive_bytes = MO_SUB_MAX_RECEIVE_BYTES};
 }
 
 /* A subscription for sc, IDLE, in d->subs; at start (`restore`) with the
@@ -151,12 +156,19 @@ static void on_state_timer(mo_timer *t)
 static void emit_summaries(struct mo_daemon *d, mo_sub **subs, size_t n, bool with_total)
 {
     uint64_t now = mo_mono_us();
+    int64_t now_ns = mo_real_ns();
     struct mo_clock_state clk;
     mo_clock_state_read(&clk);
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
+        /* the exports read the interval before the summary starts the next */
+        mo_export_interval(d->exports, mo_sub_cache(subs[i]), mo_sub_topic(subs[i]),
+                           mo_sub_stats(subs[i]), mo_sub_state(subs[i]) == MO_SUB_UP, now, now_ns);
         mo_sub_end_interval(subs[i], now, &clk, &d->total);
-    if (with_total)
+    }
+    if (with_total) {
         mo_stats_end_interval(&d->total, "*", "*", now, &clk, NULL);
+        mo_export_commit(d->exports, &clk);
+    }
 }
 
 static void summary_now(struct mo_daemon *d)
@@ -207,6 +219,7 @@ static void on_status_timer(mo_timer *t)
                  mo_fmt_ms(mo_hist_quantile(d->status_hist, 0.99), p99, sizeof p99));
     mo_hist_reset(d->status_hist);
     mo_notify_status(status);
+    mo_clockwatch_check(&d->clockwatch, NULL);
     mo_timer_start(d->loop, t, STATUS_PERIOD_US);
 }
 
@@ -360,6 +373,7 @@ static void reload(struct mo_daemon *d)
             mo_conn *to = mo_mover_take(d->mover, s); /* it goes nowhere now */
             if (to)
                 mo_pool_release(d->pool, to);
+            mo_sub_set_moving(s, false); /* this stop is for good */
             mo_sub_stop(s);
             removed++;
             continue;
@@ -399,6 +413,7 @@ static void reload(struct mo_daemon *d)
         mo_timer_start_at(d->loop, &d->summary_timer, due > now ? due : now);
     }
     mo_config_free(old);
+    bool exports_kept = mo_export_configure(d->exports, nc) < 0; /* out of memory: the old ones */
 
     char what[64], how[160] = "";
     mo_remote_diff_names(changed, what, sizeof what);
@@ -415,10 +430,11 @@ static void reload(struct mo_daemon *d)
     mo_event_uint(&e, "moved", moved);
     if (dir_changed > 0)
         mo_event_str(&e, "state_directory", dir ? dir : "");
-    mo_event_msg(&e, "Configuration reloaded from %s: %zu added, %zu removed, %zu kept%s%s%s%s", nc->path,
+    mo_event_msg(&e, "Configuration reloaded from %s: %zu added, %zu removed, %zu kept%s%s%s%s%s", nc->path,
                  added, removed, kept, how, dir_changed > 0 ? "; positions now saved in " : "",
                  dir_changed > 0 ? (dir ? dir : "no directory (not saved)") : "",
-                 failed ? " (some could not be added: out of memory)" : "");
+                 failed ? " (some could not be added: out of memory)" : "",
+                 exports_kept ? "; out of memory: the export: settings are the old ones" : "");
     mo_event_emit(&e);
     if (announce)
         mo_notify_ready();
@@ -459,8 +475,10 @@ static void begin_stop(struct mo_daemon *d, int signo)
         return;
     }
     mo_timer_start(d->loop, &d->stop_timer, STOP_GRACE_US);
-    for (size_t i = 0; i < d->n_subs; i++)
+    for (size_t i = 0; i < d->n_subs; i++) {
+        mo_sub_set_moving(d->subs[i], false); /* a move under way ends here */
         mo_sub_stop(d->subs[i]);
+    }
 }
 
 static void on_signal(int signo, void *ud)
@@ -558,6 +576,10 @@ static int check_config(const struct mo_config *cfg, const struct mo_remote *rm,
             printf("positions: not saved (no state.directory, no $STATE_DIRECTORY)\n");
         free(dir);
     }
+    if (cfg->prometheus_textfile)
+        printf("export: Prometheus textfile %s, rewritten at every summary\n", cfg->prometheus_textfile);
+    if (cfg->emf)
+        printf("export: CloudWatch EMF documents in the log output, namespace %s\n", cfg->emf_namespace);
     for (size_t i = 0; i < cfg->n_subs; i++) {
         const struct mo_sub_config *s = &cfg->subs[i];
         const struct mo_decoder *dec = &s->decoder;
@@ -663,7 +685,8 @@ int main(int argc, char **argv)
     if (mo_loop_new(&d->loop) < 0 || mo_hist_new(&d->status_hist) < 0 || mo_stats_init(&d->total) < 0 ||
         mo_pool_new(&d->remote.ep, d->remote.creds.token, &d->pool) < 0 ||
         mo_mover_new(d->loop, d->pool, &d->mover) < 0 ||
-        mo_positions_new(cfg->state_directory, getenv("STATE_DIRECTORY"), &d->positions) < 0) {
+        mo_positions_new(cfg->state_directory, getenv("STATE_DIRECTORY"), &d->positions) < 0 ||
+        mo_export_new(&d->exports) < 0 || mo_export_configure(d->exports, cfg) < 0) {
         mo_warn("out of memory");
         return 1;
     }
@@ -690,19 +713,13 @@ int main(int argc, char **argv)
     mo_event_str(&e, "endpoint", d->remote.ep.target);
     mo_event_str(&e, "state_directory", state_dir ? state_dir : "");
     mo_event_str(&e, "state_directory_from", state_from);
-    /* these keys are part of the stable file format; this version reads them
-     * but does not act on them yet, and says so rather than ignore them */
-    bool unapplied = cfg->prometheus_textfile || cfg->emf;
     mo_event_msg(&e, "momento-subscriberd %s started: %zu subscription%s at %s (%s); positions %s%s%s%s%s",
                  PACKAGE_VERSION, cfg->n_subs, cfg->n_subs == 1 ? "" : "s", d->remote.ep.target,
                  d->remote.ep.tls ? "TLS" : "plaintext", state_dir ? "saved in " : "not saved",
                  state_dir ? state_dir : " (no state.directory, no $STATE_DIRECTORY)",
                  state_dir ? " (from " : "", state_dir ? state_from : "", state_dir ? ")" : "");
-    if (unapplied) {
-        size_t n = strlen(e.msg);
-        snprintf(e.msg + n, sizeof e.msg - n, "; export: is accepted but not applied by this version");
-    }
     mo_event_emit(&e);
+    mo_clockwatch_check(&d->clockwatch, NULL); /* says so if the clock is not synchronised */
 
     /* the subscriptions resume where the state file says they stopped */
     mo_positions_load(d->positions);
@@ -755,6 +772,7 @@ out:
         mo_loop_free(d->loop);
         mo_hist_free(d->status_hist);
         mo_stats_clear(&d->total);
+        mo_export_free(d->exports);
         free(d->dying);
         mo_remote_clear(&d->remote);
         mo_config_free(d->cfg);

@@ -109,6 +109,7 @@ static void on_timer(mo_timer *t)
         /* up, or failed: a new connection that fails is the stream's to
          * retry, with backoff, as after any failure */
         m->stop_sent = true;
+        mo_sub_set_moving(m->s, true);
         mo_sub_stop(m->s); /* the owner hears from the loop, never from in here */
     }
     if (waiting)

@@ -44,6 +44,7 @@ sent=$(sed -n 's/^published \([0-9]*\) messages.*/\1/p' "$WORK/pub.out")
 wait_for 20 bash -c "[ \$(jq -c 'select(.event==\"message\") | .seq' '$out2' | tail -1) = $total ]" \
     || fail "run 2 did not get to $total"
 stop "$DAEMON_PID" || fail "run 2: exit status"
+[ "$(count_events "$out2" "$ALARM")" = 0 ] || fail "an alarm after the restart: $(events "$out2" "$ALARM" | head -3)"
 
 jq -c 'select(.event=="message") | .seq' "$out1" | sort -n >"$WORK/seq1"
 jq -c 'select(.event=="message") | .seq' "$out2" | sort -n >"$WORK/seq2"
