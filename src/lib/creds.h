@@ -7,7 +7,8 @@
  *   disposable     the inner api_key is what goes in `authorization`;
  *   legacy JWT     claim c is the cache host (claim cp the control host).
  *
- * Error texts name the source and what is wrong, never the key itself.
+ * Error texts name the source and what is wrong, never the key itself, nor a
+ * file name that looks like a key (secret.h). Every failure writes one.
  */
 #ifndef MO_CREDS_H
 #define MO_CREDS_H
@@ -29,8 +30,8 @@ struct mo_creds {
     char source[512]; /* where the key came from, for messages */
 };
 
-/* Parses one key. On error returns -EINVAL and writes a sentence to err
- * (prefixed by nothing; the caller adds the source). */
+/* Parses one key. On error returns -EINVAL (or -ENOMEM) and writes a
+ * sentence to err (prefixed by nothing; the caller adds the source). */
 int mo_creds_parse(const char *key, struct mo_creds *ret, char *err, size_t errlen);
 
 /* Finds the key: `api_key_file` if given, else $CREDENTIALS_DIRECTORY/momento-api-key,
