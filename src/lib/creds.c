@@ -237,9 +237,7 @@ void mo_creds_clear(struct mo_creds *c)
     *c = (struct mo_creds){0};
 }
 
-/* Reads a key file: the whole file, surrounding whitespace removed. Errors
- * name the file unless its name looks like a key (secret.h). */
-static int read_key_file(const char *path, char **ret, char *err, size_t errlen)
+int mo_creds_read_file(const char *path, char **ret, char *err, size_t errlen)
 {
     const char *name = mo_secret_redact(path);
     /* non-blocking: a FIFO given by mistake must not hang the program here */
@@ -310,7 +308,7 @@ int mo_creds_load(const char *api_key_file, struct mo_creds *ret, char *err, siz
     _cleanup_(free_secret) char *key = NULL;
 
     if (api_key_file && *api_key_file) {
-        int r = read_key_file(api_key_file, &key, err, errlen);
+        int r = mo_creds_read_file(api_key_file, &key, err, errlen);
         if (r < 0)
             return r;
         snprintf(source, sizeof source, "API key file %s", mo_secret_redact(api_key_file));
@@ -322,7 +320,7 @@ int mo_creds_load(const char *api_key_file, struct mo_creds *ret, char *err, siz
         char path[4096];
         snprintf(path, sizeof path, "%s/momento-api-key", dir);
         if (access(path, F_OK) == 0) {
-            int r = read_key_file(path, &key, err, errlen);
+            int r = mo_creds_read_file(path, &key, err, errlen);
             if (r < 0)
                 return r;
             return parse_from(key, "systemd credential momento-api-key", ret, err, errlen);

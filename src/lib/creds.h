@@ -39,6 +39,11 @@ int mo_creds_parse(const char *key, struct mo_creds *ret, char *err, size_t errl
  * (the caller decides whether that is allowed), or a negative errno with err. */
 int mo_creds_load(const char *api_key_file, struct mo_creds *ret, char *err, size_t errlen);
 
+/* Reads a key file: the whole regular file (16384 bytes at most), white
+ * space around it removed, into *ret (the caller wipes and frees it). Errors
+ * name the file unless its name looks like a key (secret.h). */
+int mo_creds_read_file(const char *path, char **ret, char *err, size_t errlen);
+
 void mo_creds_clear(struct mo_creds *c);
 
 const char *mo_key_kind_name(enum mo_key_kind k);
