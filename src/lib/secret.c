@@ -148,6 +148,19 @@ static bool is_space(char c)
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
 }
 
+/* Quotes, brackets and punctuation around a hidden word are kept: what is
+ * neither base64 (padding included) nor a dot ("'():,; and the like). */
+static bool is_punct(char c) { return !is_b64(c) && c != '.' && c != '='; }
+
+/* Appends n bytes at p to dst (w bytes used of size), cut to fit. */
+static size_t put(char *dst, size_t w, size_t size, const char *p, size_t n)
+{
+    if (n > size - 1 - w)
+        n = size - 1 - w;
+    memmove(dst + w, p, n);
+    return w + n;
+}
+
 size_t mo_secret_scrub(const char *src, size_t len, char *dst, size_t size)
 {
     if (size == 0)
@@ -158,16 +171,18 @@ size_t mo_secret_scrub(const char *src, size_t len, char *dst, size_t size)
         bool space = is_space(src[r]);
         while (r < len && is_space(src[r]) == space)
             r++;
-        const char *piece = src + a;
-        size_t n = r - a;
-        if (!space && mo_secret_like(piece, n)) {
-            piece = MO_SECRET_HIDDEN;
-            n = sizeof MO_SECRET_HIDDEN - 1;
+        if (space || !mo_secret_like(src + a, r - a)) {
+            w = put(dst, w, size, src + a, r - a);
+            continue;
         }
-        if (n > size - 1 - w)
-            n = size - 1 - w;
-        memmove(dst + w, piece, n);
-        w += n;
+        size_t b = a, e = r; /* the word's core, without the punctuation around it */
+        while (b < e && is_punct(src[b]))
+            b++;
+        while (e > b && is_punct(src[e - 1]))
+            e--;
+        w = put(dst, w, size, src + a, b - a);
+        w = put(dst, w, size, MO_SECRET_HIDDEN, sizeof MO_SECRET_HIDDEN - 1);
+        w = put(dst, w, size, src + e, r - e);
     }
     dst[w] = '\0';
     return w;

@@ -45,9 +45,9 @@ const char *mo_secret_redact(const char *s);
 
 /* Copies the len bytes at src to dst (size bytes, always NUL-terminated,
  * cut to fit), each word (a run without white space) that looks like a
- * secret replaced by MO_SECRET_HIDDEN. Words are judged whole, before any
- * cut. dst may be src: the result is never longer than the text. Returns the
- * length written. */
+ * secret replaced by MO_SECRET_HIDDEN, the quotes, brackets and punctuation
+ * around it kept. Words are judged whole, before any cut. dst may be src:
+ * the result is never longer than the text. Returns the length written. */
 size_t mo_secret_scrub(const char *src, size_t len, char *dst, size_t size);
 
 #endif

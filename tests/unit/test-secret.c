@@ -155,10 +155,17 @@ static void test_scrub(void)
     char out[600];
     const char *text = "Invalid token " TEST_KEY_V2 " for cache prices\n(" TEST_KEY_V1 ")";
     size_t n = mo_secret_scrub(text, strlen(text), out, sizeof out);
-    TEST_EQ_STR(out, "Invalid token " MO_SECRET_HIDDEN " for cache prices\n" MO_SECRET_HIDDEN);
+    TEST_EQ_STR(out, "Invalid token " MO_SECRET_HIDDEN " for cache prices\n(" MO_SECRET_HIDDEN ")");
     TEST_EQ_INT(n, strlen(out));
     TEST_NO_PIECE(out, TEST_KEY_V2);
     TEST_NO_PIECE(out, TEST_KEY_V1);
+
+    /* the punctuation around a hidden word stays */
+    text = "--timeout \"" TEST_KEY_V2 "\": expected (cache." TEST_KEY_V1_INNER "), or '"
+           TEST_KEY_V1 "';";
+    mo_secret_scrub(text, strlen(text), out, sizeof out);
+    TEST_EQ_STR(out, "--timeout \"" MO_SECRET_HIDDEN "\": expected (" MO_SECRET_HIDDEN "), or '"
+                MO_SECRET_HIDDEN "';");
 
     /* nothing to hide: the text as it was, white space included */
     const char *plain = "  cache not found:\tprices  ";
