@@ -304,7 +304,8 @@ static int resolve(const struct args *a, struct mo_creds *creds, struct mo_endpo
         .tls = a->insecure ? 0 : -1,
     };
     if (mo_endpoint_resolve(creds, &eo, ep, err, sizeof err) < 0) {
-        if (creds->kind == MO_KEY_V2 && !a->endpoint)
+        const char *env = getenv("MOMENTO_ENDPOINT");
+        if (creds->kind == MO_KEY_V2 && !a->endpoint && (!env || !*env))
             mo_warn("a v2 API key does not carry its endpoint: pass --endpoint BASE or set "
                     "MOMENTO_ENDPOINT (e.g. cell-1-us-east-1-1.prod.a.momentohq.com)");
         else
