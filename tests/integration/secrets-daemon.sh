@@ -46,12 +46,12 @@ YAML
 refused() {
     local name=$1 cfg=$2 rc=0
     shift 2
-    env "$@" timeout 20 ${MO_WRAPPER:-} "$D" -c "$cfg" --log-format json \
+    env "$@" timeout -k 5 20 ${MO_WRAPPER:-} "$D" -c "$cfg" --log-format json \
         >"$WORK/$name.out" 2>"$WORK/$name.err" || rc=$?
     [ $rc = 78 ] || fail "$name: exit status $rc, expected 78: $(head -c 600 "$WORK/$name.err")"
     [ -s "$WORK/$name.err" ] || fail "$name: no error message"
     rc=0
-    env "$@" timeout 20 ${MO_WRAPPER:-} "$D" -c "$cfg" --check-config \
+    env "$@" timeout -k 5 20 ${MO_WRAPPER:-} "$D" -c "$cfg" --check-config \
         >"$WORK/$name-check.out" 2>"$WORK/$name-check.err" || rc=$?
     [ $rc = 78 ] || fail "$name --check-config: exit status $rc, expected 78: $(head -c 600 "$WORK/$name-check.err")"
     no_secrets "$WORK/$name.out" "$WORK/$name.err" "$WORK/$name-check.out" "$WORK/$name-check.err"
@@ -145,10 +145,10 @@ grep -q "MOMENTO_ENDPOINT" "$WORK/w-endpoint-env.err" || fail "w-endpoint-env: $
 # and as the value of an option, or an argument
 for k in "$V2" "$V1"; do
     rc=0
-    timeout 20 ${MO_WRAPPER:-} "$D" -c "$WORK/plain.yaml" --log-format "$k" >"$WORK/w-opt.out" 2>"$WORK/w-opt.err" || rc=$?
+    timeout -k 5 20 ${MO_WRAPPER:-} "$D" -c "$WORK/plain.yaml" --log-format "$k" >"$WORK/w-opt.out" 2>"$WORK/w-opt.err" || rc=$?
     [ $rc = 64 ] || fail "--log-format KEY: exit status $rc"
     rc=0
-    timeout 20 ${MO_WRAPPER:-} "$D" -c "$WORK/plain.yaml" "$k" >"$WORK/w-arg.out" 2>"$WORK/w-arg.err" || rc=$?
+    timeout -k 5 20 ${MO_WRAPPER:-} "$D" -c "$WORK/plain.yaml" "$k" >"$WORK/w-arg.out" 2>"$WORK/w-arg.err" || rc=$?
     [ $rc = 64 ] || fail "an argument: exit status $rc"
     no_secrets "$WORK/w-opt.out" "$WORK/w-opt.err" "$WORK/w-arg.out" "$WORK/w-arg.err"
 done
@@ -158,7 +158,7 @@ pass "the key in a wrong field, a file name, MOMENTO_ENDPOINT or an option: refu
 check_ok() {
     local name=$1 cfg=$2 rc=0
     shift 2
-    env "$@" timeout 20 ${MO_WRAPPER:-} "$D" -c "$cfg" --check-config \
+    env "$@" timeout -k 5 20 ${MO_WRAPPER:-} "$D" -c "$cfg" --check-config \
         >"$WORK/$name.out" 2>"$WORK/$name.err" || rc=$?
     [ $rc = 0 ] || fail "$name: --check-config exit status $rc: $(cat "$WORK/$name.err")"
     no_secrets "$WORK/$name.out" "$WORK/$name.err"

@@ -53,7 +53,7 @@ pass "--token and --token-file with a key, -v: every call logged, no key echoed"
 usage() {
     local name=$1 want=$2 rc=0
     shift 2
-    timeout 20 ${MO_WRAPPER:-} "$L" --listen 127.0.0.1:0 "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" || rc=$?
+    timeout -k 5 20 ${MO_WRAPPER:-} "$L" --listen 127.0.0.1:0 "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" || rc=$?
     [ $rc = "$want" ] || fail "$name: exit status $rc, expected $want: $(cat "$WORK/$name.err")"
     [ -s "$WORK/$name.err" ] || fail "$name: no message"
     no_secrets "$WORK/$name.out" "$WORK/$name.err"

@@ -27,7 +27,7 @@ run() {
     local envs=()
     while [ "$1" != -- ]; do envs+=("$1"); shift; done
     shift
-    env "${envs[@]}" timeout 30 ${MO_WRAPPER:-} "$PUB" --endpoint-override "127.0.0.1:$port" --insecure \
+    env "${envs[@]}" timeout -k 5 30 ${MO_WRAPPER:-} "$PUB" --endpoint-override "127.0.0.1:$port" --insecure \
         "$@" >"$WORK/$name.pub" 2>"$WORK/$name.pub.err" || rc=$?
     [ $rc = "$want" ] || fail "$name: exit status $rc, expected $want: $(head -c 600 "$WORK/$name.pub.err")"
     no_sanitizer_report "$WORK/$name.pub.err"
@@ -66,7 +66,7 @@ chmod 000 "$pub_dir/locked.key"
 if [ "$(id -u)" = 0 ]; then
     command -v setpriv >/dev/null || fail "setpriv (util-linux) is needed to drop root"
     rc=0
-    setpriv --reuid=65534 --regid=65534 --clear-groups timeout 30 ${MO_WRAPPER:-} "$PUB" \
+    setpriv --reuid=65534 --regid=65534 --clear-groups timeout -k 5 30 ${MO_WRAPPER:-} "$PUB" \
         --endpoint-override "127.0.0.1:$V2_PORT" --insecure --api-key-file "$pub_dir/locked.key" \
         -c c -t t >"$WORK/key-locked.pub" 2>"$WORK/key-locked.pub.err" || rc=$?
     [ $rc = 1 ] || fail "key-locked: exit status $rc: $(cat "$WORK/key-locked.pub.err")"
@@ -92,11 +92,11 @@ for k in "$V2" "$V1" "$V1_INNER"; do
     run w-args 64 "$V2_PORT" -- -c c -t t "$k" "$k"
     # where the service's endpoint belongs (no override): --endpoint, MOMENTO_ENDPOINT
     rc=0
-    timeout 30 ${MO_WRAPPER:-} "$PUB" --api-key-file "$KEYS/v2.key" --endpoint "$k" -c c -t t \
+    timeout -k 5 30 ${MO_WRAPPER:-} "$PUB" --api-key-file "$KEYS/v2.key" --endpoint "$k" -c c -t t \
         >"$WORK/w-endpoint.pub" 2>"$WORK/w-endpoint.pub.err" || rc=$?
     [ $rc = 1 ] || fail "--endpoint KEY: exit status $rc: $(cat "$WORK/w-endpoint.pub.err")"
     rc=0
-    MOMENTO_ENDPOINT=$k timeout 30 ${MO_WRAPPER:-} "$PUB" --api-key-file "$KEYS/v2.key" -c c -t t \
+    MOMENTO_ENDPOINT=$k timeout -k 5 30 ${MO_WRAPPER:-} "$PUB" --api-key-file "$KEYS/v2.key" -c c -t t \
         >"$WORK/w-endpoint-env.pub" 2>"$WORK/w-endpoint-env.pub.err" || rc=$?
     [ $rc = 1 ] || fail "MOMENTO_ENDPOINT=KEY: exit status $rc: $(cat "$WORK/w-endpoint-env.pub.err")"
     grep -q "MOMENTO_ENDPOINT looks like an API key" "$WORK/w-endpoint-env.pub.err" ||
