@@ -62,6 +62,7 @@ struct mo_config {
     /* export: */
     char *prometheus_textfile; /* NULL = off */
     bool emf;                  /* default false */
+    const char *emf_namespace; /* default "MomentoSubscriber"; in strings */
 
     /* storage for strings the decoders point into */
     char **strings;

@@ -32,6 +32,8 @@ enum mo_event_type {
     MO_EV_DISCONTINUITY,
     MO_EV_GAP,
     MO_EV_RESET,
+    MO_EV_PAGE_ANNOUNCED,
+    MO_EV_OVERSIZED,
     MO_EV_DECODE_ERROR,
     MO_EV_AUTH_ERROR,
     MO_EV_NOT_FOUND,
@@ -40,6 +42,11 @@ enum mo_event_type {
     MO_EV_CONFIG_ERROR,
     MO_EV_STARTED,
     MO_EV_STOPPING,
+    MO_EV_CLOCK_UNSYNCED,
+    MO_EV_CLOCK_SYNCED,
+    MO_EV_PUBLISHER_FLOOR,
+    MO_EV_EMF,          /* a CloudWatch EMF document: see mo_event_emit_line */
+    MO_EV_EXPORT_ERROR,
     MO_EV__COUNT
 };
 
@@ -61,7 +68,7 @@ struct mo_field {
     };
 };
 
-#define MO_EVENT_MAX_FIELDS 32
+#define MO_EVENT_MAX_FIELDS 48
 
 struct mo_event {
     enum mo_event_type type;
@@ -82,6 +89,12 @@ void mo_event_msg(struct mo_event *e, const char *fmt, ...) __attribute__((forma
 
 /* Sends the event to the current sink, stamped with the real-time clock. */
 void mo_event_emit(const struct mo_event *e);
+
+/* Writes `line` (len bytes, no newline, e.g. a JSON document) to the log
+ * output as a line of its own: on stdout (json and text sinks) exactly the
+ * line; in the journal a record of `type` (its MESSAGE_ID, PRIORITY, EVENT)
+ * whose MESSAGE is the line. Not an event: no `ts`, no fields. */
+void mo_event_emit_line(enum mo_event_type type, const char *line, size_t len);
 
 /* Chooses the sink. Journal output falls back to JSON if the journal socket
  * cannot be reached (the first failed send says so once on stderr). */

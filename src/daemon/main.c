@@ -14,10 +14,12 @@
 
 #include "cleanup.h"
 #include "clock.h"
+#include "clockwatch.h"
 #include "config.h"
 #include "creds.h"
 #include "endpoint.h"
 #include "event.h"
+#include "export.h"
 #include "hist.h"
 #include "loop.h"
 #include "notify.h"
@@ -60,6 +62,8 @@ struct mo_daemon {
     uint64_t status_last_total, status_last_us;
     uint64_t delivered_gone; /* messages delivered by subscriptions since freed */
     mo_hist *status_hist;
+    struct mo_clockwatch clockwatch; /* read with the status, every second */
+    mo_export *exports;              /* export: of the configuration */
 };
 
 static struct mo_daemon D;
@@ -87,7 +91,8 @@ static void sub_settings_update(struct mo_daemon *d)
 
 static int add_sub(struct mo_daemon *d, const struct mo_sub_config *sc, mo_sub **ret)
 {
-    struct mo_conn_opts opts = {.max_reconnect_backoff_ms = (int)(d->cfg->backoff_max_us / 1000)};
+    struct mo_conn_opts opts = {.max_reconnect_backoff_ms = (int)(d->cfg->backoff_max_us / 1000),
+                                .max_receive_bytes = MO_SUB_MAX_RECEIVE_BYTES};
     mo_conn *conn;
     int r = mo_pool_acquire(d->pool, &opts, &conn);
     if (r < 0)
@@ -121,12 +126,19 @@ static int add_sub(struct mo_daemon *d, const struct mo_sub_config *sc, mo_sub *
 static void emit_summaries(struct mo_daemon *d, mo_sub **subs, size_t n, bool with_total)
 {
     uint64_t now = mo_mono_us();
+    int64_t now_ns = mo_real_ns();
     struct mo_clock_state clk;
     mo_clock_state_read(&clk);
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
+        /* the exports read the interval before the summary starts the next */
+        mo_export_interval(d->exports, mo_sub_cache(subs[i]), mo_sub_topic(subs[i]),
+                           mo_sub_stats(subs[i]), mo_sub_state(subs[i]) == MO_SUB_UP, now, now_ns);
         mo_sub_end_interval(subs[i], now, &clk, &d->total);
-    if (with_total)
+    }
+    if (with_total) {
         mo_stats_end_interval(&d->total, "*", "*", now, &clk, NULL);
+        mo_export_commit(d->exports, &clk);
+    }
 }
 
 static void summary_now(struct mo_daemon *d)
@@ -177,6 +189,7 @@ static void on_status_timer(mo_timer *t)
                  mo_fmt_ms(mo_hist_quantile(d->status_hist, 0.99), p99, sizeof p99));
     mo_hist_reset(d->status_hist);
     mo_notify_status(status);
+    mo_clockwatch_check(&d->clockwatch, NULL);
     mo_timer_start(d->loop, t, STATUS_PERIOD_US);
 }
 
@@ -322,15 +335,17 @@ static void reload(struct mo_daemon *d)
         mo_timer_start_at(d->loop, &d->summary_timer, due > now ? due : now);
     }
     mo_config_free(old);
+    bool exports_kept = mo_export_configure(d->exports, nc) < 0; /* out of memory: the old ones */
 
     struct mo_event e;
     mo_event_init(&e, MO_EV_CONFIG_RELOADED, NULL, NULL);
     mo_event_uint(&e, "added", added);
     mo_event_uint(&e, "removed", removed);
     mo_event_uint(&e, "kept", kept);
-    mo_event_msg(&e, "Configuration reloaded from %s: %zu added, %zu removed, %zu kept%s%s", nc->path,
+    mo_event_msg(&e, "Configuration reloaded from %s: %zu added, %zu removed, %zu kept%s%s%s", nc->path,
                  added, removed, kept, failed ? " (some could not be added: out of memory)" : "",
-                 conn_changed ? "; the momento: connection settings changed and take effect at the next restart" : "");
+                 conn_changed ? "; the momento: connection settings changed and take effect at the next restart" : "",
+                 exports_kept ? "; out of memory: the export: settings are the old ones" : "");
     mo_event_emit(&e);
     if (announce)
         mo_notify_ready();
@@ -482,6 +497,10 @@ static int check_config(const struct mo_config *cfg, const struct mo_creds *cred
                creds->kind == MO_KEY_NONE ? "" : " from ",
                creds->kind == MO_KEY_NONE ? "" : creds->source);
     }
+    if (cfg->prometheus_textfile)
+        printf("export: Prometheus textfile %s, rewritten at every summary\n", cfg->prometheus_textfile);
+    if (cfg->emf)
+        printf("export: CloudWatch EMF documents in the log output, namespace %s\n", cfg->emf_namespace);
     for (size_t i = 0; i < cfg->n_subs; i++) {
         const struct mo_sub_config *s = &cfg->subs[i];
         const struct mo_decoder *dec = &s->decoder;
@@ -583,7 +602,8 @@ int main(int argc, char **argv)
     mo_grpc_logs(false);
     int rc = 0;
     if (mo_loop_new(&d->loop) < 0 || mo_hist_new(&d->status_hist) < 0 || mo_stats_init(&d->total) < 0 ||
-        mo_pool_new(&d->endpoint, d->creds.token, &d->pool) < 0) {
+        mo_pool_new(&d->endpoint, d->creds.token, &d->pool) < 0 || mo_export_new(&d->exports) < 0 ||
+        mo_export_configure(d->exports, cfg) < 0) {
         mo_warn("out of memory");
         return 1;
     }
@@ -605,14 +625,15 @@ int main(int argc, char **argv)
     mo_event_str(&e, "version", PACKAGE_VERSION);
     mo_event_uint(&e, "subscriptions", cfg->n_subs);
     mo_event_str(&e, "endpoint", d->endpoint.target);
-    /* these keys are part of the stable file format; this version reads them
-     * but does not act on them yet, and says so rather than ignore them */
-    bool unapplied = cfg->state_directory || cfg->prometheus_textfile || cfg->emf;
+    /* state: is part of the stable file format; this version reads it but
+     * does not act on it yet, and says so rather than ignore it */
+    bool unapplied = cfg->state_directory;
     mo_event_msg(&e, "momento-subscriberd %s started: %zu subscription%s at %s (%s)%s", PACKAGE_VERSION,
                  cfg->n_subs, cfg->n_subs == 1 ? "" : "s", d->endpoint.target,
                  d->endpoint.tls ? "TLS" : "plaintext",
-                 unapplied ? "; state: and export: are accepted but not applied by this version" : "");
+                 unapplied ? "; state: is accepted but not applied by this version" : "");
     mo_event_emit(&e);
+    mo_clockwatch_check(&d->clockwatch, NULL); /* says so if the clock is not synchronised */
 
     for (size_t i = 0; i < cfg->n_subs; i++) {
         mo_sub *s;
@@ -650,6 +671,7 @@ out:
         mo_loop_free(d->loop);
         mo_hist_free(d->status_hist);
         mo_stats_clear(&d->total);
+        mo_export_free(d->exports);
         free(d->dying);
         mo_creds_clear(&d->creds);
         mo_config_free(d->cfg);

@@ -3,19 +3,20 @@
  * A subscription holds one stream at a time on the connection its owner gives
  * it; judges every item for continuity (continuity.h), decodes its publish
  * time (decode.h) and counts latency into its stats (stats.h); logs its own
- * events (event.h); and resubscribes where it stopped when the stream ends,
- * with backoff, or when it goes silent (the idle watchdog). It knows nothing
+ * events (sublog.h); and resubscribes where it stopped when the stream ends
+ * (at once after a healthy stream, with backoff after failures) or goes
+ * silent (the idle watchdog); every end is classified (ending.h) and counted. It knows nothing
  * of the daemon beyond what it is given: the loop, a connection, settings, and
  * two callbacks to its owner. Everything runs on the loop thread.
  *
  *   IDLE --start--> CONNECTING --first server message--> UP
- *   CONNECTING, UP --stream ends--> BACKOFF --delay--> CONNECTING
+ *   CONNECTING, UP --stream ends--> BACKOFF --delay (0 if healthy)--> CONNECTING
  *   any --stop--> STOPPING (a call is in flight) --tags back--> STOPPED
  *
  *   mo_sub_new / mo_sub_free      create (IDLE); free once no call is in flight
  *   mo_sub_start / mo_sub_stop    first Subscribe call; cancel, then owner->stopped
  *   mo_sub_set_decoder            a reloaded decoder, the stream untouched
- *   mo_sub_end_interval           summary event of its stats, next interval
+ *   mo_sub_end_interval           summary event of its stats (and publisher floors), next interval
  *   mo_sub_cache, _topic, _conn, _state, _ever_up, _stats, _delivered   read-only
  */
 #ifndef MO_SUB_H
@@ -32,6 +33,13 @@
 #include "stats.h"
 
 typedef struct mo_sub mo_sub;
+
+/* The largest message a subscription's connection receives (its gRPC
+ * receive limit): 256 times the service's 4 KB payload limit, so no real
+ * message comes near it, while one message cannot make the daemon copy and
+ * parse megabytes on the thread that timestamps every other stream. A larger
+ * one ends the stream; it is counted, reported and skipped (`oversized`). */
+#define MO_SUB_MAX_RECEIVE_BYTES (1024 * 1024)
 
 enum mo_sub_state {
     MO_SUB_IDLE,       /* not started */
@@ -88,7 +96,8 @@ void mo_sub_stop(mo_sub *s);
 int mo_sub_set_decoder(mo_sub *s, const struct mo_decoder *dec);
 
 /* Ends the summary interval of s at now_us (mo_stats_end_interval with its
- * cache and topic). */
+ * cache and topic), then logs its publishers' floors (pubfloor.h) when its
+ * items carry publisher ids. */
 void mo_sub_end_interval(mo_sub *s, uint64_t now_us, const struct mo_clock_state *clk,
                          struct mo_stats *add_to);
 

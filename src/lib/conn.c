@@ -45,6 +45,9 @@ int mo_conn_new(const struct mo_endpoint *ep, const char *token, const struct mo
     if (opts && opts->max_reconnect_backoff_ms > 0)
         args[n++] = (grpc_arg){GRPC_ARG_INTEGER, GRPC_ARG_MAX_RECONNECT_BACKOFF_MS,
                                {.integer = opts->max_reconnect_backoff_ms}};
+    if (opts && opts->max_receive_bytes > 0)
+        args[n++] = (grpc_arg){GRPC_ARG_INTEGER, GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH,
+                               {.integer = opts->max_receive_bytes}};
     if (opts && opts->disable_retries)
         args[n++] = (grpc_arg){GRPC_ARG_INTEGER, GRPC_ARG_ENABLE_RETRIES, {.integer = 0}};
     grpc_channel_args cargs = {.num_args = n, .args = args};

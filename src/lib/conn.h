@@ -32,6 +32,10 @@ struct mo_conn_opts {
      * is not retryable, PROTOCOL.md section 7) it only costs: about a quarter
      * of the client CPU of a small unary call. */
     bool disable_retries;
+    /* The largest message the channel receives (GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH);
+     * 0 = gRPC's default (4 MiB). A larger one ends its call with
+     * RESOURCE_EXHAUSTED "Received message larger than max (SIZE vs. LIMIT)". */
+    int max_receive_bytes;
 };
 
 /* Creates the channel (it connects lazily). `token` is copied. Every failure

@@ -34,6 +34,7 @@ enum {
     OPT_TLS_CERT,
     OPT_TLS_KEY,
     OPT_PUBLISHER_ID,
+    OPT_PUBLISHER_ID_FROM_TOKEN,
     OPT_FAULT_END_AFTER,
     OPT_FAULT_STALL_AFTER,
     OPT_FAULT_DROP_EVERY,
@@ -61,6 +62,7 @@ static const struct option long_opts[] = {
     {"tls-cert", required_argument, NULL, OPT_TLS_CERT},
     {"tls-key", required_argument, NULL, OPT_TLS_KEY},
     {"publisher-id", required_argument, NULL, OPT_PUBLISHER_ID},
+    {"publisher-id-from-token", no_argument, NULL, OPT_PUBLISHER_ID_FROM_TOKEN},
     {"fault-end-after", required_argument, NULL, OPT_FAULT_END_AFTER},
     {"fault-stall-after", required_argument, NULL, OPT_FAULT_STALL_AFTER},
     {"fault-drop-every", required_argument, NULL, OPT_FAULT_DROP_EVERY},
@@ -97,6 +99,7 @@ void tl_opts_usage(FILE *f)
           "  --max-payload BYTES      largest message accepted (default 4096; 0 = no limit)\n"
           "  --tls-cert PEM --tls-key PEM   serve TLS with this certificate and key\n"
           "  --publisher-id ID        publisher_id carried by every item (default: empty)\n"
+          "  --publisher-id-from-token  each item's publisher_id is its Publish call's token\n"
           "  -v, --verbose            log streams and injected faults to stderr\n"
           "\n"
           "Fault injection, for tests:\n"
@@ -322,6 +325,9 @@ int tl_opts_parse(int argc, char **argv, struct tl_opts *o, char *err, size_t er
         case OPT_PUBLISHER_ID:
             o->publisher_id = optarg;
             break;
+        case OPT_PUBLISHER_ID_FROM_TOKEN:
+            o->publisher_id_from_token = true;
+            break;
         case OPT_FAULT_END_AFTER:
             r = parse_count(name, optarg, 0, &o->fault_end_after, err, errlen);
             break;
@@ -369,6 +375,11 @@ int tl_opts_parse(int argc, char **argv, struct tl_opts *o, char *err, size_t er
     if (optind < argc) {
         snprintf(err, errlen, "unexpected argument \"%s\" (this program takes only options)",
                  mo_secret_redact(argv[optind]));
+        return -EINVAL;
+    }
+    if (o->publisher_id && o->publisher_id_from_token) {
+        snprintf(err, errlen,
+                 "--publisher-id and --publisher-id-from-token exclude each other: give one");
         return -EINVAL;
     }
     if (!o->tls_cert != !o->tls_key) {

@@ -33,6 +33,7 @@ struct tl_opts {
     uint64_t max_payload;     /* bytes; 0 = no limit */
     const char *tls_cert, *tls_key;
     const char *publisher_id;
+    bool publisher_id_from_token; /* each item's publisher_id: its Publish call's authorization */
     bool verbose;
     /* fault injection, for tests */
     uint64_t fault_end_after;   /* TL_OFF or items per stream */

@@ -1081,6 +1081,36 @@ static void test_load_buffer(void)
     mo_config_free(cfg);
 }
 
+/* export: the textfile's path and the EMF namespace are checked when read */
+static void test_exports(void)
+{
+    struct mo_config *cfg = load_ok(SUBS);
+    if (cfg)
+        TEST_EQ_STR(cfg->emf_namespace, "MomentoSubscriber");
+    mo_config_free(cfg);
+    cfg = load_ok(SUBS "export:\n  emf: true\n  emf_namespace: \"Team/Probe #1: eu-west\"\n"
+                  "  prometheus_textfile: /var/lib/node/m.prom\n");
+    if (cfg) {
+        TEST_EQ_STR(cfg->emf_namespace, "Team/Probe #1: eu-west");
+        TEST_EQ_STR(cfg->prometheus_textfile, "/var/lib/node/m.prom");
+    }
+    mo_config_free(cfg);
+    expect_one("export:\n  prometheus_textfile: node/m.prom\n" SUBS, 2, 24,
+               "export.prometheus_textfile", "'node/m.prom' is not an absolute path");
+    expect_one("export:\n  prometheus_textfile: /var/lib/node/m.txt\n" SUBS, 2, 24,
+               "export.prometheus_textfile", "reads only *.prom files");
+    expect_one("export:\n  prometheus_textfile: /var/lib/node/.prom\n" SUBS, 2, 24,
+               "export.prometheus_textfile", "does not end in .prom");
+    expect_one("export:\n  emf_namespace: \"caf\u00e9\"\n" SUBS, 2, 18, "export.emf_namespace",
+               "holds a character CloudWatch does not accept");
+    expect_one("export:\n  emf_namespace: AWS/Lambda\n" SUBS, 2, 18, "export.emf_namespace",
+               "starts with AWS/");
+    expect_one("export:\n  emf_namespace: \":x\"\n" SUBS, 2, 18, "export.emf_namespace",
+               "starts with a colon");
+    expect_one("export:\n  emf_namespace: \"  \"\n" SUBS, 2, 18, "export.emf_namespace",
+               "is only whitespace");
+}
+
 int main(void)
 {
     snprintf(tmpdir, sizeof tmpdir, "%s/test-config.XXXXXX",
@@ -1112,6 +1142,7 @@ int main(void)
     test_hosts();
     test_secrets();
     test_load_buffer();
+    test_exports();
     rmdir(tmpdir);
     return test_result("test-config");
 }
