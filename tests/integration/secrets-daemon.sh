@@ -245,6 +245,9 @@ jq -e -s 'map(select(.EVENT=="config_error")) | length >= 5 and
           all(.REASON | test("looks like an API key"))' "$WORK/journal-$jpid.json" >/dev/null ||
     fail "journal run: config_error records: $(jq -c 'select(.EVENT=="config_error") | .MESSAGE' "$WORK/journal-$jpid.json")"
 no_secrets "$WORK/journal-$jpid.export" "$WORK/journal.out" "$WORK/journal.err"
+# what the daemon wrote to disk: the export textfile (written at every
+# summary) and whatever the state directory holds
+[ -s "$EXPORT/metrics.prom" ] || fail "journal run: no export textfile written"
 no_secrets_in_tree "$STATE" "$EXPORT"
 pass "journal: $(jq -s length "$WORK/journal-$jpid.json") records, $reloads reloads, stop; state and export files"
 
