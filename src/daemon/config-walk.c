@@ -213,15 +213,16 @@ static void child_path(char *buf, const char *parent, const char *name)
 
 void mo_config_report_anchors(struct mo_config_ctx *c, const struct mo_ytree_node *n)
 {
-    const char *name = n->kind == MO_YTREE_ALIAS ? n->value : n->anchor;
+    bool alias = n->kind == MO_YTREE_ALIAS;
+    const char *name = alias ? n->value : n->anchor;
     if (name && mo_secret_like(name, strlen(name)))
         mo_config_add_error(c, mark_of(n), "", "the name of this %s " LOOKS_LIKE_A_KEY,
-                            n->kind == MO_YTREE_ALIAS ? "alias" : "anchor");
-    else if (n->kind == MO_YTREE_ALIAS)
+                            alias ? "alias" : "anchor");
+    else if (alias)
         mo_config_add_error(c, mark_of(n), "",
                             "aliases (*%.60s) are not supported; write the value out in full",
                             n->value);
-    if (n->anchor && n->kind != MO_YTREE_ALIAS && !mo_secret_like(name, strlen(name)))
+    else if (n->anchor)
         mo_config_add_error(c, mark_of(n), "",
                             "anchors (&%.60s) are not supported; write each value out in full "
                             "(subscriptions share settings through defaults:)",
