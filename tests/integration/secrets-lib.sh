@@ -24,7 +24,7 @@ V2=$(jwt "{\"kid\":\"$(rand_b64url 12)\",\"alg\":\"HS256\",\"typ\":\"JWT\"}" \
 V1_INNER=$(jwt "{\"kid\":\"$(rand_b64url 12)\",\"alg\":\"HS256\"}" \
     "{\"sub\":\"$(rand_b64url 12)\",\"c\":\"cache.cell-9.example.com\"}")
 V1=$(printf '{"endpoint":"cell-9.example.com","api_key":"%s"}' "$V1_INNER" | base64 -w0)
-v2_parts=(${V2//./ })
+IFS=. read -r -a v2_parts <<<"$V2"
 BAD_V2="${v2_parts[0]}.${v2_parts[1]:0:10}!.${v2_parts[2]}"
 BAD_V1=${V1:0:101}
 
