@@ -4,7 +4,8 @@
  * SPEC.md is known here, including those whose behaviour later work completes,
  * so the file format is stable. Errors are collected, each with file, line,
  * column (1-based) and key, so --check-config can list them all and a reload
- * can name the first one.
+ * can name the first one. A value, key or file name that looks like an API
+ * key (secret.h) is an error that never quotes it.
  */
 #ifndef MO_CONFIG_H
 #define MO_CONFIG_H

@@ -29,6 +29,7 @@
 #include "pubfloor.h"
 #include "pubsub.h"
 #include "rpc.h"
+#include "secret.h"
 #include "sub.h"
 #include "sublog.h"
 #include "util.h"
@@ -408,12 +409,9 @@ static void stream_done(mo_sub *s)
     if (s->local_failure[0]) {
         s->status = GRPC_STATUS_INTERNAL;
         snprintf(details, sizeof details, "%s", s->local_failure);
-    } else {
-        size_t dl = GRPC_SLICE_LENGTH(s->details);
-        if (dl >= sizeof details)
-            dl = sizeof details - 1;
-        memcpy(details, GRPC_SLICE_START_PTR(s->details), dl);
-        details[dl] = '\0';
+    } else { /* what a server sends can hold anything, a key included (secret.h) */
+        mo_secret_scrub((const char *)GRPC_SLICE_START_PTR(s->details),
+                        GRPC_SLICE_LENGTH(s->details), details, sizeof details);
     }
     mo_md_copy(&s->trailing_md, "err", err, sizeof err);
     release_call(s);

@@ -22,11 +22,9 @@ int mo_conn_new(const struct mo_endpoint *ep, const char *token, const struct mo
                 mo_conn **ret, char *err, size_t errlen)
 {
     mo_conn *c = calloc(1, sizeof *c);
-    if (!c)
-        return -ENOMEM;
-    c->token = strdup(token ? token : "");
-    if (!c->token) {
+    if (!c || !(c->token = strdup(token ? token : ""))) {
         free(c);
+        snprintf(err, errlen, "out of memory creating a gRPC connection");
         return -ENOMEM;
     }
     if (opts && opts->agent)

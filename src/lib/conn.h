@@ -38,7 +38,8 @@ struct mo_conn_opts {
     int max_receive_bytes;
 };
 
-/* Creates the channel (it connects lazily). `token` is copied. */
+/* Creates the channel (it connects lazily). `token` is copied. Every failure
+ * (-ENOMEM, -EINVAL) writes a sentence to err. */
 int mo_conn_new(const struct mo_endpoint *ep, const char *token, const struct mo_conn_opts *opts,
                 mo_conn **ret, char *err, size_t errlen);
 /* Destroys the channel; calls still referenced keep it alive until unref. Accepts NULL. */

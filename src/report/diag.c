@@ -3,8 +3,11 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "diag.h"
+#include "secret.h"
 
 void lr_diag_damaged(struct lr_diag *d, const char *where, const char *fmt, ...)
 {
@@ -16,10 +19,18 @@ void lr_diag_damaged(struct lr_diag *d, const char *where, const char *fmt, ...)
     int n = snprintf(buf, len, "%s: ", where);
     if (n < 0 || (size_t)n >= len)
         return;
+    /* whole, then scrubbed of key-like words (secret.h) as it is cut to fit */
+    char *reason = NULL;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(buf + n, len - (size_t)n, fmt, ap);
+    int m = vasprintf(&reason, fmt, ap);
     va_end(ap);
+    if (m < 0) {
+        snprintf(buf + n, len - (size_t)n, "(no reason: out of memory)");
+        return;
+    }
+    mo_secret_scrub(reason, (size_t)m, buf + n, len - (size_t)n);
+    free(reason);
 }
 
 void lr_diag_print(const struct lr_diag *d, FILE *f, const char *prog)

@@ -10,6 +10,7 @@
 #include <systemd/sd-journal.h>
 
 #include "clock.h"
+#include "secret.h"
 #include "timefmt.h"
 #include "journal.h"
 
@@ -96,7 +97,7 @@ static int read_entries(struct lr_sink *k, sd_journal *j, mo_hist *scratch)
         char err[256];
         r = lr_summary_parse(jfield, &e, &s, err, sizeof err);
         const char *host = jfield(&e, "_hostname");
-        s.host = host ? host : "";
+        s.host = host ? mo_secret_redact(host) : "";
         if (e.oom || r == -ENOMEM) {
             r = -ENOMEM;
         } else if (r < 0) {
@@ -123,14 +124,14 @@ int lr_journal_read(struct lr_sink *k, const char *directory, const char *unit, 
                       : sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY);
     if (r < 0) {
         snprintf(err, errlen, "cannot open the journal%s%s: %s", directory ? " in " : "",
-                 directory ? directory : "", strerror(-r));
+                 directory ? mo_secret_redact(directory) : "", strerror(-r));
         return r;
     }
     uint64_t bytes = 0;
     if (sd_journal_get_usage(j, &bytes) < 0 || bytes == 0) { /* no file opened */
         snprintf(err, errlen, "no journal files %s%s",
                  directory ? "in " : "found (not in group systemd-journal or adm?)",
-                 directory ? directory : "");
+                 directory ? mo_secret_redact(directory) : "");
         sd_journal_close(j);
         return -ENOENT;
     }

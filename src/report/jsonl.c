@@ -11,6 +11,7 @@
 
 #include "cleanup.h"
 #include "jsonl.h"
+#include "secret.h"
 #include "when.h"
 
 MO_DEFINE_FREEP(cJSON, cJSON_Delete)
@@ -89,7 +90,8 @@ static int one_line(struct lr_sink *k, const char *line, const char *where, cons
         return 0;
     }
     const cJSON *host = cJSON_GetObjectItemCaseSensitive(o, "host");
-    s.host = cJSON_IsString(host) && *host->valuestring ? host->valuestring : default_host;
+    s.host = mo_secret_redact(cJSON_IsString(host) && *host->valuestring ? host->valuestring
+                                                                          : default_host);
     return lr_sink_take(k, &s);
 }
 
@@ -117,7 +119,7 @@ int lr_jsonl_read(struct lr_sink *k, FILE *f, const char *name, const char *defa
         if (blank(line))
             continue;
         char where[320];
-        snprintf(where, sizeof where, "%s:%llu", name, lineno);
+        snprintf(where, sizeof where, "%s:%llu", mo_secret_redact(name), lineno);
         if ((size_t)n != strlen(line))
             lr_diag_damaged(&k->diag, where, "a NUL byte in the line");
         else if ((r = one_line(k, line, where, default_host, scratch)) < 0)

@@ -20,6 +20,7 @@
 #include "jsonl.h"
 #include "merge.h"
 #include "plot.h"
+#include "secret.h"
 #include "series.h"
 #include "sink.h"
 #include "table.h"
@@ -72,10 +73,9 @@ static int usage_error(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "%s: ", mo_progname);
-    vfprintf(stderr, fmt, ap);
+    mo_vwarn(fmt, ap); /* which hides an argument that looks like an API key */
     va_end(ap);
-    fprintf(stderr, "\nTry '%s --help'.\n", mo_progname);
+    fprintf(stderr, "Try '%s --help'.\n", mo_progname);
     return EX_USAGE;
 }
 
@@ -190,10 +190,11 @@ static void no_data(const struct lr_sink *k, const struct args *a, const char *u
 {
     char where[600] = "";
     if (a->n_files)
-        snprintf(where, sizeof where, "in %s%s", a->files[0], a->n_files > 1 ? " and the other files" : "");
+        snprintf(where, sizeof where, "in %s%s", mo_secret_redact(a->files[0]),
+                 a->n_files > 1 ? " and the other files" : "");
     else
         snprintf(where, sizeof where, "in the journal%s%s of %s", a->directory ? " in " : "",
-                 a->directory ? a->directory : "", unit);
+                 a->directory ? mo_secret_redact(a->directory) : "", mo_secret_redact(unit));
     mo_warn("no summary %s%s%s%s%s", where, a->since ? " since " : "", a->since ? a->since : "",
             a->until ? " until " : "", a->until ? a->until : "");
     if (k->diag.outside)

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "secret.h"
 #include "summary.h"
 #include "util.h"
 
@@ -21,9 +22,10 @@ static int fail(char *err, size_t len, const char *fmt, ...)
     return -EINVAL;
 }
 
-/* Field texts are quoted in messages, cut short: a histogram can be 100 KB. */
+/* Field texts are quoted in messages, cut short: a histogram can be 100 KB.
+ * A text that looks like an API key is not quoted at all (judged whole). */
 #define QUOTED "\"%.40s%s\""
-#define QUOTE(v) (v), strlen(v) > 40 ? "..." : ""
+#define QUOTE(v) mo_secret_redact(v), strlen(mo_secret_redact(v)) > 40 ? "..." : ""
 
 static int get_str(lr_field_fn get, void *ud, const char *key, const char **ret, char *err, size_t len)
 {
@@ -32,6 +34,9 @@ static int get_str(lr_field_fn get, void *ud, const char *key, const char **ret,
         return fail(err, len, "no field %s", key);
     if (!*v)
         return fail(err, len, "field %s is empty", key);
+    /* the daemon refuses such names: a summary holding one was not its own */
+    if (mo_secret_like(v, strlen(v)))
+        return fail(err, len, "field %s looks like an API key (not shown)", key);
     *ret = v;
     return 0;
 }
