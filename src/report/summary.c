@@ -122,14 +122,25 @@ int lr_summary_parse(lr_field_fn get, void *ud, struct lr_summary *s, char *err,
     if (mo_hist_decode(s->hist, s->histogram) < 0)
         return fail(err, len, "field histogram: " QUOTED " is not a histogram encoding (h1,...)",
                     QUOTE(s->histogram));
-    /* the daemon counts every message taken in order (count); those whose
-     * publish time could not be read (decode_errors) are not in the histogram */
+    /* Daemons that write with_latency say how many latencies the histogram
+     * holds; older ones count every message taken in order (count), of which
+     * those whose publish time could not be read (decode_errors) have none. */
     uint64_t measured = mo_hist_count(s->hist);
-    if (s->decode_errors > s->count || measured != s->count - s->decode_errors)
+    if (get(ud, "with_latency")) {
+        uint64_t with_latency;
+        if ((r = get_u64(get, ud, "with_latency", false, &with_latency, err, len)) < 0)
+            return r;
+        if (with_latency > s->count || measured != with_latency)
+            return fail(err, len,
+                        "the histogram holds %llu latencies, but with_latency is %llu (count %llu)",
+                        (unsigned long long)measured, (unsigned long long)with_latency,
+                        (unsigned long long)s->count);
+    } else if (s->decode_errors > s->count || measured != s->count - s->decode_errors) {
         return fail(err, len,
                     "the histogram holds %llu latencies, but count - decode_errors is %llu - %llu",
                     (unsigned long long)measured, (unsigned long long)s->count,
                     (unsigned long long)s->decode_errors);
+    }
     if (mo_hist_negative(s->hist) != s->negative)
         return fail(err, len, "the histogram holds %llu negative latencies, but negative is %llu",
                     (unsigned long long)mo_hist_negative(s->hist), (unsigned long long)s->negative);

@@ -115,6 +115,12 @@ static void test_good(void)
     set(&r, "log_dropped", "12");
     TEST_EQ_INT(parse(&r, &s, err), 0);
     TEST_EQ_INT(s.log_dropped, 12);
+    set(&r, "with_latency", "1000");
+    set(&r, "decode_errors", "9");
+    TEST_EQ_INT(parse(&r, &s, err), 0);
+    set(&r, "with_latency", "1001");
+    TEST_EQ_INT(parse(&r, &s, err), -EINVAL);
+    set(&r, "with_latency", "1000");
     /* the same object parsed again starts from an empty histogram */
     TEST_EQ_INT(mo_hist_count(h), 1000);
 
@@ -198,6 +204,11 @@ static void test_bad(void)
     expect_bad("histogram", cut, "the histogram holds");
     expect_bad("count", "1004", "count - decode_errors is 1004 - 3");
     expect_bad("decode_errors", "2000", "count - decode_errors");
+    /* a daemon that writes with_latency: the histogram holds exactly that many,
+     * whatever decode_errors says (an unreadable gRPC message is a decode error
+     * outside count) */
+    expect_bad("with_latency", "999", "but with_latency is 999 (count 1003)");
+    expect_bad("with_latency", "x", "field with_latency");
     expect_bad("negative", "4", "the histogram holds 5 negative latencies, but negative is 4");
     expect_bad("min_us", "-30", "min_us -30 or max_us 29840 lies outside the histogram");
     expect_bad("min_us", "100", "lies outside the histogram");
