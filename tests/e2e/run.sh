@@ -28,6 +28,8 @@
 #              subscribed, the removed one cancelled, the kept one untouched;
 #              a broken file is reported and the old configuration keeps running
 #   kill9      SIGKILL: Restart=on-failure brings the daemon back
+#   upgrade    installing the packages again (as an upgrade does) restarts the
+#              running service and keeps the administrator's configuration and key
 #   watchdog   SIGSTOP: systemd's watchdog (WatchdogSec=) restarts it
 #   resume     (pending: saved positions) stop, publish, start: nothing lost; a
 #              watchdog restart resumes from the saved position
@@ -41,7 +43,7 @@ E2E_DIR=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$E2E_DIR/../.." && pwd)
 source "$E2E_DIR/lib.sh"
 
-ALL_CASES="install nokey start credential journal reload kill9 watchdog resume flood stop security purge"
+ALL_CASES="install nokey start credential journal reload kill9 upgrade watchdog resume flood stop security purge"
 CASES=${E2E_CASES:-$ALL_CASES}
 PENDING=${E2E_PENDING-resume flood}
 declare -A PENDING_WHY=(
@@ -352,6 +354,22 @@ case_kill9() {
     [ "$(prop NRestarts)" = $((n + 1)) ] || fail "NRestarts $n -> $(prop NRestarts)"
     jwait 15 '.EVENT=="subscribed"' 2 || fail "no resubscription after the restart"
     pass "SIGKILL: restarted by Restart=on-failure (pid $pid -> $(mainpid)), t1 and t3 subscribed again"
+}
+
+case_upgrade() {
+    local pid cfg
+    pid=$(mainpid)
+    cfg=$(ct sha256sum /etc/momento-subscriber/subscriber.yaml)
+    jmark
+    ct sh -c 'dpkg -i /tmp/debs/*.deb' >"$E2E_RUN/dpkg-upgrade.log" 2>&1 ||
+        fail "dpkg -i over the installed packages failed: $(tail -n 20 "$E2E_RUN/dpkg-upgrade.log")"
+    wait_until 15 replaced "$pid" || fail "the running service was not restarted"
+    wait_until 10 active || fail "not active after the upgrade"
+    [ "$(ct systemctl is-enabled $UNIT)" = enabled ] || fail "no longer enabled"
+    [ "$(ct sha256sum /etc/momento-subscriber/subscriber.yaml)" = "$cfg" ] || fail "the configuration was replaced"
+    [ "$(ct cat /etc/momento-subscriber/api-key)" = "$KEY" ] || fail "the key file changed"
+    jwait 15 '.EVENT=="subscribed"' 2 || fail "no resubscription after the upgrade"
+    pass "reinstalled over itself: restarted (pid $pid -> $(mainpid)), still enabled, configuration and key kept"
 }
 
 # WatchdogSec= of the unit is 30 s; a runtime drop-in shortens it so the test
