@@ -6,6 +6,9 @@
 #                           the cache stays pristine); sets $LEADER
 #   ct CMD...               run CMD inside the booted system (all its namespaces)
 #   e2e_poweroff            shut it down (also done on exit)
+#   e2e_run [OPT...] -- CMD...  run CMD in a throwaway container of the root file
+#                           system, not booted, on the host's network (scripts/build-deb
+#                           --fresh builds the packages that way); OPT: nspawn options
 #
 # Needs root, debootstrap and systemd-nspawn (installed here when missing).
 #   E2E_CACHE=DIR    where root file systems are cached (default
@@ -71,7 +74,7 @@ e2e_rootfs() {
     e2e_host_tools
     local pkgs key
     pkgs=$(grep -vE '^[[:space:]]*(#|$)' "$E2E_DIR/packages" | tr -s ' \n' ',' | sed 's/,$//')
-    key=$(printf '%s\n%s\n%s\n' "$E2E_SUITE" "$pkgs" "$E2E_MASK" | sha256sum | cut -c1-12)
+    key=$(printf '%s\n%s\n%s\nhosts\n' "$E2E_SUITE" "$pkgs" "$E2E_MASK" | sha256sum | cut -c1-12)
     ROOTFS=$E2E_CACHE/rootfs-$E2E_SUITE-$key
     mkdir -p "$E2E_CACHE"
     exec 8>"$E2E_CACHE/.lock" # one builder at a time; readers need no lock
@@ -86,6 +89,8 @@ e2e_rootfs() {
             "$E2E_SUITE" "$ROOTFS.tmp" "$mirror" >"$E2E_CACHE/debootstrap-$key.log" 2>&1 ||
             e2e_die "debootstrap failed, see $E2E_CACHE/debootstrap-$key.log"
         echo e2e >"$ROOTFS.tmp/etc/hostname"
+        # what an installed Debian has and debootstrap does not write
+        printf '127.0.0.1\tlocalhost\n::1\t\tlocalhost ip6-localhost ip6-loopback\n' >"$ROOTFS.tmp/etc/hosts"
         local u
         for u in $E2E_MASK; do ln -sf /dev/null "$ROOTFS.tmp/etc/systemd/system/$u"; done
         rm -rf "$ROOTFS.tmp"/var/cache/apt/archives/*.deb
@@ -193,4 +198,32 @@ e2e_poweroff() {
         sleep 0.1
     done
     e2e_cleanup
+}
+
+# e2e_run [NSPAWN-OPTION...] -- CMD... : CMD in a container of the cached root file
+# system: not booted, writes to a tmpfs overlay, the host's network; its status
+e2e_run() {
+    local opts=() cgs=() cg name=mo-run-$$-$RANDOM rc=0
+    while [ $# -gt 0 ] && [ "$1" != -- ]; do
+        opts+=("$1")
+        shift
+    done
+    shift
+    if [ -d /sys/fs/cgroup/systemd ]; then
+        for cg in /sys/fs/cgroup/systemd /sys/fs/cgroup/unified; do [ -d "$cg" ] && cgs+=("$cg/$name"); done
+    else
+        cgs+=("/sys/fs/cgroup/$name")
+    fi
+    for cg in "${cgs[@]}"; do mkdir -p "$cg"; done
+    [ -d /run/systemd ] || mkdir -p /run/systemd
+    (
+        for cg in "${cgs[@]}"; do echo "$BASHPID" >"$cg/cgroup.procs"; done
+        exec unshare --mount --propagation private -- sh -c '
+          root=$1 name=$2; shift 2
+          mount -t tmpfs -o mode=755 tmpfs /run/systemd &&
+          exec systemd-nspawn --quiet -D "$root" --machine="$name" --register=no --keep-unit \
+            --volatile=overlay --pipe "$@"' sh "$ROOTFS" "$name" "${opts[@]}" "$@"
+    ) </dev/null || rc=$?
+    for cg in "${cgs[@]}"; do [ -d "$cg" ] && find "$cg" -depth -type d -exec rmdir {} \; 2>/dev/null; done
+    return $rc
 }
