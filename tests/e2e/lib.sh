@@ -1,5 +1,7 @@
+# shellcheck shell=bash
 # lib.sh - a Debian 12 system booted with a real systemd as PID 1, for the
-# end-to-end tests. Sourced by tests/e2e/rootfs.sh and tests/e2e/run.sh.
+# end-to-end tests. Sourced by tests/e2e/rootfs.sh, tests/e2e/run.sh and
+# scripts/build-deb --fresh.
 #
 #   e2e_rootfs              build (once) the cached root file system; sets $ROOTFS
 #   e2e_boot                boot it in systemd-nspawn (writes go to a tmpfs overlay,
@@ -127,7 +129,7 @@ e2e_cleanup() {
     for cg in "${E2E_CGS[@]}"; do # depth first: our cgroups are empty now
         [ -d "$cg" ] && find "$cg" -depth -type d -exec rmdir {} \; 2>/dev/null
     done
-    E2E_NSPAWN_PID= E2E_TO_PID= LEADER=
+    E2E_NSPAWN_PID='' E2E_TO_PID='' LEADER=''
 }
 
 e2e_boot() {
