@@ -22,6 +22,8 @@
 #   credential the key reaches the daemon only as its credential: not readable by
 #              the service's user from /etc, not in its environment or command
 #              line, never in the journal
+#   sandbox    in the daemon's own view of the file system, its user can write its
+#              state directory and its private /tmp, and nothing else
 #   journal    publish with momento-publish; message and summary records checked
 #              field by field (clock state read through adjtimex under the filter)
 #   reload     `systemctl reload` with a changed topic list: the added topic is
@@ -43,7 +45,7 @@ E2E_DIR=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$E2E_DIR/../.." && pwd)
 source "$E2E_DIR/lib.sh"
 
-ALL_CASES="install nokey start credential journal reload kill9 upgrade watchdog resume flood stop security purge"
+ALL_CASES="install nokey start credential sandbox journal reload kill9 upgrade watchdog resume flood stop security purge"
 CASES=${E2E_CASES:-$ALL_CASES}
 PENDING=${E2E_PENDING-resume flood}
 declare -A PENDING_WHY=(
@@ -275,12 +277,35 @@ case_credential() {
     fi
     ct setpriv --reuid="$SVC_UID" --regid="$SVC_UID" --clear-groups cat "$cred" >/dev/null 2>&1 ||
         fail "the service's user cannot read its credential"
-    ! ct grep -q "$SECRET" "/proc/$pid/environ" "/proc/$pid/cmdline" || fail "the key is in the daemon's environment or command line"
+    local environ cmdline
+    environ=$(ct cat "/proc/$pid/environ" | tr '\0' '\n')
+    cmdline=$(ct cat "/proc/$pid/cmdline" | tr '\0' ' ')
+    [[ $environ == *CREDENTIALS_DIRECTORY=/run/credentials/$UNIT.service* ]] ||
+        fail "no CREDENTIALS_DIRECTORY in the daemon's environment: $environ"
+    [[ $cmdline == /usr/sbin/momento-subscriberd* ]] || fail "command line: $cmdline"
+    [[ $environ$cmdline != *"$SECRET"* ]] || fail "the key is in the daemon's environment or command line"
     ct journalctl --sync
     # (the test's own server has the key on its command line: its records are not looked at)
     ! ct journalctl -o json --no-pager | jq -c 'select(._SYSTEMD_UNIT != "topics-local.service")' |
         grep -q "$SECRET" || fail "the key is in the journal"
     pass "credential $cred mode $mode, readable by the service alone; key not in environ, cmdline or journal"
+}
+
+case_sandbox() {
+    local pid state
+    pid=$(mainpid)
+    state=$(ct sh -c "tr '\\0' '\\n' </proc/$pid/environ" | sed -n 's/^STATE_DIRECTORY=//p')
+    [ "$state" = /var/lib/momento-subscriber ] || fail "STATE_DIRECTORY=$state"
+    # as the service's user, in the service's mount namespace
+    as_service() { ct nsenter -t "$pid" -m -- setpriv --reuid="$SVC_UID" --regid="$SVC_UID" --clear-groups "$@"; }
+    as_service sh -c "touch $state/.e2e && rm $state/.e2e" || fail "the state directory is not writable by the service"
+    as_service sh -c 'touch /tmp/.e2e && rm /tmp/.e2e' || fail "the private /tmp is not writable"
+    local p
+    for p in /etc/momento-subscriber/.e2e /var/lib/.e2e /usr/.e2e /root/.e2e /home/.e2e; do
+        if as_service sh -c "touch $p" 2>/dev/null; then fail "the service can write $p"; fi
+    done
+    [ "$(ct stat -c %U "/var/lib/private/momento-subscriber")" != root ] || fail "the state directory belongs to root"
+    pass "writable: $state and a private /tmp; read-only: /etc, /var/lib, /usr; /root and /home hidden"
 }
 
 case_journal() {
