@@ -286,8 +286,9 @@ case_credential() {
     [[ $environ$cmdline != *"$SECRET"* ]] || fail "the key is in the daemon's environment or command line"
     ct journalctl --sync
     # (the test's own server has the key on its command line: its records are not looked at)
-    ! ct journalctl -o json --no-pager | jq -c 'select(._SYSTEMD_UNIT != "topics-local.service")' |
-        grep -q "$SECRET" || fail "the key is in the journal"
+    ct journalctl -o json --no-pager | jq -c 'select(._SYSTEMD_UNIT != "topics-local.service")' >"$E2E_RUN/all.json"
+    grep -q '"_SYSTEMD_UNIT":"momento-subscriberd.service"' "$E2E_RUN/all.json" || fail "no journal to look at"
+    ! grep -q "$SECRET" "$E2E_RUN/all.json" || fail "the key is in the journal"
     pass "credential $cred mode $mode, readable by the service alone; key not in environ, cmdline or journal"
 }
 
