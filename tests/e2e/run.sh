@@ -195,9 +195,8 @@ seqs() { jq -r "select(.EVENT==\"message\" and .TOPIC==\"$1\") | .SEQ" "$J" | tr
 
 # ===================================================================================
 case_install() {
-    local n=0 d
+    local d
     for d in "${debs[@]}"; do
-        n=$((n + 1))
         ct sh -c "mkdir -p /tmp/debs && cat > /tmp/debs/$(basename "$d")" <"$d"
     done
     ct sh -c 'dpkg -i /tmp/debs/*.deb' >"$E2E_RUN/dpkg-install.log" 2>&1 ||
