@@ -203,7 +203,8 @@ e2e_poweroff() {
 }
 
 # e2e_run [NSPAWN-OPTION...] -- CMD... : CMD in a container of the cached root file
-# system: not booted, writes to a tmpfs overlay, the host's network; its status
+# system: not booted, writes to a tmpfs overlay, the host's network; its status.
+# (clock_adjtime allowed, as for the booted system: the tests read the clock's state)
 e2e_run() {
     local opts=() cgs=() cg name=mo-run-$$-$RANDOM rc=0
     while [ $# -gt 0 ] && [ "$1" != -- ]; do
@@ -224,7 +225,8 @@ e2e_run() {
           root=$1 name=$2; shift 2
           mount -t tmpfs -o mode=755 tmpfs /run/systemd &&
           exec systemd-nspawn --quiet -D "$root" --machine="$name" --register=no --keep-unit \
-            --volatile=overlay --pipe "$@"' sh "$ROOTFS" "$name" "${opts[@]}" "$@"
+            --system-call-filter="clock_adjtime adjtimex" --volatile=overlay --pipe "$@"' \
+        sh "$ROOTFS" "$name" "${opts[@]}" "$@"
     ) </dev/null || rc=$?
     for cg in "${cgs[@]}"; do [ -d "$cg" ] && find "$cg" -depth -type d -exec rmdir {} \; 2>/dev/null; done
     return $rc
