@@ -205,7 +205,7 @@ case_install() {
     [ "$(prop ActiveState)" = inactive ] || fail "the unit is $(prop ActiveState) after installation"
     no_failed_units || fail "failed units after installation: $(ct systemctl --failed --no-legend)"
     [ "$(ct systemctl is-system-running || true)" = running ] || fail "system is not 'running' after installation"
-    ct dpkg-query -W -f='${Conffiles}\n' momento-subscriberd | grep -q '/etc/momento-subscriber/subscriber.yaml' ||
+    [[ $(ct dpkg-query -W -f='${Conffiles}\n' momento-subscriberd) == *" /etc/momento-subscriber/subscriber.yaml "* ]] ||
         fail "/etc/momento-subscriber/subscriber.yaml is not a conffile"
     ! ct sh -c 'test -e /bin/kill || test -e /usr/bin/kill' ||
         fail "the system has a kill program: reload would not be tested without procps"
@@ -245,7 +245,7 @@ case_start() {
     wait_until 10 ct bash -c "</dev/tcp/127.0.0.1/$PORT" || fail "momento-topics-local does not listen"
     config "t1 t2"
     printf '%s\n' "$KEY" | ct_put /etc/momento-subscriber/api-key 600
-    ct momento-subscriberd --check-config | grep -q 'configuration OK' || fail "--check-config"
+    [[ $(ct momento-subscriberd --check-config) == *"configuration OK"* ]] || fail "--check-config"
     jmark
     ct systemctl enable --now $UNIT 2>/dev/null || fail "systemctl enable --now failed"
     active || fail "not active after enable --now"
