@@ -41,6 +41,7 @@ static const struct type_info types[MO_EV__COUNT] = {
     [MO_EV_CONFIG_ERROR] = {"config_error", MO_LEVEL_ERROR, "21b9ab9e34c74a70937eaf3ca265f72e"},
     [MO_EV_STARTED] = {"started", MO_LEVEL_NOTICE, "e6fe88bfff2d4158b1a17e87e723d68b"},
     [MO_EV_STOPPING] = {"stopping", MO_LEVEL_NOTICE, "19c4cc6afef44a4faea9702b4acc9021"},
+    [MO_EV_EMF] = {"emf", MO_LEVEL_INFO, "41083ef8aa124193ba1278936ae3dbcd"},
 };
 
 static enum mo_log_format sink = MO_LOG_JSON;
@@ -399,6 +400,39 @@ void mo_event_emit(const struct mo_event *e)
         }
     }
     emit_stdout(e, now);
+}
+
+int mo_event_emit_raw(enum mo_event_type type, const char *line, size_t len)
+{
+    if (memchr(line, '\n', len))
+        return -EINVAL;
+    if (sink == MO_LOG_JOURNAL && !journal_failed) {
+        static const char mkey[] = "MESSAGE=";
+        if (len + sizeof mkey > sizeof render_buf)
+            return -E2BIG;
+        char *m = render_buf;
+        memcpy(m, mkey, sizeof mkey - 1);
+        memcpy(m + sizeof mkey - 1, line, len);
+        char prio[16], id[48], ev[64], lv[32];
+        snprintf(prio, sizeof prio, "PRIORITY=%d", (int)types[type].level);
+        snprintf(id, sizeof id, "MESSAGE_ID=%s", types[type].message_id);
+        snprintf(ev, sizeof ev, "EVENT=%s", types[type].name);
+        snprintf(lv, sizeof lv, "LEVEL=%s", mo_level_name(types[type].level));
+        struct iovec iov[] = {
+            {m, sizeof mkey - 1 + len},
+            {prio, strlen(prio)},
+            {id, strlen(id)},
+            {(char *)"SYSLOG_IDENTIFIER=momento-subscriberd", 37},
+            {ev, strlen(ev)},
+            {lv, strlen(lv)},
+        };
+        int r = sd_journal_sendv(iov, (int)ARRAY_SIZE(iov));
+        if (r >= 0)
+            return 0;
+        journal_fallback(r);
+    }
+    write_stdout_line(line, len);
+    return 0;
 }
 
 void mo_event_flush(void)

@@ -40,6 +40,7 @@ enum mo_event_type {
     MO_EV_CONFIG_ERROR,
     MO_EV_STARTED,
     MO_EV_STOPPING,
+    MO_EV_EMF, /* not an event: a CloudWatch EMF document (mo_event_emit_raw) */
     MO_EV__COUNT
 };
 
@@ -82,6 +83,15 @@ void mo_event_msg(struct mo_event *e, const char *fmt, ...) __attribute__((forma
 
 /* Sends the event to the current sink, stamped with the real-time clock. */
 void mo_event_emit(const struct mo_event *e);
+
+/* Writes one line that is not an event (an EMF document: `line`, len bytes,
+ * no newline in it) to the log output as its own line: on stdout (json and
+ * text sinks) the line itself; in the journal a record whose MESSAGE is the
+ * line, with EVENT, LEVEL, PRIORITY and MESSAGE_ID of `type` (MO_EV_EMF) and
+ * SYSLOG_IDENTIFIER. Like a summary it is never subject to the message
+ * budget. 0, or -EINVAL (a newline in it) or -E2BIG (over 512 KiB): nothing
+ * written. */
+int mo_event_emit_raw(enum mo_event_type type, const char *line, size_t len);
 
 /* Chooses the sink. Journal output falls back to JSON if the journal socket
  * cannot be reached (the first failed send says so once on stderr). */

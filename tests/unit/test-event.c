@@ -2,7 +2,9 @@
 #include <config.h>
 
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "event.h"
 #include "test.h"
@@ -155,6 +157,47 @@ static void test_utf8(void)
     cJSON_Delete(o);
 }
 
+/* Runs fn with stdout redirected to a temporary file; returns what it wrote. */
+static char *capture_stdout(void (*fn)(void))
+{
+    static char out[8192];
+    char path[] = "/tmp/test-event.XXXXXX";
+    int fd = mkstemp(path);
+    TEST_CHECK(fd >= 0);
+    unlink(path);
+    fflush(stdout);
+    int saved = dup(STDOUT_FILENO);
+    dup2(fd, STDOUT_FILENO);
+    fn();
+    mo_event_flush();
+    dup2(saved, STDOUT_FILENO);
+    close(saved);
+    ssize_t n = pread(fd, out, sizeof out - 1, 0);
+    close(fd);
+    out[n > 0 ? n : 0] = '\0';
+    return out;
+}
+
+static void raw_lines(void)
+{
+    static const char doc[] = "{\"_aws\":{\"Timestamp\":1},\"count\":3}";
+    TEST_EQ_INT(mo_event_emit_raw(MO_EV_EMF, doc, strlen(doc)), 0);
+    TEST_EQ_INT(mo_event_emit_raw(MO_EV_EMF, "a\nb", 3), -EINVAL);
+    TEST_EQ_INT(mo_event_emit_raw(MO_EV_EMF, doc, 9), 0);
+}
+
+static void test_raw(void)
+{
+    /* the JSON and text sinks write the line itself, nothing added but the newline */
+    mo_event_set_format(MO_LOG_JSON);
+    TEST_EQ_STR(capture_stdout(raw_lines),
+                "{\"_aws\":{\"Timestamp\":1},\"count\":3}\n{\"_aws\":{\n");
+    mo_event_set_format(MO_LOG_TEXT);
+    TEST_EQ_STR(capture_stdout(raw_lines),
+                "{\"_aws\":{\"Timestamp\":1},\"count\":3}\n{\"_aws\":{\n");
+    TEST_EQ_STR(mo_event_message_id(MO_EV_EMF), "41083ef8aa124193ba1278936ae3dbcd");
+}
+
 int main(void)
 {
     test_json();
@@ -162,5 +205,6 @@ int main(void)
     test_journal();
     test_text();
     test_ids();
+    test_raw();
     return test_result("test-event");
 }
