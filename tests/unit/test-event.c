@@ -157,6 +157,142 @@ static void test_utf8(void)
     cJSON_Delete(o);
 }
 
+/* ---- every line valid UTF-8 JSON, whatever the bytes of a string ---- */
+
+/* Length of the well-formed UTF-8 sequence at p (Unicode 15, table 3-7), 0
+ * if none starts there. Written from the table, independently of event.c. */
+static size_t wellformed(const unsigned char *p)
+{
+    static const struct {
+        unsigned char lo, hi;    /* the first byte */
+        unsigned char lo2, hi2;  /* the second */
+        int len;
+    } rows[] = {
+        {0x01, 0x7f, 0, 0, 1},       {0xc2, 0xdf, 0x80, 0xbf, 2}, {0xe0, 0xe0, 0xa0, 0xbf, 3},
+        {0xe1, 0xec, 0x80, 0xbf, 3}, {0xed, 0xed, 0x80, 0x9f, 3}, {0xee, 0xef, 0x80, 0xbf, 3},
+        {0xf0, 0xf0, 0x90, 0xbf, 4}, {0xf1, 0xf3, 0x80, 0xbf, 4}, {0xf4, 0xf4, 0x80, 0x8f, 4},
+    };
+    for (size_t r = 0; r < sizeof rows / sizeof rows[0]; r++) {
+        if (p[0] < rows[r].lo || p[0] > rows[r].hi)
+            continue;
+        if (rows[r].len == 1)
+            return 1;
+        if (p[1] < rows[r].lo2 || p[1] > rows[r].hi2)
+            return 0;
+        for (int i = 2; i < rows[r].len; i++)
+            if (p[i] < 0x80 || p[i] > 0xbf)
+                return 0;
+        return (size_t)rows[r].len;
+    }
+    return 0;
+}
+
+/* True when s is well-formed UTF-8 with no control character (what a JSON
+ * text may hold unescaped). */
+static bool strict_json_utf8(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        size_t n = wellformed(p);
+        if (n == 0 || *p < 0x20)
+            return false;
+        p += n;
+    }
+    return true;
+}
+
+/* What the JSON string decodes to: well-formed sequences as they are, every
+ * other byte U+FFFD. */
+static void expected_value(const unsigned char *in, char *out)
+{
+    while (*in) {
+        size_t n = wellformed(in);
+        if (n) {
+            memcpy(out, in, n);
+            out += n;
+            in += n;
+        } else {
+            memcpy(out, "\xef\xbf\xbd", 3);
+            out += 3;
+            in++;
+        }
+    }
+    *out = '\0';
+}
+
+static int utf8_failures;
+
+static void utf8_case(const unsigned char *in)
+{
+    struct mo_event e;
+    mo_event_init(&e, MO_EV_MESSAGE, "c", "t");
+    mo_event_str(&e, "publisher_id", (const char *)in);
+    char line[512], want[64];
+    bool ok = mo_event_render_json(&e, TS, line, sizeof line) > 0 && strict_json_utf8(line);
+    cJSON *o = ok ? cJSON_Parse(line) : NULL;
+    cJSON *v = o ? cJSON_GetObjectItem(o, "publisher_id") : NULL;
+    expected_value(in, want);
+    if (!v || !cJSON_IsString(v) || strcmp(v->valuestring, want) != 0) {
+        if (utf8_failures++ < 10) {
+            fprintf(stderr, "utf8: input");
+            for (const unsigned char *p = in; *p; p++)
+                fprintf(stderr, " %02x", *p);
+            fprintf(stderr, " gives %s\n", line);
+        }
+    }
+    cJSON_Delete(o);
+}
+
+static void test_utf8_exhaustive(void)
+{
+    unsigned char in[8];
+    /* every string of one and two bytes: each lead byte alone, cut short at
+     * the end of the string, and followed by every byte */
+    for (int a = 1; a < 256; a++) {
+        in[0] = (unsigned char)a;
+        in[1] = 0;
+        utf8_case(in);
+        for (int b = 1; b < 256; b++) {
+            in[1] = (unsigned char)b;
+            in[2] = 0;
+            utf8_case(in);
+        }
+    }
+    /* every lead byte from 0xc0 with every second byte and third bytes at the
+     * edges of the continuation range: overlongs (c0, c1, e0 80-9f, f0 80-8f),
+     * surrogates (ed a0-bf), beyond U+10FFFF (f4 90-bf, f5-ff) */
+    static const unsigned char thirds[] = {0x41, 0x7f, 0x80, 0x9f, 0xa0, 0xbf, 0xc0, 0xff};
+    for (int a = 0xc0; a < 256; a++)
+        for (int b = 1; b < 256; b++)
+            for (size_t c = 0; c < sizeof thirds; c++) {
+                in[0] = (unsigned char)a, in[1] = (unsigned char)b, in[2] = thirds[c], in[3] = 0;
+                utf8_case(in);
+                in[3] = 0xbf, in[4] = 0x42, in[5] = 0; /* four bytes, then ASCII */
+                utf8_case(in);
+            }
+    /* four-byte leads, complete, cut short at each byte, and between ASCII */
+    for (int a = 0xf0; a < 256; a++)
+        for (int b = 0x7f; b <= 0xc0; b++) {
+            unsigned char seq[] = {'A', (unsigned char)a, (unsigned char)b, 0x80, 0xbf, 'B', 0};
+            utf8_case(seq);
+            for (int cut = 2; cut <= 5; cut++) {
+                unsigned char t[8];
+                memcpy(t, seq, (size_t)cut);
+                t[cut] = 0;
+                utf8_case(t);
+            }
+        }
+    TEST_EQ_INT(utf8_failures, 0);
+
+    /* the report's case: a lead byte of a five-byte form, which UTF-8 no longer has */
+    struct mo_event e;
+    mo_event_init(&e, MO_EV_MESSAGE, "c", "t");
+    mo_event_str(&e, "publisher_id", "A\xf8\x80\x80" "B");
+    char line[512];
+    TEST_CHECK(mo_event_render_json(&e, TS, line, sizeof line) > 0);
+    TEST_CONTAINS(line, "\"publisher_id\":\"A\\ufffd\\ufffd\\ufffdB\"");
+}
+
 /* Runs fn with stdout redirected to a temporary file; returns what it wrote. */
 static char *capture_stdout(void (*fn)(void))
 {
@@ -202,6 +338,7 @@ int main(void)
 {
     test_json();
     test_utf8();
+    test_utf8_exhaustive();
     test_journal();
     test_text();
     test_ids();
