@@ -122,12 +122,79 @@ void mo_event_double(struct mo_event *e, const char *key, double value)
         f->d = value;
 }
 
+static size_t utf8_seq(const unsigned char *p);
+
+/* True for a code point a terminal may act on: C1 controls, the line and
+ * paragraph separators and the bidirectional embeddings, overrides and
+ * isolates (which reorder what follows them on screen). */
+static bool cp_is_control(uint32_t cp)
+{
+    return (cp >= 0x80 && cp <= 0x9f) || (cp >= 0x2028 && cp <= 0x202e) ||
+           (cp >= 0x2066 && cp <= 0x2069);
+}
+
+/* The sentence is for people, and its parts may come from anywhere (a
+ * server's details, a payload quoted in a reason): every byte that is not
+ * printable UTF-8 is written \xHH and every control code point \uHHHH, so
+ * nothing in it can move a terminal's cursor, change its colours, start a
+ * second line or reorder the text. The fields keep the exact values. The
+ * result is cut at a whole character or escape to fit. */
+static void sentence_clean(const char *in, char *out, size_t len)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *p = (const unsigned char *)in;
+    size_t o = 0;
+    while (*p) {
+        char esc[8];
+        size_t n = 1, el = 0;
+        if (*p < 0x20 || *p == 0x7f) {
+            el = 4;
+        } else if (*p >= 0x80) {
+            n = utf8_seq(p);
+            if (n == 0) {
+                n = 1;
+                el = 4;
+            } else {
+                uint32_t cp = n == 2   ? (uint32_t)(p[0] & 0x1f) << 6 | (p[1] & 0x3f)
+                              : n == 3 ? (uint32_t)(p[0] & 0x0f) << 12 | (uint32_t)(p[1] & 0x3f) << 6 |
+                                             (p[2] & 0x3f)
+                                       : 0x10000; /* four bytes: nothing to escape there */
+                if (cp_is_control(cp)) {
+                    memcpy(esc, "\\u", 2);
+                    for (int i = 0; i < 4; i++)
+                        esc[2 + i] = hex[(cp >> (12 - 4 * i)) & 15];
+                    el = 6;
+                }
+            }
+        }
+        if (el == 4) {
+            esc[0] = '\\', esc[1] = 'x', esc[2] = hex[*p >> 4], esc[3] = hex[*p & 15];
+        }
+        const char *src = el ? esc : (const char *)p;
+        size_t sl = el ? el : n;
+        if (o + sl >= len)
+            break;
+        memcpy(out + o, src, sl);
+        o += sl;
+        p += n;
+    }
+    out[o] = '\0';
+}
+
 void mo_event_msg(struct mo_event *e, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(e->msg, sizeof e->msg, fmt, ap);
     va_end(ap);
+    /* most sentences are printable ASCII throughout: nothing to copy then */
+    for (const unsigned char *p = (const unsigned char *)e->msg; *p; p++)
+        if (*p < 0x20 || *p >= 0x7f) {
+            char raw[sizeof e->msg];
+            memcpy(raw, e->msg, sizeof raw);
+            sentence_clean(raw, e->msg, sizeof e->msg);
+            break;
+        }
 }
 
 /* ---- rendering ---- */

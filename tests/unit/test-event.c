@@ -153,7 +153,8 @@ static void test_utf8(void)
     /* valid sequences kept (e-acute, an emoji), each invalid byte replaced by U+FFFD */
     TEST_EQ_STR(cJSON_GetObjectItem(o, "publisher_id")->valuestring,
                 "ok\xc3\xa9-\xef\xbf\xbd\xef\xbf\xbd-\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd-\xf0\x9f\x98\x80");
-    TEST_EQ_STR(cJSON_GetObjectItem(o, "message")->valuestring, "bad \xef\xbf\xbd\xef\xbf\xbd");
+    /* the sentence shows the bytes instead (test_sentence) */
+    TEST_EQ_STR(cJSON_GetObjectItem(o, "message")->valuestring, "bad \\xc0\\xaf");
     cJSON_Delete(o);
 }
 
@@ -293,6 +294,76 @@ static void test_utf8_exhaustive(void)
     TEST_CONTAINS(line, "\"publisher_id\":\"A\\ufffd\\ufffd\\ufffdB\"");
 }
 
+/* ---- sentences: what came from outside is shown, never obeyed ---- */
+
+/* True when s holds nothing a terminal acts on: no C0 or C1 control, no
+ * DEL, no bidirectional override, and only well-formed UTF-8. */
+static bool terminal_safe(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        size_t n = wellformed(p);
+        if (n == 0 || *p < 0x20 || *p == 0x7f)
+            return false;
+        if (n == 2 && p[0] == 0xc2 && p[1] < 0xa0)
+            return false; /* U+0080-U+009F */
+        if (n == 3 && p[0] == 0xe2 && p[1] == 0x80 && (p[2] >= 0xa8 && p[2] <= 0xae))
+            return false; /* U+2028-U+202E */
+        if (n == 3 && p[0] == 0xe2 && p[1] == 0x81 && (p[2] >= 0xa6 && p[2] <= 0xa9))
+            return false; /* U+2066-U+2069 */
+        p += n;
+    }
+    return true;
+}
+
+static void test_sentence(void)
+{
+    /* a server's details: clear the screen, forge a second line, ring, a C1
+     * CSI, a right-to-left override, a byte that is not UTF-8 */
+    static const char details[] = "x\x1b[2J\r\nFAKE\tline\x07\x7f \xc2\x9b" "31m \xe2\x80\xae" "gnp.exe "
+                                  "\xff caf\xc3\xa9 \\ end";
+    struct mo_event e;
+    mo_event_init(&e, MO_EV_AUTH_ERROR, "c", "t");
+    mo_event_str(&e, "details", details);
+    mo_event_msg(&e, "c/t: UNAUTHENTICATED (%s): check the key", details);
+    static const char shown[] = "c/t: UNAUTHENTICATED (x\\x1b[2J\\x0d\\x0aFAKE\\x09line\\x07\\x7f "
+                                "\\u009b31m \\u202egnp.exe \\xff caf\xc3\xa9 \\ end): check the key";
+    TEST_EQ_STR(e.msg, shown);
+
+    char buf[2048];
+    TEST_CHECK(mo_event_render_text(&e, TS, buf, sizeof buf) > 0);
+    TEST_CHECK(terminal_safe(buf));
+    TEST_CONTAINS(buf, shown);
+
+    struct iovec iov[64];
+    char storage[8192];
+    int n = mo_event_render_journal(&e, iov, 64, storage, sizeof storage);
+    TEST_CHECK(n > 0);
+    TEST_CHECK(terminal_safe(iov_get(iov, n, "MESSAGE")));
+    TEST_EQ_STR(iov_get(iov, n, "DETAILS"), details); /* the field keeps every byte */
+
+    TEST_CHECK(mo_event_render_json(&e, TS, buf, sizeof buf) > 0);
+    cJSON *o = cJSON_Parse(buf);
+    TEST_CHECK(o != NULL);
+    if (o) {
+        TEST_EQ_STR(cJSON_GetObjectItem(o, "message")->valuestring, shown);
+        TEST_CHECK(terminal_safe(cJSON_GetObjectItem(o, "message")->valuestring));
+        cJSON_Delete(o);
+    }
+
+    /* an escape never grows the sentence past its buffer, nor cuts a sequence */
+    char big[700];
+    memset(big, '\x1b', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    mo_event_msg(&e, "%s", big);
+    TEST_CHECK(strlen(e.msg) < sizeof e.msg);
+    TEST_CHECK(strlen(e.msg) % 4 == 0 && terminal_safe(e.msg));
+    memset(big, 'a', sizeof big - 1);
+    memcpy(big + 509, "\xe2\x82\xac", 3);
+    mo_event_msg(&e, "%s", big);
+    TEST_CHECK(terminal_safe(e.msg));
+}
+
 /* Runs fn with stdout redirected to a temporary file; returns what it wrote. */
 static char *capture_stdout(void (*fn)(void))
 {
@@ -339,6 +410,7 @@ int main(void)
     test_json();
     test_utf8();
     test_utf8_exhaustive();
+    test_sentence();
     test_journal();
     test_text();
     test_ids();
