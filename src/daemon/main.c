@@ -251,6 +251,40 @@ static void config_error_events(const struct mo_config_errors *errs)
     }
 }
 
+/* A subscription of the new file that could not be set up as it says: a kept
+ * one keeps its old decoder, an added one is not subscribed. Either is tried
+ * again at the next reload. */
+static void not_applied_event(const struct mo_config *nc, const struct mo_sub_config *sc, int err,
+                              bool added)
+{
+    struct mo_config_error ce = {.line = sc->line, .column = sc->column};
+    char where[1600];
+    snprintf(ce.key, sizeof ce.key, "subscriptions[%zu]", (size_t)(sc - nc->subs));
+    snprintf(ce.reason, sizeof ce.reason, "%.150s/%.150s %s (%s); %s", sc->cache, sc->topic,
+             added ? "cannot be subscribed" : "cannot take its new decode settings", strerror(-err),
+             added ? "the next reload tries again"
+                   : "it keeps its old timestamp settings until the next reload");
+    snprintf(ce.file, sizeof ce.file, "%s", nc->path);
+    mo_config_error_format(&ce, where, sizeof where);
+    struct mo_event e;
+    mo_event_init(&e, MO_EV_CONFIG_ERROR, NULL, NULL);
+    mo_event_str(&e, "file", nc->path);
+    mo_event_int(&e, "line", sc->line);
+    mo_event_int(&e, "column", sc->column);
+    mo_event_str(&e, "key", ce.key);
+    mo_event_str(&e, "reason", ce.reason);
+    mo_event_msg(&e, "Configuration reloaded, but this part not applied: %s", where);
+    mo_event_emit(&e);
+}
+
+static bool has_sub(const struct mo_daemon *d, const char *cache, const char *topic)
+{
+    for (size_t i = 0; i < d->n_subs; i++)
+        if (strcmp(mo_sub_cache(d->subs[i]), cache) == 0 && strcmp(mo_sub_topic(d->subs[i]), topic) == 0)
+            return true;
+    return false;
+}
+
 static bool same_str(const char *a, const char *b)
 {
     return (!a && !b) || (a && b && strcmp(a, b) == 0);
@@ -294,8 +328,12 @@ static void reload(struct mo_daemon *d)
             removed++;
             continue;
         }
-        mo_sub_set_decoder(s, &sc->decoder);
         kept++;
+        int r = mo_sub_set_decoder(s, &sc->decoder);
+        if (r < 0) {
+            not_applied_event(nc, sc, r, false);
+            failed++;
+        }
         d->subs[w++] = s;
     }
     d->n_subs = w;
@@ -305,10 +343,14 @@ static void reload(struct mo_daemon *d)
     sub_settings_update(d); /* every subscription, kept or dying, reads the new values */
     for (size_t i = 0; i < nc->n_subs; i++) {
         const struct mo_sub_config *sc = &nc->subs[i];
-        if (mo_config_find(old, sc->cache, sc->topic))
+        /* new: not running (rather than not in the old file, so that one
+         * that could not be added last time is tried again) */
+        if (has_sub(d, sc->cache, sc->topic))
             continue;
         mo_sub *s;
-        if (add_sub(d, sc, &s) < 0) {
+        int r = add_sub(d, sc, &s);
+        if (r < 0) {
+            not_applied_event(nc, sc, r, true);
             failed++;
             continue;
         }
@@ -328,8 +370,12 @@ static void reload(struct mo_daemon *d)
     mo_event_uint(&e, "added", added);
     mo_event_uint(&e, "removed", removed);
     mo_event_uint(&e, "kept", kept);
+    mo_event_uint(&e, "failed", failed);
+    char fails[64] = "";
+    if (failed)
+        snprintf(fails, sizeof fails, " (%zu not applied: see config_error)", failed);
     mo_event_msg(&e, "Configuration reloaded from %s: %zu added, %zu removed, %zu kept%s%s", nc->path,
-                 added, removed, kept, failed ? " (some could not be added: out of memory)" : "",
+                 added, removed, kept, fails,
                  conn_changed ? "; the momento: connection settings changed and take effect at the next restart" : "");
     mo_event_emit(&e);
     if (announce)
