@@ -16,24 +16,26 @@
 #include "cleanup.h"
 #include "clock.h"
 #include "event.h"
+#include "sink.h"
 #include "timefmt.h"
 
 struct type_info {
     const char *name;
     enum mo_level level;
     const char *message_id; /* fixed per type, so journalctl MESSAGE_ID= finds them */
+    bool per_message;       /* may come with every message: the sink may drop it (sink.h) */
 };
 
 static const struct type_info types[MO_EV__COUNT] = {
-    [MO_EV_MESSAGE] = {"message", MO_LEVEL_INFO, "5745c755483f4658ae0a27109185854f"},
+    [MO_EV_MESSAGE] = {"message", MO_LEVEL_INFO, "5745c755483f4658ae0a27109185854f", true},
     [MO_EV_SUMMARY] = {"summary", MO_LEVEL_INFO, "e1ef2f3c18224e94b429efc3d4e5bf7c"},
     [MO_EV_SUBSCRIBED] = {"subscribed", MO_LEVEL_INFO, "3adeb06ab8224a658116a5c06b33dd8b"},
     [MO_EV_RESUBSCRIBING] = {"resubscribing", MO_LEVEL_WARNING, "dedcdbb709644920b0f28d4730efc8d4"},
     [MO_EV_IDLE_TIMEOUT] = {"idle_timeout", MO_LEVEL_WARNING, "0a866742e5724082b8a924c90a361d38"},
-    [MO_EV_DISCONTINUITY] = {"discontinuity", MO_LEVEL_WARNING, "95711ed2ef944f89899cba87a46737ae"},
-    [MO_EV_GAP] = {"gap", MO_LEVEL_WARNING, "1902d587d7af4ab891863b88e9dccdd2"},
-    [MO_EV_RESET] = {"reset", MO_LEVEL_WARNING, "9ac2218fce0d41b68fc56e613fc71fad"},
-    [MO_EV_DECODE_ERROR] = {"decode_error", MO_LEVEL_WARNING, "b884bc1011f647ccb1aa5184760975ff"},
+    [MO_EV_DISCONTINUITY] = {"discontinuity", MO_LEVEL_WARNING, "95711ed2ef944f89899cba87a46737ae", true},
+    [MO_EV_GAP] = {"gap", MO_LEVEL_WARNING, "1902d587d7af4ab891863b88e9dccdd2", true},
+    [MO_EV_RESET] = {"reset", MO_LEVEL_WARNING, "9ac2218fce0d41b68fc56e613fc71fad", true},
+    [MO_EV_DECODE_ERROR] = {"decode_error", MO_LEVEL_WARNING, "b884bc1011f647ccb1aa5184760975ff", true},
     [MO_EV_AUTH_ERROR] = {"auth_error", MO_LEVEL_ERROR, "a96eb582268e4bf6a9b6d861089e42cc"},
     [MO_EV_NOT_FOUND] = {"not_found", MO_LEVEL_ERROR, "6dbb2e76ce2748e997821bafe364a3ae"},
     [MO_EV_LIMIT_EXCEEDED] = {"limit_exceeded", MO_LEVEL_ERROR, "1b1ce9b13fb4498086baf49388284c67"},
@@ -45,7 +47,6 @@ static const struct type_info types[MO_EV__COUNT] = {
 };
 
 static enum mo_log_format sink = MO_LOG_JSON;
-static bool journal_failed;
 
 const char *mo_event_message_id(enum mo_event_type t) { return types[t].message_id; }
 
@@ -421,104 +422,116 @@ int mo_event_render_journal(const struct mo_event *e, struct iovec *iov, size_t 
     return (int)n;
 }
 
-/* ---- sinks ---- */
+/* ---- emitting: rendered for the format, handed to the sink (sink.h) ---- */
 
 /* a summary's histogram can take up to ~150 KB */
 static char render_buf[512 * 1024];
+static bool sink_open;
 
-static bool unflushed;
-
-static void write_stdout_line(const char *s, size_t n)
+static enum mo_sink_class class_of(enum mo_event_type t)
 {
-    unflushed = true;
-    fwrite(s, 1, n, stdout);
-    fputc('\n', stdout);
+    return types[t].per_message ? MO_SINK_DROP : MO_SINK_KEEP;
 }
 
-static void emit_stdout(const struct mo_event *e, int64_t now)
-{
-    int n = sink == MO_LOG_TEXT ? mo_event_render_text(e, now, render_buf, sizeof render_buf)
-                                : mo_event_render_json(e, now, render_buf, sizeof render_buf);
-    if (n >= 0) {
-        write_stdout_line(render_buf, (size_t)n);
-        return;
-    }
-    /* only a pathological event exceeds the buffer; say so rather than cut JSON */
-    unflushed = true;
-    fprintf(stdout, "{\"event\":\"%s\",\"level\":\"error\",\"message\":\"event too large to render\"}\n",
-            types[e->type].name);
-}
-
+/* The journal cannot be reached (at start, or journald went away). */
 static void journal_fallback(int err)
 {
-    if (!journal_failed) {
-        journal_failed = true;
-        fprintf(stderr, "momento-subscriberd: cannot write to the journal (%s); writing JSON lines to stdout\n",
-                strerror(-err));
-    }
+    fprintf(stderr, "momento-subscriberd: cannot write to the journal (%s); writing JSON lines to stdout\n",
+            strerror(-err));
+    sink = MO_LOG_JSON;
+    sink_open = mo_sink_open_fd(STDOUT_FILENO) == 0;
 }
 
-void mo_event_emit(const struct mo_event *e)
+static int ensure_sink(void)
+{
+    if (!sink_open && mo_event_set_format(sink) < 0)
+        return -EBADF;
+    if (sink == MO_LOG_JOURNAL && mo_sink_journal_broken())
+        journal_fallback(-ECONNREFUSED);
+    return sink_open ? 0 : -EBADF;
+}
+
+int mo_event_emit(const struct mo_event *e)
 {
     int64_t now = mo_real_ns();
-    if (sink == MO_LOG_JOURNAL && !journal_failed) {
+    int r = ensure_sink();
+    if (r < 0)
+        return r;
+    enum mo_sink_class c = class_of(e->type);
+    if (sink == MO_LOG_JOURNAL) {
         struct iovec iov[MO_EVENT_MAX_FIELDS + 8];
         int n = mo_event_render_journal(e, iov, ARRAY_SIZE(iov), render_buf, sizeof render_buf);
-        if (n > 0) {
-            int r = sd_journal_sendv(iov, n);
-            if (r >= 0)
-                return;
-            journal_fallback(r);
-        }
+        if (n > 0)
+            return mo_sink_record(iov, (size_t)n, c);
+        static const char big[] = "MESSAGE=event too large to render";
+        struct iovec one[] = {{(char *)big, sizeof big - 1}};
+        return mo_sink_record(one, 1, c);
     }
-    emit_stdout(e, now);
+    int n = sink == MO_LOG_TEXT ? mo_event_render_text(e, now, render_buf, sizeof render_buf)
+                                : mo_event_render_json(e, now, render_buf, sizeof render_buf);
+    if (n < 0) /* only a pathological event exceeds the buffer; say so rather than cut JSON */
+        n = snprintf(render_buf, sizeof render_buf,
+                     "{\"event\":\"%s\",\"level\":\"error\",\"message\":\"event too large to render\"}",
+                     types[e->type].name);
+    return mo_sink_line(render_buf, (size_t)n, c);
 }
 
 int mo_event_emit_raw(enum mo_event_type type, const char *line, size_t len)
 {
     if (memchr(line, '\n', len))
         return -EINVAL;
-    if (sink == MO_LOG_JOURNAL && !journal_failed) {
-        static const char mkey[] = "MESSAGE=";
-        if (len + sizeof mkey > sizeof render_buf)
-            return -E2BIG;
-        char *m = render_buf;
-        memcpy(m, mkey, sizeof mkey - 1);
-        memcpy(m + sizeof mkey - 1, line, len);
-        char prio[16], id[48], ev[64], lv[32];
-        snprintf(prio, sizeof prio, "PRIORITY=%d", (int)types[type].level);
-        snprintf(id, sizeof id, "MESSAGE_ID=%s", types[type].message_id);
-        snprintf(ev, sizeof ev, "EVENT=%s", types[type].name);
-        snprintf(lv, sizeof lv, "LEVEL=%s", mo_level_name(types[type].level));
-        struct iovec iov[] = {
-            {m, sizeof mkey - 1 + len},
-            {prio, strlen(prio)},
-            {id, strlen(id)},
-            {(char *)"SYSLOG_IDENTIFIER=momento-subscriberd", 37},
-            {ev, strlen(ev)},
-            {lv, strlen(lv)},
-        };
-        int r = sd_journal_sendv(iov, (int)ARRAY_SIZE(iov));
-        if (r >= 0)
-            return 0;
-        journal_fallback(r);
-    }
-    write_stdout_line(line, len);
-    return 0;
+    int r = ensure_sink();
+    if (r < 0)
+        return r;
+    if (sink != MO_LOG_JOURNAL)
+        return mo_sink_line(line, len, MO_SINK_KEEP);
+    char prio[16], id[48], ev[64], lv[32];
+    snprintf(prio, sizeof prio, "PRIORITY=%d", (int)types[type].level);
+    snprintf(id, sizeof id, "MESSAGE_ID=%s", types[type].message_id);
+    snprintf(ev, sizeof ev, "EVENT=%s", types[type].name);
+    snprintf(lv, sizeof lv, "LEVEL=%s", mo_level_name(types[type].level));
+    static const char ident[] = "SYSLOG_IDENTIFIER=momento-subscriberd";
+    /* MESSAGE=line without copying the line: the sink takes the fields apart */
+    char *m = render_buf;
+    if (len + 8 > sizeof render_buf)
+        return -E2BIG;
+    memcpy(m, "MESSAGE=", 8);
+    memcpy(m + 8, line, len);
+    struct iovec iov[] = {
+        {m, 8 + len}, {prio, strlen(prio)}, {id, strlen(id)}, {(char *)ident, sizeof ident - 1},
+        {ev, strlen(ev)}, {lv, strlen(lv)},
+    };
+    return mo_sink_record(iov, ARRAY_SIZE(iov), MO_SINK_KEEP);
 }
 
-void mo_event_flush(void)
+void mo_event_flush(void) { mo_sink_flush(); }
+
+bool mo_event_unflushed(void) { return mo_sink_pending(); }
+
+size_t mo_event_close(uint64_t timeout_us)
 {
-    fflush(stdout);
-    unflushed = false;
+    if (!sink_open)
+        return 0;
+    sink_open = false;
+    size_t left = mo_sink_close(timeout_us);
+    if (left)
+        fprintf(stderr, "momento-subscriberd: %zu bytes of events not written: the log output is blocked\n",
+                left);
+    return left;
 }
 
-bool mo_event_unflushed(void) { return unflushed; }
+uint64_t mo_event_take_lost(void) { return mo_sink_take_lost(); }
 
-void mo_event_set_format(enum mo_log_format f)
+int mo_event_set_format(enum mo_log_format f)
 {
     sink = f;
-    journal_failed = false;
+    int r = f == MO_LOG_JOURNAL ? mo_sink_open_journal(MO_JOURNAL_SOCKET) : mo_sink_open_fd(STDOUT_FILENO);
+    sink_open = r == 0;
+    if (r < 0 && f == MO_LOG_JOURNAL && r != -EBUSY) {
+        journal_fallback(r);
+        r = sink_open ? 0 : -EBADF;
+    }
+    return r;
 }
 
 enum mo_log_format mo_event_default_format(void)

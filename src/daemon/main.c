@@ -60,6 +60,7 @@ struct mo_daemon {
     uint64_t status_last_total, status_last_us;
     uint64_t delivered_gone; /* messages delivered by subscriptions since freed */
     mo_hist *status_hist;
+    struct mo_budget message_budget; /* logging.message_budget, for every subscription */
 };
 
 static struct mo_daemon D;
@@ -72,6 +73,8 @@ static void on_sub_stopped(void *ctx, mo_sub *s);
 static void sub_settings_update(struct mo_daemon *d)
 {
     const struct mo_config *cfg = d->cfg;
+    /* a burst of one second's worth */
+    mo_budget_set(&d->message_budget, cfg->message_budget, cfg->message_budget, mo_mono_us());
     d->sub_settings = (struct mo_sub_settings){
         .idle_timeout_us = cfg->idle_timeout_us,
         .backoff_initial_us = cfg->backoff_initial_us,
@@ -79,6 +82,8 @@ static void sub_settings_update(struct mo_daemon *d)
         .messages = cfg->messages,
         .sample_every = cfg->sample_every,
         .slow_threshold_us = cfg->slow_threshold_us,
+        .message_budget = &d->message_budget,
+        .warnings_per_interval = cfg->warnings_per_interval,
         .key_source = d->creds.source,
         .target = d->endpoint.target,
         .config_path = cfg->path,
@@ -125,8 +130,10 @@ static void emit_summaries(struct mo_daemon *d, mo_sub **subs, size_t n, bool wi
     mo_clock_state_read(&clk);
     for (size_t i = 0; i < n; i++)
         mo_sub_end_interval(subs[i], now, &clk, &d->total);
-    if (with_total)
+    if (with_total) {
+        d->total.sink_dropped += mo_event_take_lost();
         mo_stats_end_interval(&d->total, "*", "*", now, &clk, NULL);
+    }
 }
 
 static void summary_now(struct mo_daemon *d)
@@ -620,9 +627,11 @@ int main(int argc, char **argv)
         return 0;
     }
 
-    mo_event_set_format(log_format >= 0 ? (enum mo_log_format)log_format : mo_event_default_format());
-    static char outbuf[1 << 16];
-    setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
+    int r = mo_event_set_format(log_format >= 0 ? (enum mo_log_format)log_format : mo_event_default_format());
+    if (r < 0) {
+        mo_warn("cannot start writing events: %s", strerror(-r));
+        return 1;
+    }
 
     grpc_init();
     /* failures reach the operator as events; gRPC's own lines would only repeat them */
@@ -640,7 +649,7 @@ int main(int argc, char **argv)
     mo_timer_init(&d->ready_timer, on_ready_timer);
     mo_timer_init(&d->stop_timer, on_stop_timer);
     mo_loop_set_idle(d->loop, output_pending, flush_output, d);
-    int r = mo_loop_watch_signals(d->loop, on_signal, d);
+    r = mo_loop_watch_signals(d->loop, on_signal, d);
     if (r < 0) {
         mo_warn("cannot watch signals: %s", strerror(-r));
         return 1;
@@ -687,7 +696,9 @@ int main(int argc, char **argv)
     /* final summary: everything counted since the last one */
     emit_summaries(d, d->subs, d->n_subs, true);
 out:
-    mo_event_flush();
+    /* what waits is written, unless the output is blocked past the stop budget */
+    uint64_t used = d->stopping ? mo_mono_us() - d->stop_started_us : 0;
+    mo_event_close(used < STOP_BUDGET_US ? STOP_BUDGET_US - used : 0);
     if (d->live_subs == 0) {
         for (size_t i = 0; i < d->n_subs; i++)
             mo_sub_free(d->subs[i]);

@@ -73,6 +73,7 @@ struct mo_sub {
     uint64_t last_activity_us;
 
     struct mo_stats stats;
+    uint64_t warned[4]; /* warnings logged this interval, by kind (warning_emit) */
     uint64_t delivered; /* since mo_sub_new, for the owner's rates */
     uint64_t sample_counter;
 };
@@ -96,6 +97,7 @@ void mo_sub_end_interval(mo_sub *s, uint64_t now_us, const struct mo_clock_state
                          struct mo_stats *add_to)
 {
     mo_stats_end_interval(&s->stats, s->cache, s->topic, now_us, clk, add_to);
+    memset(s->warned, 0, sizeof s->warned);
 }
 
 int mo_sub_set_decoder(mo_sub *s, const struct mo_decoder *dec)
@@ -509,16 +511,33 @@ static void on_idle_timeout(mo_timer *t)
 
 /* ---- messages ---- */
 
+/* Per-message warnings: the first warnings_per_interval of each kind in a
+ * summary interval are logged, the others only counted (the summary's
+ * counters are exact either way), as are those a slow output refuses. */
+static void warning_emit(mo_sub *s, const struct mo_event *e)
+{
+    uint64_t *n = &s->warned[e->type == MO_EV_DECODE_ERROR ? 0
+                             : e->type == MO_EV_GAP        ? 1
+                             : e->type == MO_EV_RESET      ? 2
+                                                           : 3];
+    if (*n >= s->set->warnings_per_interval || mo_event_emit(e) < 0) {
+        s->stats.warnings_dropped++;
+        return;
+    }
+    (*n)++;
+}
+
 static void decode_error(mo_sub *s, uint64_t seq, const char *reason)
 {
     s->stats.decode_errors++;
+    mo_reasons_add(&s->stats.decode_reasons, reason, 1);
     struct mo_event e;
     mo_event_init(&e, MO_EV_DECODE_ERROR, s->cache, s->topic);
     mo_event_uint(&e, "seq", seq);
     mo_event_str(&e, "reason", reason);
     mo_event_msg(&e, "%s/%s: cannot read the publish time of message %llu: %s", s->cache,
                  s->topic, (unsigned long long)seq, reason);
-    mo_event_emit(&e);
+    warning_emit(s, &e);
 }
 
 static void first_message(mo_sub *s)
@@ -551,7 +570,7 @@ static void reset_event(mo_sub *s, uint64_t old_page, uint64_t new_page)
     mo_event_uint(&e, "new_page", new_page);
     mo_event_msg(&e, "%s/%s: topic restarted on page %llu (was %llu); sequence numbers start over",
                  s->cache, s->topic, (unsigned long long)new_page, (unsigned long long)old_page);
-    mo_event_emit(&e);
+    warning_emit(s, &e);
 }
 
 static void on_discontinuity(mo_sub *s, const struct mo_item *it)
@@ -567,7 +586,7 @@ static void on_discontinuity(mo_sub *s, const struct mo_item *it)
     mo_event_msg(&e, "%s/%s: the server skipped from %llu to %llu (page %llu); messages in between are lost",
                  s->cache, s->topic, (unsigned long long)it->last_seq,
                  (unsigned long long)it->new_seq, (unsigned long long)it->new_page);
-    mo_event_emit(&e);
+    warning_emit(s, &e);
     if (st.page_changed)
         reset_event(s, st.old_page, st.new_page);
 }
@@ -583,7 +602,7 @@ static void gap_event(mo_sub *s, const struct mo_cont_step *st, uint64_t got_seq
     mo_event_msg(&e, "%s/%s: expected message %llu but got %llu; %llu missing", s->cache, s->topic,
                  (unsigned long long)st->expected_seq, (unsigned long long)got_seq,
                  (unsigned long long)st->missing);
-    mo_event_emit(&e);
+    warning_emit(s, &e);
 }
 
 /* Counts and reports what the item means for continuity; returns false when
@@ -622,9 +641,15 @@ static bool should_log(mo_sub *s, int64_t latency_us)
     }
 }
 
+/* A message event, if the budget allows (last_activity_us is now: on_message
+ * has just set it); what is not logged is counted. */
 static void message_event(mo_sub *s, const struct mo_item *it, int64_t published_ns,
                           int64_t received_ns, int64_t latency_us)
 {
+    if (!mo_budget_take(s->set->message_budget, s->last_activity_us)) {
+        s->stats.log_dropped++;
+        return;
+    }
     char pub[48], recv[48], pid[256], ms[32];
     mo_time_format_rfc3339(published_ns, 6, 0, pub, sizeof pub);
     mo_time_format_rfc3339(received_ns, 6, 0, recv, sizeof recv);
@@ -645,7 +670,8 @@ static void message_event(mo_sub *s, const struct mo_item *it, int64_t published
     mo_event_int(&e, "latency_us", latency_us);
     mo_event_msg(&e, "%s/%s #%llu: %s ms", s->cache, s->topic, (unsigned long long)it->seq,
                  mo_fmt_ms(latency_us, ms, sizeof ms));
-    mo_event_emit(&e);
+    if (mo_event_emit(&e) < 0)
+        s->stats.log_dropped++;
 }
 
 static void on_item(mo_sub *s, const struct mo_item *it, int64_t received_ns)

@@ -376,7 +376,7 @@ static char *capture_stdout(void (*fn)(void))
     int saved = dup(STDOUT_FILENO);
     dup2(fd, STDOUT_FILENO);
     fn();
-    mo_event_flush();
+    TEST_EQ_INT(mo_event_close(5000000), 0); /* the writer thread has written it all */
     dup2(saved, STDOUT_FILENO);
     close(saved);
     ssize_t n = pread(fd, out, sizeof out - 1, 0);
@@ -396,10 +396,10 @@ static void raw_lines(void)
 static void test_raw(void)
 {
     /* the JSON and text sinks write the line itself, nothing added but the newline */
-    mo_event_set_format(MO_LOG_JSON);
+    TEST_EQ_INT(mo_event_set_format(MO_LOG_JSON), 0);
     TEST_EQ_STR(capture_stdout(raw_lines),
                 "{\"_aws\":{\"Timestamp\":1},\"count\":3}\n{\"_aws\":{\n");
-    mo_event_set_format(MO_LOG_TEXT);
+    TEST_EQ_INT(mo_event_set_format(MO_LOG_TEXT), 0);
     TEST_EQ_STR(capture_stdout(raw_lines),
                 "{\"_aws\":{\"Timestamp\":1},\"count\":3}\n{\"_aws\":{\n");
     TEST_EQ_STR(mo_event_message_id(MO_EV_EMF), "41083ef8aa124193ba1278936ae3dbcd");
