@@ -6,7 +6,7 @@
 # gets its RELOADING=1 and READY=1. When the pipe is read again, every summary
 # of the stall is there and they count every message; the message events that
 # did not fit are counted in log_dropped (logged + log_dropped = messages),
-# and no other event was lost. Under valgrind, 200 msg/s.
+# and no other event was lost. Under valgrind, 200 msg/s (which all fit).
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/log-lib.sh"
 
@@ -70,7 +70,14 @@ wait "$READER" || true
 logged=$(count_events "$out" '.event=="message"')
 dropped=$(sum_summaries "$out" log_dropped)
 [ $((logged + dropped)) = "$N" ] || fail "$logged message events + $dropped log_dropped != $N messages"
-[ "$dropped" -gt 0 ] || fail "no message event had to be dropped: was the pipe really stalled?"
+# 5,000 msg/s for 10 s are some 16 MB of message events, far more than the
+# 2 MiB the sink holds for them; under valgrind 200 msg/s are 0.7 MB, which
+# all wait and are written
+if [ -z "${MO_WRAPPER:-}" ]; then
+    [ "$dropped" -gt 0 ] || fail "no message event had to be dropped: was the pipe really stalled?"
+else
+    [ "$dropped" = 0 ] || fail "$dropped message events dropped though they fit"
+fi
 [ "$(events "$out" '.event=="summary" and .cache=="*"' | jq -s 'map(.sink_dropped) | add')" = 0 ] \
     || fail "events other than message events were lost"
 [ "$(sum_summaries "$out" gaps)" = 0 ] && [ "$(sum_summaries "$out" discontinuities)" = 0 ] \
