@@ -1,4 +1,4 @@
-/* event.c - render events as journal records, JSON lines or text, and send them. */
+/* event.c - build events, render them as journal records, JSON lines or text, and hand them to the sink. */
 #include <config.h>
 
 #include <ctype.h>

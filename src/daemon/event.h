@@ -81,6 +81,9 @@ void mo_event_int(struct mo_event *e, const char *key, int64_t value);
 void mo_event_uint(struct mo_event *e, const char *key, uint64_t value);
 void mo_event_bool(struct mo_event *e, const char *key, bool value);
 void mo_event_double(struct mo_event *e, const char *key, double value);
+/* The sentence, cut to fit msg. Whatever the arguments hold, it comes out
+ * printable: control bytes, DEL and bytes that are not UTF-8 as \xHH, C1
+ * controls, line separators and bidirectional overrides as \uHHHH. */
 void mo_event_msg(struct mo_event *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Renders the event for the current format and hands it to the sink
