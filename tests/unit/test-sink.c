@@ -101,8 +101,8 @@ static void test_stalled_pipe(void)
         unsigned i = (unsigned)strtoul(s, NULL, 10);
         while (expect < LINES && !accepted[expect])
             expect++;
-        if (i != expect || (size_t)(nl - s) != line_text(line, sizeof line, i, i % 10 ? MO_SINK_DROP : MO_SINK_KEEP) ||
-            memcmp(s, line, (size_t)(nl - s)) != 0)
+        size_t want = line_text(line, sizeof line, i, i % 10 ? MO_SINK_DROP : MO_SINK_KEEP);
+        if (i != expect || (size_t)(nl - s) != want || memcmp(s, line, want) != 0)
             wrong++;
         expect++;
         got++;
