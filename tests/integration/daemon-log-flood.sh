@@ -11,7 +11,8 @@ source "$(dirname "$0")/log-lib.sh"
 RATE=20000 SECS=3
 [ -z "${MO_WRAPPER:-}" ] || RATE=500
 N=$((RATE * SECS))
-start_local srv --heartbeat 200ms
+# a replay ring that covers the run: a hiccup of a busy machine is no loss
+start_local srv --heartbeat 200ms --replay 100000
 CACHE=c TOPIC=flood
 cfg=$WORK/sub.yaml
 write_daemon_config "$cfg" "

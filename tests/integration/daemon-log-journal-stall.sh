@@ -38,7 +38,8 @@ sock=$WORK/notify.sock
 bg notify "$TOOLS/notify-listen" "$sock"
 wait_for 5 test -S "$sock" || fail "notify-listen did not start"
 NOTES=$WORK/notify.out
-start_local srv --heartbeat 200ms
+# a replay ring that covers the run: a hiccup of a busy machine is no loss
+start_local srv --heartbeat 200ms --replay 100000
 CACHE=c TOPIC=jstall
 cfg=$WORK/sub.yaml
 write_daemon_config "$cfg" "
