@@ -13,7 +13,9 @@
 # twice against momento-topics-local for the same time: once idle, once while
 # momento-publish sends COUNT seed messages at RATE. The difference, divided
 # by COUNT, is the cost of a message: gRPC (all its threads), the loop, decoding,
-# the histogram. Prints the total per message and the inclusive cost per
+# the histogram. LOCAL_ARGS are passed to momento-topics-local (e.g.
+# LOCAL_ARGS="--publisher-id pub-a" for items that carry a publisher id).
+# Prints the total per message and the inclusive cost per
 # message of the functions that matter most (gRPC internals show as addresses
 # where the library has no symbols). Keep RATE low: callgrind slows the daemon
 # some 50 times, and a daemon that falls behind reads several messages per
@@ -44,7 +46,8 @@ SECS=$(((COUNT + RATE - 1) / RATE))
 source "$(dirname "$0")/lib.sh"
 bench_init daemon-instructions
 
-"$LOCAL" --listen 127.0.0.1:0 --port-file "$WORK/port" >/dev/null 2>"$WORK/local.err" &
+# shellcheck disable=SC2086 # LOCAL_ARGS: words
+"$LOCAL" --listen 127.0.0.1:0 --port-file "$WORK/port" ${LOCAL_ARGS:-} >/dev/null 2>"$WORK/local.err" &
 PIDS+=($!)
 wait_for 20 test -s "$WORK/port" || die "momento-topics-local did not start"
 PORT=$(cat "$WORK/port")

@@ -95,6 +95,47 @@ static bool check_field(const char *s, char *why, size_t len)
     return false;
 }
 
+/* export.prometheus_textfile: the daemon runs with / as its working
+ * directory, and node_exporter reads only *.prom files */
+static bool check_textfile(const char *s, char *why, size_t len)
+{
+    size_t n = strlen(s);
+    const char *bad = NULL;
+    if (s[0] != '/')
+        bad = "is not an absolute path";
+    else if (n < 6 || strcmp(s + n - 5, ".prom") != 0 || s[n - 6] == '/')
+        bad = "does not end in .prom, and node_exporter's textfile collector reads only *.prom "
+              "files";
+    if (!bad)
+        return true;
+    snprintf(why, len,
+             "'%.200s' %s; write the file's absolute path in the collector's directory (e.g. "
+             "/var/lib/prometheus/node-exporter/momento_subscriber.prom)",
+             s, bad);
+    return false;
+}
+
+/* export.emf_namespace: what CloudWatch accepts as a namespace */
+static bool check_namespace(const char *s, char *why, size_t len)
+{
+    const char *bad = NULL;
+    size_t n = strlen(s);
+    if (n > 255)
+        bad = "is longer than 255 characters";
+    else if (strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_/#: ") != n)
+        bad = "holds a character CloudWatch does not accept (letters, digits, space and . - _ / # : "
+              "only)";
+    else if (s[0] == ':')
+        bad = "starts with a colon";
+    else if (strncmp(s, "AWS/", 4) == 0)
+        bad = "starts with AWS/, which is AWS's own";
+    if (!bad)
+        return true;
+    snprintf(why, len, "'%.100s' %s; write a CloudWatch namespace such as MomentoSubscriber", s,
+             bad);
+    return false;
+}
+
 /* ---- the tables ---- */
 
 /* The field a key writes: its offset in `type` and its size. */
@@ -175,8 +216,11 @@ static const struct mo_config_key state_keys[] = {
 };
 
 static const struct mo_config_key export_keys[] = {
-    {"prometheus_textfile", MO_CONFIG_STRING, CFG(prometheus_textfile)},
+    {"prometheus_textfile", MO_CONFIG_STRING, CFG(prometheus_textfile), .check = check_textfile},
     {"emf", MO_CONFIG_BOOL, CFG(emf), .def.b = false},
+    {"emf_namespace", MO_CONFIG_STRING, CFG(emf_namespace),
+     .flags = MO_CONFIG_F_NONEMPTY | MO_CONFIG_F_SHARED, .def.s = "MomentoSubscriber",
+     .check = check_namespace},
     {NULL},
 };
 

@@ -19,6 +19,7 @@
 
 #include "cleanup.h"
 #include "config-int.h"
+#include "secret.h"
 #include "timefmt.h"
 #include "util.h"
 
@@ -205,13 +206,23 @@ static void child_path(char *buf, const char *parent, const char *name)
     mo_config_path(buf, "%s%s%.60s", parent, *parent ? "." : "", name);
 }
 
+/* What a value, key or name that looks like an API key gets instead of an echo. */
+#define LOOKS_LIKE_A_KEY                                                                           \
+    "looks like an API key, so it is not shown; an API key belongs in the file api_key_file "      \
+    "names or in the systemd credential momento-api-key, never in the configuration"
+
 void mo_config_report_anchors(struct mo_config_ctx *c, const struct mo_ytree_node *n)
 {
-    if (n->kind == MO_YTREE_ALIAS)
+    bool alias = n->kind == MO_YTREE_ALIAS;
+    const char *name = alias ? n->value : n->anchor;
+    if (name && mo_secret_like(name, strlen(name)))
+        mo_config_add_error(c, mark_of(n), "", "the name of this %s " LOOKS_LIKE_A_KEY,
+                            alias ? "alias" : "anchor");
+    else if (alias)
         mo_config_add_error(c, mark_of(n), "",
                             "aliases (*%.60s) are not supported; write the value out in full",
                             n->value);
-    if (n->anchor)
+    else if (n->anchor)
         mo_config_add_error(c, mark_of(n), "",
                             "anchors (&%.60s) are not supported; write each value out in full "
                             "(subscriptions share settings through defaults:)",
@@ -258,6 +269,10 @@ static bool parse_scalar(struct mo_config_ctx *c, const struct mo_ytree_node *v,
     }
     if (strlen(s) != v->len) {
         mo_config_add_error(c, at, path, "the value contains a NUL character; remove it");
+        return false;
+    }
+    if (mo_secret_like(s, v->len)) { /* before any message below can echo it */
+        mo_config_add_error(c, at, path, "this value " LOOKS_LIKE_A_KEY);
         return false;
     }
     bool null = mo_ytree_is_null(v);
@@ -472,6 +487,10 @@ void mo_config_walk(struct mo_config_ctx *c, const struct mo_ytree_node *m,
             if (kn->kind != MO_YTREE_ALIAS)
                 mo_config_add_error(c, mark_of(kn), path, "keys must be plain names, not %s",
                                     mo_ytree_kind_name(kn));
+            continue;
+        }
+        if (mo_secret_like(kn->value, kn->len)) { /* its path would echo it */
+            mo_config_add_error(c, mark_of(kn), path, "this key " LOOKS_LIKE_A_KEY);
             continue;
         }
         const struct mo_config_key *k = NULL;

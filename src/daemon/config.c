@@ -25,6 +25,7 @@
 #include "cleanup.h"
 #include "config-int.h"
 #include "config.h" /* this module's header: the quoted form looks in src/daemon first */
+#include "secret.h"
 #include "yamltree.h"
 
 #define FILE_MAX (16u << 20) /* a config larger than this is a mistake */
@@ -40,7 +41,7 @@ void mo_config_add_error(struct mo_config_ctx *c, struct mo_config_mark at, cons
                          const char *fmt, ...)
 {
     struct mo_config_error e = {.line = at.line, .column = at.col};
-    snprintf(e.file, sizeof e.file, "%s", c->file);
+    snprintf(e.file, sizeof e.file, "%s", mo_secret_redact(c->file));
     snprintf(e.key, sizeof e.key, "%s", key ? key : "");
     va_list ap;
     va_start(ap, fmt);
@@ -260,8 +261,14 @@ int mo_config_load(const char *path, struct mo_config **ret, struct mo_config_er
     c.n_before = c.errs->n;
     _cleanup_free_ char *buf = NULL;
     size_t len = 0;
-    int r = read_file(path, &buf, &len);
-    if (r == -EFBIG) {
+    bool key_like = mo_secret_like(path, strlen(path));
+    int r = key_like ? -EINVAL : read_file(path, &buf, &len);
+    if (key_like) {
+        /* every message, event and hint names the file: refuse rather than echo */
+        mo_config_add_error(&c, (struct mo_config_mark){0}, "",
+                            "the file name looks like an API key, so it is not shown and the "
+                            "file is not read; rename the file, and keep the key in a key file");
+    } else if (r == -EFBIG) {
         too_large(&c);
         r = -EINVAL;
     } else if (r < 0) {

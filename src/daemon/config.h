@@ -4,7 +4,8 @@
  * SPEC.md is known here, including those whose behaviour later work completes,
  * so the file format is stable. Errors are collected, each with file, line,
  * column (1-based) and key, so --check-config can list them all and a reload
- * can name the first one.
+ * can name the first one. A value, key or file name that looks like an API
+ * key (secret.h) is an error that never quotes it.
  */
 #ifndef MO_CONFIG_H
 #define MO_CONFIG_H
@@ -63,6 +64,7 @@ struct mo_config {
     /* export: */
     char *prometheus_textfile; /* NULL = off */
     bool emf;                  /* default false */
+    const char *emf_namespace; /* default "MomentoSubscriber"; in strings */
 
     /* storage for strings the decoders point into */
     char **strings;

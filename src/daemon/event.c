@@ -35,6 +35,8 @@ static const struct type_info types[MO_EV__COUNT] = {
     [MO_EV_DISCONTINUITY] = {"discontinuity", MO_LEVEL_WARNING, "95711ed2ef944f89899cba87a46737ae", true},
     [MO_EV_GAP] = {"gap", MO_LEVEL_WARNING, "1902d587d7af4ab891863b88e9dccdd2", true},
     [MO_EV_RESET] = {"reset", MO_LEVEL_WARNING, "9ac2218fce0d41b68fc56e613fc71fad", true},
+    [MO_EV_PAGE_ANNOUNCED] = {"page_announced", MO_LEVEL_INFO, "8273ce6195664f299f62f3cb57b03da5"},
+    [MO_EV_OVERSIZED] = {"oversized", MO_LEVEL_WARNING, "73f5a713517a4e3b80f72bba692deb54"},
     [MO_EV_DECODE_ERROR] = {"decode_error", MO_LEVEL_WARNING, "b884bc1011f647ccb1aa5184760975ff", true},
     [MO_EV_AUTH_ERROR] = {"auth_error", MO_LEVEL_ERROR, "a96eb582268e4bf6a9b6d861089e42cc"},
     [MO_EV_NOT_FOUND] = {"not_found", MO_LEVEL_ERROR, "6dbb2e76ce2748e997821bafe364a3ae"},
@@ -43,7 +45,14 @@ static const struct type_info types[MO_EV__COUNT] = {
     [MO_EV_CONFIG_ERROR] = {"config_error", MO_LEVEL_ERROR, "21b9ab9e34c74a70937eaf3ca265f72e"},
     [MO_EV_STARTED] = {"started", MO_LEVEL_NOTICE, "e6fe88bfff2d4158b1a17e87e723d68b"},
     [MO_EV_STOPPING] = {"stopping", MO_LEVEL_NOTICE, "19c4cc6afef44a4faea9702b4acc9021"},
-    [MO_EV_EMF] = {"emf", MO_LEVEL_INFO, "41083ef8aa124193ba1278936ae3dbcd"},
+    [MO_EV_CLOCK_UNSYNCED] = {"clock_unsynced", MO_LEVEL_WARNING, "93be5b22d74b4d0a8393445e5af86c01"},
+    [MO_EV_CLOCK_SYNCED] = {"clock_synced", MO_LEVEL_NOTICE, "d3d4a60043784bfab463083575c7dd73"},
+    [MO_EV_PUBLISHER_FLOOR] = {"publisher_floor", MO_LEVEL_INFO, "d96d93ae291d4179a3c344311a7417d3"},
+    [MO_EV_EMF] = {"emf", MO_LEVEL_INFO, "625d4ce896864bb3b50610a620b5c861"},
+    [MO_EV_EXPORT_ERROR] = {"export_error", MO_LEVEL_WARNING, "734f7cf547104381b3bfe0400229bad6"},
+    [MO_EV_STATE_ERROR] = {"state_error", MO_LEVEL_ERROR, "28196ba29d5e4a56a585dbbba7d96926"},
+    [MO_EV_STATE_RECOVERED] = {"state_recovered", MO_LEVEL_NOTICE, "78f9c96fcd90401e9c397edb833d5958"},
+    [MO_EV_STATE_IGNORED] = {"state_ignored", MO_LEVEL_WARNING, "db7003d1ac8f49a897e24f24a93099c4"},
 };
 
 static enum mo_log_format sink = MO_LOG_JSON;
@@ -507,6 +516,10 @@ int mo_event_emit_raw(enum mo_event_type type, const char *line, size_t len)
 void mo_event_flush(void) { mo_sink_flush(); }
 
 bool mo_event_unflushed(void) { return mo_sink_pending(); }
+
+uint64_t mo_event_mark(void) { return mo_sink_mark(); }
+
+bool mo_event_wait_mark(uint64_t mark, uint64_t timeout_us) { return mo_sink_wait_mark(mark, timeout_us); }
 
 size_t mo_event_close(uint64_t timeout_us)
 {

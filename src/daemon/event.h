@@ -34,6 +34,8 @@ enum mo_event_type {
     MO_EV_DISCONTINUITY,
     MO_EV_GAP,
     MO_EV_RESET,
+    MO_EV_PAGE_ANNOUNCED,
+    MO_EV_OVERSIZED,
     MO_EV_DECODE_ERROR,
     MO_EV_AUTH_ERROR,
     MO_EV_NOT_FOUND,
@@ -42,7 +44,14 @@ enum mo_event_type {
     MO_EV_CONFIG_ERROR,
     MO_EV_STARTED,
     MO_EV_STOPPING,
+    MO_EV_CLOCK_UNSYNCED,
+    MO_EV_CLOCK_SYNCED,
+    MO_EV_PUBLISHER_FLOOR,
     MO_EV_EMF, /* not an event: a CloudWatch EMF document (mo_event_emit_raw) */
+    MO_EV_EXPORT_ERROR,
+    MO_EV_STATE_ERROR,     /* positions cannot be saved (state.h) */
+    MO_EV_STATE_RECOVERED, /* they can again */
+    MO_EV_STATE_IGNORED,   /* a state file, or a subscription's entry, not used */
     MO_EV__COUNT
 };
 
@@ -119,6 +128,13 @@ int mo_log_format_parse(const char *s, enum mo_log_format *ret);
 void mo_event_flush(void);
 /* True when events were rendered since the last flush. */
 bool mo_event_unflushed(void);
+/* A barrier for what must not be done before the events rendered so far are
+ * out (a save of resume positions, momento-subscriberd(8) STATE FILE):
+ * mo_event_mark, on the loop thread, flushes and returns a mark;
+ * mo_event_wait_mark, on any thread, waits at most timeout_us until every
+ * event up to the mark is written, true if so (sink.h). */
+uint64_t mo_event_mark(void);
+bool mo_event_wait_mark(uint64_t mark, uint64_t timeout_us);
 /* At exit: flushes, waits up to timeout_us for everything to be written,
  * stops the writer. Returns the bytes left unwritten (the output is blocked;
  * also said on stderr). */

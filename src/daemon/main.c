@@ -14,14 +14,18 @@
 
 #include "cleanup.h"
 #include "clock.h"
+#include "clockwatch.h"
 #include "config.h"
-#include "creds.h"
-#include "endpoint.h"
 #include "event.h"
+#include "export.h"
 #include "hist.h"
 #include "loop.h"
+#include "mover.h"
 #include "notify.h"
 #include "pool.h"
+#include "positions.h"
+#include "reloadlog.h"
+#include "remote.h"
 #include "rpc.h"
 #include "stats.h"
 #include "sub.h"
@@ -33,14 +37,19 @@
 /* SPEC.md: SIGTERM stops within 2 s; what remains of it after the streams are
  * down may go to gRPC's own shutdown */
 #define STOP_BUDGET_US (1900 * MO_USEC_PER_MSEC)
+/* of which gRPC's shutdown keeps at least this much from the final save */
+#define STOP_GRPC_US (200 * MO_USEC_PER_MSEC)
+/* the save at start, before any stream runs: how long it may hold the start
+ * so that a state directory that does not work is reported at once */
+#define STATE_START_WAIT_US MO_USEC_PER_SEC
 
 /* The daemon: one, static, seen by nothing but this file. */
 struct mo_daemon {
     mo_loop *loop;
     struct mo_config *cfg;
-    struct mo_creds creds;
-    struct mo_endpoint endpoint;
+    struct mo_remote remote; /* key and target, from cfg and the key's source */
     mo_pool *pool;
+    mo_positions *positions;
     struct mo_sub_settings sub_settings; /* from cfg, rewritten by a reload */
 
     mo_sub **subs; /* the configured subscriptions */
@@ -48,10 +57,12 @@ struct mo_daemon {
     mo_sub **dying; /* removed by a reload, still winding down */
     size_t n_dying;
     size_t live_subs; /* not yet fully stopped, dying ones included */
+    mo_mover *mover; /* subscriptions moving to new connection settings */
     bool stopping;
     uint64_t stop_started_us;
 
     mo_timer summary_timer, status_timer, watchdog_timer, ready_timer, stop_timer;
+    mo_timer state_timer;
     /* the "*" summary's interval: between summaries it holds the last partial
      * intervals of subscriptions a reload removed */
     struct mo_stats total;
@@ -60,6 +71,8 @@ struct mo_daemon {
     uint64_t status_last_total, status_last_us;
     uint64_t delivered_gone; /* messages delivered by subscriptions since freed */
     mo_hist *status_hist;
+    struct mo_clockwatch clockwatch; /* read with the status, every second */
+    mo_export *exports;              /* export: of the configuration */
     struct mo_budget message_budget; /* logging.message_budget, for every subscription */
 };
 
@@ -84,15 +97,23 @@ static void sub_settings_update(struct mo_daemon *d)
         .slow_threshold_us = cfg->slow_threshold_us,
         .message_budget = &d->message_budget,
         .warnings_per_interval = cfg->warnings_per_interval,
-        .key_source = d->creds.source,
-        .target = d->endpoint.target,
+        .key_source = d->remote.creds.source,
+        .target = d->remote.ep.target,
         .config_path = cfg->path,
     };
 }
 
-static int add_sub(struct mo_daemon *d, const struct mo_sub_config *sc, mo_sub **ret)
+static struct mo_conn_opts conn_opts(const struct mo_daemon *d)
 {
-    struct mo_conn_opts opts = {.max_reconnect_backoff_ms = (int)(d->cfg->backoff_max_us / 1000)};
+    return (struct mo_conn_opts){.max_reconnect_backoff_ms = (int)(d->cfg->backoff_max_us / 1000),
+                                 .max_receive_bytes = MO_SUB_MAX_RECEIVE_BYTES};
+}
+
+/* A subscription for sc, IDLE, in d->subs; at start (`restore`) with the
+ * position the state file saved for it. */
+static int add_sub(struct mo_daemon *d, const struct mo_sub_config *sc, bool restore, mo_sub **ret)
+{
+    struct mo_conn_opts opts = conn_opts(d);
     mo_conn *conn;
     int r = mo_pool_acquire(d->pool, &opts, &conn);
     if (r < 0)
@@ -113,8 +134,22 @@ static int add_sub(struct mo_daemon *d, const struct mo_sub_config *sc, mo_sub *
     d->subs = v;
     d->subs[d->n_subs++] = s;
     d->live_subs++;
+    if (mo_positions_name_fits(d->positions, sc->cache, sc->topic) && restore)
+        mo_positions_restore(d->positions, s);
     *ret = s;
     return 0;
+}
+
+/* ---- positions ---- */
+
+static void on_state_timer(mo_timer *t)
+{
+    struct mo_daemon *d = container_of(t, struct mo_daemon, state_timer);
+    /* the save waits for the events of every message up to the positions
+     * (positions.h), so that a crash after it does not lose the lines of
+     * messages a restart will not ask for again */
+    mo_positions_tick(d->positions, d->subs, d->n_subs, mo_mono_us(), 0);
+    mo_timer_start(d->loop, t, MO_STATE_SAVE_INTERVAL_US);
 }
 
 /* ---- summaries and status ---- */
@@ -126,12 +161,18 @@ static int add_sub(struct mo_daemon *d, const struct mo_sub_config *sc, mo_sub *
 static void emit_summaries(struct mo_daemon *d, mo_sub **subs, size_t n, bool with_total)
 {
     uint64_t now = mo_mono_us();
+    int64_t now_ns = mo_real_ns();
     struct mo_clock_state clk;
     mo_clock_state_read(&clk);
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
+        /* the exports read the interval before the summary starts the next */
+        mo_export_interval(d->exports, mo_sub_cache(subs[i]), mo_sub_topic(subs[i]),
+                           mo_sub_stats(subs[i]), mo_sub_state(subs[i]) == MO_SUB_UP, now, now_ns);
         mo_sub_end_interval(subs[i], now, &clk, &d->total);
+    }
     if (with_total) {
         d->total.sink_dropped += mo_event_take_lost();
+        mo_export_commit(d->exports, &d->total, &clk); /* before the summary resets it */
         mo_stats_end_interval(&d->total, "*", "*", now, &clk, NULL);
     }
 }
@@ -184,6 +225,7 @@ static void on_status_timer(mo_timer *t)
                  mo_fmt_ms(mo_hist_quantile(d->status_hist, 0.99), p99, sizeof p99));
     mo_hist_reset(d->status_hist);
     mo_notify_status(status);
+    mo_clockwatch_check(&d->clockwatch, NULL);
     mo_timer_start(d->loop, t, STATUS_PERIOD_US);
 }
 
@@ -220,8 +262,16 @@ static void on_sub_up(void *ctx, mo_sub *s)
 static void on_sub_stopped(void *ctx, mo_sub *s)
 {
     struct mo_daemon *d = ctx;
-    d->live_subs--;
     mo_pool_release(d->pool, mo_sub_conn(s));
+    mo_conn *to = mo_mover_take(d->mover, s);
+    if (to) {
+        /* moving: the old stream is over, nothing more can arrive on it, so
+         * its position is final; the new stream resumes after it */
+        if (!d->stopping && mo_sub_restart(s, to) == 0)
+            return;
+        mo_pool_release(d->pool, to);
+    }
+    d->live_subs--;
     for (size_t i = 0; i < d->n_dying; i++) {
         if (d->dying[i] != s)
             continue;
@@ -240,61 +290,12 @@ static void on_sub_stopped(void *ctx, mo_sub *s)
 
 /* ---- reload ---- */
 
-static void config_error_events(const struct mo_config_errors *errs)
-{
-    for (size_t i = 0; i < errs->n && i < 20; i++) {
-        const struct mo_config_error *ce = &errs->v[i];
-        struct mo_event e;
-        mo_event_init(&e, MO_EV_CONFIG_ERROR, NULL, NULL);
-        mo_event_str(&e, "file", ce->file);
-        mo_event_int(&e, "line", ce->line);
-        mo_event_int(&e, "column", ce->column);
-        mo_event_str(&e, "key", ce->key);
-        mo_event_str(&e, "reason", ce->reason);
-        char where[800];
-        mo_config_error_format(ce, where, sizeof where);
-        mo_event_msg(&e, "Configuration not reloaded, the old one keeps running: %s", where);
-        mo_event_emit(&e);
-    }
-}
-
-/* A subscription of the new file that could not be set up as it says: a kept
- * one keeps its old decoder, an added one is not subscribed. Either is tried
- * again at the next reload. */
-static void not_applied_event(const struct mo_config *nc, const struct mo_sub_config *sc, int err,
-                              bool added)
-{
-    struct mo_config_error ce = {.line = sc->line, .column = sc->column};
-    char where[1600];
-    snprintf(ce.key, sizeof ce.key, "subscriptions[%zu]", (size_t)(sc - nc->subs));
-    snprintf(ce.reason, sizeof ce.reason, "%.150s/%.150s %s (%s); %s", sc->cache, sc->topic,
-             added ? "cannot be subscribed" : "cannot take its new decode settings", strerror(-err),
-             added ? "the next reload tries again"
-                   : "it keeps its old timestamp settings until the next reload");
-    snprintf(ce.file, sizeof ce.file, "%s", nc->path);
-    mo_config_error_format(&ce, where, sizeof where);
-    struct mo_event e;
-    mo_event_init(&e, MO_EV_CONFIG_ERROR, NULL, NULL);
-    mo_event_str(&e, "file", nc->path);
-    mo_event_int(&e, "line", sc->line);
-    mo_event_int(&e, "column", sc->column);
-    mo_event_str(&e, "key", ce.key);
-    mo_event_str(&e, "reason", ce.reason);
-    mo_event_msg(&e, "Configuration reloaded, but this part not applied: %s", where);
-    mo_event_emit(&e);
-}
-
 static bool has_sub(const struct mo_daemon *d, const char *cache, const char *topic)
 {
     for (size_t i = 0; i < d->n_subs; i++)
         if (strcmp(mo_sub_cache(d->subs[i]), cache) == 0 && strcmp(mo_sub_topic(d->subs[i]), topic) == 0)
             return true;
     return false;
-}
-
-static bool same_str(const char *a, const char *b)
-{
-    return (!a && !b) || (a && b && strcmp(a, b) == 0);
 }
 
 static void reload(struct mo_daemon *d)
@@ -306,19 +307,37 @@ static void reload(struct mo_daemon *d)
     struct mo_config *nc = NULL;
     struct mo_config_errors errs = {0};
     if (mo_config_load(d->cfg->path, &nc, &errs) < 0) {
-        config_error_events(&errs);
+        mo_reloadlog_config_errors(&errs);
         mo_config_errors_clear(&errs);
         if (announce)
             mo_notify_ready();
         return;
     }
-    bool conn_changed = !same_str(nc->endpoint, d->cfg->endpoint) ||
-                        !same_str(nc->api_key_file, d->cfg->api_key_file) ||
-                        !same_str(nc->endpoint_override, d->cfg->endpoint_override) ||
-                        nc->tls != d->cfg->tls;
+    /* the key is read again even when the file is unchanged: a key rewritten
+     * in place is a rotation */
+    struct mo_remote nr;
+    char err[1024];
+    if (mo_remote_resolve(nc, false, &nr, NULL, err, sizeof err) < 0) {
+        mo_reloadlog_remote_error(nc, err);
+        mo_config_free(nc);
+        if (announce)
+            mo_notify_ready();
+        return;
+    }
+    unsigned changed = mo_remote_diff(&d->remote, &nr);
+    if (changed && mo_pool_set_target(d->pool, &nr.ep, nr.creds.token) < 0) {
+        mo_remote_clear(&nr);
+        mo_config_free(nc);
+        mo_reloadlog_remote_error(d->cfg, "out of memory");
+        if (announce)
+            mo_notify_ready();
+        return;
+    }
+    mo_remote_clear(&d->remote);
+    d->remote = nr; /* sub_settings points into it: same addresses, new text */
 
     /* removed: in the old list, not in the new one */
-    size_t removed = 0, kept = 0, added = 0, failed = 0;
+    size_t removed = 0, kept = 0, added = 0, failed = 0, moved = 0;
     size_t w = 0;
     for (size_t i = 0; i < d->n_subs; i++) {
         mo_sub *s = d->subs[i];
@@ -331,6 +350,10 @@ static void reload(struct mo_daemon *d)
             }
             d->dying = v;
             d->dying[d->n_dying++] = s;
+            mo_conn *to = mo_mover_take(d->mover, s); /* it goes nowhere now */
+            if (to)
+                mo_pool_release(d->pool, to);
+            mo_sub_set_moving(s, false); /* this stop is for good */
             mo_sub_stop(s);
             removed++;
             continue;
@@ -338,7 +361,7 @@ static void reload(struct mo_daemon *d)
         kept++;
         int r = mo_sub_set_decoder(s, &sc->decoder);
         if (r < 0) {
-            not_applied_event(nc, sc, r, false);
+            mo_reloadlog_not_applied(nc, sc, r, false);
             failed++;
         }
         d->subs[w++] = s;
@@ -348,6 +371,11 @@ static void reload(struct mo_daemon *d)
     struct mo_config *old = d->cfg;
     d->cfg = nc;
     sub_settings_update(d); /* every subscription, kept or dying, reads the new values */
+    if (changed) {
+        struct mo_conn_opts opts = conn_opts(d);
+        moved = mo_mover_begin(d->mover, d->subs, d->n_subs, &opts);
+    }
+    int dir_changed = mo_positions_set_dir(d->positions, nc->state_directory, getenv("STATE_DIRECTORY"));
     for (size_t i = 0; i < nc->n_subs; i++) {
         const struct mo_sub_config *sc = &nc->subs[i];
         /* new: not running (rather than not in the old file, so that one
@@ -355,15 +383,17 @@ static void reload(struct mo_daemon *d)
         if (has_sub(d, sc->cache, sc->topic))
             continue;
         mo_sub *s;
-        int r = add_sub(d, sc, &s);
+        int r = add_sub(d, sc, false, &s);
         if (r < 0) {
-            not_applied_event(nc, sc, r, true);
+            mo_reloadlog_not_applied(nc, sc, r, true);
             failed++;
             continue;
         }
         mo_sub_start(s);
         added++;
     }
+    if (added || removed) /* the next save drops and adds entries */
+        mo_positions_touch(d->positions);
     /* a new summary_interval counts from the start of the current interval */
     if (mo_timer_armed(&d->summary_timer) && nc->summary_interval_us != old->summary_interval_us) {
         uint64_t due = d->total.start_us + nc->summary_interval_us;
@@ -371,20 +401,14 @@ static void reload(struct mo_daemon *d)
         mo_timer_start_at(d->loop, &d->summary_timer, due > now ? due : now);
     }
     mo_config_free(old);
+    bool exports_kept = mo_export_configure(d->exports, nc) < 0; /* out of memory: the old ones */
 
-    struct mo_event e;
-    mo_event_init(&e, MO_EV_CONFIG_RELOADED, NULL, NULL);
-    mo_event_uint(&e, "added", added);
-    mo_event_uint(&e, "removed", removed);
-    mo_event_uint(&e, "kept", kept);
-    mo_event_uint(&e, "failed", failed);
-    char fails[64] = "";
-    if (failed)
-        snprintf(fails, sizeof fails, " (%zu not applied: see config_error)", failed);
-    mo_event_msg(&e, "Configuration reloaded from %s: %zu added, %zu removed, %zu kept%s%s", nc->path,
-                 added, removed, kept, fails,
-                 conn_changed ? "; the momento: connection settings changed and take effect at the next restart" : "");
-    mo_event_emit(&e);
+    char what[64];
+    const struct mo_reloadlog_outcome o = {
+        .added = added, .removed = removed, .kept = kept, .failed = failed,
+        .momento_changed = mo_remote_diff_names(changed, what, sizeof what), .moved = moved,
+        .dir_changed = dir_changed > 0, .dir = mo_positions_dir(d->positions), .exports_kept = exports_kept};
+    mo_reloadlog_reloaded(nc, &o);
     if (announce)
         mo_notify_ready();
 }
@@ -416,13 +440,18 @@ static void begin_stop(struct mo_daemon *d, int signo)
     mo_timer_stop(d->loop, &d->summary_timer);
     mo_timer_stop(d->loop, &d->status_timer);
     mo_timer_stop(d->loop, &d->ready_timer);
+    /* positions are saved once the streams are down (main, after the loop) */
+    mo_timer_stop(d->loop, &d->state_timer);
+    mo_mover_stop(d->mover);
     if (d->live_subs == 0) {
         mo_loop_quit(d->loop);
         return;
     }
     mo_timer_start(d->loop, &d->stop_timer, STOP_GRACE_US);
-    for (size_t i = 0; i < d->n_subs; i++)
+    for (size_t i = 0; i < d->n_subs; i++) {
+        mo_sub_set_moving(d->subs[i], false); /* a move under way ends here */
         mo_sub_stop(d->subs[i]);
+    }
 }
 
 static void on_signal(int signo, void *ud)
@@ -491,34 +520,10 @@ static void print_config_errors(const struct mo_config_errors *errs)
     }
 }
 
-/* Credentials and target; on error prints a sentence naming the cause. With
- * `lenient` (--check-config), a key that is simply absent is not an error: the
- * service may get it from a systemd credential this shell cannot see. */
-static int resolve_connection(const struct mo_config *cfg, bool lenient, struct mo_creds *creds,
-                              struct mo_endpoint *ep, bool *ret_unresolved)
+static int check_config(const struct mo_config *cfg, const struct mo_remote *rm, bool unresolved)
 {
-    char err[1024];
-    *ret_unresolved = false;
-    if (mo_creds_load(cfg->api_key_file, creds, err, sizeof err) < 0) {
-        fprintf(stderr, "%s: %s\n", cfg->path, err);
-        return -EINVAL;
-    }
-    struct mo_endpoint_opts o = {.endpoint = cfg->endpoint, .override = cfg->endpoint_override,
-                                 .tls = cfg->tls};
-    if (lenient && creds->kind == MO_KEY_NONE && !cfg->endpoint_override) {
-        *ret_unresolved = true;
-        return 0;
-    }
-    if (mo_endpoint_resolve(creds, &o, ep, err, sizeof err) < 0) {
-        fprintf(stderr, "%s: %s\n", cfg->path, err);
-        return -EINVAL;
-    }
-    return 0;
-}
-
-static int check_config(const struct mo_config *cfg, const struct mo_creds *creds,
-                        const struct mo_endpoint *ep, bool unresolved)
-{
+    const struct mo_creds *creds = &rm->creds;
+    const struct mo_endpoint *ep = &rm->ep;
     size_t conns = (cfg->n_subs + MO_STREAMS_PER_CONN - 1) / MO_STREAMS_PER_CONN;
     printf("configuration OK\n");
     printf("%s: %zu subscription%s -> %zu stream%s on %zu gRPC connection%s (at most %d streams each)\n",
@@ -535,6 +540,19 @@ static int check_config(const struct mo_config *cfg, const struct mo_creds *cred
                creds->kind == MO_KEY_NONE ? "" : " from ",
                creds->kind == MO_KEY_NONE ? "" : creds->source);
     }
+    char *dir;
+    enum mo_state_dir_source from;
+    if (mo_state_dir_choose(cfg->state_directory, getenv("STATE_DIRECTORY"), &dir, &from) == 0) {
+        if (dir)
+            printf("positions: saved in %s/%s (from %s)\n", dir, MO_STATE_FILE, mo_state_dir_source_name(from));
+        else
+            printf("positions: not saved (no state.directory, no $STATE_DIRECTORY)\n");
+        free(dir);
+    }
+    if (cfg->prometheus_textfile)
+        printf("export: Prometheus textfile %s, rewritten at every summary\n", cfg->prometheus_textfile);
+    if (cfg->emf)
+        printf("export: CloudWatch EMF documents in the log output, namespace %s\n", cfg->emf_namespace);
     for (size_t i = 0; i < cfg->n_subs; i++) {
         const struct mo_sub_config *s = &cfg->subs[i];
         const struct mo_decoder *dec = &s->decoder;
@@ -615,14 +633,15 @@ int main(int argc, char **argv)
     struct mo_daemon *d = &D;
     d->cfg = cfg;
     bool unresolved;
-    if (resolve_connection(cfg, check, &d->creds, &d->endpoint, &unresolved) < 0) {
-        mo_creds_clear(&d->creds);
+    char err[1024];
+    if (mo_remote_resolve(cfg, check, &d->remote, &unresolved, err, sizeof err) < 0) {
+        fprintf(stderr, "%s: %s\n", cfg->path, err);
         mo_config_free(cfg);
         return EX_CONFIG;
     }
     if (check) {
-        check_config(cfg, &d->creds, &d->endpoint, unresolved);
-        mo_creds_clear(&d->creds);
+        check_config(cfg, &d->remote, unresolved);
+        mo_remote_clear(&d->remote);
         mo_config_free(cfg);
         return 0;
     }
@@ -637,8 +656,12 @@ int main(int argc, char **argv)
     /* failures reach the operator as events; gRPC's own lines would only repeat them */
     mo_grpc_logs(false);
     int rc = 0;
+    bool saved = true; /* the final save finished (or there was none) */
     if (mo_loop_new(&d->loop) < 0 || mo_hist_new(&d->status_hist) < 0 || mo_stats_init(&d->total) < 0 ||
-        mo_pool_new(&d->endpoint, d->creds.token, &d->pool) < 0) {
+        mo_pool_new(&d->remote.ep, d->remote.creds.token, &d->pool) < 0 ||
+        mo_mover_new(d->loop, d->pool, &d->mover) < 0 ||
+        mo_positions_new(cfg->state_directory, getenv("STATE_DIRECTORY"), &d->positions) < 0 ||
+        mo_export_new(&d->exports) < 0 || mo_export_configure(d->exports, cfg) < 0) {
         mo_warn("out of memory");
         return 1;
     }
@@ -648,6 +671,7 @@ int main(int argc, char **argv)
     mo_timer_init(&d->watchdog_timer, on_watchdog_timer);
     mo_timer_init(&d->ready_timer, on_ready_timer);
     mo_timer_init(&d->stop_timer, on_stop_timer);
+    mo_timer_init(&d->state_timer, on_state_timer);
     mo_loop_set_idle(d->loop, output_pending, flush_output, d);
     r = mo_loop_watch_signals(d->loop, on_signal, d);
     if (r < 0) {
@@ -655,23 +679,28 @@ int main(int argc, char **argv)
         return 1;
     }
 
+    const char *state_dir = mo_positions_dir(d->positions);
+    const char *state_from = mo_state_dir_source_name(mo_positions_source(d->positions));
     struct mo_event e;
     mo_event_init(&e, MO_EV_STARTED, NULL, NULL);
     mo_event_str(&e, "version", PACKAGE_VERSION);
     mo_event_uint(&e, "subscriptions", cfg->n_subs);
-    mo_event_str(&e, "endpoint", d->endpoint.target);
-    /* these keys are part of the stable file format; this version reads them
-     * but does not act on them yet, and says so rather than ignore them */
-    bool unapplied = cfg->state_directory || cfg->prometheus_textfile || cfg->emf;
-    mo_event_msg(&e, "momento-subscriberd %s started: %zu subscription%s at %s (%s)%s", PACKAGE_VERSION,
-                 cfg->n_subs, cfg->n_subs == 1 ? "" : "s", d->endpoint.target,
-                 d->endpoint.tls ? "TLS" : "plaintext",
-                 unapplied ? "; state: and export: are accepted but not applied by this version" : "");
+    mo_event_str(&e, "endpoint", d->remote.ep.target);
+    mo_event_str(&e, "state_directory", state_dir ? state_dir : "");
+    mo_event_str(&e, "state_directory_from", state_from);
+    mo_event_msg(&e, "momento-subscriberd %s started: %zu subscription%s at %s (%s); positions %s%s%s%s%s",
+                 PACKAGE_VERSION, cfg->n_subs, cfg->n_subs == 1 ? "" : "s", d->remote.ep.target,
+                 d->remote.ep.tls ? "TLS" : "plaintext", state_dir ? "saved in " : "not saved",
+                 state_dir ? state_dir : " (no state.directory, no $STATE_DIRECTORY)",
+                 state_dir ? " (from " : "", state_dir ? state_from : "", state_dir ? ")" : "");
     mo_event_emit(&e);
+    mo_clockwatch_check(&d->clockwatch, NULL); /* says so if the clock is not synchronised */
 
+    /* the subscriptions resume where the state file says they stopped */
+    mo_positions_load(d->positions);
     for (size_t i = 0; i < cfg->n_subs; i++) {
         mo_sub *s;
-        r = add_sub(d, &cfg->subs[i], &s);
+        r = add_sub(d, &cfg->subs[i], true, &s);
         if (r < 0) {
             mo_warn("cannot set up subscription %s/%s: %s", cfg->subs[i].cache, cfg->subs[i].topic,
                     strerror(-r));
@@ -679,6 +708,11 @@ int main(int argc, char **argv)
             goto out;
         }
     }
+    mo_positions_forget(d->positions);
+    /* the first save, before any stream runs: a directory that does not work
+     * is reported now, and entries of subscriptions no longer configured go */
+    mo_positions_tick(d->positions, d->subs, d->n_subs, mo_mono_us(), STATE_START_WAIT_US);
+    mo_timer_start(d->loop, &d->state_timer, MO_STATE_SAVE_INTERVAL_US);
     for (size_t i = 0; i < d->n_subs; i++)
         mo_sub_start(d->subs[i]);
 
@@ -695,23 +729,35 @@ int main(int argc, char **argv)
 
     /* final summary: everything counted since the last one */
     emit_summaries(d, d->subs, d->n_subs, true);
+    /* the final save: the streams are cancelled (or given up on), the loop
+     * no longer runs, so no position moves any more; their events go first */
+    uint64_t spent = d->stopping ? mo_mono_us() - d->stop_started_us : 0;
+    uint64_t left = spent + STOP_GRPC_US < STOP_BUDGET_US ? STOP_BUDGET_US - STOP_GRPC_US - spent : 0;
+    saved = mo_positions_final(d->positions, d->subs, d->n_subs, mo_mono_us(),
+                                    left > 100 * MO_USEC_PER_MSEC ? left : 100 * MO_USEC_PER_MSEC);
 out:
-    /* what waits is written, unless the output is blocked past the stop budget */
+    /* what waits is written, unless the output is blocked past the stop
+     * budget (gRPC's shutdown keeps its part) */
     uint64_t used = d->stopping ? mo_mono_us() - d->stop_started_us : 0;
-    mo_event_close(used < STOP_BUDGET_US ? STOP_BUDGET_US - used : 0);
+    mo_event_close(used + STOP_GRPC_US < STOP_BUDGET_US ? STOP_BUDGET_US - STOP_GRPC_US - used : 0);
     if (d->live_subs == 0) {
         for (size_t i = 0; i < d->n_subs; i++)
             mo_sub_free(d->subs[i]);
         free(d->subs);
+        mo_mover_free(d->mover);
         mo_pool_free(d->pool);
         mo_loop_free(d->loop);
         mo_hist_free(d->status_hist);
         mo_stats_clear(&d->total);
+        mo_export_free(d->exports);
         free(d->dying);
-        mo_creds_clear(&d->creds);
+        mo_remote_clear(&d->remote);
         mo_config_free(d->cfg);
-        uint64_t spent = d->stopping ? mo_mono_us() - d->stop_started_us : 0;
-        mo_grpc_shutdown_wait(spent < STOP_BUDGET_US ? (unsigned)((STOP_BUDGET_US - spent) / 1000) : 0);
+        /* a writer still on a slow disk is left to the process exit */
+        if (saved)
+            mo_positions_free(d->positions);
+        uint64_t spent_now = d->stopping ? mo_mono_us() - d->stop_started_us : 0;
+        mo_grpc_shutdown_wait(spent_now < STOP_BUDGET_US ? (unsigned)((STOP_BUDGET_US - spent_now) / 1000) : 0);
     }
     /* else: calls still winding down after the grace period; the process exit
      * releases them (freeing under live calls would be unsafe) */

@@ -7,6 +7,11 @@
  * a chunk of journal records one datagram each. `queued` counts the bytes
  * handed over and not yet written; with the open chunk's length it is what
  * admission compares with the limits, without taking the lock.
+ *
+ * For the barrier, `handed` counts every byte the loop handed over since the
+ * process started and `written` every byte the writer is done with; both
+ * only grow, across sinks. Waiters sleep on `done` under `mu`; neither is
+ * ever destroyed, so that a waiter on another thread outlives any close.
  */
 #include <config.h>
 
@@ -52,6 +57,7 @@ static struct {
     /* the loop thread's */
     struct chunk *open_chunk;
     uint64_t refused_keep;
+    uint64_t handed; /* bytes handed to the writer, ever */
 
     /* under mu */
     pthread_mutex_t mu;
@@ -59,8 +65,12 @@ static struct {
     struct chunk *head, *tail;
     bool stop, busy; /* busy: the writer is writing a chunk it took */
 
+    /* barrier waiters: `written` moved (initialised once, never destroyed) */
+    pthread_cond_t done;
+
     /* the writer's, read by the loop thread */
     atomic_size_t queued;
+    atomic_uint_fast64_t written; /* bytes written (or lost), ever */
     atomic_uint_fast64_t lost;
     atomic_bool broken;
     atomic_bool told; /* a write error was reported on stderr */
@@ -197,8 +207,11 @@ static void *writer(void *arg)
         else
             send_records(c);
         atomic_fetch_sub(&S.queued, c->len);
+        size_t len = c->len;
         free(c);
         pthread_mutex_lock(&S.mu);
+        atomic_fetch_add(&S.written, len);
+        pthread_cond_broadcast(&S.done);
         S.busy = false;
         if (!S.head) {
             pthread_cond_broadcast(&S.idle);
@@ -226,6 +239,7 @@ static void handover(void)
     S.open_chunk = NULL;
     pthread_mutex_lock(&S.mu);
     atomic_fetch_add(&S.queued, c->len);
+    S.handed += c->len;
     if (S.tail)
         S.tail->next = c;
     else
@@ -342,12 +356,59 @@ uint64_t mo_sink_take_lost(void)
     return n;
 }
 
+/* the barrier's condition variable waits on the monotonic clock, as every
+ * time limit here does */
+static pthread_once_t done_once = PTHREAD_ONCE_INIT;
+
+static void done_init(void)
+{
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&S.done, &ca);
+    pthread_condattr_destroy(&ca);
+}
+
+static struct timespec deadline(uint64_t timeout_us)
+{
+    struct timespec dl;
+    clock_gettime(CLOCK_MONOTONIC, &dl);
+    dl.tv_sec += (time_t)(timeout_us / 1000000);
+    dl.tv_nsec += (long)(timeout_us % 1000000) * 1000;
+    if (dl.tv_nsec >= 1000000000) {
+        dl.tv_sec++;
+        dl.tv_nsec -= 1000000000;
+    }
+    return dl;
+}
+
+uint64_t mo_sink_mark(void)
+{
+    mo_sink_flush();
+    return S.handed;
+}
+
+bool mo_sink_wait_mark(uint64_t mark, uint64_t timeout_us)
+{
+    if (atomic_load(&S.written) >= mark)
+        return true;
+    pthread_once(&done_once, done_init);
+    struct timespec dl = deadline(timeout_us);
+    pthread_mutex_lock(&S.mu);
+    while (atomic_load(&S.written) < mark && pthread_cond_timedwait(&S.done, &S.mu, &dl) == 0)
+        ;
+    bool done = atomic_load(&S.written) >= mark;
+    pthread_mutex_unlock(&S.mu);
+    return done;
+}
+
 bool mo_sink_journal_broken(void) { return S.open && S.out == OUT_JOURNAL && atomic_load(&S.broken); }
 
 /* ---- open and close ---- */
 
 static int start(enum output out, int fd)
 {
+    pthread_once(&done_once, done_init);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -421,14 +482,7 @@ size_t mo_sink_close(uint64_t timeout_us)
     free(S.open_chunk);
     S.open_chunk = NULL;
 
-    struct timespec dl;
-    clock_gettime(CLOCK_MONOTONIC, &dl);
-    dl.tv_sec += (time_t)(timeout_us / 1000000);
-    dl.tv_nsec += (long)(timeout_us % 1000000) * 1000;
-    if (dl.tv_nsec >= 1000000000) {
-        dl.tv_sec++;
-        dl.tv_nsec -= 1000000000;
-    }
+    struct timespec dl = deadline(timeout_us);
     pthread_mutex_lock(&S.mu);
     S.stop = true;
     pthread_cond_signal(&S.work);

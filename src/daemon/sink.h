@@ -16,12 +16,18 @@
  *
  * Output goes out in the order it was accepted. One sink per process.
  *
+ * A barrier: mo_sink_mark (loop thread) hands over the open buffer and
+ * returns a mark, the count of bytes accepted so far; mo_sink_wait_mark (any
+ * thread: the state file's writer waits on it before a save) waits, up to a
+ * time limit, until the writer has written everything up to a mark.
+ *
  *   mo_sink_open_fd, mo_sink_open_journal   start the writer for an output
  *   mo_sink_close                           write what waits (up to a time), stop
  *   mo_sink_line, mo_sink_record            accept one line / one journal record
  *   mo_sink_flush, mo_sink_pending          hand the open buffer to the writer
  *   mo_sink_take_lost                       KEEP output lost since the last call
  *   mo_sink_journal_broken                  journald went away: use stdout instead
+ *   mo_sink_mark, mo_sink_wait_mark         a barrier: everything accepted up to now written
  *   mo_sink_waiting                         bytes not yet written, for tests
  */
 #ifndef MO_SINK_H
@@ -63,6 +69,15 @@ int mo_sink_record(const struct iovec *iov, size_t n, enum mo_sink_class c);
 void mo_sink_flush(void);
 /* True when the open buffer holds something. */
 bool mo_sink_pending(void);
+
+/* Loop thread: hands over the open buffer (as mo_sink_flush) and returns the
+ * number of bytes accepted since the process started, across sinks. */
+uint64_t mo_sink_mark(void);
+/* Any thread: waits until the writer has written (or failed to write: the
+ * output is gone) every byte up to `mark`, at most timeout_us. True when it
+ * did, false on time out (the output is blocked, or a close left a blocked
+ * writer behind). Never holds anything the loop thread needs. */
+bool mo_sink_wait_mark(uint64_t mark, uint64_t timeout_us);
 
 /* KEEP output dropped over the hard limit, and output of any class that was
  * accepted but could not be written (journald gone, stdout closed), since

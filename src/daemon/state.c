@@ -165,6 +165,12 @@ int mo_state_save(const char *dir, const struct mo_statefile_entry *v, size_t n,
     int r = mo_statefile_encode(v, n, &buf, &len, err, err_len);
     if (r < 0)
         return r;
+    return mo_state_write(dir, buf, len, err, err_len);
+}
+
+int mo_state_write(const char *dir, const char *buf, size_t len, char *err, size_t err_len)
+{
+    int r;
     _cleanup_free_ char *path = join(dir, MO_STATE_FILE);
     _cleanup_free_ char *tmp = join(dir, MO_STATE_TMP_FILE);
     if (!path || !tmp)

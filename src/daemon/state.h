@@ -8,6 +8,7 @@
  *   mo_state_dir_choose()   state.directory, else $STATE_DIRECTORY, else none
  *   mo_state_load()         read and decode the file
  *   mo_state_save()         replace it atomically with the current positions
+ *   mo_state_write()        the same with positions already encoded (statefile.h)
  *   mo_state_pacer_*()      when to save: at most once a second while positions
  *                           change, and whatever is left at stop
  *
@@ -72,6 +73,12 @@ int mo_state_load(const char *dir, mo_statefile **ret, char *err, size_t err_len
  * again later. Blocks for the fsyncs. err may be NULL. */
 int mo_state_save(const char *dir, const struct mo_statefile_entry *v, size_t n, char *err,
                   size_t err_len);
+
+/* mo_state_save's I/O alone: replaces <dir>/positions with `len` bytes
+ * already encoded by mo_statefile_encode, the same way and with the same
+ * errors but the encoder's. Needs nothing but its arguments, so it may run on
+ * a thread of its own (saver.h) while the loop goes on. */
+int mo_state_write(const char *dir, const char *buf, size_t len, char *err, size_t err_len);
 
 /* When to save. Plain data; embed it. Times are monotonic microseconds
  * (mo_mono_us(), or a fake clock in tests).

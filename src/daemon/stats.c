@@ -31,7 +31,14 @@ void mo_stats_add(struct mo_stats *dst, const struct mo_stats *src)
     dst->duplicates += src->duplicates;
     dst->discontinuities += src->discontinuities;
     dst->resets += src->resets;
+    dst->lost += src->lost;
     dst->resubscribes += src->resubscribes;
+    for (int i = 0; i < MO_END__COUNT; i++)
+        dst->ends[i] += src->ends[i];
+    for (int i = 0; i < MO_CONT_RESUME__COUNT; i++)
+        dst->resumes[i] += src->resumes[i];
+    if (src->max_silence_us > dst->max_silence_us)
+        dst->max_silence_us = src->max_silence_us;
     dst->log_dropped += src->log_dropped;
     dst->warnings_dropped += src->warnings_dropped;
     dst->sink_dropped += src->sink_dropped;
@@ -57,6 +64,7 @@ static void summary_emit(const char *cache, const char *topic, const struct mo_s
     mo_event_init(&e, MO_EV_SUMMARY, cache, topic);
     mo_event_double(&e, "interval_s", interval_s);
     mo_event_uint(&e, "count", s->count);
+    mo_event_uint(&e, "with_latency", measured);
     mo_event_double(&e, "rate_per_s", rate);
     mo_event_int(&e, "min_us", mn);
     mo_event_int(&e, "p50_us", p50);
@@ -70,9 +78,22 @@ static void summary_emit(const char *cache, const char *topic, const struct mo_s
     mo_event_uint(&e, "duplicates", s->duplicates);
     mo_event_uint(&e, "discontinuities", s->discontinuities);
     mo_event_uint(&e, "resets", s->resets);
+    mo_event_uint(&e, "lost", s->lost);
     mo_event_uint(&e, "reconnects", s->resubscribes); /* the name SPEC.md gives it */
+    mo_event_uint(&e, "ends_ok", s->ends[MO_END_OK]);
+    mo_event_uint(&e, "ends_rst", s->ends[MO_END_RST]);
+    mo_event_uint(&e, "ends_idle", s->ends[MO_END_IDLE]);
+    mo_event_uint(&e, "ends_cancelled", s->ends[MO_END_CANCELLED]);
+    mo_event_uint(&e, "ends_error", s->ends[MO_END_ERROR]);
+    mo_event_uint(&e, "oversized", s->ends[MO_END_OVERSIZED]);
+    mo_event_uint(&e, "resumes_exact", s->resumes[MO_CONT_RESUME_EXACT]);
+    mo_event_uint(&e, "resumes_repeated", s->resumes[MO_CONT_RESUME_REPEATED]);
+    mo_event_uint(&e, "resumes_skipped", s->resumes[MO_CONT_RESUME_SKIPPED]);
+    mo_event_uint(&e, "resumes_discontinuity", s->resumes[MO_CONT_RESUME_DISCONTINUITY]);
+    mo_event_uint(&e, "max_silence_ms", s->max_silence_us / 1000);
     mo_event_bool(&e, "clock_synced", clk->synced);
     mo_event_int(&e, "clock_error_us", clk->error_us);
+    mo_event_int(&e, "clock_esterror_us", clk->esterror_us);
     char reasons[600], dropped[160] = "";
     mo_reasons_format(&s->decode_reasons, 3, reasons, sizeof reasons);
     mo_event_uint(&e, "log_dropped", s->log_dropped);
@@ -91,9 +112,13 @@ static void summary_emit(const char *cache, const char *topic, const struct mo_s
         snprintf(what, sizeof what, "all subscriptions");
     else
         snprintf(what, sizeof what, "%.280s/%.280s", cache, topic);
+    char without[64] = "";
+    if (measured != s->count)
+        snprintf(without, sizeof without, " (%llu without a latency)",
+                 (unsigned long long)(s->count - measured));
     if (measured)
-        mo_event_msg(&e, "%s: %llu messages in %.1f s (%.1f/s), latency ms p50 %s p99 %s p99.9 %s max %s%s%s",
-                     what, (unsigned long long)s->count, interval_s, rate,
+        mo_event_msg(&e, "%s: %llu messages%s in %.1f s (%.1f/s), latency ms p50 %s p99 %s p99.9 %s max %s%s%s",
+                     what, (unsigned long long)s->count, without, interval_s, rate,
                      mo_fmt_ms(p50, a, sizeof a), mo_fmt_ms(p99, b, sizeof b),
                      mo_fmt_ms(p999, c, sizeof c), mo_fmt_ms(mx, d, sizeof d),
                      clk->synced ? "" : " (clock not synchronised)", dropped);

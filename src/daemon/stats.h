@@ -16,20 +16,37 @@
 #include <stdint.h>
 
 #include "clock.h"
+#include "continuity.h"
+#include "ending.h"
 #include "hist.h"
 #include "reasons.h"
 
 struct mo_stats {
     uint64_t start_us; /* monotonic start of the interval */
-    mo_hist *hist;     /* latency in microseconds, of every delivered message that decoded */
-    uint64_t count;    /* messages delivered (duplicates excluded) */
+    /* latency in microseconds, of every delivered message whose publish time
+     * could be read: its count is the summary's `with_latency`, and the
+     * percentiles are over those */
+    mo_hist *hist;
+    uint64_t count;    /* messages delivered (duplicates excluded), with a latency or not */
     uint64_t decode_errors, gaps, duplicates, discontinuities, resets;
+    /* messages lost in discontinuities, counted at the first item after them
+     * (continuity.h), so possibly in a later interval than the discontinuity */
+    uint64_t lost;
     /* Subscribe calls started again after a stream ended (each time the
      * backoff delay runs out), whether or not the new stream then came up;
      * the first call of a subscription is not one. The summary event names
      * this field `reconnects` (SPEC.md); gRPC's own reconnects of the TCP
      * connection underneath are not counted. */
     uint64_t resubscribes;
+    /* Stream ends by class (ending.h); ends[MO_END_OVERSIZED] is the
+     * summary's `oversized`, the messages skipped for being too large. */
+    uint64_t ends[MO_END__COUNT];
+    /* Resumed streams by how their first item answered (continuity.h). */
+    uint64_t resumes[MO_CONT_RESUME__COUNT];
+    /* The longest time the server said nothing on a stream that had sent a
+     * message: between two messages, from the last one to the stream's end,
+     * or to the end of the interval for a stream silent then. */
+    uint64_t max_silence_us;
     /* What the log left out (momento-subscriberd(8), Logging): message
      * events over logging.message_budget or refused by a slow output;
      * per-message warnings (decode_error, gap, discontinuity, reset) past

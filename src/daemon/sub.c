@@ -20,18 +20,22 @@
 
 #include <grpc/support/alloc.h>
 
+#include "backoff.h"
 #include "cleanup.h"
 #include "clock.h"
 #include "continuity.h"
+#include "ending.h"
 #include "event.h"
+#include "pubfloor.h"
 #include "pubsub.h"
 #include "rpc.h"
+#include "secret.h"
 #include "sub.h"
-#include "timefmt.h"
+#include "sublog.h"
 #include "util.h"
 
-/* A stream that lived this long counts as healthy even without items, so the
- * next resubscribe starts again from the initial backoff. */
+/* A stream that lived this long counts as healthy even without items, so it
+ * is resubscribed at once and the backoff starts over. */
 #define HEALTHY_STREAM_US (10 * MO_USEC_PER_SEC)
 
 struct mo_sub {
@@ -44,6 +48,7 @@ struct mo_sub {
     struct mo_decoder dec;
     enum mo_sub_state state;
     bool stop_requested;
+    bool moving; /* stopped to start again on another connection (mo_sub_set_moving) */
     bool ever_up;
 
     /* the current call */
@@ -59,6 +64,13 @@ struct mo_sub {
     const char *error_string;
     uint64_t stream_started_us;
     bool stream_got_message, stream_got_item, idle_cancelled;
+    uint64_t stream_items; /* items received, duplicates included */
+    uint64_t delivered_before; /* `delivered` when the stream started */
+    /* how the server answered a resume (resumed: this stream asked for a
+     * position), known at its first item or discontinuity (answered) */
+    bool resumed, answered;
+    enum mo_cont_resume resume_outcome;
+    uint64_t first_seq; /* the first item's number, when an item came */
     /* a failure of ours (a batch gRPC refused, a call it could not create):
      * reported instead of the CANCELLED status gRPC then delivers */
     char local_failure[128];
@@ -67,13 +79,14 @@ struct mo_sub {
     struct mo_cont cont;
 
     /* reconnect */
-    unsigned attempt; /* resubscribes since the last healthy stream */
+    unsigned failures; /* consecutive streams that ended without being healthy */
     unsigned seed;
     mo_timer backoff_timer, idle_timer, done_timer;
     uint64_t last_activity_us;
 
     struct mo_stats stats;
-    uint64_t warned[4]; /* warnings logged this interval, by kind (warning_emit) */
+    uint64_t warned[MO_SUBLOG_WARNINGS]; /* per-message warnings logged this interval, by kind */
+    mo_pubfloor *floor; /* per-publisher floors; made at the first publisher_id */
     uint64_t delivered; /* since mo_sub_new, for the owner's rates */
     uint64_t sample_counter;
 };
@@ -82,6 +95,9 @@ static void on_start(mo_tag *tag, bool ok);
 static void on_status(mo_tag *tag, bool ok);
 static void on_recv(mo_tag *tag, bool ok);
 static void on_backoff(mo_timer *t);
+static void discontinuity_event(mo_sub *s, const struct mo_cont_step *st, bool known, uint64_t next_seq);
+static bool continuity(mo_sub *s, uint64_t page, uint64_t seq);
+static void skip_oversized(mo_sub *s, const char *details);
 static void on_idle_timeout(mo_timer *t);
 static void on_done(mo_timer *t);
 
@@ -96,8 +112,16 @@ uint64_t mo_sub_delivered(const mo_sub *s) { return s->delivered; }
 void mo_sub_end_interval(mo_sub *s, uint64_t now_us, const struct mo_clock_state *clk,
                          struct mo_stats *add_to)
 {
+    /* a silence still going on counts up to now */
+    if (s->call && s->stream_got_message && now_us - s->last_activity_us > s->stats.max_silence_us &&
+        now_us > s->last_activity_us)
+        s->stats.max_silence_us = now_us - s->last_activity_us;
     mo_stats_end_interval(&s->stats, s->cache, s->topic, now_us, clk, add_to);
     memset(s->warned, 0, sizeof s->warned);
+    if (s->floor) {
+        struct mo_pubfloor_row rows[MO_PUBFLOOR_ROWS + 1];
+        mo_pubfloor_emit(s->cache, s->topic, rows, mo_pubfloor_end(s->floor, rows));
+    }
 }
 
 int mo_sub_set_decoder(mo_sub *s, const struct mo_decoder *dec)
@@ -165,6 +189,7 @@ void mo_sub_free(mo_sub *s)
     free(s->topic);
     free(s->field);
     mo_stats_clear(&s->stats);
+    mo_pubfloor_free(s->floor);
     free(s);
 }
 
@@ -245,7 +270,7 @@ static bool start_batch(mo_sub *s, const grpc_op *ops, size_t n, mo_tag *tag)
  * s->cache and the connection's strings, which outlive the call. */
 static void start_stream(mo_sub *s)
 {
-    mo_cont_resume_point(&s->cont, &s->resume_page, &s->resume_at);
+    s->resumed = mo_cont_resume_point(&s->cont, &s->resume_page, &s->resume_at);
     s->call = mo_conn_call(s->conn, mo_loop_cq(s->loop), MO_METHOD_SUBSCRIBE,
                            gpr_inf_future(GPR_CLOCK_REALTIME));
     s->request = mo_subscribe_request(s->cache, s->topic, s->resume_at, s->resume_page);
@@ -254,7 +279,9 @@ static void start_stream(mo_sub *s)
     s->status = GRPC_STATUS_OK;
     s->local_failure[0] = '\0';
     s->pending = 0;
-    s->stream_got_message = s->stream_got_item = s->idle_cancelled = false;
+    s->stream_got_message = s->stream_got_item = s->idle_cancelled = s->answered = false;
+    s->stream_items = 0;
+    s->delivered_before = s->delivered;
     s->stream_started_us = s->last_activity_us = mo_mono_us();
     s->state = MO_SUB_CONNECTING;
 
@@ -313,11 +340,20 @@ void mo_sub_stop(mo_sub *s)
     }
 }
 
+/* The subscription is over: a discontinuity no item followed is reported
+ * now (how many it lost cannot be known), then the owner is told. May free s. */
+static void stopped(mo_sub *s)
+{
+    struct mo_cont_step st;
+    if (!s->moving && mo_cont_pending(&s->cont, &st))
+        discontinuity_event(s, &st, false, 0);
+    s->owner.stopped(s->owner.ctx, s);
+}
+
 /* mo_sub_stop's report when no call was in flight. May free s. */
 static void on_done(mo_timer *t)
 {
-    mo_sub *s = container_of(t, mo_sub, done_timer);
-    s->owner.stopped(s->owner.ctx, s);
+    stopped(container_of(t, mo_sub, done_timer));
 }
 
 /* One of the call's tags is back and will not be re-armed; the last one ends
@@ -345,70 +381,15 @@ static void on_status(mo_tag *tag, bool ok)
 
 /* ---- what the status means to an operator ---- */
 
-static void error_event(mo_sub *s, enum mo_event_type type, const char *status, const char *details,
-                        const char *hint)
-{
-    struct mo_event e;
-    mo_event_init(&e, type, s->cache, s->topic);
-    mo_event_str(&e, "status", status);
-    mo_event_str(&e, "details", details);
-    mo_event_str(&e, "hint", hint);
-    mo_event_msg(&e, "%s/%s: %s (%s): %s", s->cache, s->topic, status, details, hint);
-    mo_event_emit(&e);
-}
-
-static void classify(mo_sub *s, const char *details, const char *err)
+/* A refusal the operator must act on gets its error event (ending.h). */
+static void explain(mo_sub *s, const char *details, const char *err)
 {
     char hint[2048];
-    const char *name = mo_status_name(s->status);
-    switch (s->status) {
-    case GRPC_STATUS_UNAUTHENTICATED:
-    case GRPC_STATUS_PERMISSION_DENIED:
-        snprintf(hint, sizeof hint,
-                 "the service rejected the API key (%s); check that it is valid, not expired, and "
-                 "allowed to subscribe to cache %.200s; the daemon keeps retrying",
-                 s->set->key_source, s->cache);
-        error_event(s, MO_EV_AUTH_ERROR, name, details, hint);
-        break;
-    case GRPC_STATUS_NOT_FOUND:
-        snprintf(hint, sizeof hint,
-                 "cache %.200s does not exist at %.200s; create it or fix the subscription in %.400s; the "
-                 "daemon keeps retrying",
-                 s->cache, s->set->target, s->set->config_path);
-        error_event(s, MO_EV_NOT_FOUND, name, details, hint);
-        break;
-    case GRPC_STATUS_RESOURCE_EXHAUSTED:
-        if (strcmp(err, "topic_subscriptions_limit_exceeded") == 0 || strstr(details, "subscribers"))
-            snprintf(hint, sizeof hint,
-                     "too many subscriptions for cache %.200s; remove subscriptions or ask Momento "
-                     "to raise the limit; the daemon keeps retrying",
-                     s->cache);
-        else
-            snprintf(hint, sizeof hint,
-                     "a service limit was exceeded%s%s; the daemon keeps retrying with backoff",
-                     *err ? ": " : "", err);
-        error_event(s, MO_EV_LIMIT_EXCEEDED, name, details, hint);
-        break;
-    default:
-        break;
-    }
-}
-
-static uint64_t backoff_delay(mo_sub *s)
-{
-    const struct mo_sub_settings *cfg = s->set;
-    uint64_t delay = cfg->backoff_initial_us;
-    for (unsigned i = 1; i < s->attempt && delay < cfg->backoff_max_us; i++)
-        delay *= 2;
-    if (delay > cfg->backoff_max_us)
-        delay = cfg->backoff_max_us;
-    /* up to 20% less, so that many streams cut at once do not return at once */
-    uint64_t jitter = delay / 5;
-    if (jitter)
-        delay -= (uint64_t)rand_r(&s->seed) % jitter;
-    if (delay < cfg->backoff_initial_us)
-        delay = cfg->backoff_initial_us;
-    return delay;
+    enum mo_event_type type;
+    const struct mo_ending_names names = {.cache = s->cache, .key_source = s->set->key_source,
+                                          .target = s->set->target, .config_path = s->set->config_path};
+    if (mo_ending_explain(s->status, details, err, &names, &type, hint, sizeof hint))
+        mo_sublog_refusal(type, s->cache, s->topic, mo_status_name(s->status), details, hint);
 }
 
 /* The end of a stream, exactly once per start_stream: from tag_back (the last
@@ -419,7 +400,7 @@ static uint64_t backoff_delay(mo_sub *s)
  * After: the idle watchdog is stopped, and either
  *  - stop was requested: STOPPED and owner->stopped has run, which may have
  *    freed s: nothing touches s after this returns (every caller returns);
- *  - else: the status is explained (classify), `resubscribing` is logged and
+ *  - else: the status is explained (explain), `resubscribing` is logged and
  *    the backoff timer is armed (BACKOFF); on_backoff starts the next stream. */
 static void stream_done(mo_sub *s)
 {
@@ -430,42 +411,47 @@ static void stream_done(mo_sub *s)
     if (s->local_failure[0]) {
         s->status = GRPC_STATUS_INTERNAL;
         snprintf(details, sizeof details, "%s", s->local_failure);
-    } else {
-        size_t dl = GRPC_SLICE_LENGTH(s->details);
-        if (dl >= sizeof details)
-            dl = sizeof details - 1;
-        memcpy(details, GRPC_SLICE_START_PTR(s->details), dl);
-        details[dl] = '\0';
+    } else { /* what a server sends can hold anything, a key included (secret.h) */
+        mo_secret_scrub((const char *)GRPC_SLICE_START_PTR(s->details),
+                        GRPC_SLICE_LENGTH(s->details), details, sizeof details);
     }
     mo_md_copy(&s->trailing_md, "err", err, sizeof err);
-    bool healthy = s->stream_got_item || now - s->stream_started_us >= HEALTHY_STREAM_US;
     release_call(s);
+    /* the server's last silence on this stream: up to its end */
+    if (s->stream_got_message && now - s->last_activity_us > s->stats.max_silence_us)
+        s->stats.max_silence_us = now - s->last_activity_us;
+    /* a failure of ours is INTERNAL with our words: an error */
+    enum mo_ending end = mo_ending_classify(s->status, details, s->stop_requested, s->idle_cancelled);
+    s->stats.ends[end]++;
 
     if (s->stop_requested) {
         s->state = MO_SUB_STOPPED;
-        s->owner.stopped(s->owner.ctx, s); /* may free s */
+        stopped(s); /* may free s */
         return;
     }
 
     if (s->status == GRPC_STATUS_OK && !*details)
         snprintf(details, sizeof details, "the server ended the stream");
-    classify(s, details, err);
-    if (healthy)
-        s->attempt = 0;
-    s->attempt++;
-    uint64_t delay = backoff_delay(s);
-
-    struct mo_event e;
-    mo_event_init(&e, MO_EV_RESUBSCRIBING, s->cache, s->topic);
-    mo_event_str(&e, "status", mo_status_name(s->status));
-    mo_event_str(&e, "details", details);
-    mo_event_uint(&e, "delay_ms", delay / 1000);
-    mo_event_uint(&e, "attempt", s->attempt);
-    mo_event_msg(&e, "%s/%s: stream ended with %s (%s); resubscribing in %llu ms (attempt %u)",
-                 s->cache, s->topic, mo_status_name(s->status), details,
-                 (unsigned long long)(delay / 1000), s->attempt);
-    mo_event_emit(&e);
-
+    if (end == MO_END_OVERSIZED)
+        skip_oversized(s, details);
+    else
+        explain(s, details, err);
+    /* healthy: it delivered (duplicates alone are no progress), or got past
+     * a message too large, or lived long enough: resubscribe at once
+     * (PROTOCOL.md 11.4); backoff is for consecutive failures only */
+    bool healthy = s->delivered != s->delivered_before || end == MO_END_OVERSIZED ||
+                   now - s->stream_started_us >= HEALTHY_STREAM_US;
+    s->failures = healthy ? 0 : s->failures + 1;
+    uint64_t delay = mo_backoff_delay(s->set->backoff_initial_us, s->set->backoff_max_us, s->failures,
+                                      (uint64_t)rand_r(&s->seed));
+    const struct mo_sublog_end x = {
+        .status = mo_status_name(s->status), .details = details, .end = end,
+        .lifetime_us = now - s->stream_started_us, .items = s->stream_items,
+        .resumed = s->resumed, .resume_at = s->resume_at,
+        .answered = s->answered, .outcome = s->resume_outcome,
+        .got_item = s->stream_got_item, .first_seq = s->first_seq,
+        .delay_us = delay, .attempt = s->failures + 1};
+    mo_sublog_resubscribing(s->cache, s->topic, &x);
     s->state = MO_SUB_BACKOFF;
     mo_timer_start(s->loop, &s->backoff_timer, delay);
 }
@@ -497,12 +483,7 @@ static void on_idle_timeout(mo_timer *t)
         return;
     }
     uint64_t idle_ms = (now - s->last_activity_us) / 1000;
-    struct mo_event e;
-    mo_event_init(&e, MO_EV_IDLE_TIMEOUT, s->cache, s->topic);
-    mo_event_uint(&e, "idle_ms", idle_ms);
-    mo_event_msg(&e, "%s/%s: no message or heartbeat for %llu ms; resubscribing", s->cache,
-                 s->topic, (unsigned long long)idle_ms);
-    mo_event_emit(&e);
+    mo_sublog_idle_timeout(s->cache, s->topic, idle_ms);
     s->idle_cancelled = true;
     char why[96];
     snprintf(why, sizeof why, "no message or heartbeat for %llu ms", (unsigned long long)idle_ms);
@@ -511,120 +492,125 @@ static void on_idle_timeout(mo_timer *t)
 
 /* ---- messages ---- */
 
-/* Per-message warnings: the first warnings_per_interval of each kind in a
- * summary interval are logged, the others only counted (the summary's
- * counters are exact either way), as are those a slow output refuses. */
-static void warning_emit(mo_sub *s, const struct mo_event *e)
+/* Per-message warnings (decode_error, gap, reset, discontinuity): the first
+ * warnings_per_interval of each kind in a summary interval are logged, the
+ * others only counted in warnings_dropped (the summary's counters are exact
+ * either way), as are those a slow output refuses. */
+static bool warning_allowed(mo_sub *s, enum mo_sublog_warning k)
 {
-    uint64_t *n = &s->warned[e->type == MO_EV_DECODE_ERROR ? 0
-                             : e->type == MO_EV_GAP        ? 1
-                             : e->type == MO_EV_RESET      ? 2
-                                                           : 3];
-    if (*n >= s->set->warnings_per_interval || mo_event_emit(e) < 0) {
+    if (s->warned[k] < s->set->warnings_per_interval)
+        return true;
+    s->stats.warnings_dropped++;
+    return false;
+}
+
+static void warning_logged(mo_sub *s, enum mo_sublog_warning k, int emitted)
+{
+    if (emitted < 0)
         s->stats.warnings_dropped++;
-        return;
-    }
-    (*n)++;
+    else
+        s->warned[k]++;
 }
 
 static void decode_error(mo_sub *s, uint64_t seq, const char *reason)
 {
     s->stats.decode_errors++;
     mo_reasons_add(&s->stats.decode_reasons, reason, 1);
-    struct mo_event e;
-    mo_event_init(&e, MO_EV_DECODE_ERROR, s->cache, s->topic);
-    mo_event_uint(&e, "seq", seq);
-    mo_event_str(&e, "reason", reason);
-    mo_event_msg(&e, "%s/%s: cannot read the publish time of message %llu: %s", s->cache,
-                 s->topic, (unsigned long long)seq, reason);
-    warning_emit(s, &e);
+    if (warning_allowed(s, MO_SUBLOG_DECODE_ERROR))
+        warning_logged(s, MO_SUBLOG_DECODE_ERROR, mo_sublog_decode_error(s->cache, s->topic, seq, reason));
 }
 
 static void first_message(mo_sub *s)
 {
     s->stream_got_message = true;
     s->state = MO_SUB_UP;
-    struct mo_event e;
-    mo_event_init(&e, MO_EV_SUBSCRIBED, s->cache, s->topic);
-    mo_event_uint(&e, "resume_at", s->resume_at);
-    mo_event_uint(&e, "page", s->resume_page);
-    mo_event_uint(&e, "attempt", s->attempt);
-    if (s->resume_at)
-        mo_event_msg(&e, "Subscribed to %s/%s, resuming at %llu on page %llu", s->cache, s->topic,
-                     (unsigned long long)s->resume_at, (unsigned long long)s->resume_page);
-    else
-        mo_event_msg(&e, "Subscribed to %s/%s (new messages)", s->cache, s->topic);
-    mo_event_emit(&e);
+    mo_sublog_subscribed(s->cache, s->topic, s->resume_at, s->resume_page, s->failures + 1);
     if (!s->ever_up) {
         s->ever_up = true;
         s->owner.up(s->owner.ctx, s);
     }
 }
 
-static void reset_event(mo_sub *s, uint64_t old_page, uint64_t new_page)
+/* The first item or discontinuity of a resumed stream: how the server
+ * answered what was asked (PROTOCOL.md 11.3), counted. */
+static void answered(mo_sub *s, bool disc, uint64_t page, uint64_t seq)
 {
-    s->stats.resets++;
-    struct mo_event e;
-    mo_event_init(&e, MO_EV_RESET, s->cache, s->topic);
-    mo_event_uint(&e, "old_page", old_page);
-    mo_event_uint(&e, "new_page", new_page);
-    mo_event_msg(&e, "%s/%s: topic restarted on page %llu (was %llu); sequence numbers start over",
-                 s->cache, s->topic, (unsigned long long)new_page, (unsigned long long)old_page);
-    warning_emit(s, &e);
+    uint64_t k;
+    s->answered = true;
+    s->resume_outcome = mo_cont_resume_outcome(s->resume_page, s->resume_at, disc, page, seq, &k);
+    s->stats.resumes[s->resume_outcome]++;
 }
 
+/* A discontinuity is counted when it comes and reported with its loss at the
+ * first item after it (continuity.h), by discontinuity_event. */
 static void on_discontinuity(mo_sub *s, const struct mo_item *it)
 {
     struct mo_cont_step st;
-    mo_cont_discontinuity(&s->cont, it->new_page, it->new_seq, &st);
-    s->stats.discontinuities++;
-    struct mo_event e;
-    mo_event_init(&e, MO_EV_DISCONTINUITY, s->cache, s->topic);
-    mo_event_uint(&e, "last_seq", it->last_seq);
-    mo_event_uint(&e, "new_seq", it->new_seq);
-    mo_event_uint(&e, "new_page", it->new_page);
-    mo_event_msg(&e, "%s/%s: the server skipped from %llu to %llu (page %llu); messages in between are lost",
-                 s->cache, s->topic, (unsigned long long)it->last_seq,
-                 (unsigned long long)it->new_seq, (unsigned long long)it->new_page);
-    warning_emit(s, &e);
-    if (st.page_changed)
-        reset_event(s, st.old_page, st.new_page);
+    if (s->resumed && !s->answered)
+        answered(s, true, 0, 0);
+    switch (mo_cont_discontinuity(&s->cont, it->last_seq, it->new_page, it->new_seq, &st)) {
+    case MO_CONT_ANNOUNCE:
+        /* a fresh stream learns its topic's page (PROTOCOL.md 11.1): information */
+        mo_sublog_page_announced(s->cache, s->topic, it->new_page, it->new_seq);
+        break;
+    case MO_CONT_DISCONTINUITY:
+        s->stats.discontinuities++;
+        break;
+    default: /* the pending one again: already counted */
+        break;
+    }
 }
 
-static void gap_event(mo_sub *s, const struct mo_cont_step *st, uint64_t got_seq)
+/* The loss of discontinuities, known at the item after them (known, numbered
+ * next_seq), or not known at all (a subscription that stops first). */
+static void discontinuity_event(mo_sub *s, const struct mo_cont_step *st, bool known, uint64_t next_seq)
 {
-    s->stats.gaps += st->missing;
-    struct mo_event e;
-    mo_event_init(&e, MO_EV_GAP, s->cache, s->topic);
-    mo_event_uint(&e, "expected_seq", st->expected_seq);
-    mo_event_uint(&e, "got_seq", got_seq);
-    mo_event_uint(&e, "missing", st->missing);
-    mo_event_msg(&e, "%s/%s: expected message %llu but got %llu; %llu missing", s->cache, s->topic,
-                 (unsigned long long)st->expected_seq, (unsigned long long)got_seq,
-                 (unsigned long long)st->missing);
-    warning_emit(s, &e);
+    s->stats.lost += st->lost;
+    if (warning_allowed(s, MO_SUBLOG_DISCONTINUITY))
+        warning_logged(s, MO_SUBLOG_DISCONTINUITY,
+                       mo_sublog_discontinuity(s->cache, s->topic, st, known, next_seq));
 }
 
-/* Counts and reports what the item means for continuity; returns false when
- * it is a duplicate and must be dropped. */
-static bool continuity(mo_sub *s, const struct mo_item *it)
+/* Counts and reports what an item numbered (page, seq) means for
+ * continuity; returns false when it is a duplicate and must be dropped. */
+static bool continuity(mo_sub *s, uint64_t page, uint64_t seq)
 {
     struct mo_cont_step st;
-    enum mo_cont_verdict v = mo_cont_item(&s->cont, it->page, it->seq, &st);
+    enum mo_cont_verdict v = mo_cont_item(&s->cont, page, seq, &st);
+    if (__builtin_expect(st.discontinuities != 0, 0))
+        discontinuity_event(s, &st, true, seq);
     switch (v) {
     case MO_CONT_DUPLICATE:
         s->stats.duplicates++;
         break;
     case MO_CONT_GAP:
-        gap_event(s, &st, it->seq);
+        s->stats.gaps += st.missing;
+        if (warning_allowed(s, MO_SUBLOG_GAP))
+            warning_logged(s, MO_SUBLOG_GAP, mo_sublog_gap(s->cache, s->topic, &st, seq));
         break;
     case MO_CONT_RESET:
-        reset_event(s, st.old_page, st.new_page);
+        s->stats.resets++;
+        if (warning_allowed(s, MO_SUBLOG_RESET))
+            warning_logged(s, MO_SUBLOG_RESET, mo_sublog_reset(s->cache, s->topic, st.old_page, st.new_page));
         break;
     default:
         break;
     }
     return mo_cont_delivers(v);
+}
+
+/* A message over the receive limit ended the stream: it takes the number due
+ * (the next one, or the lower reading after a discontinuity), so the next
+ * stream resumes past it, and it is reported. With no position the next
+ * stream asks for new messages, which skips it too. */
+static void skip_oversized(mo_sub *s, const char *details)
+{
+    uint64_t page, seq, size, limit;
+    bool known = mo_cont_resume_point(&s->cont, &page, &seq);
+    if (known)
+        (void)continuity(s, page, seq);
+    bool sized = mo_ending_oversize(details, &size, &limit);
+    mo_sublog_oversized(s->cache, s->topic, known, page, seq, sized, size, limit);
 }
 
 static bool should_log(mo_sub *s, int64_t latency_us)
@@ -641,43 +627,21 @@ static bool should_log(mo_sub *s, int64_t latency_us)
     }
 }
 
-/* A message event, if the budget allows (last_activity_us is now: on_message
- * has just set it); what is not logged is counted. */
-static void message_event(mo_sub *s, const struct mo_item *it, int64_t published_ns,
-                          int64_t received_ns, int64_t latency_us)
+/* The first item of a stream. */
+static void first_item(mo_sub *s, const struct mo_item *it)
 {
-    if (!mo_budget_take(s->set->message_budget, s->last_activity_us)) {
-        s->stats.log_dropped++;
-        return;
-    }
-    char pub[48], recv[48], pid[256], ms[32];
-    mo_time_format_rfc3339(published_ns, 6, 0, pub, sizeof pub);
-    mo_time_format_rfc3339(received_ns, 6, 0, recv, sizeof recv);
-    struct mo_event e;
-    mo_event_init(&e, MO_EV_MESSAGE, s->cache, s->topic);
-    mo_event_uint(&e, "seq", it->seq);
-    mo_event_uint(&e, "page", it->page);
-    mo_event_str(&e, "kind", it->value_kind == MO_VALUE_BINARY ? "binary" : "text");
-    mo_event_uint(&e, "bytes", it->value_len);
-    if (it->publisher_id_len) {
-        size_t n = it->publisher_id_len < sizeof pid ? it->publisher_id_len : sizeof pid - 1;
-        memcpy(pid, it->publisher_id, n);
-        pid[n] = '\0';
-        mo_event_str(&e, "publisher_id", pid);
-    }
-    mo_event_str(&e, "published_at", pub);
-    mo_event_str(&e, "received_at", recv);
-    mo_event_int(&e, "latency_us", latency_us);
-    mo_event_msg(&e, "%s/%s #%llu: %s ms", s->cache, s->topic, (unsigned long long)it->seq,
-                 mo_fmt_ms(latency_us, ms, sizeof ms));
-    if (mo_event_emit(&e) < 0)
-        s->stats.log_dropped++;
+    s->stream_got_item = true;
+    s->first_seq = it->seq;
+    if (s->resumed && !s->answered)
+        answered(s, false, it->page, it->seq);
 }
 
 static void on_item(mo_sub *s, const struct mo_item *it, int64_t received_ns)
 {
-    s->stream_got_item = true;
-    if (!continuity(s, it))
+    if (__builtin_expect(!s->stream_got_item, 0))
+        first_item(s, it);
+    s->stream_items++;
+    if (!continuity(s, it->page, it->seq))
         return;
     s->stats.count++;
     s->delivered++;
@@ -699,13 +663,23 @@ static void on_item(mo_sub *s, const struct mo_item *it, int64_t received_ns)
     /* floor, so that -1 ns is -1 us and counted negative, not rounded to 0 */
     int64_t latency_us = diff >= 0 ? diff / 1000 : -((-diff + 999) / 1000);
     mo_hist_record(s->stats.hist, latency_us);
-    if (should_log(s, latency_us))
-        message_event(s, it, published_ns, received_ns, latency_us);
+    if (it->publisher_id_len && (s->floor || mo_pubfloor_new(&s->floor) == 0))
+        mo_pubfloor_record(s->floor, it->publisher_id, it->publisher_id_len, latency_us);
+    /* a message event if the budget allows (last_activity_us is now: on_message
+     * has just set it); what is not logged is counted */
+    if (should_log(s, latency_us) &&
+        (!mo_budget_take(s->set->message_budget, s->last_activity_us) ||
+         mo_sublog_message(s->cache, s->topic, it, published_ns, received_ns, latency_us) < 0))
+        s->stats.log_dropped++;
 }
 
 static void on_message(mo_sub *s, grpc_byte_buffer *bb, int64_t received_ns)
 {
-    s->last_activity_us = mo_mono_us();
+    uint64_t now = mo_mono_us();
+    /* silence between server messages (from the first: not the call's set-up) */
+    if (s->stream_got_message && now - s->last_activity_us > s->stats.max_silence_us)
+        s->stats.max_silence_us = now - s->last_activity_us;
+    s->last_activity_us = now;
     grpc_slice data;
     if (!mo_bb_read(bb, &data)) {
         if (!s->stream_got_message)
@@ -770,3 +744,54 @@ static void on_recv(mo_tag *tag, bool ok)
     if (!start_batch(s, &c, 1, &s->tag_recv) && s->pending == 0)
         stream_done(s);
 }
+
+/* ---- positions across restarts and connections (sub.h) ----
+ * Apart from the stream machinery above. The owner reads positions when it
+ * saves them (once a second at most), so the message path does no more than
+ * it did; it gives a saved one before the first start, and moves a stopped
+ * subscription to another connection (new credentials or endpoint). */
+
+bool mo_sub_position(const mo_sub *s, uint64_t *ret_page, uint64_t *ret_last)
+{
+    /* The position itself (the last item delivered), not the resume point:
+     * with a discontinuity pending (no item after it yet), the resume point
+     * is a guess between two readings of new_topic_sequence, and a restart
+     * that took the guess for an item would hide the loss the discontinuity
+     * stands for. From the last item, the restarted stream asks for last + 1
+     * and meets the same discontinuity again, and counts it then. Last 0
+     * would read as "from the first message kept": never a position. */
+    if (!s->cont.have_pos || s->cont.seq == 0)
+        return false;
+    *ret_page = s->cont.page;
+    *ret_last = s->cont.seq;
+    return true;
+}
+
+int mo_sub_set_position(mo_sub *s, uint64_t page, uint64_t last)
+{
+    if (s->state != MO_SUB_IDLE || last == 0)
+        return -EINVAL;
+    /* the saved position is the last item received: taken as one, it sets
+     * the position exactly as that item did before the restart */
+    struct mo_cont_step st;
+    mo_cont_init(&s->cont);
+    (void)mo_cont_item(&s->cont, page, last, &st);
+    return 0;
+}
+
+int mo_sub_restart(mo_sub *s, mo_conn *conn)
+{
+    /* STOPPED comes with no call, no tag pending and no timer armed
+     * (stream_done, on_done): start_stream's precondition */
+    if (s->state != MO_SUB_STOPPED || s->call)
+        return -EBUSY;
+    s->conn = conn;
+    s->stop_requested = false;
+    s->moving = false;
+    s->failures = 0;
+    s->state = MO_SUB_IDLE;
+    start_stream(s);
+    return 0;
+}
+
+void mo_sub_set_moving(mo_sub *s, bool moving) { s->moving = moving; }

@@ -41,4 +41,5 @@ void mo_clock_state_read(struct mo_clock_state *ret)
     /* TIME_ERROR or STA_UNSYNC: the kernel does not consider the clock synchronised */
     ret->synced = r >= 0 && r != TIME_ERROR && !(tx.status & STA_UNSYNC);
     ret->error_us = r >= 0 ? (int64_t)tx.maxerror : -1;
+    ret->esterror_us = r >= 0 ? (int64_t)tx.esterror : -1;
 }

@@ -28,8 +28,9 @@ void mo_clock_override(uint64_t (*mono_us)(void), int64_t (*real_ns)(void));
 /* The kernel's view of the real-time clock (adjtimex(2)), reported with
  * latencies: a latency is only as good as the two clocks it compares. */
 struct mo_clock_state {
-    bool synced;      /* false on TIME_ERROR or STA_UNSYNC */
-    int64_t error_us; /* the kernel's maximum error estimate; -1 if unknown */
+    bool synced;         /* false on TIME_ERROR or STA_UNSYNC */
+    int64_t error_us;    /* the kernel's maximum error (timex.maxerror); -1 if unknown */
+    int64_t esterror_us; /* its estimated error (timex.esterror); -1 if unknown */
 };
 void mo_clock_state_read(struct mo_clock_state *ret);
 

@@ -22,11 +22,9 @@ int mo_conn_new(const struct mo_endpoint *ep, const char *token, const struct mo
                 mo_conn **ret, char *err, size_t errlen)
 {
     mo_conn *c = calloc(1, sizeof *c);
-    if (!c)
-        return -ENOMEM;
-    c->token = strdup(token ? token : "");
-    if (!c->token) {
+    if (!c || !(c->token = strdup(token ? token : ""))) {
         free(c);
+        snprintf(err, errlen, "out of memory creating a gRPC connection");
         return -ENOMEM;
     }
     if (opts && opts->agent)
@@ -47,6 +45,9 @@ int mo_conn_new(const struct mo_endpoint *ep, const char *token, const struct mo
     if (opts && opts->max_reconnect_backoff_ms > 0)
         args[n++] = (grpc_arg){GRPC_ARG_INTEGER, GRPC_ARG_MAX_RECONNECT_BACKOFF_MS,
                                {.integer = opts->max_reconnect_backoff_ms}};
+    if (opts && opts->max_receive_bytes > 0)
+        args[n++] = (grpc_arg){GRPC_ARG_INTEGER, GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH,
+                               {.integer = opts->max_receive_bytes}};
     if (opts && opts->disable_retries)
         args[n++] = (grpc_arg){GRPC_ARG_INTEGER, GRPC_ARG_ENABLE_RETRIES, {.integer = 0}};
     grpc_channel_args cargs = {.num_args = n, .args = args};

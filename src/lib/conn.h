@@ -32,9 +32,14 @@ struct mo_conn_opts {
      * is not retryable, PROTOCOL.md section 7) it only costs: about a quarter
      * of the client CPU of a small unary call. */
     bool disable_retries;
+    /* The largest message the channel receives (GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH);
+     * 0 = gRPC's default (4 MiB). A larger one ends its call with
+     * RESOURCE_EXHAUSTED "Received message larger than max (SIZE vs. LIMIT)". */
+    int max_receive_bytes;
 };
 
-/* Creates the channel (it connects lazily). `token` is copied. */
+/* Creates the channel (it connects lazily). `token` is copied. Every failure
+ * (-ENOMEM, -EINVAL) writes a sentence to err. */
 int mo_conn_new(const struct mo_endpoint *ep, const char *token, const struct mo_conn_opts *opts,
                 mo_conn **ret, char *err, size_t errlen);
 /* Destroys the channel; calls still referenced keep it alive until unref. Accepts NULL. */

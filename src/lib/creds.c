@@ -16,6 +16,7 @@
 
 #include "cleanup.h"
 #include "creds.h"
+#include "secret.h"
 
 /* The longest key we accept from any source; real keys are well under 4 KiB. */
 #define MAX_KEY_LEN 16384
@@ -216,6 +217,7 @@ int mo_creds_parse(const char *key, struct mo_creds *ret, char *err, size_t errl
     if (!c.token || (c.kind == MO_KEY_V1 && !c.endpoint) ||
         (c.kind == MO_KEY_LEGACY_JWT && !c.cache_host)) {
         mo_creds_clear(&c);
+        snprintf(err, errlen, "out of memory");
         return -ENOMEM;
     }
     mo_creds_clear(ret);
@@ -235,36 +237,36 @@ void mo_creds_clear(struct mo_creds *c)
     *c = (struct mo_creds){0};
 }
 
-/* Reads a key file: the whole file, surrounding whitespace removed. */
-static int read_key_file(const char *path, char **ret, char *err, size_t errlen)
+int mo_creds_read_file(const char *path, char **ret, char *err, size_t errlen)
 {
-    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+    const char *name = mo_secret_redact(path);
+    /* non-blocking: a FIFO given by mistake must not hang the program here */
+    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (fd < 0) {
         int e = errno;
-        struct mo_creds probe = {0};
-        char ignored[8];
-        if (mo_creds_parse(path, &probe, ignored, sizeof ignored) == 0) {
-            /* the key itself was written where its file name belongs: never echo it */
-            mo_creds_clear(&probe);
-            snprintf(err, errlen, "api_key_file holds what looks like an API key, not the name of "
-                                  "a file; put the key in a file and name that file");
+        if (name != path) {
+            /* the key itself was written where its file name belongs */
+            snprintf(err, errlen, "the API key file's name looks like an API key, not the name "
+                                  "of a file; put the key in a file and name that file");
             return -EINVAL;
         }
-        snprintf(err, errlen, "cannot open API key file %s: %s", path, strerror(e));
+        snprintf(err, errlen, "cannot open API key file %s: %s", name, strerror(e));
         return -e;
     }
     struct stat st;
     if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-        snprintf(err, errlen, "API key file %s is not a regular file", path);
+        snprintf(err, errlen, "API key file %s is not a regular file", name);
         return -EINVAL;
     }
     if (st.st_size > MAX_KEY_LEN) {
-        snprintf(err, errlen, "API key file %s is larger than 16384 bytes", path);
+        snprintf(err, errlen, "API key file %s is larger than 16384 bytes", name);
         return -EFBIG;
     }
     char *buf = malloc((size_t)st.st_size + 1);
-    if (!buf)
+    if (!buf) {
+        snprintf(err, errlen, "out of memory reading API key file %s", name);
         return -ENOMEM;
+    }
     size_t n = 0;
     while (n < (size_t)st.st_size) {
         ssize_t k = read(fd, buf + n, (size_t)st.st_size - n);
@@ -306,10 +308,10 @@ int mo_creds_load(const char *api_key_file, struct mo_creds *ret, char *err, siz
     _cleanup_(free_secret) char *key = NULL;
 
     if (api_key_file && *api_key_file) {
-        int r = read_key_file(api_key_file, &key, err, errlen);
+        int r = mo_creds_read_file(api_key_file, &key, err, errlen);
         if (r < 0)
             return r;
-        snprintf(source, sizeof source, "API key file %s", api_key_file);
+        snprintf(source, sizeof source, "API key file %s", mo_secret_redact(api_key_file));
         return parse_from(key, source, ret, err, errlen);
     }
 
@@ -318,7 +320,7 @@ int mo_creds_load(const char *api_key_file, struct mo_creds *ret, char *err, siz
         char path[4096];
         snprintf(path, sizeof path, "%s/momento-api-key", dir);
         if (access(path, F_OK) == 0) {
-            int r = read_key_file(path, &key, err, errlen);
+            int r = mo_creds_read_file(path, &key, err, errlen);
             if (r < 0)
                 return r;
             return parse_from(key, "systemd credential momento-api-key", ret, err, errlen);
@@ -333,5 +335,9 @@ int mo_creds_load(const char *api_key_file, struct mo_creds *ret, char *err, siz
     ret->kind = MO_KEY_NONE;
     ret->token = strdup("");
     snprintf(ret->source, sizeof ret->source, "no API key");
-    return ret->token ? 0 : -ENOMEM;
+    if (!ret->token) {
+        snprintf(err, errlen, "out of memory");
+        return -ENOMEM;
+    }
+    return 0;
 }

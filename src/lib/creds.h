@@ -7,7 +7,8 @@
  *   disposable     the inner api_key is what goes in `authorization`;
  *   legacy JWT     claim c is the cache host (claim cp the control host).
  *
- * Error texts name the source and what is wrong, never the key itself.
+ * Error texts name the source and what is wrong, never the key itself, nor a
+ * file name that looks like a key (secret.h). Every failure writes one.
  */
 #ifndef MO_CREDS_H
 #define MO_CREDS_H
@@ -29,14 +30,19 @@ struct mo_creds {
     char source[512]; /* where the key came from, for messages */
 };
 
-/* Parses one key. On error returns -EINVAL and writes a sentence to err
- * (prefixed by nothing; the caller adds the source). */
+/* Parses one key. On error returns -EINVAL (or -ENOMEM) and writes a
+ * sentence to err (prefixed by nothing; the caller adds the source). */
 int mo_creds_parse(const char *key, struct mo_creds *ret, char *err, size_t errlen);
 
 /* Finds the key: `api_key_file` if given, else $CREDENTIALS_DIRECTORY/momento-api-key,
  * else $MOMENTO_API_KEY. Returns 0 with kind MO_KEY_NONE when none exists
  * (the caller decides whether that is allowed), or a negative errno with err. */
 int mo_creds_load(const char *api_key_file, struct mo_creds *ret, char *err, size_t errlen);
+
+/* Reads a key file: the whole regular file (16384 bytes at most), white
+ * space around it removed, into *ret (the caller wipes and frees it). Errors
+ * name the file unless its name looks like a key (secret.h). */
+int mo_creds_read_file(const char *path, char **ret, char *err, size_t errlen);
 
 void mo_creds_clear(struct mo_creds *c);
 

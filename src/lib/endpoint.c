@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "endpoint.h"
+#include "secret.h"
 
 static bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 static bool is_digit(char c) { return c >= '0' && c <= '9'; }
@@ -17,6 +18,9 @@ bool mo_host_valid(const char *h, size_t n)
 {
     char buf[256]; /* 253 characters, a final dot, and the NUL */
     if (n == 0 || n >= sizeof buf || memchr(h, '\0', n))
+        return false;
+    /* a key pasted where a host belongs can be made of valid labels */
+    if (mo_secret_like(h, n))
         return false;
     memcpy(buf, h, n);
     buf[n] = '\0';
@@ -86,6 +90,11 @@ int mo_endpoint_resolve(const struct mo_creds *creds, const struct mo_endpoint_o
     struct mo_endpoint e = {.tls = o->tls != 0};
 
     if (o->override && *o->override) {
+        if (mo_secret_like(o->override, strlen(o->override))) {
+            snprintf(err, errlen, "endpoint_override looks like an API key, not HOST:PORT; the "
+                                  "key belongs in a key file");
+            return -EINVAL;
+        }
         if (!mo_hostport_valid(o->override)) {
             snprintf(err, errlen, "endpoint_override \"%.200s\" is not HOST:PORT", o->override);
             return -EINVAL;
@@ -113,16 +122,22 @@ int mo_endpoint_resolve(const struct mo_creds *creds, const struct mo_endpoint_o
     }
 
     char host[300];
+    const char *from; /* where the host came from, for messages */
     if (creds->kind == MO_KEY_LEGACY_JWT) {
         snprintf(host, sizeof host, "%s", creds->cache_host);
+        from = "the cache host the legacy key names";
     } else {
         const char *base = o->endpoint && *o->endpoint ? o->endpoint : NULL;
-        if (!base && creds->kind == MO_KEY_V1)
+        from = "the endpoint given (momento.endpoint or --endpoint)";
+        if (!base && creds->kind == MO_KEY_V1) {
             base = creds->endpoint;
+            from = "the endpoint the v1 key carries";
+        }
         if (!base) {
             const char *env = getenv("MOMENTO_ENDPOINT");
             if (env && *env)
                 base = env;
+            from = "MOMENTO_ENDPOINT";
         }
         if (!base) {
             snprintf(err, errlen,
@@ -134,8 +149,15 @@ int mo_endpoint_resolve(const struct mo_creds *creds, const struct mo_endpoint_o
             base += 6; /* tolerate a full cache host where the base was meant */
         snprintf(host, sizeof host, "cache.%s", base);
     }
+    if (mo_secret_like(host, strlen(host))) {
+        snprintf(err, errlen, "%s looks like an API key, not a host name; the key belongs in a "
+                              "key file, the endpoint is a host name such as "
+                              "cell-1-us-east-1-1.prod.a.momentohq.com", from);
+        return -EINVAL;
+    }
     if (!mo_host_valid(host, strlen(host))) {
-        snprintf(err, errlen, "endpoint host \"%.200s\" is not a valid host name", host);
+        snprintf(err, errlen, "endpoint host \"%.200s\" (from %s) is not a valid host name", host,
+                 from);
         return -EINVAL;
     }
     snprintf(e.authority, sizeof e.authority, "%s", host);

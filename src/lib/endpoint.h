@@ -27,7 +27,8 @@ struct mo_endpoint {
     bool overridden;
 };
 
-/* Fills `ret` or returns -EINVAL with a sentence in err. */
+/* Fills `ret` or returns -EINVAL with a sentence in err, which names where
+ * a bad host came from and never echoes one that looks like an API key. */
 int mo_endpoint_resolve(const struct mo_creds *creds, const struct mo_endpoint_opts *opts,
                         struct mo_endpoint *ret, char *err, size_t errlen);
 
@@ -40,7 +41,8 @@ int mo_endpoint_check_tls(int tls, const char *override, char *err, size_t errle
  * 1 to 63 letters, digits and hyphens, none starting or ending with a hyphen,
  * joined by dots, 253 characters at most, one final dot allowed), an IPv4
  * address (a name whose last label is all digits must be one), or an IPv6
- * address in brackets. No underscore: it is not part of a host name. */
+ * address in brackets. No underscore: it is not part of a host name. Never
+ * what looks like an API key (secret.h): a key's parts can be valid labels. */
 bool mo_host_valid(const char *h, size_t len);
 
 /* Checks HOST:PORT (HOST as mo_host_valid; port 1-65535). */

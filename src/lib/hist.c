@@ -20,6 +20,7 @@ struct side {
 struct mo_hist {
     struct side pos, neg;
     int64_t min, max;
+    int64_t sum; /* of the values recorded, saturated at the int64 range */
 };
 
 size_t mo_hist_bucket(uint64_t v)
@@ -83,7 +84,7 @@ void mo_hist_reset(mo_hist *h)
 {
     side_reset(&h->pos);
     side_reset(&h->neg);
-    h->min = h->max = 0;
+    h->min = h->max = h->sum = 0;
 }
 
 static uint64_t *slot(struct side *s, size_t b, bool create)
@@ -112,6 +113,20 @@ static uint64_t slot_get(const struct side *s, size_t b)
 
 static uint64_t magnitude(int64_t v) { return v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v; }
 
+static int64_t saturate(bool negative) { return negative ? INT64_MIN : INT64_MAX; }
+
+/* sum + v * n, held at the int64 limit it would pass (some 292,000 years of
+ * microseconds: only a run of absurd timestamps gets there) */
+static int64_t sum_add(int64_t sum, int64_t v, uint64_t n)
+{
+    int64_t prod, r;
+    if (n > INT64_MAX || __builtin_mul_overflow(v, (int64_t)n, &prod))
+        return saturate(v < 0);
+    if (__builtin_add_overflow(sum, prod, &r))
+        return saturate(prod < 0);
+    return r;
+}
+
 void mo_hist_record_n(mo_hist *h, int64_t v, uint64_t n)
 {
     if (n == 0)
@@ -122,6 +137,7 @@ void mo_hist_record_n(mo_hist *h, int64_t v, uint64_t n)
         return; /* out of memory: the value is lost from the distribution only */
     *p += n;
     s->count += n;
+    h->sum = sum_add(h->sum, v, n);
     if (h->pos.count + h->neg.count == n) {
         h->min = h->max = v;
     } else {
@@ -156,6 +172,7 @@ void mo_hist_merge(mo_hist *dst, const mo_hist *src)
         return;
     side_merge(&dst->pos, &src->pos);
     side_merge(&dst->neg, &src->neg);
+    dst->sum = sum_add(dst->sum, src->sum, 1);
     if (had == 0) {
         dst->min = src->min;
         dst->max = src->max;
@@ -171,6 +188,7 @@ uint64_t mo_hist_count(const mo_hist *h) { return h->pos.count + h->neg.count; }
 uint64_t mo_hist_negative(const mo_hist *h) { return h->neg.count; }
 int64_t mo_hist_min(const mo_hist *h) { return h->min; }
 int64_t mo_hist_max(const mo_hist *h) { return h->max; }
+int64_t mo_hist_sum(const mo_hist *h) { return h->sum; }
 
 struct qstate {
     uint64_t rank, seen;
@@ -281,6 +299,22 @@ int64_t mo_hist_key_value(int64_t key)
         b = MO_HIST_BUCKETS - 1;
     int64_t mid = (int64_t)(mo_hist_bucket_low(b) + (mo_hist_bucket_width(b) - 1) / 2);
     return key < 0 ? -mid : mid;
+}
+
+int64_t mo_hist_key(int64_t v)
+{
+    size_t b = mo_hist_bucket(magnitude(v));
+    return v < 0 ? -(int64_t)b - 1 : (int64_t)b;
+}
+
+int mo_hist_set_range(mo_hist *h, int64_t min, int64_t max)
+{
+    if (mo_hist_count(h) == 0 || min > max || mo_hist_key(min) != mo_hist_key(h->min) ||
+        mo_hist_key(max) != mo_hist_key(h->max))
+        return -EINVAL;
+    h->min = min;
+    h->max = max;
+    return 0;
 }
 
 int mo_hist_decode(mo_hist *h, const char *s)

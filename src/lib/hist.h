@@ -37,6 +37,10 @@ uint64_t mo_hist_count(const mo_hist *h);
 uint64_t mo_hist_negative(const mo_hist *h);
 int64_t mo_hist_min(const mo_hist *h); /* exact; 0 when empty */
 int64_t mo_hist_max(const mo_hist *h); /* exact; 0 when empty */
+/* The sum of the values recorded: exact for mo_hist_record, the bucket's
+ * middle times the count for a decoded histogram; held at INT64_MIN or
+ * INT64_MAX rather than wrap. */
+int64_t mo_hist_sum(const mo_hist *h);
 /* The value at rank ceil(q * count) (q in [0,1]), reported as the middle of its
  * bucket and clamped to [min, max]; 0 when empty. */
 int64_t mo_hist_quantile(const mo_hist *h, double q);
@@ -69,5 +73,13 @@ int mo_hist_encode(const mo_hist *h, char *buf, size_t len); /* length, or -1 if
 int mo_hist_decode(mo_hist *h, const char *s);
 /* The middle of a bucket key's range, as mo_hist_quantile reports it. */
 int64_t mo_hist_key_value(int64_t key);
+/* The bucket key of a value (the inverse of mo_hist_key_value, up to the bucket). */
+int64_t mo_hist_key(int64_t v);
+/* A histogram rebuilt by mo_hist_decode knows its min and max only to the
+ * bucket; this sets the exact ones (a summary's min_us and max_us), which
+ * mo_hist_quantile clamps to and mo_hist_merge carries on. Returns -EINVAL,
+ * changing nothing, when h is empty, min > max, or min (max) is not in the
+ * first (last) non-empty bucket. */
+int mo_hist_set_range(mo_hist *h, int64_t min, int64_t max);
 
 #endif

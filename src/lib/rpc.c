@@ -12,6 +12,7 @@
 
 #include "cleanup.h"
 #include "rpc.h"
+#include "secret.h"
 #include "util.h"
 
 static const char *const status_names[] = {
@@ -87,11 +88,8 @@ bool mo_md_copy(const grpc_metadata_array *md, const char *key, char *buf, size_
     const grpc_slice *v = mo_md_get(md, key);
     if (!v || len == 0)
         return false;
-    size_t n = GRPC_SLICE_LENGTH(*v);
-    if (n >= len)
-        n = len - 1;
-    memcpy(buf, GRPC_SLICE_START_PTR(*v), n);
-    buf[n] = '\0';
+    /* what a server sends can hold anything, a key included */
+    mo_secret_scrub((const char *)GRPC_SLICE_START_PTR(*v), GRPC_SLICE_LENGTH(*v), buf, len);
     return true;
 }
 

@@ -23,7 +23,9 @@ bool mo_bb_read(grpc_byte_buffer *bb, grpc_slice *out);
 
 /* The value of `key` in md, or NULL; the slice belongs to the call. */
 const grpc_slice *mo_md_get(const grpc_metadata_array *md, const char *key);
-/* Copies a metadata value of `key` into buf as a C string; false if absent. */
+/* Copies a metadata value of `key` into buf as a C string for messages and
+ * comparisons (cut to len, each word that looks like a secret hidden as
+ * mo_secret_scrub does); false if absent. */
 bool mo_md_copy(const grpc_metadata_array *md, const char *key, char *buf, size_t len);
 
 /* Copies a slice into a new C string (caller frees). */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "secret.h"
 #include "util.h"
 
 const char *mo_progname = PACKAGE_NAME;
@@ -57,9 +58,17 @@ const char *mo_fmt_ms(int64_t us, char *buf, size_t len)
 
 void mo_vwarn(const char *fmt, va_list ap)
 {
-    fprintf(stderr, "%s: ", mo_progname);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    /* The line is built whole and scrubbed (secret.h) before it goes out: the
+     * paths that echo a value redact it, and this is the net under them. */
+    char *line = NULL;
+    int n = vasprintf(&line, fmt, ap);
+    if (n < 0) {
+        fprintf(stderr, "%s: (a message was lost: out of memory)\n", mo_progname);
+        return;
+    }
+    mo_secret_scrub(line, (size_t)n, line, (size_t)n + 1);
+    fprintf(stderr, "%s: %s\n", mo_progname, line);
+    free(line);
 }
 
 void mo_warn(const char *fmt, ...)

@@ -23,7 +23,8 @@ int mo_fail(int r, char *buf, size_t len, const char *fmt, ...)
 /* Formats microseconds as milliseconds with three decimals ("1.234"). */
 const char *mo_fmt_ms(int64_t us, char *buf, size_t len);
 
-/* Prints "PROGRAM: message" to stderr (printf format). */
+/* Prints "PROGRAM: message" to stderr (printf format), every word of the
+ * message that looks like a secret hidden (mo_secret_scrub). */
 void mo_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void mo_vwarn(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 

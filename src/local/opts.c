@@ -8,8 +8,10 @@
 #include <string.h>
 
 #include "clock.h"
+#include "creds.h"
 #include "opts.h"
 #include "rpc.h"
+#include "secret.h"
 #include "timefmt.h"
 #include "util.h"
 
@@ -17,6 +19,7 @@ enum {
     OPT_LISTEN = 0x100,
     OPT_PORT_FILE,
     OPT_TOKEN,
+    OPT_TOKEN_FILE,
     OPT_CACHES,
     OPT_HEARTBEAT,
     OPT_REPLAY,
@@ -31,6 +34,7 @@ enum {
     OPT_TLS_CERT,
     OPT_TLS_KEY,
     OPT_PUBLISHER_ID,
+    OPT_PUBLISHER_ID_FROM_TOKEN,
     OPT_FAULT_END_AFTER,
     OPT_FAULT_STALL_AFTER,
     OPT_FAULT_DROP_EVERY,
@@ -43,6 +47,7 @@ static const struct option long_opts[] = {
     {"listen", required_argument, NULL, OPT_LISTEN},
     {"port-file", required_argument, NULL, OPT_PORT_FILE},
     {"token", required_argument, NULL, OPT_TOKEN},
+    {"token-file", required_argument, NULL, OPT_TOKEN_FILE},
     {"caches", required_argument, NULL, OPT_CACHES},
     {"heartbeat", required_argument, NULL, OPT_HEARTBEAT},
     {"replay", required_argument, NULL, OPT_REPLAY},
@@ -57,6 +62,7 @@ static const struct option long_opts[] = {
     {"tls-cert", required_argument, NULL, OPT_TLS_CERT},
     {"tls-key", required_argument, NULL, OPT_TLS_KEY},
     {"publisher-id", required_argument, NULL, OPT_PUBLISHER_ID},
+    {"publisher-id-from-token", no_argument, NULL, OPT_PUBLISHER_ID_FROM_TOKEN},
     {"fault-end-after", required_argument, NULL, OPT_FAULT_END_AFTER},
     {"fault-stall-after", required_argument, NULL, OPT_FAULT_STALL_AFTER},
     {"fault-drop-every", required_argument, NULL, OPT_FAULT_DROP_EVERY},
@@ -75,7 +81,8 @@ void tl_opts_usage(FILE *f)
           "\n"
           "  --listen HOST:PORT       address to listen on (default 127.0.0.1:8080; port 0 = any)\n"
           "  --port-file FILE         write the port number to FILE once listening\n"
-          "  --token TOKEN            accept only this authorization value (default: any)\n"
+          "  --token-file FILE        accept only the authorization value in FILE (default: any)\n"
+          "  --token TOKEN            the same, given on the command line\n"
           "  --caches A,B             only these caches exist (default: every cache)\n"
           "  --heartbeat DURATION     heartbeat period on every stream (default 1s; 0s = first only)\n"
           "  --replay N               messages kept per topic for resume (default 4096)\n"
@@ -92,6 +99,7 @@ void tl_opts_usage(FILE *f)
           "  --max-payload BYTES      largest message accepted (default 4096; 0 = no limit)\n"
           "  --tls-cert PEM --tls-key PEM   serve TLS with this certificate and key\n"
           "  --publisher-id ID        publisher_id carried by every item (default: empty)\n"
+          "  --publisher-id-from-token  each item's publisher_id is its Publish call's token\n"
           "  -v, --verbose            log streams and injected faults to stderr\n"
           "\n"
           "Fault injection, for tests:\n"
@@ -109,8 +117,30 @@ void tl_opts_usage(FILE *f)
 
 static int bad(char *err, size_t errlen, const char *opt, const char *what, const char *arg)
 {
-    snprintf(err, errlen, "--%s: %s \"%s\"", opt, what, arg);
+    snprintf(err, errlen, "--%s: %s \"%s\"", opt, what, mo_secret_redact(arg));
     return -EINVAL;
+}
+
+/* Takes the token: a copy, and for --token the command line's own bytes are
+ * wiped, so that ps and /proc/PID/cmdline no longer show it. */
+static int set_token(struct tl_opts *o, char *arg, bool from_file, char *err, size_t errlen)
+{
+    char *token = NULL;
+    if (from_file) {
+        int r = mo_creds_read_file(arg, &token, err, errlen);
+        if (r < 0)
+            return r;
+    } else {
+        token = strdup(arg);
+        explicit_bzero(arg, strlen(arg));
+        if (!token) {
+            snprintf(err, errlen, "out of memory");
+            return -ENOMEM;
+        }
+    }
+    tl_opts_clear_token(o);
+    o->token = token;
+    return 0;
 }
 
 static int parse_count(const char *opt, const char *arg, uint64_t min, uint64_t *ret, char *err,
@@ -229,7 +259,8 @@ int tl_opts_parse(int argc, char **argv, struct tl_opts *o, char *err, size_t er
             o->port_file = optarg;
             break;
         case OPT_TOKEN:
-            o->token = optarg;
+        case OPT_TOKEN_FILE:
+            r = set_token(o, optarg, c == OPT_TOKEN_FILE, err, errlen);
             break;
         case OPT_CACHES:
             r = parse_caches(optarg, o, err, errlen);
@@ -294,6 +325,9 @@ int tl_opts_parse(int argc, char **argv, struct tl_opts *o, char *err, size_t er
         case OPT_PUBLISHER_ID:
             o->publisher_id = optarg;
             break;
+        case OPT_PUBLISHER_ID_FROM_TOKEN:
+            o->publisher_id_from_token = true;
+            break;
         case OPT_FAULT_END_AFTER:
             r = parse_count(name, optarg, 0, &o->fault_end_after, err, errlen);
             break;
@@ -317,7 +351,7 @@ int tl_opts_parse(int argc, char **argv, struct tl_opts *o, char *err, size_t er
         case OPT_VERSION:
             return TL_OPTS_VERSION;
         case ':':
-            snprintf(err, errlen, "%s needs a value", argv[optind - 1]);
+            snprintf(err, errlen, "%s needs a value", mo_secret_redact(argv[optind - 1]));
             return -EINVAL;
         default: {
             /* a long option that takes no value given one (--flag=x) */
@@ -327,11 +361,11 @@ int tl_opts_parse(int argc, char **argv, struct tl_opts *o, char *err, size_t er
                     if (lo->val == optopt)
                         flag = lo->name;
             if (flag)
-                snprintf(err, errlen, "--%s takes no value: %s", flag, arg);
+                snprintf(err, errlen, "--%s takes no value: %s", flag, mo_secret_redact(arg));
             else if (optopt)
                 snprintf(err, errlen, "unknown option -%c", optopt);
             else
-                snprintf(err, errlen, "unknown option %s", arg);
+                snprintf(err, errlen, "unknown option %s", mo_secret_redact(arg));
             return -EINVAL;
         }
         }
@@ -340,7 +374,12 @@ int tl_opts_parse(int argc, char **argv, struct tl_opts *o, char *err, size_t er
     }
     if (optind < argc) {
         snprintf(err, errlen, "unexpected argument \"%s\" (this program takes only options)",
-                 argv[optind]);
+                 mo_secret_redact(argv[optind]));
+        return -EINVAL;
+    }
+    if (o->publisher_id && o->publisher_id_from_token) {
+        snprintf(err, errlen,
+                 "--publisher-id and --publisher-id-from-token exclude each other: give one");
         return -EINVAL;
     }
     if (!o->tls_cert != !o->tls_key) {
@@ -350,8 +389,18 @@ int tl_opts_parse(int argc, char **argv, struct tl_opts *o, char *err, size_t er
     return TL_OPTS_RUN;
 }
 
+void tl_opts_clear_token(struct tl_opts *o)
+{
+    if (o->token) {
+        explicit_bzero(o->token, strlen(o->token));
+        free(o->token);
+        o->token = NULL;
+    }
+}
+
 void tl_opts_clear(struct tl_opts *o)
 {
+    tl_opts_clear_token(o);
     for (size_t i = 0; i < o->n_caches; i++)
         free(o->caches[i]);
     free(o->caches);

@@ -18,7 +18,7 @@ enum tl_stream_end {
 struct tl_opts {
     const char *listen;       /* HOST:PORT, port 0 = ephemeral */
     const char *port_file;
-    const char *token;        /* NULL: any token is accepted */
+    char *token;              /* owned (wiped when cleared); NULL: any token is accepted */
     char **caches;            /* NULL: every cache exists */
     size_t n_caches;
     uint64_t heartbeat_us;    /* 0: only the first heartbeat */
@@ -33,6 +33,7 @@ struct tl_opts {
     uint64_t max_payload;     /* bytes; 0 = no limit */
     const char *tls_cert, *tls_key;
     const char *publisher_id;
+    bool publisher_id_from_token; /* each item's publisher_id: its Publish call's authorization */
     bool verbose;
     /* fault injection, for tests */
     uint64_t fault_end_after;   /* TL_OFF or items per stream */
@@ -49,10 +50,14 @@ enum tl_opts_result {
     TL_OPTS_VERSION, /* version printed: exit 0 */
 };
 
-/* Parses argv into `ret` (strings point into argv, except `caches`).
- * Returns a tl_opts_result, or -EINVAL with a sentence naming the option in err. */
+/* Parses argv into `ret` (strings point into argv, except `caches` and
+ * `token`; the argument of --token is wiped from argv). Returns a
+ * tl_opts_result, or a negative errno with a sentence naming the option in
+ * err. tl_opts_clear frees what it took, whatever the result. */
 int tl_opts_parse(int argc, char **argv, struct tl_opts *ret, char *err, size_t errlen);
 void tl_opts_clear(struct tl_opts *o);
+/* Wipes and frees the token only. */
+void tl_opts_clear_token(struct tl_opts *o);
 void tl_opts_usage(FILE *f);
 
 #endif

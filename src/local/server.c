@@ -283,7 +283,18 @@ static void handle_publish(tl_server *s, struct slot *sl)
     } else {
         tl_topic *t = tl_cache_topic(c, req.topic);
         struct tl_published p;
-        if (!t || tl_topic_publish(t, req.binary, req.value, req.value_len, &p) < 0) {
+        int r = -ENOMEM;
+        if (t && o->publisher_id_from_token) {
+            /* the service puts the id of the publisher's token there; here
+             * the token itself stands for it */
+            const grpc_slice *auth = mo_md_get(&sl->md, "authorization");
+            r = tl_topic_publish_as(t, req.binary, req.value, req.value_len,
+                                    auth ? (const char *)GRPC_SLICE_START_PTR(*auth) : NULL,
+                                    auth ? GRPC_SLICE_LENGTH(*auth) : 0, &p);
+        } else if (t) {
+            r = tl_topic_publish(t, req.binary, req.value, req.value_len, &p);
+        }
+        if (r < 0) {
             replyf(&s->env, call, GRPC_STATUS_INTERNAL, NULL, "out of memory");
         } else {
             if (p.dropped)

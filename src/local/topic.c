@@ -313,6 +313,13 @@ int tl_topic_publish(tl_topic *t, bool binary, const uint8_t *value, size_t len,
                      struct tl_published *ret)
 {
     const tl_store *s = t->cache->store;
+    return tl_topic_publish_as(t, binary, value, len, s->publisher_id, s->publisher_id_len, ret);
+}
+
+int tl_topic_publish_as(tl_topic *t, bool binary, const uint8_t *value, size_t len,
+                        const char *pid, size_t pid_len, struct tl_published *ret)
+{
+    const tl_store *s = t->cache->store;
     struct tl_published res = {.seq = t->next_seq, .page = t->page};
     uint64_t mono = s->o.window_us ? mo_mono_us() : 0;
     struct tl_entry e = {.page = t->page, .seq = t->next_seq, .at_us = mono};
@@ -324,8 +331,7 @@ int tl_topic_publish(tl_topic *t, bool binary, const uint8_t *value, size_t len,
         res.dropped = true;
     } else {
         e.kind = TL_ENTRY_ITEM;
-        e.msg = tl_wire_item(e.seq, e.page, binary, value, len, s->publisher_id,
-                             s->publisher_id_len);
+        e.msg = tl_wire_item(e.seq, e.page, binary, value, len, pid, pid_len);
     }
     int r = ring_append(t, &e);
     if (r < 0)

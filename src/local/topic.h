@@ -127,6 +127,10 @@ uint64_t tl_topic_latest(const tl_topic *t);
 /* Appends a message (encoded once), then tells every watcher. */
 int tl_topic_publish(tl_topic *t, bool binary, const uint8_t *value, size_t len,
                      struct tl_published *ret);
+/* The same, the item carrying publisher_id (pid_len bytes; 0: none) instead
+ * of the store's (--publisher-id-from-token). */
+int tl_topic_publish_as(tl_topic *t, bool binary, const uint8_t *value, size_t len,
+                        const char *pid, size_t pid_len, struct tl_published *ret);
 
 /* Ring positions: entries [oldest, end) are kept; entry() is valid for those. */
 uint64_t tl_topic_end(const tl_topic *t);

@@ -23,6 +23,7 @@
 #include "payload.h"
 #include "publisher.h"
 #include "rpc.h"
+#include "secret.h"
 #include "timefmt.h"
 #include "util.h"
 
@@ -83,10 +84,9 @@ static int usage_error(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "%s: ", mo_progname);
-    vfprintf(stderr, fmt, ap);
+    mo_vwarn(fmt, ap); /* which hides an argument that looks like an API key */
     va_end(ap);
-    fprintf(stderr, "\nTry '%s --help'.\n", mo_progname);
+    fprintf(stderr, "Try '%s --help'.\n", mo_progname);
     return EX_USAGE;
 }
 
@@ -245,6 +245,12 @@ static int parse_args(int argc, char **argv, struct args *a)
         return usage_error("-c: the cache name is empty");
     if (mo_blank(o->topic, strlen(o->topic)))
         return usage_error("-t: the topic name is empty");
+    /* the service would see it, and its answers may echo it */
+    if (mo_secret_like(o->cache, strlen(o->cache)) || mo_secret_like(o->topic, strlen(o->topic)))
+        return usage_error("-%c: the %s name looks like an API key, so it is not used; the key "
+                           "belongs in --api-key-file FILE or MOMENTO_API_KEY",
+                           mo_secret_like(o->cache, strlen(o->cache)) ? 'c' : 't',
+                           mo_secret_like(o->cache, strlen(o->cache)) ? "cache" : "topic");
     if (mo_endpoint_check_tls(a->insecure ? 0 : -1, a->override, NULL, 0) < 0)
         return usage_error("--insecure is only allowed with --endpoint-override HOST:PORT (a "
                            "local server or a proxy); the Momento service needs TLS");
@@ -298,7 +304,8 @@ static int resolve(const struct args *a, struct mo_creds *creds, struct mo_endpo
         .tls = a->insecure ? 0 : -1,
     };
     if (mo_endpoint_resolve(creds, &eo, ep, err, sizeof err) < 0) {
-        if (creds->kind == MO_KEY_V2 && !a->endpoint)
+        const char *env = getenv("MOMENTO_ENDPOINT");
+        if (creds->kind == MO_KEY_V2 && !a->endpoint && (!env || !*env))
             mo_warn("a v2 API key does not carry its endpoint: pass --endpoint BASE or set "
                     "MOMENTO_ENDPOINT (e.g. cell-1-us-east-1-1.prod.a.momentohq.com)");
         else
@@ -347,7 +354,7 @@ int main(int argc, char **argv)
     grpc_init();
     mo_loop *loop = NULL;
     struct run run = {0};
-    char err[512];
+    char err[512] = "";
     int rc = 1;
     if ((r = mo_loop_new(&loop)) < 0) {
         mo_warn("cannot create the event loop: %s", strerror(-r));
@@ -356,7 +363,7 @@ int main(int argc, char **argv)
     r = publisher_new(loop, &ep, creds.token, &a.pub, &run.pub, err, sizeof err);
     mo_creds_clear(&creds); /* each connection keeps its own copy of the token */
     if (r < 0) {
-        mo_warn("%s", err);
+        mo_warn("cannot set up the connections: %s", *err ? err : strerror(-r));
         goto out;
     }
     if ((r = mo_loop_watch_signals(loop, on_signal, &run)) < 0) {

@@ -16,6 +16,7 @@
 #include "publisher.h"
 #include "pubsub.h"
 #include "rpc.h"
+#include "secret.h"
 #include "util.h"
 
 #define N_STATUS (GRPC_STATUS_UNAUTHENTICATED + 1)
@@ -195,6 +196,8 @@ static void record_failure(publisher *p, struct pub_call *c)
     char err_md[128] = "";
     mo_md_copy(&c->trail_md, "err", err_md, sizeof err_md);
     _cleanup_free_ char *details = mo_slice_strdup(c->details);
+    if (details) /* what a server sends can hold anything, a key included */
+        mo_secret_scrub(details, strlen(details), details, strlen(details) + 1);
 
     if (p->logged < p->o.log_errors) {
         p->logged++;
@@ -278,7 +281,8 @@ static void fail_locally(publisher *p, struct pub_call *c, grpc_status_code stat
     p->free_calls = c;
 }
 
-static void send_one(publisher *p, uint64_t due_us)
+/* Starts the next publish; false when it failed before reaching the wire. */
+static bool send_one(publisher *p, uint64_t due_us)
 {
     struct pub_call *c = p->free_calls;
     p->free_calls = c->next_free;
@@ -297,12 +301,12 @@ static void send_one(publisher *p, uint64_t due_us)
     long len = payload_build(&p->o.payload, c->seq, mo_real_ns(), p->buf, p->buf_cap);
     if (len < 0) { /* the size was checked up front; this is a bug */
         fail_locally(p, c, GRPC_STATUS_INTERNAL, "cannot build the message");
-        return;
+        return false;
     }
     c->req = mo_publish_request(p->o.cache, p->o.topic, p->buf, (size_t)len, p->o.binary);
     if (!c->req) {
         fail_locally(p, c, GRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory");
-        return;
+        return false;
     }
 
     c->start_us = mo_mono_us();
@@ -312,7 +316,7 @@ static void send_one(publisher *p, uint64_t due_us)
                            gpr_inf_future(GPR_CLOCK_MONOTONIC));
     if (!c->call) {
         fail_locally(p, c, GRPC_STATUS_INTERNAL, "cannot create the call");
-        return;
+        return false;
     }
     size_t nmd = mo_conn_metadata(pc->conn, p->o.cache, c->md);
 
@@ -340,9 +344,10 @@ static void send_one(publisher *p, uint64_t due_us)
         char why[96];
         snprintf(why, sizeof why, "grpc_call_start_batch failed (%d)", (int)e);
         fail_locally(p, c, GRPC_STATUS_INTERNAL, why);
-        return;
+        return false;
     }
     list_append(p, c);
+    return true;
 }
 
 static uint64_t due_of(const publisher *p, uint64_t index)
@@ -350,8 +355,15 @@ static uint64_t due_of(const publisher *p, uint64_t index)
     return p->t0_us + (uint64_t)llround((double)index * p->us_per_msg);
 }
 
+/* After a publish failed before reaching the wire, the next one waits this
+ * long. Such a failure takes no time and holds no in-flight slot, so nothing
+ * else would end the loop below before the count (or, with a high rate, the
+ * schedule) ran out: signals would wait for that. A timer due at once would
+ * not do: the loop runs every due timer before it looks at signals. */
+#define LOCAL_FAILURE_PAUSE_US MO_USEC_PER_MSEC
+
 /* Sends every message that is due, as far as the in-flight limit allows, and
- * arms the timer for the next one. */
+ * arms the timer for the next one; returns to the loop after a local failure. */
 static void pump(publisher *p)
 {
     while (p->state == PUB_RUNNING) {
@@ -369,7 +381,11 @@ static void pump(publisher *p)
                 return;
             }
         }
-        send_one(p, due);
+        if (!send_one(p, due)) {
+            if (p->state == PUB_RUNNING) /* a failure that stops the run has drained it */
+                mo_timer_start(p->loop, &p->tick, LOCAL_FAILURE_PAUSE_US);
+            return;
+        }
     }
 }
 
@@ -435,8 +451,10 @@ int publisher_new(mo_loop *loop, const struct mo_endpoint *ep, const char *token
                   const struct publisher_opts *o, publisher **ret, char *err, size_t errlen)
 {
     publisher *p = calloc(1, sizeof *p);
-    if (!p)
+    if (!p) {
+        snprintf(err, errlen, "out of memory");
         return -ENOMEM;
+    }
     p->loop = loop;
     p->o = *o;
     snprintf(p->target, sizeof p->target, "%s", ep->target);

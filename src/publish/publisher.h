@@ -35,7 +35,8 @@ struct publisher_opts {
     unsigned log_errors;     /* how many failures to describe on stderr */
 };
 
-/* Creates the connections (they connect on publisher_start). */
+/* Creates the connections (they connect on publisher_start). On failure
+ * returns a negative errno with a sentence in err. */
 int publisher_new(mo_loop *loop, const struct mo_endpoint *ep, const char *token,
                   const struct publisher_opts *opts, publisher **ret, char *err, size_t errlen);
 /* Frees everything; no publish may be in flight (run the loop to the end first). Accepts NULL. */

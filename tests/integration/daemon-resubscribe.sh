@@ -24,6 +24,11 @@ events "$out" '.event=="message"' | jq -s -e 'map(.seq) == [range(1;51)]' >/dev/
     || fail "seqs not exactly 1..50: $(events "$out" '.event=="message"' | jq -s -c 'map(.seq)')"
 [ "$(count_events "$out" '.event=="resubscribing" and .status=="UNAVAILABLE" and .level=="warning"')" -ge 7 ] \
     || fail "expected a resubscribing event per stream end"
+# a stream that delivered is healthy: an error end of it is resubscribed at
+# once; the backoff is for consecutive failures only
+events "$out" '.event=="resubscribing"' | jq -s -e 'all(.end == "error" and .items == 7 and .delay_ms == 0
+    and .attempt == 1)' >/dev/null \
+    || fail "healthy streams not resubscribed at once: $(events "$out" '.event=="resubscribing"' | head -2)"
 # resubscribes ask for last + 1 on the last page
 events "$out" '.event=="subscribed" and .resume_at > 0' | jq -s -e 'length >= 7 and all(.page > 0)
     and (map(.resume_at) | . == (sort) and (.[0] == 8))' >/dev/null \
@@ -31,7 +36,8 @@ events "$out" '.event=="subscribed" and .resume_at > 0' | jq -s -e 'length >= 7 
 kill -USR1 "$DAEMON_PID"
 wait_events 10 "$out" '.event=="summary" and .cache=="*"' 1 || fail "no summary"
 s=$(events "$out" '.event=="summary" and .cache=="*"')
-jq -e '.count == 50 and .duplicates == 0 and .gaps == 0 and .reconnects >= 7' <<<"$s" >/dev/null \
+jq -e '.count == 50 and .duplicates == 0 and .gaps == 0 and .reconnects >= 7 and .ends_error == .reconnects
+    and .resumes_exact == .reconnects' <<<"$s" >/dev/null \
     || fail "summary after resubscribes: $s"
 stop "$DAEMON_PID" || fail "daemon exit status"
 stop "$LOCAL_PID" || true
@@ -109,8 +115,12 @@ sleep 2
 kill -0 "$DAEMON_PID" || fail "the daemon exited when the server went away"
 n=$(count_events "$out" '.event=="resubscribing"')
 [ "$n" -ge 3 ] && [ "$n" -le 30 ] || fail "$n resubscribe attempts in ~2 s: not backing off sensibly"
-events "$out" '.event=="resubscribing"' | jq -s -e 'map(.delay_ms) | .[-1] > .[0] and max <= 400' >/dev/null \
+# the first end (of a stream that delivered nothing for under 10 s) already
+# waits: failures count from it
+events "$out" '.event=="resubscribing"' | jq -s -e 'map(.delay_ms) | .[-1] > .[0] and .[0] >= 40 and max <= 400' >/dev/null \
     || fail "delays do not grow: $(events "$out" '.event=="resubscribing"' | jq -s -c 'map(.delay_ms)')"
+events "$out" '.event=="resubscribing"' | jq -s -e 'map(.attempt) | . == [range(2; length + 2)]' >/dev/null \
+    || fail "attempts: $(events "$out" '.event=="resubscribing"' | jq -s -c 'map(.attempt)')"
 start_local back --listen "127.0.0.1:$port" --heartbeat 200ms 2>/dev/null || true
 wait_events 10 "$out" '.event=="subscribed"' 2 || fail "did not resubscribe when the server came back"
 stop "$DAEMON_PID" || fail "daemon exit status"

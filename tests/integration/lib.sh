@@ -160,6 +160,11 @@ skip() {
     exit 77
 }
 
+# A jq filter for events that alarm an operator: warnings and errors, except
+# the clock's state (test machines' clocks are often not synchronised).
+# shellcheck disable=SC2034
+ALARM='(.level == "warning" or .level == "error") and (.event | startswith("clock_") | not)'
+
 # ensure_journald : a real systemd-journald to send to (started here if none runs)
 ensure_journald() {
     # A journald of this mount namespace: one inside a container (systemd-nspawn

@@ -1,6 +1,7 @@
 #!/bin/bash
-# momento-topics-local refusals as the service sends them: --token
-# (UNAUTHENTICATED), --caches (NOT_FOUND), --max-subscribers
+# momento-topics-local refusals as the service sends them: --token and
+# --token-file (UNAUTHENTICATED; --token's value wiped from the command line),
+# --caches (NOT_FOUND), --max-subscribers
 # (RESOURCE_EXHAUSTED, err topic_subscriptions_limit_exceeded, "subscribers"),
 # --max-payload (RESOURCE_EXHAUSTED, err item_size_limit_exceeded); and with
 # --max-payload 0, messages past gRPC's 4 MiB default accepted and delivered.
@@ -29,10 +30,20 @@ subscribe good --token sekrit --timeout 20 --count 1
 wait_type good heartbeat 1
 publish --token sekrit y >/dev/null
 wait "$SUB_PID" || fail "subscribe with the right token: $(cat "$WORK/good.out")"
+# the token no longer shows on the command line once parsed (under valgrind
+# the process's command line is valgrind's own, which the program cannot wipe)
+if [ -z "${MO_WRAPPER:-}" ]; then
+    tr '\0' ' ' <"/proc/$LOCAL_PID/cmdline" | grep -q sekrit && fail "--token still in /proc/PID/cmdline"
+fi
+# --token-file: the same, read from a file (white space around it dropped)
+printf '  sekrit3\n' >"$WORK/token"
+start_local tokf --token-file "$WORK/token"
+expect_eq "--token-file, wrong token" "$(publish --token sekrit x | jq -r .name)" UNAUTHENTICATED
+expect_eq "--token-file, right token" "$(publish --token sekrit3 x | jq -r .name)" OK
 start_local any
 expect_eq "no --token: the empty token is accepted" "$(publish x | jq -r .name)" OK
 expect_eq "no --token: any token is accepted" "$(publish --token whatever x | jq -r .name)" OK
-pass "--token: UNAUTHENTICATED unless the authorization header matches"
+pass "--token, --token-file: UNAUTHENTICATED unless the authorization header matches"
 
 # --caches
 start_local caches --caches a,b

@@ -11,6 +11,7 @@
 
 #include "src/daemon/config.h"
 #include "test.h"
+#include "test-keys.h"
 
 static char tmpdir[256];
 
@@ -897,6 +898,117 @@ static void test_hosts(void)
     mo_config_free(cfg);
 }
 
+/* A value that looks like an API key is refused wherever it is written, and
+ * neither the error's reason nor its file, key or formatted line echoes it. */
+static void expect_secret_refused_at(int line, const char *text, const char *key, int eline,
+                                     int ecol, const char *path)
+{
+    struct mo_config_errors errs;
+    int rc;
+    struct mo_config *cfg = load(text, &errs, &rc);
+    int before = test_failures;
+    TEST_EQ_INT(rc, -EINVAL);
+    TEST_CHECK(cfg == NULL);
+    TEST_CHECK(errs.n >= 1);
+    bool said = false;
+    for (size_t i = 0; i < errs.n; i++) {
+        char buf[1200];
+        mo_config_error_format(&errs.v[i], buf, sizeof buf);
+        TEST_NO_PIECE(buf, key);
+        if (errs.v[i].line == eline && errs.v[i].column == ecol &&
+            strcmp(errs.v[i].key, path) == 0 && strstr(errs.v[i].reason, "looks like an API key"))
+            said = true;
+    }
+    TEST_CHECK(said);
+    if (test_failures != before) {
+        fprintf(stderr, "  from line %d:\n", line);
+        dump(&errs);
+    }
+    mo_config_free(cfg);
+    mo_config_errors_clear(&errs);
+}
+#define expect_secret_refused(text, key, l, c, path)                                               \
+    expect_secret_refused_at(__LINE__, text, key, l, c, path)
+
+static void test_secrets(void)
+{
+    static const char *const keys[] = {TEST_KEY_V2, TEST_KEY_V1, TEST_KEY_V1_INNER, TEST_KEY_BAD};
+    char text[2048];
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
+        const char *k = keys[i];
+        snprintf(text, sizeof text, "momento:\n  endpoint: %s\n" SUBS, k);
+        expect_secret_refused(text, k, 2, 13, "momento.endpoint");
+        snprintf(text, sizeof text, "momento:\n  endpoint: cache.%s\n" SUBS, k);
+        expect_secret_refused(text, k, 2, 13, "momento.endpoint");
+        snprintf(text, sizeof text, "momento:\n  endpoint_override: \"%s:8080\"\n" SUBS, k);
+        expect_secret_refused(text, k, 2, 22, "momento.endpoint_override");
+        snprintf(text, sizeof text, "momento:\n  api_key_file: %s\n" SUBS, k);
+        expect_secret_refused(text, k, 2, 17, "momento.api_key_file");
+        snprintf(text, sizeof text, "subscriptions:\n  - cache: %s\n    topic: t\n", k);
+        expect_secret_refused(text, k, 2, 12, "subscriptions[0].cache");
+        snprintf(text, sizeof text, "subscriptions:\n  - cache: c\n    topic: '%s'\n", k);
+        expect_secret_refused(text, k, 3, 12, "subscriptions[0].topic");
+        snprintf(text, sizeof text, "state:\n  directory: /var/lib/%s\n" SUBS, k);
+        expect_secret_refused(text, k, 2, 14, "state.directory");
+        snprintf(text, sizeof text, "export:\n  prometheus_textfile: %s\n" SUBS, k);
+        expect_secret_refused(text, k, 2, 24, "export.prometheus_textfile");
+        snprintf(text, sizeof text,
+                 "defaults:\n  timestamp:\n    field: %s\n" SUBS, k);
+        expect_secret_refused(text, k, 3, 12, "defaults.timestamp.field");
+        snprintf(text, sizeof text, "logging:\n  messages: %s\n" SUBS, k);
+        expect_secret_refused(text, k, 2, 13, "logging.messages");
+        snprintf(text, sizeof text, "logging:\n  summary_interval: %s\n" SUBS, k);
+        expect_secret_refused(text, k, 2, 21, "logging.summary_interval");
+        snprintf(text, sizeof text, "momento:\n  tls: %s\n" SUBS, k);
+        expect_secret_refused(text, k, 2, 8, "momento.tls");
+        /* as a key */
+        snprintf(text, sizeof text, "momento:\n  %s: x\n" SUBS, k);
+        expect_secret_refused(text, k, 2, 3, "momento");
+    }
+    /* as an anchor and an alias (YAML allows no dot or '=' in their names) */
+    char anchor[300];
+    snprintf(anchor, sizeof anchor, "%.*s", (int)strlen(TEST_KEY_V1) - 2, TEST_KEY_V1);
+    snprintf(text, sizeof text, "momento: &%s\n  tls: true\n" SUBS, anchor);
+    expect_secret_refused(text, anchor, 1, 10, "");
+    snprintf(text, sizeof text, "momento:\n  tls: true\nlogging: *%s\n" SUBS, anchor);
+    expect_secret_refused(text, anchor, 3, 10, "");
+
+    /* a file named after a key: the errors name the file without it */
+    char path[600];
+    snprintf(path, sizeof path, "%s/%s", tmpdir, TEST_KEY_V2);
+    struct mo_config_errors errs = {0};
+    struct mo_config *cfg = NULL;
+    TEST_CHECK(mo_config_load(path, &cfg, &errs) < 0);
+    TEST_CHECK(errs.n >= 1);
+    for (size_t i = 0; i < errs.n; i++) {
+        char buf[1200];
+        mo_config_error_format(&errs.v[i], buf, sizeof buf);
+        TEST_NO_PIECE(buf, TEST_KEY_V2);
+    }
+    mo_config_errors_clear(&errs);
+    FILE *f = fopen(path, "w"); /* even when it exists and is a good configuration */
+    fputs(SUBS, f);
+    fclose(f);
+    TEST_CHECK(mo_config_load(path, &cfg, &errs) < 0);
+    TEST_CHECK(errs.n == 1 && strstr(errs.v[0].reason, "looks like an API key"));
+    for (size_t i = 0; i < errs.n; i++) {
+        char buf[1200];
+        mo_config_error_format(&errs.v[i], buf, sizeof buf);
+        TEST_NO_PIECE(buf, TEST_KEY_V2);
+    }
+    unlink(path);
+    mo_config_errors_clear(&errs);
+    mo_config_free(cfg);
+
+    /* ordinary names are not mistaken for keys */
+    cfg = load_ok("momento:\n  endpoint: cell-4-us-west-2-1.prod.a.momentohq.com\n"
+                  "  api_key_file: /etc/momento-subscriber/api-key\n"
+                  "state:\n  directory: /var/lib/momento-subscriber\n"
+                  "subscriptions:\n  - cache: MyVeryLongCamelCaseCacheName2024\n"
+                  "    topic: orders.eu-west-1.Q3_2024-v2\n");
+    mo_config_free(cfg);
+}
+
 /* The same bytes give the same result from memory as from a file. */
 static void test_load_buffer(void)
 {
@@ -979,6 +1091,36 @@ static void test_load_buffer(void)
     mo_config_free(cfg);
 }
 
+/* export: the textfile's path and the EMF namespace are checked when read */
+static void test_exports(void)
+{
+    struct mo_config *cfg = load_ok(SUBS);
+    if (cfg)
+        TEST_EQ_STR(cfg->emf_namespace, "MomentoSubscriber");
+    mo_config_free(cfg);
+    cfg = load_ok(SUBS "export:\n  emf: true\n  emf_namespace: \"Team/Probe #1: eu-west\"\n"
+                  "  prometheus_textfile: /var/lib/node/m.prom\n");
+    if (cfg) {
+        TEST_EQ_STR(cfg->emf_namespace, "Team/Probe #1: eu-west");
+        TEST_EQ_STR(cfg->prometheus_textfile, "/var/lib/node/m.prom");
+    }
+    mo_config_free(cfg);
+    expect_one("export:\n  prometheus_textfile: node/m.prom\n" SUBS, 2, 24,
+               "export.prometheus_textfile", "'node/m.prom' is not an absolute path");
+    expect_one("export:\n  prometheus_textfile: /var/lib/node/m.txt\n" SUBS, 2, 24,
+               "export.prometheus_textfile", "reads only *.prom files");
+    expect_one("export:\n  prometheus_textfile: /var/lib/node/.prom\n" SUBS, 2, 24,
+               "export.prometheus_textfile", "does not end in .prom");
+    expect_one("export:\n  emf_namespace: \"caf\u00e9\"\n" SUBS, 2, 18, "export.emf_namespace",
+               "holds a character CloudWatch does not accept");
+    expect_one("export:\n  emf_namespace: AWS/Lambda\n" SUBS, 2, 18, "export.emf_namespace",
+               "starts with AWS/");
+    expect_one("export:\n  emf_namespace: \":x\"\n" SUBS, 2, 18, "export.emf_namespace",
+               "starts with a colon");
+    expect_one("export:\n  emf_namespace: \"  \"\n" SUBS, 2, 18, "export.emf_namespace",
+               "is only whitespace");
+}
+
 int main(void)
 {
     snprintf(tmpdir, sizeof tmpdir, "%s/test-config.XXXXXX",
@@ -1008,7 +1150,9 @@ int main(void)
     test_format();
     test_duration_syntax();
     test_hosts();
+    test_secrets();
     test_load_buffer();
+    test_exports();
     rmdir(tmpdir);
     return test_result("test-config");
 }

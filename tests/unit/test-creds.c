@@ -3,10 +3,12 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "creds.h"
 #include "test.h"
+#include "test-keys.h"
 
 static void b64(const char *in, char *out, int urlsafe, int pad)
 {
@@ -218,6 +220,49 @@ static void test_sources(void)
     free(v2copy);
 }
 
+/* A file name made of key material is never echoed, whatever goes wrong
+ * with it, and a source named after it is not either. */
+static void test_key_in_file_name(void)
+{
+    struct mo_creds c = {0};
+    char err[1024] = "";
+    unsetenv("CREDENTIALS_DIRECTORY");
+    unsetenv("MOMENTO_API_KEY");
+
+    static const char *const keys[] = {TEST_KEY_V2, TEST_KEY_V1, TEST_KEY_BAD};
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
+        TEST_CHECK(mo_creds_load(keys[i], &c, err, sizeof err) < 0);
+        TEST_CONTAINS(err, "looks like an API key");
+        TEST_NO_PIECE(err, keys[i]);
+    }
+
+    /* a directory named after a key, holding the credential file */
+    char dir[300];
+    snprintf(dir, sizeof dir, "/tmp/test-creds-%d-" TEST_KEY_BAD, (int)getpid());
+    TEST_EQ_INT(mkdir(dir, 0700), 0);
+    char path[400];
+    snprintf(path, sizeof path, "%s/momento-api-key", dir);
+    TEST_EQ_INT(mkdir(path, 0700), 0); /* not a regular file */
+    setenv("CREDENTIALS_DIRECTORY", dir, 1);
+    TEST_CHECK(mo_creds_load(NULL, &c, err, sizeof err) < 0);
+    TEST_CONTAINS(err, "not a regular file");
+    TEST_NO_PIECE(err, TEST_KEY_BAD);
+    rmdir(path);
+
+    /* a key file that exists under such a name: the source does not name it */
+    snprintf(path, sizeof path, "%s/key", dir);
+    FILE *f = fopen(path, "w");
+    fprintf(f, "%s\n", TEST_KEY_V2);
+    fclose(f);
+    TEST_EQ_INT(mo_creds_load(path, &c, err, sizeof err), 0);
+    TEST_CONTAINS(c.source, "API key file");
+    TEST_NO_PIECE(c.source, TEST_KEY_BAD);
+    unsetenv("CREDENTIALS_DIRECTORY");
+    mo_creds_clear(&c);
+    unlink(path);
+    rmdir(dir);
+}
+
 int main(void)
 {
     test_base64();
@@ -228,6 +273,7 @@ int main(void)
     test_v1(1, 1);
     test_v1(1, 0);
     test_malformed();
+    test_key_in_file_name();
     test_sources();
     return test_result("test-creds");
 }

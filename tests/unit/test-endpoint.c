@@ -6,6 +6,7 @@
 
 #include "endpoint.h"
 #include "test.h"
+#include "test-keys.h"
 
 static struct mo_creds creds(enum mo_key_kind k, const char *endpoint, const char *cache_host)
 {
@@ -163,6 +164,55 @@ static void test_host_valid(void)
     TEST_CHECK(!mo_hostport_valid(NULL));
 }
 
+/* Key material is never a host, and a rejected one is never echoed
+ * (TEST_KEY_V2's parts are valid DNS labels: only the secret rule stops it). */
+static void test_key_as_host(void)
+{
+    static const char *const keys[] = {TEST_KEY_V2, "cache." TEST_KEY_V2, TEST_KEY_V1_INNER,
+                                       TEST_KEY_BAD};
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
+        TEST_CHECK(!mo_host_valid(keys[i], strlen(keys[i])));
+        char hp[600];
+        snprintf(hp, sizeof hp, "%s:443", keys[i]);
+        TEST_CHECK(!mo_hostport_valid(hp));
+    }
+
+    struct mo_creds v2 = creds(MO_KEY_V2, NULL, NULL);
+    struct mo_endpoint e;
+    char err[512] = "";
+    struct mo_endpoint_opts o = {.endpoint = TEST_KEY_V2, .tls = -1};
+    unsetenv("MOMENTO_ENDPOINT");
+    TEST_EQ_INT(mo_endpoint_resolve(&v2, &o, &e, err, sizeof err), -EINVAL);
+    TEST_CONTAINS(err, "looks like an API key");
+    TEST_NO_PIECE(err, TEST_KEY_V2);
+
+    /* from the environment: the message names the variable, not its value */
+    setenv("MOMENTO_ENDPOINT", TEST_KEY_V2, 1);
+    o.endpoint = NULL;
+    TEST_EQ_INT(mo_endpoint_resolve(&v2, &o, &e, err, sizeof err), -EINVAL);
+    TEST_CONTAINS(err, "MOMENTO_ENDPOINT");
+    TEST_NO_PIECE(err, TEST_KEY_V2);
+    unsetenv("MOMENTO_ENDPOINT");
+
+    /* the endpoint a v1 key carries, and a legacy key's cache host */
+    struct mo_creds v1 = creds(MO_KEY_V1, TEST_KEY_V1_INNER, NULL);
+    TEST_EQ_INT(mo_endpoint_resolve(&v1, &o, &e, err, sizeof err), -EINVAL);
+    TEST_NO_PIECE(err, TEST_KEY_V1_INNER);
+    struct mo_creds legacy = creds(MO_KEY_LEGACY_JWT, NULL, TEST_KEY_V1_INNER);
+    TEST_EQ_INT(mo_endpoint_resolve(&legacy, &o, &e, err, sizeof err), -EINVAL);
+    TEST_NO_PIECE(err, TEST_KEY_V1_INNER);
+
+    /* an override */
+    struct mo_creds none = creds(MO_KEY_NONE, NULL, NULL);
+    o = (struct mo_endpoint_opts){.override = TEST_KEY_V2 ":8080", .tls = 0};
+    TEST_EQ_INT(mo_endpoint_resolve(&none, &o, &e, err, sizeof err), -EINVAL);
+    TEST_CONTAINS(err, "endpoint_override");
+    TEST_NO_PIECE(err, TEST_KEY_V2);
+    o.override = TEST_KEY_V1;
+    TEST_EQ_INT(mo_endpoint_resolve(&none, &o, &e, err, sizeof err), -EINVAL);
+    TEST_NO_PIECE(err, TEST_KEY_V1);
+}
+
 static void test_tls_rule(void)
 {
     char err[256] = "";
@@ -183,5 +233,6 @@ int main(void)
     test_v2();
     test_v1_and_legacy();
     test_override();
+    test_key_as_host();
     return test_result("test-endpoint");
 }

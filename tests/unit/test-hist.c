@@ -131,10 +131,40 @@ static void test_encoding(void)
     mo_hist_free(back);
 }
 
+static void test_sum(void)
+{
+    mo_hist *h, *g;
+    TEST_EQ_INT(mo_hist_new(&h), 0);
+    TEST_EQ_INT(mo_hist_new(&g), 0);
+    TEST_EQ_INT(mo_hist_sum(h), 0);
+    /* exact, whatever the buckets: negative values subtract */
+    mo_hist_record(h, 1001);
+    mo_hist_record(h, 123457);
+    mo_hist_record(h, -5);
+    mo_hist_record_n(h, 7, 3);
+    TEST_EQ_INT(mo_hist_sum(h), 1001 + 123457 - 5 + 21);
+    mo_hist_record(g, 10);
+    mo_hist_merge(g, h);
+    TEST_EQ_INT(mo_hist_sum(g), 10 + 1001 + 123457 - 5 + 21);
+    mo_hist_reset(h);
+    TEST_EQ_INT(mo_hist_sum(h), 0);
+    /* held at the limits rather than wrapped */
+    mo_hist_record(h, INT64_MAX / 2);
+    mo_hist_record(h, INT64_MAX / 2);
+    mo_hist_record(h, INT64_MAX / 2);
+    TEST_EQ_INT(mo_hist_sum(h), INT64_MAX);
+    mo_hist_reset(h);
+    mo_hist_record_n(h, -(INT64_MAX / 4), 5);
+    TEST_EQ_INT(mo_hist_sum(h), INT64_MIN);
+    mo_hist_free(h);
+    mo_hist_free(g);
+}
+
 int main(void)
 {
     test_buckets();
     test_quantiles();
     test_encoding();
+    test_sum();
     return test_result("test-hist");
 }

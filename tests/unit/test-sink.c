@@ -344,6 +344,40 @@ static void test_journal_stalled(void)
     TEST_EQ_INT(mo_sink_take_lost(), 2);
 }
 
+/* The barrier: a mark covers what was accepted before it; waiting for it
+ * times out while the output is blocked and succeeds once everything up to
+ * it is written, whatever was accepted after it. */
+static void test_barrier(void)
+{
+    int p[2];
+    TEST_EQ_INT(pipe(p), 0);
+    TEST_EQ_INT(mo_sink_open_fd(p[1]), 0);
+    uint64_t start = mo_sink_mark();
+    TEST_CHECK(mo_sink_wait_mark(start, 0)); /* nothing new: met at once */
+    char line[200];
+    memset(line, 'b', sizeof line);
+    for (int i = 0; i < 2000; i++) /* 400 KB: far more than the pipe holds */
+        TEST_EQ_INT(mo_sink_line(line, sizeof line, MO_SINK_KEEP), 0);
+    uint64_t mark = mo_sink_mark();
+    TEST_EQ_INT(mark - start, 2000 * (sizeof line + 1));
+    TEST_CHECK(!mo_sink_wait_mark(mark, 50000)); /* nobody reads: times out */
+    for (int i = 0; i < 100; i++) /* after the mark: not waited for */
+        TEST_EQ_INT(mo_sink_line(line, sizeof line, MO_SINK_KEEP), 0);
+    mo_sink_flush();
+
+    struct reader rd = {.fd = p[0]};
+    pthread_create(&rd.thread, NULL, read_all, &rd);
+    TEST_CHECK(mo_sink_wait_mark(mark, 30000000));
+    TEST_CHECK(mo_sink_wait_mark(start, 0));
+    TEST_EQ_INT(mo_sink_close(30000000), 0);
+    TEST_CHECK(mo_sink_wait_mark(mo_sink_mark(), 0)); /* closed: everything written */
+    close(p[1]);
+    pthread_join(rd.thread, NULL);
+    close(p[0]);
+    TEST_EQ_INT(rd.len, 2100 * (sizeof line + 1));
+    free(rd.buf);
+}
+
 /* At exit with the output blocked: close gives up after its time, says how
  * much was left, and no second sink starts beside the blocked writer. Last,
  * since the writer stays behind. */
@@ -370,6 +404,7 @@ int main(void)
     test_closed_pipe();
     test_journal_format();
     test_journal_stalled();
+    test_barrier();
     test_abandon();
     return test_result("test-sink");
 }

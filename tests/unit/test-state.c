@@ -152,6 +152,20 @@ static void test_crc(void)
     TEST_EQ_INT(mo_statefile_crc32(0, "123456789", 9), 0xcbf43926); /* the CRC-32 check value */
     TEST_EQ_INT(mo_statefile_crc32(0, "", 0), 0);
     TEST_EQ_INT(mo_statefile_crc32(mo_statefile_crc32(0, "1234", 4), "56789", 5), 0xcbf43926);
+    /* the table against the definition (bit by bit), for every byte value
+     * and a stretch of every byte */
+    unsigned char all[512];
+    for (int i = 0; i < 512; i++)
+        all[i] = (unsigned char)(i * 7 + (i >> 8));
+    for (size_t len = 0; len <= sizeof all; len += 31) {
+        uint32_t c = ~0u;
+        for (size_t i = 0; i < len; i++) {
+            c ^= all[i];
+            for (int k = 0; k < 8; k++)
+                c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1u)));
+        }
+        TEST_EQ_INT(mo_statefile_crc32(0, all, len), ~c);
+    }
 }
 
 /* The exact bytes, so the format cannot drift unnoticed (checksums by zlib). */

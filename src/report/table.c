@@ -1,0 +1,167 @@
+/* table.c - print the report as two tables that fit 80 columns. */
+#include <config.h>
+
+#include <errno.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "table.h"
+
+#define NAME_W 16 /* the name column; longer names get their own line */
+
+const char *lr_fmt_ms(int64_t us, char *buf, size_t len)
+{
+    double ms = (double)us / 1000.0, a = fabs(ms);
+    /* the thresholds keep rounding from adding a digit: 99.9996 is "100.00" */
+    if (a < 99.9995)
+        snprintf(buf, len, "%.3f", ms);
+    else if (a < 999.995)
+        snprintf(buf, len, "%.2f", ms);
+    else if (a < 9999.95)
+        snprintf(buf, len, "%.1f", ms);
+    else if (a < 999999.5)
+        snprintf(buf, len, "%.0f", ms);
+    else
+        snprintf(buf, len, "%.1e", ms);
+    return buf;
+}
+
+const char *lr_fmt_count(uint64_t v, int width, char *buf, size_t len)
+{
+    static const char suffix[] = "kMGTPE";
+    int n = snprintf(buf, len, "%llu", (unsigned long long)v);
+    if (n <= width)
+        return buf;
+    double x = (double)v;
+    for (size_t i = 0; i < sizeof suffix - 1; i++) {
+        x /= 1000;
+        if (x < 9.95) /* one decimal while it fits: "1.2M" */
+            n = snprintf(buf, len, "%.1f%c", x, suffix[i]);
+        else
+            n = snprintf(buf, len, "%.0f%c", x, suffix[i]);
+        if (n <= width)
+            return buf;
+    }
+    return buf;
+}
+
+const char *lr_fmt_time(int64_t us, char *buf, size_t len)
+{
+    time_t t = (time_t)(us / 1000000);
+    struct tm tm;
+    if (!localtime_r(&t, &tm) || strftime(buf, len, "%Y-%m-%d %H:%M:%S %Z", &tm) == 0)
+        snprintf(buf, len, "@%lld", (long long)t);
+    return buf;
+}
+
+static const char *fmt_rate(double rate, char *buf, size_t len)
+{
+    if (rate < 99999.95)
+        snprintf(buf, len, "%.1f", rate);
+    else
+        lr_fmt_count((uint64_t)llround(rate), 8, buf, len);
+    return buf;
+}
+
+/* The row's name, as the first column shows it. */
+static const char *row_name(const struct lr_report *r, const struct lr_row *row, char *buf, size_t len)
+{
+    const char *indent = r->by_host && row->host ? "  " : "";
+    if (row->cache)
+        snprintf(buf, len, "%s%s/%s", indent, row->cache, row->topic);
+    else if (row->host)
+        snprintf(buf, len, "%stotal", indent);
+    else
+        snprintf(buf, len, "%s", r->by_host ? "all hosts" : "total");
+    return buf;
+}
+
+/* A line of its own, cut to the width with "..." (--json has every name whole). */
+static void whole_line(FILE *f, const char *s)
+{
+    if (strlen(s) > LR_TABLE_WIDTH)
+        fprintf(f, "%.*s...\n", LR_TABLE_WIDTH - 3, s);
+    else
+        fprintf(f, "%s\n", s);
+}
+
+/* The name column: padded, or alone on its line when too long. */
+static void name_cell(FILE *f, const char *name)
+{
+    if (strlen(name) > NAME_W) {
+        whole_line(f, name);
+        fprintf(f, "%-*s", NAME_W, "");
+    } else {
+        fprintf(f, "%-*s", NAME_W, name);
+    }
+}
+
+/* The host names that head their rows when split by host. */
+static void host_heading(FILE *f, const struct lr_report *r, size_t i)
+{
+    const struct lr_row *row = &r->rows[i];
+    if (!r->by_host || !row->host)
+        return;
+    if (i > 0 && r->rows[i - 1].host && strcmp(r->rows[i - 1].host, row->host) == 0)
+        return;
+    whole_line(f, *row->host ? row->host : "(no host)");
+}
+
+static void latency_table(FILE *f, const struct lr_report *r)
+{
+    char name[600], a[6][32], neg[32];
+    fprintf(f, "%-*s%8s%8s%8s%8s%8s%8s%10s\n", NAME_W, "latency (ms)", "min", "p50", "p90", "p99",
+            "p99.9", "max", "negative");
+    for (size_t i = 0; i < r->n_rows; i++) {
+        const struct lr_row *row = &r->rows[i];
+        host_heading(f, r, i);
+        name_cell(f, row_name(r, row, name, sizeof name));
+        if (row->measured == 0) {
+            fprintf(f, "%8s%8s%8s%8s%8s%8s%10s\n", "-", "-", "-", "-", "-", "-", "0");
+            continue;
+        }
+        int64_t v[6] = {row->min_us, row->p50_us, row->p90_us, row->p99_us, row->p999_us, row->max_us};
+        for (int k = 0; k < 6; k++)
+            lr_fmt_ms(v[k], a[k], sizeof a[k]);
+        fprintf(f, " %7s %7s %7s %7s %7s %7s %9s\n", a[0], a[1], a[2], a[3], a[4], a[5],
+                lr_fmt_count(row->negative, 9, neg, sizeof neg));
+    }
+}
+
+static void counts_table(FILE *f, const struct lr_report *r)
+{
+    char name[600], c[8][32];
+    fprintf(f, "%-*s%10s%9s%7s%7s%7s%8s%7s%8s\n", NAME_W, "counts", "messages", "rate/s", "decode",
+            "gaps", "dups", "discont", "reconn", "dropped");
+    for (size_t i = 0; i < r->n_rows; i++) {
+        const struct lr_row *row = &r->rows[i];
+        host_heading(f, r, i);
+        name_cell(f, row_name(r, row, name, sizeof name));
+        fprintf(f, " %9s %8s %6s %6s %6s %7s %6s %7s\n",
+                lr_fmt_count(row->messages, 9, c[0], sizeof c[0]),
+                fmt_rate(row->rate, c[1], sizeof c[1]),
+                lr_fmt_count(row->decode_errors, 6, c[2], sizeof c[2]),
+                lr_fmt_count(row->gaps, 6, c[3], sizeof c[3]),
+                lr_fmt_count(row->duplicates, 6, c[4], sizeof c[4]),
+                lr_fmt_count(row->discontinuities, 7, c[5], sizeof c[5]),
+                lr_fmt_count(row->reconnects, 6, c[6], sizeof c[6]),
+                lr_fmt_count(row->log_dropped, 7, c[7], sizeof c[7]));
+    }
+}
+
+int lr_table_print(FILE *f, const struct lr_report *r)
+{
+    char a[64], b[64];
+    fprintf(f, "window  %s .. %s\n", lr_fmt_time(r->first_us, a, sizeof a),
+            lr_fmt_time(r->last_us, b, sizeof b));
+    fprintf(f, "input   %llu summar%s, %zu topic%s, %zu host%s\n\n",
+            (unsigned long long)r->n_summaries, r->n_summaries == 1 ? "y" : "ies", r->n_topics,
+            r->n_topics == 1 ? "" : "s", r->n_hosts, r->n_hosts == 1 ? "" : "s");
+    latency_table(f, r);
+    fputc('\n', f);
+    counts_table(f, r);
+    return ferror(f) ? -EIO : 0;
+}

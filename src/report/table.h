@@ -1,0 +1,44 @@
+/* table.h - the report as text: a header, a latency table and a counts
+ * table, every line at most LR_TABLE_WIDTH columns.
+ *
+ *   window  START .. END            (local time, as journalctl shows it)
+ *   input   N summaries, T topics, H hosts
+ *
+ *   latency (ms)        min     p50     p90     p99   p99.9     max  negative
+ *   CACHE/TOPIC ...
+ *   total ...
+ *
+ *   counts         messages   rate/s decode   gaps   dups discont reconn dropped
+ *
+ * A name longer than its column goes on a line of its own, the figures on
+ * the next. Latencies are milliseconds, with fewer decimals as they grow;
+ * counts too wide for their column are shortened with k, M, G, T. Split by
+ * host, each host's name heads its topics and its total, and "all hosts"
+ * closes the table. The number formatters are exposed for the plot and tests.
+ */
+#ifndef LR_TABLE_H
+#define LR_TABLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "merge.h"
+
+#define LR_TABLE_WIDTH 80
+
+/* Writes the report; returns 0 or -EIO when the stream failed. */
+int lr_table_print(FILE *f, const struct lr_report *r);
+
+/* Microseconds as milliseconds in at most 7 characters ("0.512", "12.345",
+ * "123.46", "1234.6", "12346", "1.2e+06"); one more for a minus sign. */
+const char *lr_fmt_ms(int64_t us, char *buf, size_t len);
+
+/* A count in at most `width` characters: exact when it fits, else with a
+ * k/M/G/T/P suffix ("1.2M"). */
+const char *lr_fmt_count(uint64_t v, int width, char *buf, size_t len);
+
+/* A local time as "YYYY-MM-DD HH:MM:SS ZONE". */
+const char *lr_fmt_time(int64_t us, char *buf, size_t len);
+
+#endif

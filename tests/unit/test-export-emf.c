@@ -1,0 +1,214 @@
+/* Unit tests for the CloudWatch EMF renderer (src/daemon/export-emf.c): the
+ * documents parse, hold what the header promises, split at 100 values, and
+ * their Counts add up to the interval's count. The schema check of real
+ * documents is in tests/integration/daemon-exports.sh. */
+#include <config.h>
+
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+
+#include "export-emf.h"
+#include "hist.h"
+#include "stats.h"
+#include "test.h"
+
+#define MAX_DOCS 64
+
+static struct {
+    char *line[MAX_DOCS];
+    size_t n;
+} got;
+
+static void collect(void *ud, const char *line, size_t len)
+{
+    (void)ud;
+    TEST_CHECK(strlen(line) == len);
+    TEST_CHECK(memchr(line, '\n', len) == NULL);
+    if (got.n < MAX_DOCS)
+        got.line[got.n++] = strdup(line);
+}
+
+static void reset(void)
+{
+    for (size_t i = 0; i < got.n; i++)
+        free(got.line[i]);
+    got.n = 0;
+}
+
+static int64_t num(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    TEST_CHECK(cJSON_IsNumber(v));
+    return v ? (int64_t)v->valuedouble : -999;
+}
+
+/* Checks one document's structure; returns the sum of its Counts (0 without Latency). */
+static uint64_t check_doc(const cJSON *d, const char *ns, int64_t ts, bool counters)
+{
+    const cJSON *aws = cJSON_GetObjectItemCaseSensitive(d, "_aws");
+    TEST_EQ_INT(num(aws, "Timestamp"), ts);
+    const cJSON *dirs = cJSON_GetObjectItemCaseSensitive(aws, "CloudWatchMetrics");
+    TEST_EQ_INT(cJSON_GetArraySize(dirs), 1);
+    const cJSON *dir = cJSON_GetArrayItem(dirs, 0);
+    TEST_EQ_STR(cJSON_GetObjectItemCaseSensitive(dir, "Namespace")->valuestring, ns);
+    char *dims = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(dir, "Dimensions"));
+    TEST_EQ_STR(dims, "[[\"cache\",\"topic\"]]");
+    free(dims);
+    /* every metric named is a number or a Values/Counts object on the root */
+    const cJSON *m;
+    bool has_latency = false;
+    size_t metrics = 0;
+    cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(dir, "Metrics"))
+    {
+        const char *name = cJSON_GetObjectItemCaseSensitive(m, "Name")->valuestring;
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(d, name);
+        TEST_CHECK(v != NULL);
+        if (strcmp(name, "Latency") == 0) {
+            has_latency = true;
+            TEST_EQ_STR(cJSON_GetObjectItemCaseSensitive(m, "Unit")->valuestring, "Microseconds");
+        } else {
+            TEST_CHECK(cJSON_IsNumber(v));
+            TEST_EQ_STR(cJSON_GetObjectItemCaseSensitive(m, "Unit")->valuestring, "Count");
+        }
+        metrics++;
+    }
+    TEST_EQ_INT(metrics, (has_latency ? 1 : 0) + (counters ? 9 : 0));
+    TEST_EQ_INT(cJSON_GetObjectItemCaseSensitive(d, "Messages") != NULL, counters);
+    if (!has_latency)
+        return 0;
+    const cJSON *lat = cJSON_GetObjectItemCaseSensitive(d, "Latency");
+    const cJSON *vals = cJSON_GetObjectItemCaseSensitive(lat, "Values");
+    const cJSON *cnts = cJSON_GetObjectItemCaseSensitive(lat, "Counts");
+    int n = cJSON_GetArraySize(vals);
+    TEST_CHECK(n >= 1 && n <= MO_EMF_MAX_VALUES);
+    TEST_EQ_INT(cJSON_GetArraySize(cnts), n);
+    uint64_t count = 0;
+    int64_t sum = 0, prev = INT64_MIN;
+    int64_t min = num(lat, "Min"), max = num(lat, "Max");
+    for (int i = 0; i < n; i++) {
+        int64_t v = (int64_t)cJSON_GetArrayItem(vals, i)->valuedouble;
+        uint64_t c = (uint64_t)cJSON_GetArrayItem(cnts, i)->valuedouble;
+        TEST_CHECK(v > prev); /* ascending, each once */
+        TEST_CHECK(c >= 1);
+        TEST_CHECK(v >= min && v <= max);
+        prev = v;
+        count += c;
+        sum += v * (int64_t)c;
+    }
+    TEST_EQ_INT(num(lat, "Count"), count);
+    TEST_EQ_INT(num(lat, "Sum"), sum);
+    return count;
+}
+
+static void test_one_document(void)
+{
+    struct mo_stats s;
+    TEST_EQ_INT(mo_stats_init(&s), 0);
+    const int64_t v[] = {-2500, -1, 0, 7, 7, 7, 300, 302, 1000000, 123456789};
+    for (size_t i = 0; i < sizeof v / sizeof *v; i++)
+        mo_hist_record(s.hist, v[i]);
+    s.count = 12;
+    s.decode_errors = 2;
+    s.gaps = 3;
+    s.resubscribes = 1;
+    s.log_dropped = 4;
+    struct mo_emf_input in = {.ns = "My/NS", .cache = "c\"1", .topic = "t\\2", .s = &s,
+                              .timestamp_ms = 1765000000123, .interval_s = 60};
+    TEST_EQ_INT(mo_emf_render(&in, collect, NULL), 1);
+    TEST_EQ_INT(got.n, 1);
+    cJSON *d = cJSON_Parse(got.line[0]);
+    TEST_CHECK(d != NULL);
+    TEST_EQ_INT(check_doc(d, "My/NS", 1765000000123, true), 10);
+    TEST_EQ_STR(cJSON_GetObjectItemCaseSensitive(d, "cache")->valuestring, "c\"1");
+    TEST_EQ_STR(cJSON_GetObjectItemCaseSensitive(d, "topic")->valuestring, "t\\2");
+    TEST_EQ_INT(num(d, "Messages"), 12);
+    TEST_EQ_INT(num(d, "DecodeErrors"), 2);
+    TEST_EQ_INT(num(d, "Gaps"), 3);
+    TEST_EQ_INT(num(d, "Duplicates"), 0);
+    TEST_EQ_INT(num(d, "Reconnects"), 1);
+    TEST_EQ_INT(num(d, "LogDropped"), 4);
+    TEST_EQ_INT(num(d, "NegativeLatencies"), 2);
+    const cJSON *lat = cJSON_GetObjectItemCaseSensitive(d, "Latency");
+    /* the exact extremes; 7 three times in one bucket; 300 and 302 in their own */
+    TEST_EQ_INT(num(lat, "Min"), -2500);
+    TEST_EQ_INT(num(lat, "Max"), 123456789);
+    char *vals = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(lat, "Values"));
+    char *cnts = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(lat, "Counts"));
+    TEST_EQ_STR(cnts, "[1,1,1,3,1,1,1,1]");
+    /* each value lies in its bucket: within 1% of what was recorded */
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(lat, "Values");
+    TEST_EQ_INT(cJSON_GetArraySize(a), 8);
+    TEST_CHECK(cJSON_GetArrayItem(a, 0)->valuedouble <= -2475 && cJSON_GetArrayItem(a, 0)->valuedouble >= -2500);
+    TEST_EQ_INT(cJSON_GetArrayItem(a, 1)->valuedouble, -1);
+    TEST_EQ_INT(cJSON_GetArrayItem(a, 2)->valuedouble, 0);
+    TEST_EQ_INT(cJSON_GetArrayItem(a, 3)->valuedouble, 7);
+    TEST_EQ_INT(cJSON_GetArrayItem(a, 4)->valuedouble, 300);
+    TEST_EQ_INT(cJSON_GetArrayItem(a, 5)->valuedouble, 302);
+    TEST_CHECK(cJSON_GetArrayItem(a, 6)->valuedouble >= 990000 && cJSON_GetArrayItem(a, 6)->valuedouble <= 1010000);
+    TEST_EQ_INT(cJSON_GetArrayItem(a, 7)->valuedouble, 123456789); /* held at the exact max */
+    free(vals);
+    free(cnts);
+    cJSON_Delete(d);
+    reset();
+
+    /* an interval without latencies: the counters alone */
+    mo_stats_end_interval(&s, "c", "t", mo_mono_us(), &(struct mo_clock_state){0}, NULL);
+    s.decode_errors = 5;
+    s.count = 5;
+    TEST_EQ_INT(mo_emf_render(&in, collect, NULL), 1);
+    d = cJSON_Parse(got.line[0]);
+    TEST_EQ_INT(check_doc(d, "My/NS", 1765000000123, true), 0);
+    TEST_CHECK(cJSON_GetObjectItemCaseSensitive(d, "Latency") == NULL);
+    TEST_EQ_INT(num(d, "DecodeErrors"), 5);
+    cJSON_Delete(d);
+    reset();
+    mo_stats_clear(&s);
+}
+
+/* 250 distinct buckets: three documents of 100, 100 and 50 values, the
+ * counters in the first only, all Counts adding up to the interval's count */
+static void test_split(void)
+{
+    struct mo_stats s;
+    TEST_EQ_INT(mo_stats_init(&s), 0);
+    uint64_t total = 0;
+    for (int64_t v = 1; v <= 250; v++)
+        for (int64_t k = 0; k < v % 3 + 1; k++) {
+            mo_hist_record(s.hist, v - 100); /* -99 .. 150: both signs */
+            total++;
+        }
+    s.count = total;
+    struct mo_emf_input in = {.ns = "NS", .cache = "c", .topic = "t", .s = &s,
+                              .timestamp_ms = 5, .interval_s = 1};
+    TEST_EQ_INT(mo_emf_render(&in, collect, NULL), 3);
+    uint64_t counted = 0;
+    int64_t last_max = INT64_MIN;
+    int sizes[3] = {0};
+    for (size_t i = 0; i < got.n && i < 3; i++) {
+        cJSON *d = cJSON_Parse(got.line[i]);
+        TEST_CHECK(d != NULL);
+        counted += check_doc(d, "NS", 5, i == 0);
+        const cJSON *lat = cJSON_GetObjectItemCaseSensitive(d, "Latency");
+        sizes[i] = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(lat, "Values"));
+        TEST_CHECK(num(lat, "Min") > last_max); /* the documents follow one another */
+        last_max = num(lat, "Max");
+        if (i == 0)
+            TEST_EQ_INT(num(lat, "Min"), -99);
+        if (i == 2)
+            TEST_EQ_INT(num(lat, "Max"), 150);
+        cJSON_Delete(d);
+    }
+    TEST_EQ_INT(sizes[0], 100);
+    TEST_EQ_INT(sizes[1], 100);
+    TEST_EQ_INT(sizes[2], 50);
+    TEST_EQ_INT(counted, total);
+    reset();
+    mo_stats_clear(&s);
+}
+
+int main(void)
+{
+    test_one_document();
+    test_split();
+    return test_result("test-export-emf");
+}

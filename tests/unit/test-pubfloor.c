@@ -1,0 +1,132 @@
+/* Unit tests for the per-publisher latency floors (src/daemon/pubfloor.c):
+ * exact counts and floors, the busiest first, the rest as "*other*", a full
+ * table, ids cut or holding any bytes, and the table carried to the next
+ * interval. */
+#include <config.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "pubfloor.h"
+#include "test.h"
+
+static struct mo_pubfloor_row rows[MO_PUBFLOOR_ROWS + 1];
+
+static void rec(mo_pubfloor *f, const char *id, int64_t latency_us)
+{
+    mo_pubfloor_record(f, id, strlen(id), latency_us);
+}
+
+static void test_two_publishers(void)
+{
+    mo_pubfloor *f;
+    TEST_EQ_INT(mo_pubfloor_new(&f), 0);
+    /* nothing recorded: no rows */
+    TEST_EQ_INT(mo_pubfloor_end(f, rows), 0);
+    /* pub-b's clock is 2 s ahead: its floor is negative */
+    for (int i = 0; i < 10; i++) {
+        rec(f, "pub-a", 900 + i);
+        rec(f, "pub-b", -2000000 + 800 + i);
+        rec(f, "pub-a", 1500);
+    }
+    rec(f, "pub-a", 412);
+    size_t n = mo_pubfloor_end(f, rows);
+    TEST_EQ_INT(n, 2);
+    TEST_EQ_STR(rows[0].id, "pub-a");
+    TEST_EQ_INT(rows[0].count, 21);
+    TEST_EQ_INT(rows[0].min_us, 412);
+    TEST_CHECK(!rows[0].other);
+    TEST_EQ_STR(rows[1].id, "pub-b");
+    TEST_EQ_INT(rows[1].count, 10);
+    TEST_EQ_INT(rows[1].min_us, -1999200);
+    /* the next interval starts empty: a floor is per interval */
+    rec(f, "pub-b", 5000);
+    n = mo_pubfloor_end(f, rows);
+    TEST_EQ_INT(n, 1);
+    TEST_EQ_STR(rows[0].id, "pub-b");
+    TEST_EQ_INT(rows[0].count, 1);
+    TEST_EQ_INT(rows[0].min_us, 5000);
+    mo_pubfloor_free(f);
+    mo_pubfloor_free(NULL);
+}
+
+/* 40 publishers, publisher i sending i+1 messages with floor 1000*i: the
+ * first 32 take the table's slots, 8 of them are reported, and every other
+ * message is in "*other*", whose floor is the lowest of theirs. */
+static void test_many_publishers(void)
+{
+    mo_pubfloor *f;
+    TEST_EQ_INT(mo_pubfloor_new(&f), 0);
+    char id[32];
+    uint64_t total = 0;
+    for (int i = 0; i < 40; i++)
+        for (int k = 0; k <= i; k++) {
+            snprintf(id, sizeof id, "p%02d", i);
+            rec(f, id, 1000 * i + k);
+            total++;
+        }
+    size_t n = mo_pubfloor_end(f, rows);
+    TEST_EQ_INT(n, MO_PUBFLOOR_ROWS + 1);
+    /* the busiest of those in the table: p31 (32 messages) down to p24 */
+    uint64_t listed = 0;
+    for (size_t r = 0; r < MO_PUBFLOOR_ROWS; r++) {
+        snprintf(id, sizeof id, "p%02d", 31 - (int)r);
+        TEST_EQ_STR(rows[r].id, id);
+        TEST_EQ_INT(rows[r].count, 32 - r);
+        TEST_EQ_INT(rows[r].min_us, 1000 * (31 - (int)r));
+        listed += rows[r].count;
+    }
+    TEST_CHECK(rows[MO_PUBFLOOR_ROWS].other);
+    TEST_EQ_STR(rows[MO_PUBFLOOR_ROWS].id, "*other*");
+    TEST_EQ_INT(rows[MO_PUBFLOOR_ROWS].count, total - listed);
+    TEST_EQ_INT(rows[MO_PUBFLOOR_ROWS].min_us, 0); /* p00's */
+
+    /* the busiest half of the table keeps its slots: p39, a newcomer last
+     * time, now finds room and is counted on its own */
+    for (int k = 0; k < 100; k++)
+        rec(f, "p39", 7);
+    rec(f, "p31", 1);
+    n = mo_pubfloor_end(f, rows);
+    TEST_EQ_INT(n, 2);
+    TEST_EQ_STR(rows[0].id, "p39");
+    TEST_EQ_INT(rows[0].count, 100);
+    TEST_EQ_STR(rows[1].id, "p31");
+    mo_pubfloor_free(f);
+}
+
+static void test_ids(void)
+{
+    mo_pubfloor *f;
+    TEST_EQ_INT(mo_pubfloor_new(&f), 0);
+    /* two long ids that differ only past the bytes kept stay apart */
+    char a[200], b[200];
+    memset(a, 'x', sizeof a);
+    memcpy(b, a, sizeof b);
+    b[150] = 'y';
+    mo_pubfloor_record(f, a, sizeof a, 10);
+    mo_pubfloor_record(f, b, sizeof b, 20);
+    mo_pubfloor_record(f, b, sizeof b, 30);
+    /* a prefix of an id is another id */
+    mo_pubfloor_record(f, a, 10, 40);
+    /* bytes that are not text are kept as they are */
+    mo_pubfloor_record(f, "\xff\x01", 2, 50);
+    size_t n = mo_pubfloor_end(f, rows);
+    TEST_EQ_INT(n, 4);
+    TEST_EQ_INT(rows[0].count, 2);
+    TEST_EQ_INT(rows[0].min_us, 20);
+    TEST_EQ_INT(strlen(rows[0].id), MO_PUBFLOOR_ID_MAX + 3);
+    TEST_CHECK(strcmp(rows[0].id + MO_PUBFLOOR_ID_MAX, "...") == 0);
+    TEST_EQ_INT(rows[1].count, 1);
+    TEST_EQ_INT(rows[1].min_us, 10);
+    TEST_EQ_STR(rows[2].id, "xxxxxxxxxx");
+    TEST_EQ_STR(rows[3].id, "\xff\x01");
+    mo_pubfloor_free(f);
+}
+
+int main(void)
+{
+    test_two_publishers();
+    test_many_publishers();
+    test_ids();
+    return test_result("test-pubfloor");
+}

@@ -1,0 +1,124 @@
+/* Unit tests for the summary: what each count means (count against
+ * with_latency, the percentiles over the latter), stream ends by class,
+ * resume outcomes, lost, the longest silence, and how intervals add up into
+ * the "*" total. The summary event is read back as the JSON line it writes. */
+#include <config.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "event.h"
+#include "stats.h"
+#include "test.h"
+
+/* The summary line mo_stats_end_interval writes, captured from stdout. */
+static char line[512 * 1024];
+
+static const char *end_interval(struct mo_stats *s, const char *cache, struct mo_stats *add_to)
+{
+    static const struct mo_clock_state clk = {.synced = true, .error_us = 10};
+    fflush(stdout);
+    FILE *f = tmpfile();
+    int saved = dup(STDOUT_FILENO);
+    if (!f || saved < 0 || dup2(fileno(f), STDOUT_FILENO) < 0) {
+        fprintf(stderr, "test-stats: cannot capture stdout\n");
+        exit(1);
+    }
+    mo_stats_end_interval(s, cache, cache, s->start_us + 2000000, &clk, add_to);
+    /* written by the sink's thread: wait until it is out */
+    TEST_CHECK(mo_event_wait_mark(mo_event_mark(), 5000000));
+    dup2(saved, STDOUT_FILENO);
+    close(saved);
+    rewind(f);
+    size_t n = fread(line, 1, sizeof line - 1, f);
+    line[n] = '\0';
+    fclose(f);
+    return line;
+}
+
+static void test_counts(void)
+{
+    struct mo_stats s, total;
+    TEST_EQ_INT(mo_stats_init(&s), 0);
+    TEST_EQ_INT(mo_stats_init(&total), 0);
+
+    /* 5 delivered, 3 of them with a latency (2 could not be decoded) */
+    s.count = 5;
+    s.decode_errors = 2;
+    mo_hist_record(s.hist, 100);
+    mo_hist_record(s.hist, 200);
+    mo_hist_record(s.hist, 300);
+    s.discontinuities = 2;
+    s.lost = 17;
+    s.resubscribes = 7;
+    s.ends[MO_END_OK] = 3;
+    s.ends[MO_END_RST] = 1;
+    s.ends[MO_END_IDLE] = 1;
+    s.ends[MO_END_OVERSIZED] = 2;
+    s.resumes[MO_CONT_RESUME_EXACT] = 4;
+    s.resumes[MO_CONT_RESUME_REPEATED] = 1;
+    s.resumes[MO_CONT_RESUME_DISCONTINUITY] = 2;
+    s.max_silence_us = 1234567;
+    const char *j = end_interval(&s, "c", &total);
+    TEST_CONTAINS(j, "\"event\":\"summary\"");
+    TEST_CONTAINS(j, "\"count\":5,\"with_latency\":3,");
+    TEST_CONTAINS(j, "\"p50_us\":200,");
+    TEST_CONTAINS(j, "\"max_us\":300,");
+    TEST_CONTAINS(j, "\"decode_errors\":2,");
+    TEST_CONTAINS(j, "\"discontinuities\":2,\"resets\":0,\"lost\":17,\"reconnects\":7,");
+    TEST_CONTAINS(j, "\"ends_ok\":3,\"ends_rst\":1,\"ends_idle\":1,\"ends_cancelled\":0,\"ends_error\":0,"
+                     "\"oversized\":2,");
+    TEST_CONTAINS(j, "\"resumes_exact\":4,\"resumes_repeated\":1,\"resumes_skipped\":0,"
+                     "\"resumes_discontinuity\":2,");
+    TEST_CONTAINS(j, "\"max_silence_ms\":1234,");
+    TEST_CONTAINS(j, "c/c: 5 messages (2 without a latency) in 2.0 s");
+    /* the interval starts over */
+    TEST_EQ_INT(s.count, 0);
+    TEST_EQ_INT(s.lost, 0);
+    TEST_EQ_INT(s.ends[MO_END_OK], 0);
+    TEST_EQ_INT(s.resumes[MO_CONT_RESUME_EXACT], 0);
+    TEST_EQ_INT(s.max_silence_us, 0);
+    TEST_EQ_INT(mo_hist_count(s.hist), 0);
+
+    /* a second subscription: counts add up, the longest silence is the longest */
+    struct mo_stats t;
+    TEST_EQ_INT(mo_stats_init(&t), 0);
+    t.count = 1;
+    mo_hist_record(t.hist, 50);
+    t.lost = 3;
+    t.ends[MO_END_OK] = 2;
+    t.ends[MO_END_CANCELLED] = 1;
+    t.ends[MO_END_ERROR] = 4;
+    t.resumes[MO_CONT_RESUME_SKIPPED] = 1;
+    t.max_silence_us = 999;
+    j = end_interval(&t, "d", &total);
+    TEST_CONTAINS(j, "\"count\":1,\"with_latency\":1,");
+    TEST_CONTAINS(j, "d/d: 1 messages in 2.0 s"); /* all with a latency: not said */
+    j = end_interval(&total, "*", NULL);
+    TEST_CONTAINS(j, "\"count\":6,\"with_latency\":4,");
+    TEST_CONTAINS(j, "\"lost\":20,");
+    TEST_CONTAINS(j, "\"ends_ok\":5,\"ends_rst\":1,\"ends_idle\":1,\"ends_cancelled\":1,\"ends_error\":4,"
+                     "\"oversized\":2,");
+    TEST_CONTAINS(j, "\"resumes_exact\":4,\"resumes_repeated\":1,\"resumes_skipped\":1,"
+                     "\"resumes_discontinuity\":2,");
+    TEST_CONTAINS(j, "\"max_silence_ms\":1234,");
+    TEST_CONTAINS(j, "all subscriptions: 6 messages (2 without a latency)");
+
+    /* nothing at all */
+    j = end_interval(&total, "*", NULL);
+    TEST_CONTAINS(j, "\"count\":0,\"with_latency\":0,");
+    TEST_CONTAINS(j, "\"max_silence_ms\":0,");
+
+    mo_stats_clear(&s);
+    mo_stats_clear(&t);
+    mo_stats_clear(&total);
+}
+
+int main(void)
+{
+    mo_event_set_format(MO_LOG_JSON);
+    test_counts();
+    return test_result("test-stats");
+}
