@@ -36,6 +36,7 @@ subs="
 exports() {
     write_daemon_config "$cfg" "$subs" "
 logging:
+  message_budget: 1000000
   summary_interval: 1h
 export:
   prometheus_textfile: $1
