@@ -3,7 +3,8 @@
 # decode_error warnings (logging.warnings_per_interval, 3 by default, per
 # subscription and summary interval), the exact count in decode_errors, the
 # rest in warnings_dropped, and the kinds of reason with their counts in
-# decode_error_reasons; the messages around them are measured as usual.
+# decode_error_reasons; the messages around them are measured as usual; the
+# report tool reads the summaries and sums warnings_dropped.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/log-lib.sh"
 
@@ -42,4 +43,11 @@ jq -e '.count == 1017 and .decode_errors == 1007 and .warnings_dropped == 1001
        and (.decode_error_reasons | startswith("907: invalid JSON at byte N | 100: field timestamp"))' \
     <<<"$t" >/dev/null || fail "total summary: $t"
 stop "$DAEMON_PID" || fail "daemon exit status"
-pass "undecodable: 1,007 decode errors, 6 warnings logged, the rest counted with their reasons"
+# the report tool takes these summaries, and adds up what the log left out
+${MO_WRAPPER:-} "$BIN/momento-latency-report" --file "$out" --json >"$WORK/report.json" 2>"$WORK/report.err" ||
+    fail "momento-latency-report: $(cat "$WORK/report.err")"
+jq -e '.total.messages == 1017 and .total.decode_errors == 1007 and .total.warnings_dropped == 1001
+       and .total.lost == 0 and .total.log_dropped == 0
+       and (.topics[] | select(.topic=="bad") | .warnings_dropped == 997)' "$WORK/report.json" >/dev/null ||
+    fail "report: $(jq -c .total "$WORK/report.json")"
+pass "undecodable: 1,007 decode errors, 6 warnings logged, the rest counted with their reasons (and by the report)"
