@@ -3,8 +3,10 @@
 # reaches: the publisher's line is printed): the message budget holds (the
 # default, 100 a second with a burst of 100, over every span of the run),
 # the drops are counted exactly (messages counted = message events logged +
-# log_dropped, per subscription and in the total), and every summary is
-# written. Under valgrind the rate is 500 msg/s.
+# log_dropped, per subscription and in the total), every summary is
+# written, and the exports carry the drops: the Prometheus textfile's
+# log_dropped_total (since start) and each EMF document's LogDropped. Under
+# valgrind the rate is 500 msg/s.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/log-lib.sh"
 
@@ -20,7 +22,10 @@ write_daemon_config "$cfg" "
     topic: flood" "
 logging:
   messages: all
-  summary_interval: 1s"
+  summary_interval: 1s
+export:
+  prometheus_textfile: $WORK/flood.prom
+  emf: true"
 start_daemon d "$cfg"
 out=$WORK/d.out
 wait_events 10 "$out" '.event=="subscribed"' 1 || fail "not subscribed"
@@ -39,6 +44,10 @@ total_dropped=$(events "$out" '.event=="summary" and .cache=="*"' | jq -s 'map(.
     || fail "events lost by the output"
 [ "$(sum_summaries "$out" gaps)" = 0 ] && [ "$(sum_summaries "$out" discontinuities)" = 0 ] \
     || fail "messages lost on the way"
+prom=$(sed -n 's/^momento_subscriber_log_dropped_total \([0-9]*\)$/\1/p' "$WORK/flood.prom")
+[ "$prom" = "$dropped" ] || fail "textfile: log_dropped_total '$prom', the summaries' log_dropped $dropped"
+emf=$(grep '^{"_aws":' "$out" | jq -s 'map(.LogDropped // 0) | add')
+[ "$emf" = "$dropped" ] || fail "EMF: LogDropped adds up to $emf, the summaries' log_dropped to $dropped"
 check_budget "$out" 100 100
 check_all_summaries "$out" 1
-pass "flood: $(cat "$WORK/pub.line"); $logged message events logged, $dropped counted in log_dropped"
+pass "flood: $(cat "$WORK/pub.line"); $logged message events logged, $dropped counted in log_dropped (and in the exports)"
