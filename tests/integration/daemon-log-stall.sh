@@ -3,10 +3,12 @@
 # 5,000 msg/s arrive (every message event asked for: messages: all, no
 # budget in the way). The daemon keeps receiving and stays responsive: STATUS
 # shows the messages arriving, WATCHDOG=1 keeps coming, a reload in the middle
-# gets its RELOADING=1 and READY=1. When the pipe is read again, every summary
-# of the stall is there and they count every message; the message events that
-# did not fit are counted in log_dropped (logged + log_dropped = messages),
-# and no other event was lost. Under valgrind, 200 msg/s (which all fit).
+# gets its RELOADING=1 and READY=1, and resume positions go on being saved (a
+# save waits for the log's writer only so long). When the pipe is read again,
+# every summary of the stall is there and they count every message; the
+# message events that did not fit are counted in log_dropped (logged +
+# log_dropped = messages), and no other event was lost. Under valgrind,
+# 200 msg/s (which all fit).
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/log-lib.sh"
 
@@ -28,7 +30,11 @@ write_daemon_config "$cfg" "
 logging:
   messages: all
   message_budget: 1000000
-  summary_interval: 1s"
+  summary_interval: 1s
+state:
+  directory: $WORK/state"
+mkdir "$WORK/state"
+saved() { sed -n 's/^sub "c" "stall" [0-9]* \([0-9]*\)$/\1/p' "$WORK/state/positions" 2>/dev/null; }
 
 # stdout -> a FIFO -> cat, which is stopped for the stall
 mkfifo "$WORK/pipe"
@@ -47,15 +53,21 @@ trap 'rc=$?; kill -CONT "$READER" 2>/dev/null || true; set +e; (exit $rc); clean
 stall_from=$(wc -l <"$NOTES")
 publish_fast -r "$RATE" -n "$N" -q &
 PUB=$!
-sleep $((SECS / 2))
+sleep 2
+saved1=$(saved)
+sleep $((SECS / 2 - 2))
 kill -HUP "$DAEMON_PID" # a reload in the middle of the stall
 wait "$PUB" || fail "momento-publish failed"
+saved2=$(saved)
 stall_to=$(wc -l <"$NOTES")
 kill -CONT "$READER"
 
-# during the stall: messages kept arriving (STATUS), the watchdog was fed at
+# during the stall: positions were saved (after the writer kept them waiting
+# up to 500 ms each time), messages kept arriving (STATUS), the watchdog was fed at
 # its period (1 s, every 0.5 s), the reload was announced and done
 sed -n "$((stall_from + 1)),${stall_to}p" "$NOTES" >"$WORK/stall.notes"
+[ -n "$saved1" ] && [ -n "$saved2" ] && [ "$saved2" -gt "$saved1" ] ||
+    fail "positions not saved during the stall: '$saved1' after 2 s, '$saved2' at its end"
 busy=$(grep -c 'STATUS=1/1 streams up, [1-9][0-9]* msg/s' "$WORK/stall.notes" || true)
 [ "$busy" -ge $((SECS - 3)) ] || fail "STATUS showed messages arriving $busy times in the stall: $(grep STATUS "$WORK/stall.notes")"
 [ "$(grep -c 'WATCHDOG=1' "$WORK/stall.notes")" -ge $((SECS * 2 - 3)) ] || fail "WATCHDOG=1 not kept up: $(cat "$WORK/stall.notes")"
