@@ -7,7 +7,9 @@
 #   bench/daemon-instructions.sh BUILDDIR [COUNT [RATE]]   (default 2000 at 200/s)
 #
 # Runs the daemon (logging.messages: none, or $MESSAGES: MESSAGES=all counts
-# the per-message JSON events too, written to a file) under valgrind --tool=callgrind
+# the per-message JSON events too, written to a file; MESSAGE_BUDGET=N sets
+# logging.message_budget, whose default of 100 a second logs half of the
+# messages at 200/s) under valgrind --tool=callgrind
 # twice against momento-topics-local for the same time: once idle, once while
 # momento-publish sends COUNT seed messages at RATE. The difference, divided
 # by COUNT, is the cost of a message: gRPC (all its threads), the loop, decoding,
@@ -59,6 +61,7 @@ subscriptions:
 logging:
   messages: ${MESSAGES:-none}
   summary_interval: 1h
+${MESSAGE_BUDGET:+  message_budget: $MESSAGE_BUDGET}
 EOF
 
 # run NAME N : the daemon under callgrind while N messages are published (0:
@@ -113,7 +116,7 @@ awk -v n="$COUNT" '
         }
     }' "$WORK/idle.txt" "$WORK/busy.txt" | sort -rn >"$WORK/per-message.txt"
 total=$(awk '/PROGRAM TOTALS/ { print $1 }' "$WORK/per-message.txt")
-echo "momento-subscriberd: $total instructions per message ($COUNT seed messages at $RATE/s, messages: ${MESSAGES:-none}; callgrind, all threads)"
+echo "momento-subscriberd: $total instructions per message ($COUNT seed messages at $RATE/s, messages: ${MESSAGES:-none}${MESSAGE_BUDGET:+, message_budget: $MESSAGE_BUDGET}; callgrind, all threads)"
 echo "inclusive instructions per message, by function (>= 50):"
 grep -v -e "PROGRAM TOTALS" -e "below main" -e "libc_start" -e "ld-linux" "$WORK/per-message.txt" |
     sed -E -e 's| \[/[^]]*/([^/]+)\]$| [\1]|' -e 's|  /[^ ]*/(src/[a-z]+/[^/ ]+:)|  \1|' | head -"${TOP:-40}"

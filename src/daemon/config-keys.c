@@ -193,6 +193,10 @@ static const struct mo_config_key logging_keys[] = {
      .def.u = 50 * MS},
     {"summary_interval", MO_CONFIG_DURATION, CFG(summary_interval_us), .lo = SEC, .hi = 24 * HOUR,
      .def.u = 60 * SEC},
+    /* the defaults keep within journald's default rate limit (momento-subscriberd(8), Logging) */
+    {"message_budget", MO_CONFIG_UINT, CFG(message_budget), .lo = 1, .hi = 1000000, .def.u = 100},
+    {"warnings_per_interval", MO_CONFIG_UINT, CFG(warnings_per_interval), .lo = 0, .hi = 1000000,
+     .def.u = 3},
     {NULL},
 };
 

@@ -50,6 +50,8 @@ struct mo_config {
     uint64_t sample_every;         /* default 100 */
     uint64_t slow_threshold_us;    /* default 50 ms */
     uint64_t summary_interval_us;  /* default 60 s */
+    uint64_t message_budget;       /* message events a second, all subscriptions; default 100 */
+    uint64_t warnings_per_interval; /* each per-message warning, per subscription and interval; default 3 */
 
     /* reconnect: */
     uint64_t backoff_initial_us; /* default 100 ms */

@@ -1,4 +1,4 @@
-/* event.c - render events as journal records, JSON lines or text, and send them. */
+/* event.c - build events, render them as journal records, JSON lines or text, and hand them to the sink. */
 #include <config.h>
 
 #include <ctype.h>
@@ -16,26 +16,28 @@
 #include "cleanup.h"
 #include "clock.h"
 #include "event.h"
+#include "sink.h"
 #include "timefmt.h"
 
 struct type_info {
     const char *name;
     enum mo_level level;
     const char *message_id; /* fixed per type, so journalctl MESSAGE_ID= finds them */
+    bool per_message;       /* may come with every message: the sink may drop it (sink.h) */
 };
 
 static const struct type_info types[MO_EV__COUNT] = {
-    [MO_EV_MESSAGE] = {"message", MO_LEVEL_INFO, "5745c755483f4658ae0a27109185854f"},
+    [MO_EV_MESSAGE] = {"message", MO_LEVEL_INFO, "5745c755483f4658ae0a27109185854f", true},
     [MO_EV_SUMMARY] = {"summary", MO_LEVEL_INFO, "e1ef2f3c18224e94b429efc3d4e5bf7c"},
     [MO_EV_SUBSCRIBED] = {"subscribed", MO_LEVEL_INFO, "3adeb06ab8224a658116a5c06b33dd8b"},
     [MO_EV_RESUBSCRIBING] = {"resubscribing", MO_LEVEL_WARNING, "dedcdbb709644920b0f28d4730efc8d4"},
     [MO_EV_IDLE_TIMEOUT] = {"idle_timeout", MO_LEVEL_WARNING, "0a866742e5724082b8a924c90a361d38"},
-    [MO_EV_DISCONTINUITY] = {"discontinuity", MO_LEVEL_WARNING, "95711ed2ef944f89899cba87a46737ae"},
-    [MO_EV_GAP] = {"gap", MO_LEVEL_WARNING, "1902d587d7af4ab891863b88e9dccdd2"},
-    [MO_EV_RESET] = {"reset", MO_LEVEL_WARNING, "9ac2218fce0d41b68fc56e613fc71fad"},
+    [MO_EV_DISCONTINUITY] = {"discontinuity", MO_LEVEL_WARNING, "95711ed2ef944f89899cba87a46737ae", true},
+    [MO_EV_GAP] = {"gap", MO_LEVEL_WARNING, "1902d587d7af4ab891863b88e9dccdd2", true},
+    [MO_EV_RESET] = {"reset", MO_LEVEL_WARNING, "9ac2218fce0d41b68fc56e613fc71fad", true},
     [MO_EV_PAGE_ANNOUNCED] = {"page_announced", MO_LEVEL_INFO, "8273ce6195664f299f62f3cb57b03da5"},
     [MO_EV_OVERSIZED] = {"oversized", MO_LEVEL_WARNING, "73f5a713517a4e3b80f72bba692deb54"},
-    [MO_EV_DECODE_ERROR] = {"decode_error", MO_LEVEL_WARNING, "b884bc1011f647ccb1aa5184760975ff"},
+    [MO_EV_DECODE_ERROR] = {"decode_error", MO_LEVEL_WARNING, "b884bc1011f647ccb1aa5184760975ff", true},
     [MO_EV_AUTH_ERROR] = {"auth_error", MO_LEVEL_ERROR, "a96eb582268e4bf6a9b6d861089e42cc"},
     [MO_EV_NOT_FOUND] = {"not_found", MO_LEVEL_ERROR, "6dbb2e76ce2748e997821bafe364a3ae"},
     [MO_EV_LIMIT_EXCEEDED] = {"limit_exceeded", MO_LEVEL_ERROR, "1b1ce9b13fb4498086baf49388284c67"},
@@ -54,7 +56,6 @@ static const struct type_info types[MO_EV__COUNT] = {
 };
 
 static enum mo_log_format sink = MO_LOG_JSON;
-static bool journal_failed;
 
 const char *mo_event_message_id(enum mo_event_type t) { return types[t].message_id; }
 
@@ -131,12 +132,79 @@ void mo_event_double(struct mo_event *e, const char *key, double value)
         f->d = value;
 }
 
+static size_t utf8_seq(const unsigned char *p);
+
+/* True for a code point a terminal may act on: C1 controls, the line and
+ * paragraph separators and the bidirectional embeddings, overrides and
+ * isolates (which reorder what follows them on screen). */
+static bool cp_is_control(uint32_t cp)
+{
+    return (cp >= 0x80 && cp <= 0x9f) || (cp >= 0x2028 && cp <= 0x202e) ||
+           (cp >= 0x2066 && cp <= 0x2069);
+}
+
+/* The sentence is for people, and its parts may come from anywhere (a
+ * server's details, a payload quoted in a reason): every byte that is not
+ * printable UTF-8 is written \xHH and every control code point \uHHHH, so
+ * nothing in it can move a terminal's cursor, change its colours, start a
+ * second line or reorder the text. The fields keep the exact values. The
+ * result is cut at a whole character or escape to fit. */
+static void sentence_clean(const char *in, char *out, size_t len)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *p = (const unsigned char *)in;
+    size_t o = 0;
+    while (*p) {
+        char esc[8];
+        size_t n = 1, el = 0;
+        if (*p < 0x20 || *p == 0x7f) {
+            el = 4;
+        } else if (*p >= 0x80) {
+            n = utf8_seq(p);
+            if (n == 0) {
+                n = 1;
+                el = 4;
+            } else {
+                uint32_t cp = n == 2   ? (uint32_t)(p[0] & 0x1f) << 6 | (p[1] & 0x3f)
+                              : n == 3 ? (uint32_t)(p[0] & 0x0f) << 12 | (uint32_t)(p[1] & 0x3f) << 6 |
+                                             (p[2] & 0x3f)
+                                       : 0x10000; /* four bytes: nothing to escape there */
+                if (cp_is_control(cp)) {
+                    memcpy(esc, "\\u", 2);
+                    for (int i = 0; i < 4; i++)
+                        esc[2 + i] = hex[(cp >> (12 - 4 * i)) & 15];
+                    el = 6;
+                }
+            }
+        }
+        if (el == 4) {
+            esc[0] = '\\', esc[1] = 'x', esc[2] = hex[*p >> 4], esc[3] = hex[*p & 15];
+        }
+        const char *src = el ? esc : (const char *)p;
+        size_t sl = el ? el : n;
+        if (o + sl >= len)
+            break;
+        memcpy(out + o, src, sl);
+        o += sl;
+        p += n;
+    }
+    out[o] = '\0';
+}
+
 void mo_event_msg(struct mo_event *e, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(e->msg, sizeof e->msg, fmt, ap);
     va_end(ap);
+    /* most sentences are printable ASCII throughout: nothing to copy then */
+    for (const unsigned char *p = (const unsigned char *)e->msg; *p; p++)
+        if (*p < 0x20 || *p >= 0x7f) {
+            char raw[sizeof e->msg];
+            memcpy(raw, e->msg, sizeof raw);
+            sentence_clean(raw, e->msg, sizeof e->msg);
+            break;
+        }
 }
 
 /* ---- rendering ---- */
@@ -188,7 +256,12 @@ static size_t utf8_seq(const unsigned char *p)
 {
     if (p[0] < 0x80)
         return 1;
-    size_t n = p[0] >= 0xf0 && p[0] <= 0xf4 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc2 && p[0] < 0xe0 ? 2 : 0;
+    /* c0, c1 (overlong) and f5-ff (beyond U+10FFFF, or forms UTF-8 no longer
+     * has) start nothing */
+    size_t n = p[0] >= 0xf0 && p[0] <= 0xf4   ? 4
+               : p[0] >= 0xe0 && p[0] <= 0xef ? 3
+               : p[0] >= 0xc2 && p[0] <= 0xdf ? 2
+                                              : 0;
     for (size_t i = 1; i < n; i++)
         if ((p[i] & 0xc0) != 0x80)
             return 0;
@@ -358,105 +431,120 @@ int mo_event_render_journal(const struct mo_event *e, struct iovec *iov, size_t 
     return (int)n;
 }
 
-/* ---- sinks ---- */
+/* ---- emitting: rendered for the format, handed to the sink (sink.h) ---- */
 
 /* a summary's histogram can take up to ~150 KB */
 static char render_buf[512 * 1024];
+static bool sink_open;
 
-static bool unflushed;
-
-static void write_stdout_line(const char *s, size_t n)
+static enum mo_sink_class class_of(enum mo_event_type t)
 {
-    unflushed = true;
-    fwrite(s, 1, n, stdout);
-    fputc('\n', stdout);
+    return types[t].per_message ? MO_SINK_DROP : MO_SINK_KEEP;
 }
 
-static void emit_stdout(const struct mo_event *e, int64_t now)
-{
-    int n = sink == MO_LOG_TEXT ? mo_event_render_text(e, now, render_buf, sizeof render_buf)
-                                : mo_event_render_json(e, now, render_buf, sizeof render_buf);
-    if (n >= 0) {
-        write_stdout_line(render_buf, (size_t)n);
-        return;
-    }
-    /* only a pathological event exceeds the buffer; say so rather than cut JSON */
-    unflushed = true;
-    fprintf(stdout, "{\"event\":\"%s\",\"level\":\"error\",\"message\":\"event too large to render\"}\n",
-            types[e->type].name);
-}
-
+/* The journal cannot be reached (at start, or journald went away). */
 static void journal_fallback(int err)
 {
-    if (!journal_failed) {
-        journal_failed = true;
-        fprintf(stderr, "momento-subscriberd: cannot write to the journal (%s); writing JSON lines to stdout\n",
-                strerror(-err));
-    }
+    fprintf(stderr, "momento-subscriberd: cannot write to the journal (%s); writing JSON lines to stdout\n",
+            strerror(-err));
+    sink = MO_LOG_JSON;
+    sink_open = mo_sink_open_fd(STDOUT_FILENO) == 0;
 }
 
-void mo_event_emit(const struct mo_event *e)
+static int ensure_sink(void)
+{
+    if (!sink_open && mo_event_set_format(sink) < 0)
+        return -EBADF;
+    if (sink == MO_LOG_JOURNAL && mo_sink_journal_broken())
+        journal_fallback(-ECONNREFUSED);
+    return sink_open ? 0 : -EBADF;
+}
+
+int mo_event_emit(const struct mo_event *e)
 {
     int64_t now = mo_real_ns();
-    if (sink == MO_LOG_JOURNAL && !journal_failed) {
+    int r = ensure_sink();
+    if (r < 0)
+        return r;
+    enum mo_sink_class c = class_of(e->type);
+    if (sink == MO_LOG_JOURNAL) {
         struct iovec iov[MO_EVENT_MAX_FIELDS + 8];
         int n = mo_event_render_journal(e, iov, ARRAY_SIZE(iov), render_buf, sizeof render_buf);
-        if (n > 0) {
-            int r = sd_journal_sendv(iov, n);
-            if (r >= 0)
-                return;
-            journal_fallback(r);
-        }
+        if (n > 0)
+            return mo_sink_record(iov, (size_t)n, c);
+        static const char big[] = "MESSAGE=event too large to render";
+        struct iovec one[] = {{(char *)big, sizeof big - 1}};
+        return mo_sink_record(one, 1, c);
     }
-    emit_stdout(e, now);
+    int n = sink == MO_LOG_TEXT ? mo_event_render_text(e, now, render_buf, sizeof render_buf)
+                                : mo_event_render_json(e, now, render_buf, sizeof render_buf);
+    if (n < 0) /* only a pathological event exceeds the buffer; say so rather than cut JSON */
+        n = snprintf(render_buf, sizeof render_buf,
+                     "{\"event\":\"%s\",\"level\":\"error\",\"message\":\"event too large to render\"}",
+                     types[e->type].name);
+    return mo_sink_line(render_buf, (size_t)n, c);
 }
 
-/* ---- whole lines: one stop-gap function, kept apart ----
- * The sinks are due to gain their own way of writing a line that is not an
- * event (exempt from any per-message budget); until then this is the least
- * the EMF export needs. */
-
-void mo_event_emit_line(enum mo_event_type type, const char *line, size_t len)
+int mo_event_emit_raw(enum mo_event_type type, const char *line, size_t len)
 {
-    static const char key[] = "MESSAGE=";
-    static char ident[] = "SYSLOG_IDENTIFIER=momento-subscriberd";
-    if (sink == MO_LOG_JOURNAL && !journal_failed && len + sizeof key <= sizeof render_buf) {
-        /* one field per iovec: MESSAGE= and the line must be contiguous */
-        memcpy(render_buf, key, sizeof key - 1);
-        memcpy(render_buf + sizeof key - 1, line, len);
-        char prio[16], id[64], ev[64], lvl[32];
-        snprintf(prio, sizeof prio, "PRIORITY=%d", (int)types[type].level);
-        snprintf(id, sizeof id, "MESSAGE_ID=%s", types[type].message_id);
-        snprintf(ev, sizeof ev, "EVENT=%s", types[type].name);
-        snprintf(lvl, sizeof lvl, "LEVEL=%s", mo_level_name(types[type].level));
-        struct iovec iov[] = {
-            {render_buf, sizeof key - 1 + len},
-            {prio, strlen(prio)},
-            {id, strlen(id)},
-            {ident, sizeof ident - 1},
-            {ev, strlen(ev)},
-            {lvl, strlen(lvl)},
-        };
-        int r = sd_journal_sendv(iov, (int)ARRAY_SIZE(iov));
-        if (r >= 0)
-            return;
-        journal_fallback(r);
-    }
-    write_stdout_line(line, len);
+    if (memchr(line, '\n', len))
+        return -EINVAL;
+    int r = ensure_sink();
+    if (r < 0)
+        return r;
+    if (sink != MO_LOG_JOURNAL)
+        return mo_sink_line(line, len, MO_SINK_KEEP);
+    char prio[16], id[48], ev[64], lv[32];
+    snprintf(prio, sizeof prio, "PRIORITY=%d", (int)types[type].level);
+    snprintf(id, sizeof id, "MESSAGE_ID=%s", types[type].message_id);
+    snprintf(ev, sizeof ev, "EVENT=%s", types[type].name);
+    snprintf(lv, sizeof lv, "LEVEL=%s", mo_level_name(types[type].level));
+    static const char ident[] = "SYSLOG_IDENTIFIER=momento-subscriberd";
+    /* MESSAGE=line without copying the line: the sink takes the fields apart */
+    char *m = render_buf;
+    if (len + 8 > sizeof render_buf)
+        return -E2BIG;
+    memcpy(m, "MESSAGE=", 8);
+    memcpy(m + 8, line, len);
+    struct iovec iov[] = {
+        {m, 8 + len}, {prio, strlen(prio)}, {id, strlen(id)}, {(char *)ident, sizeof ident - 1},
+        {ev, strlen(ev)}, {lv, strlen(lv)},
+    };
+    return mo_sink_record(iov, ARRAY_SIZE(iov), MO_SINK_KEEP);
 }
 
-void mo_event_flush(void)
+void mo_event_flush(void) { mo_sink_flush(); }
+
+bool mo_event_unflushed(void) { return mo_sink_pending(); }
+
+uint64_t mo_event_mark(void) { return mo_sink_mark(); }
+
+bool mo_event_wait_mark(uint64_t mark, uint64_t timeout_us) { return mo_sink_wait_mark(mark, timeout_us); }
+
+size_t mo_event_close(uint64_t timeout_us)
 {
-    fflush(stdout);
-    unflushed = false;
+    if (!sink_open)
+        return 0;
+    sink_open = false;
+    size_t left = mo_sink_close(timeout_us);
+    if (left)
+        fprintf(stderr, "momento-subscriberd: %zu bytes of events not written: the log output is blocked\n",
+                left);
+    return left;
 }
 
-bool mo_event_unflushed(void) { return unflushed; }
+uint64_t mo_event_take_lost(void) { return mo_sink_take_lost(); }
 
-void mo_event_set_format(enum mo_log_format f)
+int mo_event_set_format(enum mo_log_format f)
 {
     sink = f;
-    journal_failed = false;
+    int r = f == MO_LOG_JOURNAL ? mo_sink_open_journal(MO_JOURNAL_SOCKET) : mo_sink_open_fd(STDOUT_FILENO);
+    sink_open = r == 0;
+    if (r < 0 && f == MO_LOG_JOURNAL && r != -EBUSY) {
+        journal_fallback(r);
+        r = sink_open ? 0 : -EBADF;
+    }
+    return r;
 }
 
 enum mo_log_format mo_event_default_format(void)

@@ -5,7 +5,9 @@
  * sends each field upper-cased (latency_us -> LATENCY_US) with MESSAGE,
  * PRIORITY and a fixed MESSAGE_ID per type; the JSON sink writes one line per
  * event with `ts` (RFC 3339, microseconds, UTC); the text sink writes a line
- * for a human at a terminal.
+ * for a human at a terminal. The sentence shows anything unprintable escaped
+ * (mo_event_msg). Rendering is here; the output itself, which never makes
+ * the caller wait, is sink.h's.
  *
  *   struct mo_event e;
  *   mo_event_init(&e, MO_EV_GAP, cache, topic);
@@ -45,7 +47,7 @@ enum mo_event_type {
     MO_EV_CLOCK_UNSYNCED,
     MO_EV_CLOCK_SYNCED,
     MO_EV_PUBLISHER_FLOOR,
-    MO_EV_EMF,          /* a CloudWatch EMF document: see mo_event_emit_line */
+    MO_EV_EMF, /* not an event: a CloudWatch EMF document (mo_event_emit_raw) */
     MO_EV_EXPORT_ERROR,
     MO_EV_STATE_ERROR,     /* positions cannot be saved (state.h) */
     MO_EV_STATE_RECOVERED, /* they can again */
@@ -88,29 +90,59 @@ void mo_event_int(struct mo_event *e, const char *key, int64_t value);
 void mo_event_uint(struct mo_event *e, const char *key, uint64_t value);
 void mo_event_bool(struct mo_event *e, const char *key, bool value);
 void mo_event_double(struct mo_event *e, const char *key, double value);
+/* The sentence, cut to fit msg. Whatever the arguments hold, it comes out
+ * printable: control bytes, DEL and bytes that are not UTF-8 as \xHH, C1
+ * controls, line separators and bidirectional overrides as \uHHHH. */
 void mo_event_msg(struct mo_event *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Sends the event to the current sink, stamped with the real-time clock. */
-void mo_event_emit(const struct mo_event *e);
+/* Renders the event for the current format and hands it to the sink
+ * (sink.h), stamped with the real-time clock; never waits for the output.
+ * Per-message events (message, decode_error, gap, discontinuity, reset) are
+ * refused when the output is too far behind: -ENOBUFS, and the caller counts
+ * them. Every other event is kept however far behind the output is (up to
+ * the sink's hard limit, past which it is counted in mo_event_take_lost).
+ * 0 when accepted. */
+int mo_event_emit(const struct mo_event *e);
 
-/* Writes `line` (len bytes, no newline, e.g. a JSON document) to the log
- * output as a line of its own: on stdout (json and text sinks) exactly the
- * line; in the journal a record of `type` (its MESSAGE_ID, PRIORITY, EVENT)
- * whose MESSAGE is the line. Not an event: no `ts`, no fields. */
-void mo_event_emit_line(enum mo_event_type type, const char *line, size_t len);
+/* Writes one line that is not an event (an EMF document: `line`, len bytes,
+ * no newline in it) to the log output as its own line: on stdout (json and
+ * text sinks) the line itself; in the journal a record whose MESSAGE is the
+ * line, with EVENT, LEVEL, PRIORITY and MESSAGE_ID of `type` (MO_EV_EMF) and
+ * SYSLOG_IDENTIFIER. Like a summary it is never subject to the message
+ * budget and is kept while the output is slow. 0, or -EINVAL (a newline in
+ * it) or -E2BIG (over 512 KiB): nothing written; -ENOBUFS as for an event. */
+int mo_event_emit_raw(enum mo_event_type type, const char *line, size_t len);
 
-/* Chooses the sink. Journal output falls back to JSON if the journal socket
- * cannot be reached (the first failed send says so once on stderr). */
-void mo_event_set_format(enum mo_log_format f);
+/* Chooses the format and opens its sink (starting its writer thread): the
+ * journal's native socket, or stdout. Journal output falls back to JSON
+ * lines on stdout if the journal cannot be reached, at once or later (each
+ * time said once on stderr). 0, or -errno when no sink could be started.
+ * Without a call, the first event opens JSON on stdout. */
+int mo_event_set_format(enum mo_log_format f);
 /* journal when stderr is the journal stream ($JOURNAL_STREAM matches stderr), else json. */
 enum mo_log_format mo_event_default_format(void);
 int mo_log_format_parse(const char *s, enum mo_log_format *ret);
 
-/* Writes buffered stdout output (JSON/text sinks). Call when the loop goes idle. */
+/* Hands the events rendered since the last call to the writer. Call when the
+ * loop goes idle (once per burst, not per event). */
 void mo_event_flush(void);
-/* True when events were written to stdout since the last flush. */
+/* True when events were rendered since the last flush. */
 bool mo_event_unflushed(void);
-
+/* A barrier for what must not be done before the events rendered so far are
+ * out (a save of resume positions, momento-subscriberd(8) STATE FILE):
+ * mo_event_mark, on the loop thread, flushes and returns a mark;
+ * mo_event_wait_mark, on any thread, waits at most timeout_us until every
+ * event up to the mark is written, true if so (sink.h). */
+uint64_t mo_event_mark(void);
+bool mo_event_wait_mark(uint64_t mark, uint64_t timeout_us);
+/* At exit: flushes, waits up to timeout_us for everything to be written,
+ * stops the writer. Returns the bytes left unwritten (the output is blocked;
+ * also said on stderr). */
+size_t mo_event_close(uint64_t timeout_us);
+/* Events accepted but lost since the last call: kept events past the sink's
+ * hard limit, and any that could not be written (journald gone, stdout
+ * closed). For the total summary's sink_dropped. */
+uint64_t mo_event_take_lost(void);
 
 /* Names and ids, for tests and documentation. */
 const char *mo_event_message_id(enum mo_event_type t);

@@ -132,6 +132,7 @@ static const struct counter {
     {"Discontinuities", offsetof(struct mo_stats, discontinuities)},
     {"Resets", offsetof(struct mo_stats, resets)},
     {"Reconnects", offsetof(struct mo_stats, resubscribes)},
+    {"LogDropped", offsetof(struct mo_stats, log_dropped)}, /* message events not logged */
 };
 
 static uint64_t counter_value(const struct mo_stats *s, const struct counter *c)

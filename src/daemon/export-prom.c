@@ -206,7 +206,8 @@ int mo_prom_render(FILE *f, const struct mo_prom_topic *t, size_t n, const struc
     }
     if (h->have_log_dropped) {
         family(f, "log_dropped_total", "counter",
-               "Events the log output dropped rather than fall behind.");
+               "Message events left out of the log since start (over logging.message_budget, "
+               "or refused by a slow log output).");
         fprintf(f, PREFIX "log_dropped_total %" PRIu64 "\n", h->log_dropped);
     }
     clock_gauges(f, &h->clk);

@@ -27,6 +27,7 @@ struct mo_export {
     struct topic *t;
     size_t n;
     char last_error[256]; /* the last failure reported, so it is said once */
+    uint64_t log_dropped; /* message events left out of the log since start */
 };
 
 int mo_export_new(mo_export **ret)
@@ -95,7 +96,7 @@ static struct topic *find_topic(mo_export *x, const char *cache, const char *top
 static void emf_line(void *ud, const char *line, size_t len)
 {
     (void)ud;
-    mo_event_emit_line(MO_EV_EMF, line, len);
+    mo_event_emit_raw(MO_EV_EMF, line, len);
 }
 
 void mo_export_interval(mo_export *x, const char *cache, const char *topic, const struct mo_stats *s,
@@ -174,14 +175,12 @@ fail:
     return r;
 }
 
-void mo_export_commit(mo_export *x, const struct mo_clock_state *clk)
+void mo_export_commit(mo_export *x, const struct mo_stats *total, const struct mo_clock_state *clk)
 {
+    x->log_dropped += total->log_dropped; /* counted with or without a textfile */
     if (!x->textfile)
         return;
-    struct mo_prom_host host = {.clk = *clk};
-    /* log drops: to come from the log output's own count (stats field
-     * log_dropped) once it keeps one; until then the metric is left out:
-     * host.have_log_dropped = true; host.log_dropped = ...; */
+    struct mo_prom_host host = {.clk = *clk, .have_log_dropped = true, .log_dropped = x->log_dropped};
     const char *what = "";
     int r = write_textfile(x, &host, &what);
     if (r == 0) {

@@ -5,7 +5,7 @@
  * The daemon hands each subscription's interval here just before its summary
  * resets it (mo_export_interval): the interval is added into the topic's
  * series since start, and with emf: its EMF documents go to the log output
- * as lines of their own. After a round of summaries, mo_export_commit
+ * as lines of their own. With the round's total, mo_export_commit
  * rewrites the textfile atomically: a temporary file in the same directory,
  * then rename(2), so node_exporter never reads half a file. A failure to
  * write is logged (export_error) once per distinct reason, and the next
@@ -42,7 +42,10 @@ int mo_export_configure(mo_export *x, const struct mo_config *cfg);
 void mo_export_interval(mo_export *x, const char *cache, const char *topic, const struct mo_stats *s,
                         bool up, uint64_t now_us, int64_t now_ns);
 
-/* Rewrites the textfile, if one is configured, with the clock's state. */
-void mo_export_commit(mo_export *x, const struct mo_clock_state *clk);
+/* After a round of summaries, with its total (the "*" interval, before its
+ * summary resets it): adds the total's log_dropped into the host's count
+ * since start, and rewrites the textfile, if one is configured, with that
+ * count and the clock's state. */
+void mo_export_commit(mo_export *x, const struct mo_stats *total, const struct mo_clock_state *clk);
 
 #endif

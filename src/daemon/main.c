@@ -24,6 +24,7 @@
 #include "notify.h"
 #include "pool.h"
 #include "positions.h"
+#include "reloadlog.h"
 #include "remote.h"
 #include "rpc.h"
 #include "stats.h"
@@ -72,6 +73,7 @@ struct mo_daemon {
     mo_hist *status_hist;
     struct mo_clockwatch clockwatch; /* read with the status, every second */
     mo_export *exports;              /* export: of the configuration */
+    struct mo_budget message_budget; /* logging.message_budget, for every subscription */
 };
 
 static struct mo_daemon D;
@@ -84,6 +86,8 @@ static void on_sub_stopped(void *ctx, mo_sub *s);
 static void sub_settings_update(struct mo_daemon *d)
 {
     const struct mo_config *cfg = d->cfg;
+    /* a burst of one second's worth */
+    mo_budget_set(&d->message_budget, cfg->message_budget, cfg->message_budget, mo_mono_us());
     d->sub_settings = (struct mo_sub_settings){
         .idle_timeout_us = cfg->idle_timeout_us,
         .backoff_initial_us = cfg->backoff_initial_us,
@@ -91,6 +95,8 @@ static void sub_settings_update(struct mo_daemon *d)
         .messages = cfg->messages,
         .sample_every = cfg->sample_every,
         .slow_threshold_us = cfg->slow_threshold_us,
+        .message_budget = &d->message_budget,
+        .warnings_per_interval = cfg->warnings_per_interval,
         .key_source = d->remote.creds.source,
         .target = d->remote.ep.target,
         .config_path = cfg->path,
@@ -139,10 +145,9 @@ static int add_sub(struct mo_daemon *d, const struct mo_sub_config *sc, bool res
 static void on_state_timer(mo_timer *t)
 {
     struct mo_daemon *d = container_of(t, struct mo_daemon, state_timer);
-    /* the events of every message up to the positions saved are written out
-     * first: a crash after the save must not lose the lines of messages a
-     * restart will not ask for again */
-    mo_event_flush();
+    /* the save waits for the events of every message up to the positions
+     * (positions.h), so that a crash after it does not lose the lines of
+     * messages a restart will not ask for again */
     mo_positions_tick(d->positions, d->subs, d->n_subs, mo_mono_us(), 0);
     mo_timer_start(d->loop, t, MO_STATE_SAVE_INTERVAL_US);
 }
@@ -166,8 +171,9 @@ static void emit_summaries(struct mo_daemon *d, mo_sub **subs, size_t n, bool wi
         mo_sub_end_interval(subs[i], now, &clk, &d->total);
     }
     if (with_total) {
+        d->total.sink_dropped += mo_event_take_lost();
+        mo_export_commit(d->exports, &d->total, &clk); /* before the summary resets it */
         mo_stats_end_interval(&d->total, "*", "*", now, &clk, NULL);
-        mo_export_commit(d->exports, &clk);
     }
 }
 
@@ -284,38 +290,12 @@ static void on_sub_stopped(void *ctx, mo_sub *s)
 
 /* ---- reload ---- */
 
-static void config_error_events(const struct mo_config_errors *errs)
+static bool has_sub(const struct mo_daemon *d, const char *cache, const char *topic)
 {
-    for (size_t i = 0; i < errs->n && i < 20; i++) {
-        const struct mo_config_error *ce = &errs->v[i];
-        struct mo_event e;
-        mo_event_init(&e, MO_EV_CONFIG_ERROR, NULL, NULL);
-        mo_event_str(&e, "file", ce->file);
-        mo_event_int(&e, "line", ce->line);
-        mo_event_int(&e, "column", ce->column);
-        mo_event_str(&e, "key", ce->key);
-        mo_event_str(&e, "reason", ce->reason);
-        char where[800];
-        mo_config_error_format(ce, where, sizeof where);
-        mo_event_msg(&e, "Configuration not reloaded, the old one keeps running: %s", where);
-        mo_event_emit(&e);
-    }
-}
-
-/* The new momento: settings cannot work (the key file unreadable or
- * malformed, no endpoint for the key): refused as an invalid file is. The
- * reason names the source, never the key. */
-static void remote_error_event(const struct mo_config *nc, const char *reason)
-{
-    struct mo_event e;
-    mo_event_init(&e, MO_EV_CONFIG_ERROR, NULL, NULL);
-    mo_event_str(&e, "file", nc->path);
-    mo_event_int(&e, "line", 0);
-    mo_event_int(&e, "column", 0);
-    mo_event_str(&e, "key", nc->api_key_file ? "momento.api_key_file" : "momento");
-    mo_event_str(&e, "reason", reason);
-    mo_event_msg(&e, "Configuration not reloaded, the old one keeps running: %s: %s", nc->path, reason);
-    mo_event_emit(&e);
+    for (size_t i = 0; i < d->n_subs; i++)
+        if (strcmp(mo_sub_cache(d->subs[i]), cache) == 0 && strcmp(mo_sub_topic(d->subs[i]), topic) == 0)
+            return true;
+    return false;
 }
 
 static void reload(struct mo_daemon *d)
@@ -327,7 +307,7 @@ static void reload(struct mo_daemon *d)
     struct mo_config *nc = NULL;
     struct mo_config_errors errs = {0};
     if (mo_config_load(d->cfg->path, &nc, &errs) < 0) {
-        config_error_events(&errs);
+        mo_reloadlog_config_errors(&errs);
         mo_config_errors_clear(&errs);
         if (announce)
             mo_notify_ready();
@@ -338,7 +318,7 @@ static void reload(struct mo_daemon *d)
     struct mo_remote nr;
     char err[1024];
     if (mo_remote_resolve(nc, false, &nr, NULL, err, sizeof err) < 0) {
-        remote_error_event(nc, err);
+        mo_reloadlog_remote_error(nc, err);
         mo_config_free(nc);
         if (announce)
             mo_notify_ready();
@@ -348,7 +328,7 @@ static void reload(struct mo_daemon *d)
     if (changed && mo_pool_set_target(d->pool, &nr.ep, nr.creds.token) < 0) {
         mo_remote_clear(&nr);
         mo_config_free(nc);
-        remote_error_event(d->cfg, "out of memory");
+        mo_reloadlog_remote_error(d->cfg, "out of memory");
         if (announce)
             mo_notify_ready();
         return;
@@ -378,8 +358,12 @@ static void reload(struct mo_daemon *d)
             removed++;
             continue;
         }
-        mo_sub_set_decoder(s, &sc->decoder);
         kept++;
+        int r = mo_sub_set_decoder(s, &sc->decoder);
+        if (r < 0) {
+            mo_reloadlog_not_applied(nc, sc, r, false);
+            failed++;
+        }
         d->subs[w++] = s;
     }
     d->n_subs = w;
@@ -394,10 +378,14 @@ static void reload(struct mo_daemon *d)
     int dir_changed = mo_positions_set_dir(d->positions, nc->state_directory, getenv("STATE_DIRECTORY"));
     for (size_t i = 0; i < nc->n_subs; i++) {
         const struct mo_sub_config *sc = &nc->subs[i];
-        if (mo_config_find(old, sc->cache, sc->topic))
+        /* new: not running (rather than not in the old file, so that one
+         * that could not be added last time is tried again) */
+        if (has_sub(d, sc->cache, sc->topic))
             continue;
         mo_sub *s;
-        if (add_sub(d, sc, false, &s) < 0) {
+        int r = add_sub(d, sc, false, &s);
+        if (r < 0) {
+            mo_reloadlog_not_applied(nc, sc, r, true);
             failed++;
             continue;
         }
@@ -415,27 +403,12 @@ static void reload(struct mo_daemon *d)
     mo_config_free(old);
     bool exports_kept = mo_export_configure(d->exports, nc) < 0; /* out of memory: the old ones */
 
-    char what[64], how[160] = "";
-    mo_remote_diff_names(changed, what, sizeof what);
-    if (changed)
-        snprintf(how, sizeof how, "; momento: %s changed, %zu stream%s moving to new connections",
-                 what, moved, moved == 1 ? "" : "s");
-    const char *dir = mo_positions_dir(d->positions);
-    struct mo_event e;
-    mo_event_init(&e, MO_EV_CONFIG_RELOADED, NULL, NULL);
-    mo_event_uint(&e, "added", added);
-    mo_event_uint(&e, "removed", removed);
-    mo_event_uint(&e, "kept", kept);
-    mo_event_str(&e, "momento_changed", what);
-    mo_event_uint(&e, "moved", moved);
-    if (dir_changed > 0)
-        mo_event_str(&e, "state_directory", dir ? dir : "");
-    mo_event_msg(&e, "Configuration reloaded from %s: %zu added, %zu removed, %zu kept%s%s%s%s%s", nc->path,
-                 added, removed, kept, how, dir_changed > 0 ? "; positions now saved in " : "",
-                 dir_changed > 0 ? (dir ? dir : "no directory (not saved)") : "",
-                 failed ? " (some could not be added: out of memory)" : "",
-                 exports_kept ? "; out of memory: the export: settings are the old ones" : "");
-    mo_event_emit(&e);
+    char what[64];
+    const struct mo_reloadlog_outcome o = {
+        .added = added, .removed = removed, .kept = kept, .failed = failed,
+        .momento_changed = mo_remote_diff_names(changed, what, sizeof what), .moved = moved,
+        .dir_changed = dir_changed > 0, .dir = mo_positions_dir(d->positions), .exports_kept = exports_kept};
+    mo_reloadlog_reloaded(nc, &o);
     if (announce)
         mo_notify_ready();
 }
@@ -673,9 +646,11 @@ int main(int argc, char **argv)
         return 0;
     }
 
-    mo_event_set_format(log_format >= 0 ? (enum mo_log_format)log_format : mo_event_default_format());
-    static char outbuf[1 << 16];
-    setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
+    int r = mo_event_set_format(log_format >= 0 ? (enum mo_log_format)log_format : mo_event_default_format());
+    if (r < 0) {
+        mo_warn("cannot start writing events: %s", strerror(-r));
+        return 1;
+    }
 
     grpc_init();
     /* failures reach the operator as events; gRPC's own lines would only repeat them */
@@ -698,7 +673,7 @@ int main(int argc, char **argv)
     mo_timer_init(&d->stop_timer, on_stop_timer);
     mo_timer_init(&d->state_timer, on_state_timer);
     mo_loop_set_idle(d->loop, output_pending, flush_output, d);
-    int r = mo_loop_watch_signals(d->loop, on_signal, d);
+    r = mo_loop_watch_signals(d->loop, on_signal, d);
     if (r < 0) {
         mo_warn("cannot watch signals: %s", strerror(-r));
         return 1;
@@ -756,13 +731,15 @@ int main(int argc, char **argv)
     emit_summaries(d, d->subs, d->n_subs, true);
     /* the final save: the streams are cancelled (or given up on), the loop
      * no longer runs, so no position moves any more; their events go first */
-    mo_event_flush();
     uint64_t spent = d->stopping ? mo_mono_us() - d->stop_started_us : 0;
     uint64_t left = spent + STOP_GRPC_US < STOP_BUDGET_US ? STOP_BUDGET_US - STOP_GRPC_US - spent : 0;
     saved = mo_positions_final(d->positions, d->subs, d->n_subs, mo_mono_us(),
                                     left > 100 * MO_USEC_PER_MSEC ? left : 100 * MO_USEC_PER_MSEC);
 out:
-    mo_event_flush();
+    /* what waits is written, unless the output is blocked past the stop
+     * budget (gRPC's shutdown keeps its part) */
+    uint64_t used = d->stopping ? mo_mono_us() - d->stop_started_us : 0;
+    mo_event_close(used + STOP_GRPC_US < STOP_BUDGET_US ? STOP_BUDGET_US - STOP_GRPC_US - used : 0);
     if (d->live_subs == 0) {
         for (size_t i = 0; i < d->n_subs; i++)
             mo_sub_free(d->subs[i]);

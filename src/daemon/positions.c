@@ -211,10 +211,12 @@ static void remember(mo_positions *p, mo_sub *const *subs, size_t n)
     p->snap_valid = true;
 }
 
-/* Encodes the positions and hands them to the writer. A failure here (no
- * thread, no memory, too many subscriptions) counts as a failed save: said
- * once, retried every second. */
-static int submit(mo_positions *p, mo_sub *const *subs, size_t n, uint64_t now_us)
+/* Encodes the positions and hands them to the writer, which first waits up
+ * to barrier_us for the log's events rendered until now (those of every
+ * message up to these positions) to be written. A failure here (no thread,
+ * no memory, too many subscriptions) counts as a failed save: said once,
+ * retried every second. */
+static int submit(mo_positions *p, mo_sub *const *subs, size_t n, uint64_t now_us, uint64_t barrier_us)
 {
     struct mo_saver_result res = {.submitted_us = now_us};
     snprintf(res.dir, sizeof res.dir, "%s", p->dir);
@@ -225,7 +227,8 @@ static int submit(mo_positions *p, mo_sub *const *subs, size_t n, uint64_t now_u
         snprintf(res.err, sizeof res.err, "cannot start the writer thread: %s", strerror(-r));
     else
         r = encode(subs, n, &buf, &len, res.err, sizeof res.err);
-    if (r == 0 && (r = mo_saver_submit(p->saver, p->dir, buf, len, now_us)) < 0)
+    const struct mo_saver_barrier before = {mo_event_wait_mark, mo_event_mark(), barrier_us};
+    if (r == 0 && (r = mo_saver_submit(p->saver, p->dir, buf, len, now_us, &before)) < 0)
         snprintf(res.err, sizeof res.err, "out of memory");
     if (r < 0) {
         res.r = r;
@@ -255,7 +258,7 @@ void mo_positions_tick(mo_positions *p, mo_sub *const *subs, size_t n, uint64_t 
      * soon after the last attempt */
     if (!mo_state_pacer_due(&p->pacer, now_us))
         return;
-    if (submit(p, subs, n, now_us) < 0)
+    if (submit(p, subs, n, now_us, wait_us ? wait_us / 2 : MO_POSITIONS_LOG_WAIT_US) < 0)
         return; /* out of memory or no thread: the pacer stays dirty, tried again */
     if (wait_us && mo_saver_wait(p->saver, wait_us))
         take_outcome(p);
@@ -272,7 +275,7 @@ bool mo_positions_final(mo_positions *p, mo_sub *const *subs, size_t n, uint64_t
     /* whatever the pacer's interval: this is the last chance. The writer may
      * still hold an older save; this one replaces or follows it. */
     if (p->pacer.dirty)
-        submit(p, subs, n, now_us);
+        submit(p, subs, n, now_us, wait_us / 2);
     if (!p->saver)
         return true;
     if (!mo_saver_wait(p->saver, wait_us)) {

@@ -6,7 +6,11 @@
  * (state.h's pacer) and written on the writer thread (saver.h), the save at
  * stop, and the events that say what went wrong. Positions are read from
  * the subscriptions when a save is due (mo_sub_position), never per message.
- * Everything here runs on the loop thread.
+ * Everything here runs on the loop thread. The events of the messages up to
+ * the positions saved are written out before the save (event.h's barrier),
+ * as long as the log output keeps up: a save waits MO_POSITIONS_LOG_WAIT_US
+ * at most for it (half its limit at start and stop), on the writer thread,
+ * then goes ahead, so that a stalled log never stops positions being saved.
  *
  *   mo_positions_new / _free     choose the directory; free waits for nothing
  *   mo_positions_dir, _source    what was chosen (NULL / MO_STATE_DIR_NONE: none)
@@ -34,6 +38,9 @@
 #include "sub.h"
 
 typedef struct mo_positions mo_positions;
+
+/* How long a save waits for the log output at most (see above). */
+#define MO_POSITIONS_LOG_WAIT_US (500 * 1000)
 
 /* Chooses the directory from `configured` (state.directory, may be NULL) and
  * `env` (the value of $STATE_DIRECTORY, may be NULL) (mo_state_dir_choose).

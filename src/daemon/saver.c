@@ -15,6 +15,7 @@ struct job {
     char *buf;
     size_t len;
     uint64_t submitted_us;
+    struct mo_saver_barrier before; /* before.wait NULL: none */
 };
 
 struct mo_saver {
@@ -55,6 +56,7 @@ static void *run(void *arg)
         pthread_mutex_unlock(&sv->lock);
 
         out->err[0] = '\0';
+        out->barrier_missed = j.before.wait && !j.before.wait(j.before.mark, j.before.timeout_us);
         out->r = mo_state_write(j.dir, j.buf, j.len, out->err, sizeof out->err);
         out->submitted_us = j.submitted_us;
         snprintf(out->dir, sizeof out->dir, "%s", j.dir);
@@ -111,11 +113,14 @@ void mo_saver_free(mo_saver *sv)
     free(sv);
 }
 
-int mo_saver_submit(mo_saver *sv, const char *dir, char *buf, size_t len, uint64_t now_us)
+int mo_saver_submit(mo_saver *sv, const char *dir, char *buf, size_t len, uint64_t now_us,
+                    const struct mo_saver_barrier *before)
 {
     if (!buf)
         return -EINVAL;
     struct job j = {.dir = strdup(dir), .buf = buf, .len = len, .submitted_us = now_us};
+    if (before)
+        j.before = *before;
     if (!j.dir) {
         free(buf);
         return -ENOMEM;

@@ -11,6 +11,10 @@
  * the positions is worth nothing once a newer one exists (latest wins). The
  * loop learns the outcome by polling, at its next tick; nothing here logs.
  *
+ * A job may carry a barrier, waited for on this thread before the write:
+ * the log's events up to the positions saved must be out first (event.h,
+ * mo_event_wait_mark), within a time limit, after which the save goes ahead.
+ *
  *   mo_saver_new / mo_saver_free   start the thread / finish the jobs, join it
  *   mo_saver_submit                hand over a directory and encoded bytes
  *   mo_saver_poll                  the outcome of the last job finished since
@@ -33,6 +37,15 @@ struct mo_saver_result {
     uint64_t submitted_us;     /* when the job was handed over (the attempt's time) */
     char dir[1024];            /* where it went (cut to fit) */
     char err[MO_STATE_ERR_MAX]; /* mo_state_write's detail when r < 0 */
+    bool barrier_missed;       /* its barrier timed out: written without it */
+};
+
+/* What a job waits for before it is written: wait(mark, timeout_us), on the
+ * saver's thread, true when what it waits for happened in time. */
+struct mo_saver_barrier {
+    bool (*wait)(uint64_t mark, uint64_t timeout_us);
+    uint64_t mark;
+    uint64_t timeout_us;
 };
 
 /* Starts the writer thread. -ENOMEM or pthread_create's error. */
@@ -45,10 +58,11 @@ int mo_saver_new(mo_saver **ret);
 void mo_saver_free(mo_saver *sv);
 
 /* Queues a write of `len` bytes of `buf` (malloc'd, not NULL; the saver
- * takes it and frees it) to <dir>/positions, stamped `now_us`. A job still
- * waiting is dropped for this one. -ENOMEM (buf is freed all the same), or
- * -EINVAL for a NULL buf. */
-int mo_saver_submit(mo_saver *sv, const char *dir, char *buf, size_t len, uint64_t now_us);
+ * takes it and frees it) to <dir>/positions, stamped `now_us`, after the
+ * barrier `before` (copied; NULL: none). A job still waiting is dropped for
+ * this one. -ENOMEM (buf is freed all the same), or -EINVAL for a NULL buf. */
+int mo_saver_submit(mo_saver *sv, const char *dir, char *buf, size_t len, uint64_t now_us,
+                    const struct mo_saver_barrier *before);
 
 /* True, with *ret, when a job finished since the last call (the latest one,
  * when several did); false otherwise. */

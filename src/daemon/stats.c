@@ -39,6 +39,10 @@ void mo_stats_add(struct mo_stats *dst, const struct mo_stats *src)
         dst->resumes[i] += src->resumes[i];
     if (src->max_silence_us > dst->max_silence_us)
         dst->max_silence_us = src->max_silence_us;
+    dst->log_dropped += src->log_dropped;
+    dst->warnings_dropped += src->warnings_dropped;
+    dst->sink_dropped += src->sink_dropped;
+    mo_reasons_merge(&dst->decode_reasons, &src->decode_reasons);
 }
 
 /* every bucket of both signs encodes to about 146 KB */
@@ -90,7 +94,18 @@ static void summary_emit(const char *cache, const char *topic, const struct mo_s
     mo_event_bool(&e, "clock_synced", clk->synced);
     mo_event_int(&e, "clock_error_us", clk->error_us);
     mo_event_int(&e, "clock_esterror_us", clk->esterror_us);
+    char reasons[600], dropped[160] = "";
+    mo_reasons_format(&s->decode_reasons, 3, reasons, sizeof reasons);
+    mo_event_uint(&e, "log_dropped", s->log_dropped);
+    mo_event_uint(&e, "warnings_dropped", s->warnings_dropped);
+    if (strcmp(cache, "*") == 0)
+        mo_event_uint(&e, "sink_dropped", s->sink_dropped);
+    mo_event_str(&e, "decode_error_reasons", reasons);
     mo_event_str(&e, "histogram", hist_buf);
+    if (s->log_dropped || s->warnings_dropped || s->sink_dropped)
+        snprintf(dropped, sizeof dropped, "; not logged: %llu message events, %llu warnings%s",
+                 (unsigned long long)s->log_dropped, (unsigned long long)s->warnings_dropped,
+                 s->sink_dropped ? ", other events lost by the output (sink_dropped)" : "");
 
     char a[32], b[32], c[32], d[32], what[600];
     if (strcmp(cache, "*") == 0)
@@ -102,14 +117,14 @@ static void summary_emit(const char *cache, const char *topic, const struct mo_s
         snprintf(without, sizeof without, " (%llu without a latency)",
                  (unsigned long long)(s->count - measured));
     if (measured)
-        mo_event_msg(&e, "%s: %llu messages%s in %.1f s (%.1f/s), latency ms p50 %s p99 %s p99.9 %s max %s%s",
+        mo_event_msg(&e, "%s: %llu messages%s in %.1f s (%.1f/s), latency ms p50 %s p99 %s p99.9 %s max %s%s%s",
                      what, (unsigned long long)s->count, without, interval_s, rate,
                      mo_fmt_ms(p50, a, sizeof a), mo_fmt_ms(p99, b, sizeof b),
                      mo_fmt_ms(p999, c, sizeof c), mo_fmt_ms(mx, d, sizeof d),
-                     clk->synced ? "" : " (clock not synchronised)");
+                     clk->synced ? "" : " (clock not synchronised)", dropped);
     else
-        mo_event_msg(&e, "%s: %llu messages in %.1f s", what,
-                     (unsigned long long)s->count, interval_s);
+        mo_event_msg(&e, "%s: %llu messages in %.1f s%s", what,
+                     (unsigned long long)s->count, interval_s, dropped);
     mo_event_emit(&e);
 }
 

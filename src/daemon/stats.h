@@ -19,6 +19,7 @@
 #include "continuity.h"
 #include "ending.h"
 #include "hist.h"
+#include "reasons.h"
 
 struct mo_stats {
     uint64_t start_us; /* monotonic start of the interval */
@@ -46,6 +47,13 @@ struct mo_stats {
      * message: between two messages, from the last one to the stream's end,
      * or to the end of the interval for a stream silent then. */
     uint64_t max_silence_us;
+    /* What the log left out (momento-subscriberd(8), Logging): message
+     * events over logging.message_budget or refused by a slow output;
+     * per-message warnings (decode_error, gap, discontinuity, reset) past
+     * logging.warnings_per_interval or refused likewise; in the total only,
+     * every other event the output lost (mo_event_take_lost). */
+    uint64_t log_dropped, warnings_dropped, sink_dropped;
+    struct mo_reasons decode_reasons; /* decode_errors by kind of reason */
 };
 
 /* An empty interval starting now; -ENOMEM if the histogram cannot be made. */

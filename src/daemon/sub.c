@@ -85,6 +85,7 @@ struct mo_sub {
     uint64_t last_activity_us;
 
     struct mo_stats stats;
+    uint64_t warned[MO_SUBLOG_WARNINGS]; /* per-message warnings logged this interval, by kind */
     mo_pubfloor *floor; /* per-publisher floors; made at the first publisher_id */
     uint64_t delivered; /* since mo_sub_new, for the owner's rates */
     uint64_t sample_counter;
@@ -116,6 +117,7 @@ void mo_sub_end_interval(mo_sub *s, uint64_t now_us, const struct mo_clock_state
         now_us > s->last_activity_us)
         s->stats.max_silence_us = now_us - s->last_activity_us;
     mo_stats_end_interval(&s->stats, s->cache, s->topic, now_us, clk, add_to);
+    memset(s->warned, 0, sizeof s->warned);
     if (s->floor) {
         struct mo_pubfloor_row rows[MO_PUBFLOOR_ROWS + 1];
         mo_pubfloor_emit(s->cache, s->topic, rows, mo_pubfloor_end(s->floor, rows));
@@ -490,10 +492,32 @@ static void on_idle_timeout(mo_timer *t)
 
 /* ---- messages ---- */
 
+/* Per-message warnings (decode_error, gap, reset, discontinuity): the first
+ * warnings_per_interval of each kind in a summary interval are logged, the
+ * others only counted in warnings_dropped (the summary's counters are exact
+ * either way), as are those a slow output refuses. */
+static bool warning_allowed(mo_sub *s, enum mo_sublog_warning k)
+{
+    if (s->warned[k] < s->set->warnings_per_interval)
+        return true;
+    s->stats.warnings_dropped++;
+    return false;
+}
+
+static void warning_logged(mo_sub *s, enum mo_sublog_warning k, int emitted)
+{
+    if (emitted < 0)
+        s->stats.warnings_dropped++;
+    else
+        s->warned[k]++;
+}
+
 static void decode_error(mo_sub *s, uint64_t seq, const char *reason)
 {
     s->stats.decode_errors++;
-    mo_sublog_decode_error(s->cache, s->topic, seq, reason);
+    mo_reasons_add(&s->stats.decode_reasons, reason, 1);
+    if (warning_allowed(s, MO_SUBLOG_DECODE_ERROR))
+        warning_logged(s, MO_SUBLOG_DECODE_ERROR, mo_sublog_decode_error(s->cache, s->topic, seq, reason));
 }
 
 static void first_message(mo_sub *s)
@@ -542,7 +566,9 @@ static void on_discontinuity(mo_sub *s, const struct mo_item *it)
 static void discontinuity_event(mo_sub *s, const struct mo_cont_step *st, bool known, uint64_t next_seq)
 {
     s->stats.lost += st->lost;
-    mo_sublog_discontinuity(s->cache, s->topic, st, known, next_seq);
+    if (warning_allowed(s, MO_SUBLOG_DISCONTINUITY))
+        warning_logged(s, MO_SUBLOG_DISCONTINUITY,
+                       mo_sublog_discontinuity(s->cache, s->topic, st, known, next_seq));
 }
 
 /* Counts and reports what an item numbered (page, seq) means for
@@ -559,11 +585,13 @@ static bool continuity(mo_sub *s, uint64_t page, uint64_t seq)
         break;
     case MO_CONT_GAP:
         s->stats.gaps += st.missing;
-        mo_sublog_gap(s->cache, s->topic, &st, seq);
+        if (warning_allowed(s, MO_SUBLOG_GAP))
+            warning_logged(s, MO_SUBLOG_GAP, mo_sublog_gap(s->cache, s->topic, &st, seq));
         break;
     case MO_CONT_RESET:
         s->stats.resets++;
-        mo_sublog_reset(s->cache, s->topic, st.old_page, st.new_page);
+        if (warning_allowed(s, MO_SUBLOG_RESET))
+            warning_logged(s, MO_SUBLOG_RESET, mo_sublog_reset(s->cache, s->topic, st.old_page, st.new_page));
         break;
     default:
         break;
@@ -637,8 +665,12 @@ static void on_item(mo_sub *s, const struct mo_item *it, int64_t received_ns)
     mo_hist_record(s->stats.hist, latency_us);
     if (it->publisher_id_len && (s->floor || mo_pubfloor_new(&s->floor) == 0))
         mo_pubfloor_record(s->floor, it->publisher_id, it->publisher_id_len, latency_us);
-    if (should_log(s, latency_us))
-        mo_sublog_message(s->cache, s->topic, it, published_ns, received_ns, latency_us);
+    /* a message event if the budget allows (last_activity_us is now: on_message
+     * has just set it); what is not logged is counted */
+    if (should_log(s, latency_us) &&
+        (!mo_budget_take(s->set->message_budget, s->last_activity_us) ||
+         mo_sublog_message(s->cache, s->topic, it, published_ns, received_ns, latency_us) < 0))
+        s->stats.log_dropped++;
 }
 
 static void on_message(mo_sub *s, grpc_byte_buffer *bb, int64_t received_ns)

@@ -29,6 +29,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "budget.h"
 #include "clock.h"
 #include "config.h"
 #include "conn.h"
@@ -65,6 +66,10 @@ struct mo_sub_settings {
     enum mo_log_messages messages;
     uint64_t sample_every;      /* messages: sample logs one in this many ... */
     uint64_t slow_threshold_us; /* ... and every one at least this late */
+    /* what gets logged of each message (momento-subscriberd(8), Logging) */
+    struct mo_budget *message_budget; /* message events, shared by every subscription */
+    uint64_t warnings_per_interval;   /* decode_error, gap, discontinuity, reset events:
+                                         each, per summary interval */
     /* named in the hints of error events */
     const char *key_source;  /* where the API key came from */
     const char *target;      /* the endpoint, HOST:PORT */

@@ -11,8 +11,8 @@
 
 typedef unsigned long long ull;
 
-void mo_sublog_message(const char *cache, const char *topic, const struct mo_item *it,
-                       int64_t published_ns, int64_t received_ns, int64_t latency_us)
+int mo_sublog_message(const char *cache, const char *topic, const struct mo_item *it,
+                      int64_t published_ns, int64_t received_ns, int64_t latency_us)
 {
     char pub[48], recv[48], pid[256], ms[32];
     mo_time_format_rfc3339(published_ns, 6, 0, pub, sizeof pub);
@@ -33,10 +33,10 @@ void mo_sublog_message(const char *cache, const char *topic, const struct mo_ite
     mo_event_str(&e, "received_at", recv);
     mo_event_int(&e, "latency_us", latency_us);
     mo_event_msg(&e, "%s/%s #%llu: %s ms", cache, topic, (ull)it->seq, mo_fmt_ms(latency_us, ms, sizeof ms));
-    mo_event_emit(&e);
+    return mo_event_emit(&e);
 }
 
-void mo_sublog_decode_error(const char *cache, const char *topic, uint64_t seq, const char *reason)
+int mo_sublog_decode_error(const char *cache, const char *topic, uint64_t seq, const char *reason)
 {
     struct mo_event e;
     mo_event_init(&e, MO_EV_DECODE_ERROR, cache, topic);
@@ -44,7 +44,7 @@ void mo_sublog_decode_error(const char *cache, const char *topic, uint64_t seq, 
     mo_event_str(&e, "reason", reason);
     mo_event_msg(&e, "%s/%s: cannot read the publish time of message %llu: %s", cache, topic, (ull)seq,
                  reason);
-    mo_event_emit(&e);
+    return mo_event_emit(&e);
 }
 
 void mo_sublog_subscribed(const char *cache, const char *topic, uint64_t resume_at, uint64_t page,
@@ -74,7 +74,7 @@ void mo_sublog_page_announced(const char *cache, const char *topic, uint64_t pag
     mo_event_emit(&e);
 }
 
-void mo_sublog_gap(const char *cache, const char *topic, const struct mo_cont_step *st, uint64_t got_seq)
+int mo_sublog_gap(const char *cache, const char *topic, const struct mo_cont_step *st, uint64_t got_seq)
 {
     struct mo_event e;
     mo_event_init(&e, MO_EV_GAP, cache, topic);
@@ -83,10 +83,10 @@ void mo_sublog_gap(const char *cache, const char *topic, const struct mo_cont_st
     mo_event_uint(&e, "missing", st->missing);
     mo_event_msg(&e, "%s/%s: expected message %llu but got %llu; %llu missing", cache, topic,
                  (ull)st->expected_seq, (ull)got_seq, (ull)st->missing);
-    mo_event_emit(&e);
+    return mo_event_emit(&e);
 }
 
-void mo_sublog_reset(const char *cache, const char *topic, uint64_t old_page, uint64_t new_page)
+int mo_sublog_reset(const char *cache, const char *topic, uint64_t old_page, uint64_t new_page)
 {
     struct mo_event e;
     mo_event_init(&e, MO_EV_RESET, cache, topic);
@@ -94,11 +94,11 @@ void mo_sublog_reset(const char *cache, const char *topic, uint64_t old_page, ui
     mo_event_uint(&e, "new_page", new_page);
     mo_event_msg(&e, "%s/%s: topic restarted on page %llu (was %llu); sequence numbers start over",
                  cache, topic, (ull)new_page, (ull)old_page);
-    mo_event_emit(&e);
+    return mo_event_emit(&e);
 }
 
-void mo_sublog_discontinuity(const char *cache, const char *topic, const struct mo_cont_step *st,
-                             bool known, uint64_t next_seq)
+int mo_sublog_discontinuity(const char *cache, const char *topic, const struct mo_cont_step *st,
+                            bool known, uint64_t next_seq)
 {
     struct mo_event e;
     mo_event_init(&e, MO_EV_DISCONTINUITY, cache, topic);
@@ -118,7 +118,7 @@ void mo_sublog_discontinuity(const char *cache, const char *topic, const struct 
     }
     mo_event_msg(&e, "%s/%s: the server skipped from %llu to %llu (page %llu): %s", cache, topic,
                  (ull)st->disc.last_seq, (ull)st->disc.new_seq, (ull)st->disc.page, what);
-    mo_event_emit(&e);
+    return mo_event_emit(&e);
 }
 
 void mo_sublog_oversized(const char *cache, const char *topic, bool known, uint64_t page, uint64_t seq,

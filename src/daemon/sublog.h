@@ -3,7 +3,9 @@
  *
  * Formatting only: the subscription (sub.c) decides when, counts, and passes
  * what the event says; these build the event and emit it (event.h). None
- * keeps state or touches a counter.
+ * keeps state or touches a counter. Those of the message path (message and
+ * the per-message warnings, mo_sublog_warning) return mo_event_emit's result,
+ * so that the caller counts what the output refused.
  *
  *   mo_sublog_message          a delivered message and its latency
  *   mo_sublog_decode_error     a publish time that could not be read
@@ -28,18 +30,27 @@
 #include "event.h"
 #include "pubsub.h"
 
-void mo_sublog_message(const char *cache, const char *topic, const struct mo_item *it,
-                       int64_t published_ns, int64_t received_ns, int64_t latency_us);
-void mo_sublog_decode_error(const char *cache, const char *topic, uint64_t seq, const char *reason);
+/* The per-message warnings, which logging.warnings_per_interval caps (sub.c). */
+enum mo_sublog_warning {
+    MO_SUBLOG_DECODE_ERROR,
+    MO_SUBLOG_GAP,
+    MO_SUBLOG_RESET,
+    MO_SUBLOG_DISCONTINUITY,
+    MO_SUBLOG_WARNINGS
+};
+
+int mo_sublog_message(const char *cache, const char *topic, const struct mo_item *it,
+                      int64_t published_ns, int64_t received_ns, int64_t latency_us);
+int mo_sublog_decode_error(const char *cache, const char *topic, uint64_t seq, const char *reason);
 void mo_sublog_subscribed(const char *cache, const char *topic, uint64_t resume_at, uint64_t page,
                           unsigned attempt);
 void mo_sublog_page_announced(const char *cache, const char *topic, uint64_t page, uint64_t new_seq);
-void mo_sublog_gap(const char *cache, const char *topic, const struct mo_cont_step *st, uint64_t got_seq);
-void mo_sublog_reset(const char *cache, const char *topic, uint64_t old_page, uint64_t new_page);
+int mo_sublog_gap(const char *cache, const char *topic, const struct mo_cont_step *st, uint64_t got_seq);
+int mo_sublog_reset(const char *cache, const char *topic, uint64_t old_page, uint64_t new_page);
 /* known: st->lost is exact and next_seq is the item after it; else the
  * subscription stopped before any item came. */
-void mo_sublog_discontinuity(const char *cache, const char *topic, const struct mo_cont_step *st,
-                             bool known, uint64_t next_seq);
+int mo_sublog_discontinuity(const char *cache, const char *topic, const struct mo_cont_step *st,
+                            bool known, uint64_t next_seq);
 /* known: the message took number seq on page; sized: gRPC named its size and the limit. */
 void mo_sublog_oversized(const char *cache, const char *topic, bool known, uint64_t page, uint64_t seq,
                          bool sized, uint64_t size, uint64_t limit);

@@ -43,8 +43,10 @@ static cJSON *row_json(const struct lr_report *r, const struct lr_row *row)
          add_num(o, "decode_errors", (double)row->decode_errors) &&
          add_num(o, "gaps", (double)row->gaps) && add_num(o, "duplicates", (double)row->duplicates) &&
          add_num(o, "discontinuities", (double)row->discontinuities) &&
-         add_num(o, "resets", (double)row->resets) && add_num(o, "reconnects", (double)row->reconnects) &&
-         add_num(o, "log_dropped", (double)row->log_dropped);
+         add_num(o, "lost", (double)row->lost) && add_num(o, "resets", (double)row->resets) &&
+         add_num(o, "reconnects", (double)row->reconnects) &&
+         add_num(o, "log_dropped", (double)row->log_dropped) &&
+         add_num(o, "warnings_dropped", (double)row->warnings_dropped);
     if (!ok) {
         cJSON_Delete(o);
         return NULL;

@@ -195,9 +195,11 @@ static void acc_add(struct group *g, const struct lr_summary *s)
     a->gaps += s->gaps;
     a->duplicates += s->duplicates;
     a->discontinuities += s->discontinuities;
+    a->lost += s->lost;
     a->resets += s->resets;
     a->reconnects += s->reconnects;
     a->log_dropped += s->log_dropped;
+    a->warnings_dropped += s->warnings_dropped;
     a->covered_s += s->interval_s;
     mo_hist_merge(g->hist, s->hist);
 }
@@ -274,9 +276,11 @@ static int total_row(lr_merge *m, struct lr_row *r, struct group **groups, size_
         r->gaps += t.gaps;
         r->duplicates += t.duplicates;
         r->discontinuities += t.discontinuities;
+        r->lost += t.lost;
         r->resets += t.resets;
         r->reconnects += t.reconnects;
         r->log_dropped += t.log_dropped;
+        r->warnings_dropped += t.warnings_dropped;
         r->rate += t.rate;
         mo_hist_merge(h, groups[i]->hist);
     }

@@ -33,7 +33,7 @@ struct lr_row {
     const char *host;          /* NULL: every host */
     const char *cache, *topic; /* NULL: a total row */
     uint64_t summaries, messages, measured, negative, decode_errors, gaps, duplicates,
-        discontinuities, resets, reconnects, log_dropped;
+        discontinuities, lost, resets, reconnects, log_dropped, warnings_dropped;
     double covered_s; /* sum of interval_s (topics only; 0 for a total row) */
     double rate;      /* messages per second, see above */
     /* latency in microseconds, valid when measured > 0 */

@@ -103,9 +103,11 @@ int lr_summary_parse(lr_field_fn get, void *ud, struct lr_summary *s, char *err,
         {"gaps", &s->gaps, false},
         {"duplicates", &s->duplicates, false},
         {"discontinuities", &s->discontinuities, false},
+        {"lost", &s->lost, true}, /* newer daemons only */
         {"resets", &s->resets, false},
         {"reconnects", &s->reconnects, false},
-        {"log_dropped", &s->log_dropped, true}, /* newer daemons only */
+        {"log_dropped", &s->log_dropped, true},      /* newer daemons only */
+        {"warnings_dropped", &s->warnings_dropped, true}, /* newer daemons only */
     };
     if ((r = get_str(get, ud, "cache", &s->cache, err, len)) < 0 ||
         (r = get_str(get, ud, "topic", &s->topic, err, len)) < 0 ||

@@ -20,7 +20,8 @@ write_daemon_config "$cfg" "
     topic: bin
     decode: text" "
 logging:
-  summary_interval: 1h"
+  summary_interval: 1h
+  warnings_per_interval: 4"
 start_daemon d "$cfg"
 out=$WORK/d.out
 

@@ -36,6 +36,7 @@ subs="
 exports() {
     write_daemon_config "$cfg" "$subs" "
 logging:
+  message_budget: 1000000
   summary_interval: 1h
 export:
   prometheus_textfile: $1
@@ -133,7 +134,7 @@ check_emf() {
     jq -e -s --argjson s "$s" --argjson n "$n" '
         (map(.Latency.Counts) | add) == ($s.histogram | split(",")[1:] | map(split(":")[1] | tonumber))
         and (map(.Latency.Count) | add) == $n and $s.count == $n
-        and .[0].Messages == $n and .[0].NegativeLatencies == $s.negative
+        and .[0].Messages == $n and .[0].NegativeLatencies == $s.negative and .[0].LogDropped == $s.log_dropped
         and all(.[1:][]; has("Messages") | not)
         and all(.[]; (.Latency.Values | length) <= 100 and ._aws.CloudWatchMetrics[0].Namespace == "Test/Exports"
                      and ._aws.CloudWatchMetrics[0].Dimensions == [["cache","topic"]] and .cache == "c")

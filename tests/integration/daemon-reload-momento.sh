@@ -34,6 +34,8 @@ reconnect:
   backoff_max: 200ms
 state:
   directory: $WORK/state
+logging:
+  message_budget: 1000000
 YAML
 }
 mkdir "$WORK/state"

@@ -6,11 +6,14 @@ source "$(dirname "$0")/lib.sh"
 
 start_local srv --heartbeat 200ms
 cfg=$WORK/sub.yaml
+# every message event is checked here: no budget in the way
+LOG_ALL="logging:
+  message_budget: 1000000"
 write_daemon_config "$cfg" "
   - cache: c
     topic: keep
   - cache: c
-    topic: remove"
+    topic: remove" "$LOG_ALL"
 start_daemon d "$cfg"
 out=$WORK/d.out
 wait_events 10 "$out" '.event=="subscribed"' 2 || fail "not subscribed"
@@ -30,7 +33,7 @@ write_daemon_config "$cfg" "
   - cache: c
     topic: keep
   - cache: c
-    topic: added"
+    topic: added" "$LOG_ALL"
 kill -HUP "$DAEMON_PID"
 wait_events 10 "$out" '.event=="config_reloaded"' 1 || fail "no config_reloaded event"
 r=$(events "$out" '.event=="config_reloaded"')

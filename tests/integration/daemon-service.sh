@@ -25,6 +25,7 @@ subscribed() {
     topic: t" "
 logging:
   messages: all
+  message_budget: 1000000
   summary_interval: 1h
 $extra"
     start_daemon "$name" "$WORK/$name.yaml"

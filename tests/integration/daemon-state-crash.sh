@@ -14,6 +14,7 @@ write_daemon_config "$cfg" "
 state:
   directory: $state
 logging:
+  message_budget: 1000000
   summary_interval: 1h"
 
 rate=500

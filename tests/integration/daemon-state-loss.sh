@@ -54,6 +54,11 @@ state:
     sum=$(events "$out2" '.event=="summary" and .topic=="t"' | jq -s -c '{lost: map(.lost) | add, discontinuities: map(.discontinuities) | add, gaps: map(.gaps) | add, duplicates: map(.duplicates) | add}')
     jq -e --argjson l "$lost" '.lost == $l and .discontinuities == 1 and .gaps == 0 and .duplicates == 0' <<<"$sum" >/dev/null \
         || fail "$name: the loss of $lost is not counted exactly: $sum; discontinuity: $d"
+    # and the report tool adds it up from the summaries
+    ${MO_WRAPPER:-} "$BIN/momento-latency-report" --file "$out2" --json >"$WORK/$name-report.json" ||
+        fail "$name: momento-latency-report failed"
+    jq -e --argjson l "$lost" '.total.lost == $l and .total.discontinuities == 1' "$WORK/$name-report.json" >/dev/null ||
+        fail "$name: report: $(jq -c .total "$WORK/$name-report.json")"
     pass "$name: $lost lost while down ($replayed replayed), counted exactly"
     stop "$LOCAL_PID" || true
 }

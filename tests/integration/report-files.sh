@@ -34,6 +34,7 @@ check_row "total" "$(row '.total')" "$(exact "$D" '.event=="message"')"
 jq -e '.topics[] | select(.topic=="slow") | .messages == 302 and .decode_errors == 2 and .measured == 300' \
     "$WORK/report.out" >/dev/null || fail "slow counts: $(row '.topics[] | select(.topic=="slow")')"
 jq -e '.total.messages == 1802 and .total.gaps == 0 and .total.duplicates == 0 and .total.log_dropped == 0
+       and .total.lost == 0 and .total.warnings_dropped == 0
        and .summaries > 4 and .host_count == 1 and .topic_count == 2 and .by_host == false' \
     "$WORK/report.out" >/dev/null || fail "totals: $(row '.total')"
 # the total rebuilt from the topics agrees with the daemon's own "*" summaries

@@ -14,6 +14,7 @@ write_daemon_config "$WORK/a.yaml" "
     topic: only-a" "
 logging:
   messages: all
+  message_budget: 1000000
   summary_interval: 1s"
 write_daemon_config "$WORK/b.yaml" "
   - cache: c
@@ -22,6 +23,7 @@ write_daemon_config "$WORK/b.yaml" "
     topic: only-b" "
 logging:
   messages: all
+  message_budget: 1000000
   summary_interval: 1s"
 start_daemon a "$WORK/a.yaml"
 pa=$DAEMON_PID

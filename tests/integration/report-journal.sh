@@ -126,6 +126,7 @@ cfg() {
     write_daemon_config "$WORK/$1.yaml" "$2" "
 logging:
   messages: all
+  message_budget: 1000000
   summary_interval: 1s"
 }
 cfg a "

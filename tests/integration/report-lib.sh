@@ -56,6 +56,7 @@ run_daemon() {
     write_daemon_config "$WORK/$name.yaml" "$subs" "
 logging:
   messages: all
+  message_budget: 1000000
   summary_interval: 1s"
     start_daemon "$name" "$WORK/$name.yaml"
     local pid=$DAEMON_PID n

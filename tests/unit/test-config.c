@@ -138,6 +138,8 @@ static void test_defaults(void)
     TEST_EQ_INT(cfg->sample_every, 100);
     TEST_EQ_INT(cfg->slow_threshold_us, 50000);
     TEST_EQ_INT(cfg->summary_interval_us, 60000000);
+    TEST_EQ_INT(cfg->message_budget, 100);
+    TEST_EQ_INT(cfg->warnings_per_interval, 3);
     TEST_EQ_INT(cfg->backoff_initial_us, 100000);
     TEST_EQ_INT(cfg->backoff_max_us, 30000000);
     TEST_EQ_INT(cfg->idle_timeout_us, 15000000);
@@ -182,6 +184,8 @@ static void test_every_key(void)
                                     "  sample_every: 7\n"
                                     "  slow_threshold: 2.5ms\n"
                                     "  summary_interval: 2m\n"
+                                    "  message_budget: 5000\n"
+                                    "  warnings_per_interval: 0\n"
                                     "reconnect:\n"
                                     "  backoff_initial: 1ms\n"
                                     "  backoff_max: 1h\n"
@@ -205,6 +209,8 @@ static void test_every_key(void)
     TEST_EQ_INT(cfg->sample_every, 7);
     TEST_EQ_INT(cfg->slow_threshold_us, 2500);
     TEST_EQ_INT(cfg->summary_interval_us, 120000000);
+    TEST_EQ_INT(cfg->message_budget, 5000);
+    TEST_EQ_INT(cfg->warnings_per_interval, 0);
     TEST_EQ_INT(cfg->backoff_initial_us, 1000);
     TEST_EQ_INT(cfg->backoff_max_us, 3600000000LL);
     TEST_EQ_INT(cfg->idle_timeout_us, 1000000);
@@ -576,6 +582,10 @@ static void test_ranges(void)
 {
     expect_one("logging:\n  sample_every: 0\n" SUBS, 2, 17, "logging.sample_every",
                "0 is out of range: write a number from 1 to 1000000000");
+    expect_one("logging:\n  message_budget: 0\n" SUBS, 2, 19, "logging.message_budget",
+               "0 is out of range: write a number from 1 to 1000000");
+    expect_one("logging:\n  warnings_per_interval: 1000001\n" SUBS, 2, 26,
+               "logging.warnings_per_interval", "write a number from 0 to 1000000");
     expect_one("logging:\n  summary_interval: 500ms\n" SUBS, 2, 21, "logging.summary_interval",
                "500ms is out of range: write a duration from 1s to 24h");
     expect_one("logging:\n  summary_interval: 25h\n" SUBS, 2, 21, "logging.summary_interval",

@@ -2,7 +2,9 @@
 #include <config.h>
 
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "event.h"
 #include "test.h"
@@ -151,16 +153,267 @@ static void test_utf8(void)
     /* valid sequences kept (e-acute, an emoji), each invalid byte replaced by U+FFFD */
     TEST_EQ_STR(cJSON_GetObjectItem(o, "publisher_id")->valuestring,
                 "ok\xc3\xa9-\xef\xbf\xbd\xef\xbf\xbd-\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd-\xf0\x9f\x98\x80");
-    TEST_EQ_STR(cJSON_GetObjectItem(o, "message")->valuestring, "bad \xef\xbf\xbd\xef\xbf\xbd");
+    /* the sentence shows the bytes instead (test_sentence) */
+    TEST_EQ_STR(cJSON_GetObjectItem(o, "message")->valuestring, "bad \\xc0\\xaf");
     cJSON_Delete(o);
+}
+
+/* ---- every line valid UTF-8 JSON, whatever the bytes of a string ---- */
+
+/* Length of the well-formed UTF-8 sequence at p (Unicode 15, table 3-7), 0
+ * if none starts there. Written from the table, independently of event.c. */
+static size_t wellformed(const unsigned char *p)
+{
+    static const struct {
+        unsigned char lo, hi;    /* the first byte */
+        unsigned char lo2, hi2;  /* the second */
+        int len;
+    } rows[] = {
+        {0x01, 0x7f, 0, 0, 1},       {0xc2, 0xdf, 0x80, 0xbf, 2}, {0xe0, 0xe0, 0xa0, 0xbf, 3},
+        {0xe1, 0xec, 0x80, 0xbf, 3}, {0xed, 0xed, 0x80, 0x9f, 3}, {0xee, 0xef, 0x80, 0xbf, 3},
+        {0xf0, 0xf0, 0x90, 0xbf, 4}, {0xf1, 0xf3, 0x80, 0xbf, 4}, {0xf4, 0xf4, 0x80, 0x8f, 4},
+    };
+    for (size_t r = 0; r < sizeof rows / sizeof rows[0]; r++) {
+        if (p[0] < rows[r].lo || p[0] > rows[r].hi)
+            continue;
+        if (rows[r].len == 1)
+            return 1;
+        if (p[1] < rows[r].lo2 || p[1] > rows[r].hi2)
+            return 0;
+        for (int i = 2; i < rows[r].len; i++)
+            if (p[i] < 0x80 || p[i] > 0xbf)
+                return 0;
+        return (size_t)rows[r].len;
+    }
+    return 0;
+}
+
+/* True when s is well-formed UTF-8 with no control character (what a JSON
+ * text may hold unescaped). */
+static bool strict_json_utf8(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        size_t n = wellformed(p);
+        if (n == 0 || *p < 0x20)
+            return false;
+        p += n;
+    }
+    return true;
+}
+
+/* What the JSON string decodes to: well-formed sequences as they are, every
+ * other byte U+FFFD. */
+static void expected_value(const unsigned char *in, char *out)
+{
+    while (*in) {
+        size_t n = wellformed(in);
+        if (n) {
+            memcpy(out, in, n);
+            out += n;
+            in += n;
+        } else {
+            memcpy(out, "\xef\xbf\xbd", 3);
+            out += 3;
+            in++;
+        }
+    }
+    *out = '\0';
+}
+
+static int utf8_failures;
+
+static void utf8_case(const unsigned char *in)
+{
+    struct mo_event e;
+    mo_event_init(&e, MO_EV_MESSAGE, "c", "t");
+    mo_event_str(&e, "publisher_id", (const char *)in);
+    char line[512], want[64];
+    bool ok = mo_event_render_json(&e, TS, line, sizeof line) > 0 && strict_json_utf8(line);
+    cJSON *o = ok ? cJSON_Parse(line) : NULL;
+    cJSON *v = o ? cJSON_GetObjectItem(o, "publisher_id") : NULL;
+    expected_value(in, want);
+    if (!v || !cJSON_IsString(v) || strcmp(v->valuestring, want) != 0) {
+        if (utf8_failures++ < 10) {
+            fprintf(stderr, "utf8: input");
+            for (const unsigned char *p = in; *p; p++)
+                fprintf(stderr, " %02x", *p);
+            fprintf(stderr, " gives %s\n", line);
+        }
+    }
+    cJSON_Delete(o);
+}
+
+static void test_utf8_exhaustive(void)
+{
+    unsigned char in[8];
+    /* every string of one and two bytes: each lead byte alone, cut short at
+     * the end of the string, and followed by every byte */
+    for (int a = 1; a < 256; a++) {
+        in[0] = (unsigned char)a;
+        in[1] = 0;
+        utf8_case(in);
+        for (int b = 1; b < 256; b++) {
+            in[1] = (unsigned char)b;
+            in[2] = 0;
+            utf8_case(in);
+        }
+    }
+    /* every lead byte from 0xc0 with every second byte and third bytes at the
+     * edges of the continuation range: overlongs (c0, c1, e0 80-9f, f0 80-8f),
+     * surrogates (ed a0-bf), beyond U+10FFFF (f4 90-bf, f5-ff) */
+    static const unsigned char thirds[] = {0x41, 0x7f, 0x80, 0x9f, 0xa0, 0xbf, 0xc0, 0xff};
+    for (int a = 0xc0; a < 256; a++)
+        for (int b = 1; b < 256; b++)
+            for (size_t c = 0; c < sizeof thirds; c++) {
+                in[0] = (unsigned char)a, in[1] = (unsigned char)b, in[2] = thirds[c], in[3] = 0;
+                utf8_case(in);
+                in[3] = 0xbf, in[4] = 0x42, in[5] = 0; /* four bytes, then ASCII */
+                utf8_case(in);
+            }
+    /* four-byte leads, complete, cut short at each byte, and between ASCII */
+    for (int a = 0xf0; a < 256; a++)
+        for (int b = 0x7f; b <= 0xc0; b++) {
+            unsigned char seq[] = {'A', (unsigned char)a, (unsigned char)b, 0x80, 0xbf, 'B', 0};
+            utf8_case(seq);
+            for (int cut = 2; cut <= 5; cut++) {
+                unsigned char t[8];
+                memcpy(t, seq, (size_t)cut);
+                t[cut] = 0;
+                utf8_case(t);
+            }
+        }
+    TEST_EQ_INT(utf8_failures, 0);
+
+    /* the report's case: a lead byte of a five-byte form, which UTF-8 no longer has */
+    struct mo_event e;
+    mo_event_init(&e, MO_EV_MESSAGE, "c", "t");
+    mo_event_str(&e, "publisher_id", "A\xf8\x80\x80" "B");
+    char line[512];
+    TEST_CHECK(mo_event_render_json(&e, TS, line, sizeof line) > 0);
+    TEST_CONTAINS(line, "\"publisher_id\":\"A\\ufffd\\ufffd\\ufffdB\"");
+}
+
+/* ---- sentences: what came from outside is shown, never obeyed ---- */
+
+/* True when s holds nothing a terminal acts on: no C0 or C1 control, no
+ * DEL, no bidirectional override, and only well-formed UTF-8. */
+static bool terminal_safe(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        size_t n = wellformed(p);
+        if (n == 0 || *p < 0x20 || *p == 0x7f)
+            return false;
+        if (n == 2 && p[0] == 0xc2 && p[1] < 0xa0)
+            return false; /* U+0080-U+009F */
+        if (n == 3 && p[0] == 0xe2 && p[1] == 0x80 && (p[2] >= 0xa8 && p[2] <= 0xae))
+            return false; /* U+2028-U+202E */
+        if (n == 3 && p[0] == 0xe2 && p[1] == 0x81 && (p[2] >= 0xa6 && p[2] <= 0xa9))
+            return false; /* U+2066-U+2069 */
+        p += n;
+    }
+    return true;
+}
+
+static void test_sentence(void)
+{
+    /* a server's details: clear the screen, forge a second line, ring, a C1
+     * CSI, a right-to-left override, a byte that is not UTF-8 */
+    static const char details[] = "x\x1b[2J\r\nFAKE\tline\x07\x7f \xc2\x9b" "31m \xe2\x80\xae" "gnp.exe "
+                                  "\xff caf\xc3\xa9 \\ end";
+    struct mo_event e;
+    mo_event_init(&e, MO_EV_AUTH_ERROR, "c", "t");
+    mo_event_str(&e, "details", details);
+    mo_event_msg(&e, "c/t: UNAUTHENTICATED (%s): check the key", details);
+    static const char shown[] = "c/t: UNAUTHENTICATED (x\\x1b[2J\\x0d\\x0aFAKE\\x09line\\x07\\x7f "
+                                "\\u009b31m \\u202egnp.exe \\xff caf\xc3\xa9 \\ end): check the key";
+    TEST_EQ_STR(e.msg, shown);
+
+    char buf[2048];
+    TEST_CHECK(mo_event_render_text(&e, TS, buf, sizeof buf) > 0);
+    TEST_CHECK(terminal_safe(buf));
+    TEST_CONTAINS(buf, shown);
+
+    struct iovec iov[64];
+    char storage[8192];
+    int n = mo_event_render_journal(&e, iov, 64, storage, sizeof storage);
+    TEST_CHECK(n > 0);
+    TEST_CHECK(terminal_safe(iov_get(iov, n, "MESSAGE")));
+    TEST_EQ_STR(iov_get(iov, n, "DETAILS"), details); /* the field keeps every byte */
+
+    TEST_CHECK(mo_event_render_json(&e, TS, buf, sizeof buf) > 0);
+    cJSON *o = cJSON_Parse(buf);
+    TEST_CHECK(o != NULL);
+    if (o) {
+        TEST_EQ_STR(cJSON_GetObjectItem(o, "message")->valuestring, shown);
+        TEST_CHECK(terminal_safe(cJSON_GetObjectItem(o, "message")->valuestring));
+        cJSON_Delete(o);
+    }
+
+    /* an escape never grows the sentence past its buffer, nor cuts a sequence */
+    char big[700];
+    memset(big, '\x1b', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    mo_event_msg(&e, "%s", big);
+    TEST_CHECK(strlen(e.msg) < sizeof e.msg);
+    TEST_CHECK(strlen(e.msg) % 4 == 0 && terminal_safe(e.msg));
+    memset(big, 'a', sizeof big - 1);
+    memcpy(big + 509, "\xe2\x82\xac", 3);
+    mo_event_msg(&e, "%s", big);
+    TEST_CHECK(terminal_safe(e.msg));
+}
+
+/* Runs fn with stdout redirected to a temporary file; returns what it wrote. */
+static char *capture_stdout(void (*fn)(void))
+{
+    static char out[8192];
+    char path[] = "/tmp/test-event.XXXXXX";
+    int fd = mkstemp(path);
+    TEST_CHECK(fd >= 0);
+    unlink(path);
+    fflush(stdout);
+    int saved = dup(STDOUT_FILENO);
+    dup2(fd, STDOUT_FILENO);
+    fn();
+    TEST_EQ_INT(mo_event_close(5000000), 0); /* the writer thread has written it all */
+    dup2(saved, STDOUT_FILENO);
+    close(saved);
+    ssize_t n = pread(fd, out, sizeof out - 1, 0);
+    close(fd);
+    out[n > 0 ? n : 0] = '\0';
+    return out;
+}
+
+static void raw_lines(void)
+{
+    static const char doc[] = "{\"_aws\":{\"Timestamp\":1},\"count\":3}";
+    TEST_EQ_INT(mo_event_emit_raw(MO_EV_EMF, doc, strlen(doc)), 0);
+    TEST_EQ_INT(mo_event_emit_raw(MO_EV_EMF, "a\nb", 3), -EINVAL);
+    TEST_EQ_INT(mo_event_emit_raw(MO_EV_EMF, doc, 9), 0);
+}
+
+static void test_raw(void)
+{
+    /* the JSON and text sinks write the line itself, nothing added but the newline */
+    TEST_EQ_INT(mo_event_set_format(MO_LOG_JSON), 0);
+    TEST_EQ_STR(capture_stdout(raw_lines),
+                "{\"_aws\":{\"Timestamp\":1},\"count\":3}\n{\"_aws\":{\n");
+    TEST_EQ_INT(mo_event_set_format(MO_LOG_TEXT), 0);
+    TEST_EQ_STR(capture_stdout(raw_lines),
+                "{\"_aws\":{\"Timestamp\":1},\"count\":3}\n{\"_aws\":{\n");
+    TEST_EQ_STR(mo_event_message_id(MO_EV_EMF), "625d4ce896864bb3b50610a620b5c861");
 }
 
 int main(void)
 {
     test_json();
     test_utf8();
+    test_utf8_exhaustive();
+    test_sentence();
     test_journal();
     test_text();
     test_ids();
+    test_raw();
     return test_result("test-event");
 }

@@ -72,7 +72,7 @@ static uint64_t check_doc(const cJSON *d, const char *ns, int64_t ts, bool count
         }
         metrics++;
     }
-    TEST_EQ_INT(metrics, (has_latency ? 1 : 0) + (counters ? 8 : 0));
+    TEST_EQ_INT(metrics, (has_latency ? 1 : 0) + (counters ? 9 : 0));
     TEST_EQ_INT(cJSON_GetObjectItemCaseSensitive(d, "Messages") != NULL, counters);
     if (!has_latency)
         return 0;
@@ -111,6 +111,7 @@ static void test_one_document(void)
     s.decode_errors = 2;
     s.gaps = 3;
     s.resubscribes = 1;
+    s.log_dropped = 4;
     struct mo_emf_input in = {.ns = "My/NS", .cache = "c\"1", .topic = "t\\2", .s = &s,
                               .timestamp_ms = 1765000000123, .interval_s = 60};
     TEST_EQ_INT(mo_emf_render(&in, collect, NULL), 1);
@@ -125,6 +126,7 @@ static void test_one_document(void)
     TEST_EQ_INT(num(d, "Gaps"), 3);
     TEST_EQ_INT(num(d, "Duplicates"), 0);
     TEST_EQ_INT(num(d, "Reconnects"), 1);
+    TEST_EQ_INT(num(d, "LogDropped"), 4);
     TEST_EQ_INT(num(d, "NegativeLatencies"), 2);
     const cJSON *lat = cJSON_GetObjectItemCaseSensitive(d, "Latency");
     /* the exact extremes; 7 three times in one bucket; 300 and 302 in their own */

@@ -5,11 +5,13 @@
  * start, then at most once a second, and not at all when nothing moved),
  * what a reload's new directory or new set of subscriptions does, the save at
  * stop, a file read back into new subscriptions, and the events: a failing
- * directory said once and its recovery once, a name too long, a bad file. */
+ * directory said once and its recovery once, a name too long, a bad file;
+ * and a save waiting for the log's events before it, up to its limit. */
 #include <config.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,8 +74,8 @@ static ino_t inode(const char *d)
 /* How many events of this type were logged so far. */
 static int count_events(const char *type)
 {
-    mo_event_flush();
-    fflush(stdout);
+    /* written by the sink's thread: wait until it is out */
+    TEST_CHECK(mo_event_wait_mark(mo_event_mark(), 5000000));
     char needle[64];
     snprintf(needle, sizeof needle, "\"event\":\"%s\"", type);
     FILE *f = fopen(events_path, "r");
@@ -224,6 +226,77 @@ static void test_bad_file_and_names(void)
     free(long_topic);
 }
 
+/* Reads the pipe to its end, after a second. */
+static void *drain_later(void *arg)
+{
+    int fd = *(int *)arg;
+    char buf[65536];
+    usleep(1000000);
+    while (read(fd, buf, sizeof buf) > 0)
+        ;
+    return NULL;
+}
+
+/* The events rendered before a save are written before it: the log output
+ * (a pipe nobody reads) holds the save back up to its limit, then the save
+ * goes ahead anyway; once the pipe is read, the save follows the log. */
+static void test_log_barrier(void)
+{
+    char third[600];
+    snprintf(third, sizeof third, "%s/third", top);
+    TEST_EQ_INT(mkdir(third, 0755), 0);
+    int pfd[2];
+    TEST_EQ_INT(pipe(pfd), 0);
+    fflush(stdout);
+    int saved = dup(STDOUT_FILENO);
+    dup2(pfd[1], STDOUT_FILENO);
+    TEST_EQ_INT(mo_event_set_format(MO_LOG_JSON), 0);
+    /* more than the pipe holds: the writer blocks */
+    char reason[1024];
+    memset(reason, 'r', sizeof reason - 1);
+    reason[sizeof reason - 1] = '\0';
+    for (int i = 0; i < 300; i++) {
+        struct mo_event e;
+        mo_event_init(&e, MO_EV_STATE_IGNORED, NULL, NULL);
+        mo_event_str(&e, "reason", reason);
+        mo_event_msg(&e, "filler %d", i);
+        TEST_EQ_INT(mo_event_emit(&e), 0);
+    }
+
+    mo_positions *p;
+    TEST_EQ_INT(mo_positions_new(third, NULL, &p), 0);
+    mo_sub *s = sub("c", "log");
+    TEST_EQ_INT(mo_sub_set_position(s, 5, 50), 0);
+    /* blocked for good: the save waits half its 6 s (3 s), then is written */
+    uint64_t t0 = mo_mono_us();
+    mo_positions_tick(p, &s, 1, 0, 6 * MO_USEC_PER_SEC);
+    uint64_t waited = mo_mono_us() - t0;
+    TEST_CONTAINS(file_text(third), "sub \"c\" \"log\" 5 50\n");
+    TEST_CHECK(waited >= 2900000 && waited < 6000000);
+
+    /* read after a second: the save is written once the log is, well
+     * before its limit (5 s of a 10 s wait) */
+    TEST_EQ_INT(mo_sub_set_position(s, 5, 51), 0);
+    pthread_t reader;
+    pthread_create(&reader, NULL, drain_later, &pfd[0]);
+    t0 = mo_mono_us();
+    mo_positions_tick(p, &s, 1, 10 * MO_USEC_PER_SEC, 10 * MO_USEC_PER_SEC);
+    waited = mo_mono_us() - t0;
+    TEST_CONTAINS(file_text(third), "sub \"c\" \"log\" 5 51\n");
+    TEST_CHECK(waited >= 900000 && waited < 4500000);
+
+    /* back to the events file */
+    TEST_CHECK(mo_event_wait_mark(mo_event_mark(), 5000000));
+    dup2(saved, STDOUT_FILENO);
+    close(saved);
+    close(pfd[1]);
+    pthread_join(reader, NULL);
+    close(pfd[0]);
+    TEST_EQ_INT(mo_event_set_format(MO_LOG_JSON), 0);
+    mo_positions_free(p);
+    mo_sub_free(s);
+}
+
 int main(void)
 {
     TEST_CHECK(mkdtemp(top) != NULL);
@@ -244,6 +317,7 @@ int main(void)
     TEST_EQ_INT(mo_conn_new(&ep, "", &(struct mo_conn_opts){0}, &conn, err, sizeof err), 0);
     test_saves();
     test_bad_file_and_names();
+    test_log_barrier();
     mo_conn_free(conn);
     mo_loop_free(loop);
     grpc_shutdown();

@@ -49,7 +49,8 @@ static void make_summary(struct lr_summary *s, mo_hist *h, const char *host, con
     *s = (struct lr_summary){.cache = cache, .topic = topic, .histogram = enc, .interval_s = interval_s,
                              .count = n + 2, .decode_errors = 2, .negative = mo_hist_negative(src),
                              .gaps = 1, .duplicates = 2, .discontinuities = 3, .resets = 4,
-                             .reconnects = 5, .log_dropped = 6, .hist = h, .host = host, .ts_us = ts_us};
+                             .reconnects = 5, .log_dropped = 6, .lost = 7, .warnings_dropped = 8, .hist = h,
+                             .host = host, .ts_us = ts_us};
     if (n) {
         s->min_us = mo_hist_min(src);
         s->max_us = mo_hist_max(src);
@@ -153,6 +154,8 @@ static void test_merge(void)
         TEST_EQ_INT(row->resets, 4 * HOSTS * SUMMARIES);
         TEST_EQ_INT(row->reconnects, 5 * HOSTS * SUMMARIES);
         TEST_EQ_INT(row->log_dropped, 6 * HOSTS * SUMMARIES);
+        TEST_EQ_INT(row->lost, 7 * HOSTS * SUMMARIES);
+        TEST_EQ_INT(row->warnings_dropped, 8 * HOSTS * SUMMARIES);
         TEST_CHECK(fabs(row->covered_s - 10.0 * HOSTS * SUMMARIES) < 1e-6);
         /* a rate per subscription: the three hosts do not add up */
         TEST_CHECK(fabs(row->rate - (double)row->messages / (10.0 * HOSTS * SUMMARIES)) < 1e-9);

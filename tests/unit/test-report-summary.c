@@ -95,6 +95,8 @@ static void test_good(void)
     TEST_EQ_INT(s.resets, 0);
     TEST_EQ_INT(s.reconnects, 4);
     TEST_EQ_INT(s.log_dropped, 0); /* absent: 0 */
+    TEST_EQ_INT(s.lost, 0);
+    TEST_EQ_INT(s.warnings_dropped, 0);
     TEST_EQ_INT(s.min_us, -130);
     TEST_EQ_INT(s.max_us, 29840);
     /* the decoded histogram with its exact extremes answers as the original */
@@ -113,8 +115,12 @@ static void test_good(void)
     }
     TEST_CHECK(s.interval_s == 0);
     set(&r, "log_dropped", "12");
+    set(&r, "lost", "9");
+    set(&r, "warnings_dropped", "31");
     TEST_EQ_INT(parse(&r, &s, err), 0);
     TEST_EQ_INT(s.log_dropped, 12);
+    TEST_EQ_INT(s.lost, 9);
+    TEST_EQ_INT(s.warnings_dropped, 31);
     set(&r, "with_latency", "1000");
     set(&r, "decode_errors", "9");
     TEST_EQ_INT(parse(&r, &s, err), 0);
@@ -177,6 +183,8 @@ static void test_bad(void)
     expect_bad("count", "1.5", "field count");
     expect_bad("gaps", "", "field gaps");
     expect_bad("log_dropped", "many", "field log_dropped");
+    expect_bad("lost", "-3", "field lost");
+    expect_bad("warnings_dropped", "1e3", "field warnings_dropped");
     expect_bad("min_us", "--5", "field min_us");
     expect_bad("max_us", "99999999999999999999", "field max_us");
     expect_bad("interval_s", "abc", "field interval_s");

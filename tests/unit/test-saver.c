@@ -1,7 +1,8 @@
 /* Unit tests for the state file's writer thread (src/daemon/saver.c): a job
  * written whole, its outcome polled once, a failure reported with its detail,
  * a waiting job replaced by a newer one (latest wins), the wait's time limit,
- * and free writing what still waits.
+ * free writing what still waits, and a job's barrier waited for on the
+ * writer's thread before its write, the write going ahead when it times out.
  *
  * state.c's mo_state_write is replaced here by a fake that can be held (a
  * slow disk) and that records what it wrote; the real one is tested in
@@ -62,6 +63,67 @@ static void wait_in_write(void)
 
 static char *dup_str(const char *s) { return strdup(s); }
 
+/* The fake barrier: what it was called with, where, and before how many writes. */
+static pthread_t main_thread;
+static bool barrier_result, barrier_off_main;
+static int barrier_calls, barrier_writes_before;
+static uint64_t barrier_mark, barrier_timeout;
+
+static bool fake_barrier(uint64_t mark, uint64_t timeout_us)
+{
+    pthread_mutex_lock(&lock);
+    barrier_calls++;
+    barrier_mark = mark;
+    barrier_timeout = timeout_us;
+    barrier_writes_before = writes;
+    barrier_off_main = !pthread_equal(pthread_self(), main_thread);
+    pthread_mutex_unlock(&lock);
+    return barrier_result;
+}
+
+static void test_barrier(void)
+{
+    main_thread = pthread_self();
+    mo_saver *sv;
+    TEST_EQ_INT(mo_saver_new(&sv), 0);
+    struct mo_saver_result res;
+    int before = writes;
+
+    /* met: waited for on the writer's thread, before the write */
+    barrier_result = true;
+    const struct mo_saver_barrier b = {fake_barrier, 4242, 300000};
+    TEST_EQ_INT(mo_saver_submit(sv, "/ok", dup_str("after-log"), 9, 7, &b), 0);
+    TEST_CHECK(mo_saver_wait(sv, 5000000));
+    TEST_EQ_INT(barrier_calls, 1);
+    TEST_EQ_INT(barrier_mark, 4242);
+    TEST_EQ_INT(barrier_timeout, 300000);
+    TEST_EQ_INT(barrier_writes_before, before);
+    TEST_CHECK(barrier_off_main);
+    TEST_EQ_INT(writes - before, 1);
+    TEST_EQ_STR(written, "after-log");
+    TEST_CHECK(mo_saver_poll(sv, &res));
+    TEST_EQ_INT(res.r, 0);
+    TEST_CHECK(!res.barrier_missed);
+
+    /* timed out: the save goes ahead all the same, and says so */
+    barrier_result = false;
+    TEST_EQ_INT(mo_saver_submit(sv, "/ok", dup_str("log-stalled"), 11, 8, &b), 0);
+    TEST_CHECK(mo_saver_wait(sv, 5000000));
+    TEST_EQ_INT(barrier_calls, 2);
+    TEST_EQ_STR(written, "log-stalled");
+    TEST_CHECK(mo_saver_poll(sv, &res));
+    TEST_EQ_INT(res.r, 0);
+    TEST_CHECK(res.barrier_missed);
+
+    /* none: not called */
+    TEST_EQ_INT(mo_saver_submit(sv, "/ok", dup_str("plain"), 5, 9, NULL), 0);
+    TEST_CHECK(mo_saver_wait(sv, 5000000));
+    TEST_EQ_INT(barrier_calls, 2);
+    TEST_CHECK(mo_saver_poll(sv, &res));
+    TEST_CHECK(!res.barrier_missed);
+    mo_saver_free(sv);
+}
+
 static void test_saver(void)
 {
     mo_saver *sv;
@@ -71,7 +133,7 @@ static void test_saver(void)
     TEST_CHECK(!mo_saver_busy(sv));
 
     /* one job: written, its outcome polled once */
-    TEST_EQ_INT(mo_saver_submit(sv, "/ok", dup_str("one"), 3, 111), 0);
+    TEST_EQ_INT(mo_saver_submit(sv, "/ok", dup_str("one"), 3, 111, NULL), 0);
     TEST_CHECK(mo_saver_wait(sv, 5000000));
     TEST_CHECK(!mo_saver_busy(sv));
     TEST_CHECK(mo_saver_poll(sv, &res));
@@ -82,7 +144,7 @@ static void test_saver(void)
     TEST_CHECK(!mo_saver_poll(sv, &res)); /* once */
 
     /* a failure: its detail comes back */
-    TEST_EQ_INT(mo_saver_submit(sv, "/bad", dup_str("two"), 3, 222), 0);
+    TEST_EQ_INT(mo_saver_submit(sv, "/bad", dup_str("two"), 3, 222, NULL), 0);
     TEST_CHECK(mo_saver_wait(sv, 5000000));
     TEST_CHECK(mo_saver_poll(sv, &res));
     TEST_EQ_INT(res.r, -EACCES);
@@ -93,11 +155,11 @@ static void test_saver(void)
      * replaces it; the second is never written */
     set_hold(true);
     int before = writes;
-    TEST_EQ_INT(mo_saver_submit(sv, "/ok", dup_str("slow"), 4, 1), 0);
+    TEST_EQ_INT(mo_saver_submit(sv, "/ok", dup_str("slow"), 4, 1, NULL), 0);
     wait_in_write();
     TEST_CHECK(mo_saver_busy(sv));
-    TEST_EQ_INT(mo_saver_submit(sv, "/ok", dup_str("stale"), 5, 2), 0);
-    TEST_EQ_INT(mo_saver_submit(sv, "/ok", dup_str("latest"), 6, 3), 0);
+    TEST_EQ_INT(mo_saver_submit(sv, "/ok", dup_str("stale"), 5, 2, NULL), 0);
+    TEST_EQ_INT(mo_saver_submit(sv, "/ok", dup_str("latest"), 6, 3, NULL), 0);
     /* the time limit: the write is held, so the wait gives up */
     TEST_CHECK(!mo_saver_wait(sv, 20000));
     TEST_CHECK(!mo_saver_poll(sv, &res));
@@ -110,14 +172,14 @@ static void test_saver(void)
     TEST_CHECK(!mo_saver_poll(sv, &res));
 
     /* no buffer: refused */
-    TEST_EQ_INT(mo_saver_submit(sv, "/ok", NULL, 0, 4), -EINVAL);
+    TEST_EQ_INT(mo_saver_submit(sv, "/ok", NULL, 0, 4, NULL), -EINVAL);
 
     /* free writes what still waits, then joins */
     set_hold(true);
     before = writes;
-    TEST_EQ_INT(mo_saver_submit(sv, "/ok", dup_str("busy"), 4, 5), 0);
+    TEST_EQ_INT(mo_saver_submit(sv, "/ok", dup_str("busy"), 4, 5, NULL), 0);
     wait_in_write();
-    TEST_EQ_INT(mo_saver_submit(sv, "/last", dup_str("at-free"), 7, 6), 0);
+    TEST_EQ_INT(mo_saver_submit(sv, "/last", dup_str("at-free"), 7, 6, NULL), 0);
     set_hold(false);
     mo_saver_free(sv);
     TEST_EQ_INT(writes - before, 2);
@@ -129,5 +191,6 @@ static void test_saver(void)
 int main(void)
 {
     test_saver();
+    test_barrier();
     return test_result("test-saver");
 }

@@ -27,7 +27,8 @@ static const char *end_interval(struct mo_stats *s, const char *cache, struct mo
         exit(1);
     }
     mo_stats_end_interval(s, cache, cache, s->start_us + 2000000, &clk, add_to);
-    mo_event_flush();
+    /* written by the sink's thread: wait until it is out */
+    TEST_CHECK(mo_event_wait_mark(mo_event_mark(), 5000000));
     dup2(saved, STDOUT_FILENO);
     close(saved);
     rewind(f);
@@ -60,6 +61,9 @@ static void test_counts(void)
     s.resumes[MO_CONT_RESUME_REPEATED] = 1;
     s.resumes[MO_CONT_RESUME_DISCONTINUITY] = 2;
     s.max_silence_us = 1234567;
+    s.log_dropped = 9;
+    s.warnings_dropped = 4;
+    mo_reasons_add(&s.decode_reasons, "invalid JSON at byte 3", 2);
     const char *j = end_interval(&s, "c", &total);
     TEST_CONTAINS(j, "\"event\":\"summary\"");
     TEST_CONTAINS(j, "\"count\":5,\"with_latency\":3,");
@@ -72,7 +76,14 @@ static void test_counts(void)
     TEST_CONTAINS(j, "\"resumes_exact\":4,\"resumes_repeated\":1,\"resumes_skipped\":0,"
                      "\"resumes_discontinuity\":2,");
     TEST_CONTAINS(j, "\"max_silence_ms\":1234,");
+    /* every field of the summary, the clock's, the log's and the histogram
+     * last (none cut by the event's field limit); sink_dropped in the total only */
+    TEST_CONTAINS(j, "\"clock_synced\":true,\"clock_error_us\":10,\"clock_esterror_us\":");
+    TEST_CONTAINS(j, ",\"log_dropped\":9,\"warnings_dropped\":4,"
+                     "\"decode_error_reasons\":\"2: invalid JSON at byte N\",\"histogram\":\"h1,");
+    TEST_CHECK(strstr(j, "sink_dropped") == NULL);
     TEST_CONTAINS(j, "c/c: 5 messages (2 without a latency) in 2.0 s");
+    TEST_CONTAINS(j, "; not logged: 9 message events, 4 warnings");
     /* the interval starts over */
     TEST_EQ_INT(s.count, 0);
     TEST_EQ_INT(s.lost, 0);
@@ -95,8 +106,11 @@ static void test_counts(void)
     j = end_interval(&t, "d", &total);
     TEST_CONTAINS(j, "\"count\":1,\"with_latency\":1,");
     TEST_CONTAINS(j, "d/d: 1 messages in 2.0 s"); /* all with a latency: not said */
+    total.sink_dropped = 5;
     j = end_interval(&total, "*", NULL);
     TEST_CONTAINS(j, "\"count\":6,\"with_latency\":4,");
+    TEST_CONTAINS(j, ",\"log_dropped\":9,\"warnings_dropped\":4,\"sink_dropped\":5,"
+                     "\"decode_error_reasons\":\"2: invalid JSON at byte N\",\"histogram\":\"h1,");
     TEST_CONTAINS(j, "\"lost\":20,");
     TEST_CONTAINS(j, "\"ends_ok\":5,\"ends_rst\":1,\"ends_idle\":1,\"ends_cancelled\":1,\"ends_error\":4,"
                      "\"oversized\":2,");
