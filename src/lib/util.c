@@ -1,4 +1,5 @@
-/* util.c - integer parsing, blank strings, reasons, small formatting helpers. */
+/* util.c - integer parsing, blank strings, reasons, small formatting helpers,
+ * warnings and usage errors. */
 #include <config.h>
 
 #include <ctype.h>
@@ -7,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 
 #include "clock.h"
 #include "secret.h"
@@ -92,4 +94,14 @@ void mo_warn(const char *fmt, ...)
     va_start(ap, fmt);
     mo_vwarn(fmt, ap);
     va_end(ap);
+}
+
+int mo_usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    mo_vwarn(fmt, ap); /* which hides an argument that looks like an API key */
+    va_end(ap);
+    fprintf(stderr, "Try '%s --help'.\n", mo_progname);
+    return EX_USAGE;
 }

@@ -32,6 +32,10 @@ const char *mo_fmt_ms(int64_t us, char *buf, size_t len);
 void mo_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void mo_vwarn(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
+/* For a command-line mistake: mo_warn's line (printf format), then "Try
+ * 'PROGRAM --help'.", both to stderr. Returns EX_USAGE (64), the exit status. */
+int mo_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* The program name used by mo_warn (set from argv[0] in main). */
 extern const char *mo_progname;
 
