@@ -1,8 +1,8 @@
 /* sub.c - one subscription (sub.h).
  *
- * A stream holds three batches (GRPC-C-CORE.md section 3): A sends the request
- * and receives the headers, B waits for the status, C receives one message at
- * a time and is re-armed after each. gRPC writes into the sub's buffers until
+ * A stream is one call of three batches (subcall.h: A sends the request and
+ * receives the headers, B waits for the status, C receives one message at a
+ * time and is re-armed after each). gRPC writes into the call's buffers until
  * a batch's tag comes back, so the stream is over only when all three tags are
  * back (`pending` reaches 0): only then is the call released (stream_done) and
  * the next step decided. Every path that ends a stream goes through there.
@@ -18,8 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <grpc/support/alloc.h>
-
 #include "backoff.h"
 #include "cleanup.h"
 #include "clock.h"
@@ -31,6 +29,7 @@
 #include "rpc.h"
 #include "secret.h"
 #include "sub.h"
+#include "subcall.h"
 #include "sublog.h"
 #include "util.h"
 
@@ -51,17 +50,7 @@ struct mo_sub {
     bool moving; /* stopped to start again on another connection (mo_sub_set_moving) */
     bool ever_up;
 
-    /* the current call */
-    grpc_call *call;
-    int pending; /* tags not yet back */
-    mo_tag tag_start, tag_status, tag_recv;
-    grpc_metadata md[MO_CALL_MD_MAX];
-    grpc_byte_buffer *request;
-    grpc_byte_buffer *recv;
-    grpc_metadata_array initial_md, trailing_md;
-    grpc_status_code status;
-    grpc_slice details;
-    const char *error_string;
+    struct mo_subcall rpc; /* the current call */
     uint64_t stream_started_us;
     bool stream_got_message, stream_got_item, idle_cancelled;
     uint64_t stream_items; /* items received, duplicates included */
@@ -71,9 +60,6 @@ struct mo_sub {
     bool resumed, answered;
     enum mo_cont_resume resume_outcome;
     uint64_t first_seq; /* the first item's number, when an item came */
-    /* a failure of ours (a batch gRPC refused, a call it could not create):
-     * reported instead of the CANCELLED status gRPC then delivers */
-    char local_failure[128];
     uint64_t resume_at, resume_page; /* what this stream asked for */
 
     struct mo_cont cont;
@@ -113,7 +99,7 @@ void mo_sub_end_interval(mo_sub *s, uint64_t now_us, const struct mo_clock_state
                          struct mo_stats *add_to)
 {
     /* a silence still going on counts up to now */
-    if (s->call && s->stream_got_message && now_us - s->last_activity_us > s->stats.max_silence_us &&
+    if (s->rpc.call && s->stream_got_message && now_us - s->last_activity_us > s->stats.max_silence_us &&
         now_us > s->last_activity_us)
         s->stats.max_silence_us = now_us - s->last_activity_us;
     mo_stats_end_interval(&s->stats, s->cache, s->topic, now_us, clk, add_to);
@@ -156,12 +142,12 @@ int mo_sub_new(mo_loop *loop, mo_conn *conn, const struct mo_sub_settings *set,
     s->owner = *owner;
     s->cache = strdup(sc->cache);
     s->topic = strdup(sc->topic);
-    s->details = grpc_empty_slice();
+    mo_subcall_init(&s->rpc);
     mo_cont_init(&s->cont);
     s->seed = (unsigned)mo_mono_us() ^ (unsigned)(uintptr_t)s;
-    s->tag_start.fn = on_start;
-    s->tag_status.fn = on_status;
-    s->tag_recv.fn = on_recv;
+    s->rpc.tag_start.fn = on_start;
+    s->rpc.tag_status.fn = on_status;
+    s->rpc.tag_recv.fn = on_recv;
     mo_timer_init(&s->backoff_timer, on_backoff);
     mo_timer_init(&s->idle_timer, on_idle_timeout);
     mo_timer_init(&s->done_timer, on_done);
@@ -195,67 +181,12 @@ void mo_sub_free(mo_sub *s)
 
 /* ---- the stream ---- */
 
-/* Frees everything of the current call: the call reference, the request, a
- * received buffer not taken yet, both metadata arrays, the status details and
- * the error string.
- * Before: no batch of the call is pending (gRPC writes into all of these until
- * its tag is back), and start_stream initialised the metadata arrays.
- * Exactly once per start_stream: grpc_metadata_array_destroy does not reset
- * the array, so a second call would free it twice.
- * After: call, request, recv and error_string are NULL, details is empty; the
- * next start_stream initialises the arrays again. */
-static void release_call(mo_sub *s)
-{
-    if (s->call) {
-        grpc_call_unref(s->call);
-        s->call = NULL;
-    }
-    if (s->request) {
-        grpc_byte_buffer_destroy(s->request);
-        s->request = NULL;
-    }
-    if (s->recv) {
-        grpc_byte_buffer_destroy(s->recv);
-        s->recv = NULL;
-    }
-    grpc_metadata_array_destroy(&s->initial_md);
-    grpc_metadata_array_destroy(&s->trailing_md);
-    grpc_slice_unref(s->details);
-    s->details = grpc_empty_slice();
-    if (s->error_string) {
-        gpr_free((void *)s->error_string);
-        s->error_string = NULL;
-    }
-}
-
 static void stream_done(mo_sub *s);
-
-/* Starts one batch of ops on the current call with `tag`, counted in pending.
- * The ops point into s (request, md, recv, status fields), which must stay put
- * until the tag is back; s does.
- * If gRPC refuses the batch, nothing was started and the tag never comes
- * back: the call is cancelled (GRPC-C-CORE.md 7.2: a failed batch leaves it
- * unusable), local_failure says why, and false is returned. The caller must
- * then run stream_done itself if pending is 0; otherwise the batches still
- * pending come back (cancelled) and the last one runs it. */
-static bool start_batch(mo_sub *s, const grpc_op *ops, size_t n, mo_tag *tag)
-{
-    grpc_call_error e = grpc_call_start_batch(s->call, ops, n, tag, NULL);
-    if (e != GRPC_CALL_OK) {
-        /* a failed batch poisons the call (GRPC-C-CORE.md 7.2): end it */
-        snprintf(s->local_failure, sizeof s->local_failure,
-                 "could not start a call batch (grpc_call_error %d)", (int)e);
-        grpc_call_cancel(s->call, NULL);
-        return false;
-    }
-    s->pending++;
-    return true;
-}
 
 /* Starts one Subscribe call, resuming where continuity says, with its three
  * batches (A: request and headers, B: status, C: one message).
  * Before: no call of s is in flight (call NULL, pending 0, the last stream's
- * release_call done), stop is not requested, the backoff timer is not armed.
+ * mo_subcall_release done), stop is not requested, the backoff timer is not armed.
  * Callers: mo_sub_start (IDLE) and on_backoff, nothing else.
  * After, one of:
  *  - all three batches started: pending 3, CONNECTING, idle watchdog armed;
@@ -265,49 +196,20 @@ static bool start_batch(mo_sub *s, const grpc_op *ops, size_t n, mo_tag *tag)
  *    batches come back and the last one runs stream_done;
  *  - nothing started (no call, no request, batch A refused): stream_done has
  *    already run, so s is in BACKOFF when this returns.
- * From here until stream_done's release_call, s owns the call, the request,
- * the metadata arrays, recv, details and error_string; s->md points into
- * s->cache and the connection's strings, which outlive the call. */
+ * From here until stream_done's mo_subcall_release, s->rpc owns the call and
+ * its buffers (subcall.h). */
 static void start_stream(mo_sub *s)
 {
     s->resumed = mo_cont_resume_point(&s->cont, &s->resume_page, &s->resume_at);
-    s->call = mo_conn_call(s->conn, mo_loop_cq(s->loop), MO_METHOD_SUBSCRIBE,
-                           gpr_inf_future(GPR_CLOCK_REALTIME));
-    s->request = mo_subscribe_request(s->cache, s->topic, s->resume_at, s->resume_page);
-    grpc_metadata_array_init(&s->initial_md);
-    grpc_metadata_array_init(&s->trailing_md);
-    s->status = GRPC_STATUS_OK;
-    s->local_failure[0] = '\0';
-    s->pending = 0;
     s->stream_got_message = s->stream_got_item = s->idle_cancelled = s->answered = false;
     s->stream_items = 0;
     s->delivered_before = s->delivered;
     s->stream_started_us = s->last_activity_us = mo_mono_us();
     s->state = MO_SUB_CONNECTING;
-
-    size_t nmd = mo_conn_metadata(s->conn, s->cache, s->md);
-    grpc_op a[4] = {mo_op(GRPC_OP_SEND_INITIAL_METADATA), mo_op(GRPC_OP_SEND_MESSAGE),
-                    mo_op(GRPC_OP_SEND_CLOSE_FROM_CLIENT), mo_op(GRPC_OP_RECV_INITIAL_METADATA)};
-    a[0].data.send_initial_metadata.count = nmd;
-    a[0].data.send_initial_metadata.metadata = s->md;
-    a[1].data.send_message.send_message = s->request;
-    a[3].data.recv_initial_metadata.recv_initial_metadata = &s->initial_md;
-    grpc_op b = mo_op(GRPC_OP_RECV_STATUS_ON_CLIENT);
-    b.data.recv_status_on_client.trailing_metadata = &s->trailing_md;
-    b.data.recv_status_on_client.status = &s->status;
-    b.data.recv_status_on_client.status_details = &s->details;
-    b.data.recv_status_on_client.error_string = &s->error_string;
-    grpc_op c = mo_op(GRPC_OP_RECV_MESSAGE);
-    c.data.recv_message.recv_message = &s->recv;
-
-    if (!s->call || !s->request)
-        snprintf(s->local_failure, sizeof s->local_failure, "could not create the call (out of memory?)");
-    if (!s->call || !s->request || !start_batch(s, a, 4, &s->tag_start) ||
-        !start_batch(s, &b, 1, &s->tag_status) || !start_batch(s, &c, 1, &s->tag_recv)) {
-        if (s->pending == 0) {
-            stream_done(s);
-            return;
-        }
+    if (!mo_subcall_open(&s->rpc, s->conn, mo_loop_cq(s->loop), s->cache, s->topic, s->resume_at,
+                         s->resume_page)) {
+        stream_done(s);
+        return;
     }
     mo_timer_start(s->loop, &s->idle_timer, s->set->idle_timeout_us);
 }
@@ -330,9 +232,9 @@ void mo_sub_stop(mo_sub *s)
     s->stop_requested = true;
     mo_timer_stop(s->loop, &s->backoff_timer);
     mo_timer_stop(s->loop, &s->idle_timer);
-    if (s->call) {
+    if (s->rpc.call) {
         s->state = MO_SUB_STOPPING;
-        grpc_call_cancel(s->call, NULL);
+        grpc_call_cancel(s->rpc.call, NULL);
     } else {
         /* nothing in flight: report it from the loop, not from inside the caller */
         s->state = MO_SUB_STOPPED;
@@ -361,7 +263,7 @@ static void on_done(mo_timer *t)
  * every caller returns right after. */
 static void tag_back(mo_sub *s)
 {
-    if (--s->pending == 0)
+    if (--s->rpc.pending == 0)
         stream_done(s);
 }
 
@@ -370,13 +272,13 @@ static void tag_back(mo_sub *s)
 static void on_start(mo_tag *tag, bool ok)
 {
     (void)ok; /* the outcome arrives with the status */
-    tag_back(container_of(tag, mo_sub, tag_start));
+    tag_back(container_of(tag, mo_sub, rpc.tag_start));
 }
 
 static void on_status(mo_tag *tag, bool ok)
 {
     (void)ok; /* RECV_STATUS_ON_CLIENT always completes with ok */
-    tag_back(container_of(tag, mo_sub, tag_status));
+    tag_back(container_of(tag, mo_sub, rpc.tag_status));
 }
 
 /* ---- what the status means to an operator ---- */
@@ -388,15 +290,15 @@ static void explain(mo_sub *s, const char *details, const char *err)
     enum mo_event_type type;
     const struct mo_ending_names names = {.cache = s->cache, .key_source = s->set->key_source,
                                           .target = s->set->target, .config_path = s->set->config_path};
-    if (mo_ending_explain(s->status, details, err, &names, &type, hint, sizeof hint))
-        mo_sublog_refusal(type, s->cache, s->topic, mo_status_name(s->status), details, hint);
+    if (mo_ending_explain(s->rpc.status, details, err, &names, &type, hint, sizeof hint))
+        mo_sublog_refusal(type, s->cache, s->topic, mo_status_name(s->rpc.status), details, hint);
 }
 
 /* The end of a stream, exactly once per start_stream: from tag_back (the last
  * tag), from on_recv (re-arming refused, nothing else pending) or from
  * start_stream (nothing could be started).
  * Before: no batch of the call is pending, so gRPC writes nothing more and the
- * status, details and trailers can be read, then freed (release_call).
+ * status, details and trailers can be read, then freed (mo_subcall_release).
  * After: the idle watchdog is stopped, and either
  *  - stop was requested: STOPPED and owner->stopped has run, which may have
  *    freed s: nothing touches s after this returns (every caller returns);
@@ -408,20 +310,20 @@ static void stream_done(mo_sub *s)
     mo_timer_stop(s->loop, &s->idle_timer);
 
     char details[512], err[128] = "";
-    if (s->local_failure[0]) {
-        s->status = GRPC_STATUS_INTERNAL;
-        snprintf(details, sizeof details, "%s", s->local_failure);
+    if (s->rpc.local_failure[0]) {
+        s->rpc.status = GRPC_STATUS_INTERNAL;
+        snprintf(details, sizeof details, "%s", s->rpc.local_failure);
     } else { /* what a server sends can hold anything, a key included (secret.h) */
-        mo_secret_scrub((const char *)GRPC_SLICE_START_PTR(s->details),
-                        GRPC_SLICE_LENGTH(s->details), details, sizeof details);
+        mo_secret_scrub((const char *)GRPC_SLICE_START_PTR(s->rpc.details),
+                        GRPC_SLICE_LENGTH(s->rpc.details), details, sizeof details);
     }
-    mo_md_copy(&s->trailing_md, "err", err, sizeof err);
-    release_call(s);
+    mo_md_copy(&s->rpc.trailing_md, "err", err, sizeof err);
+    mo_subcall_release(&s->rpc);
     /* the server's last silence on this stream: up to its end */
     if (s->stream_got_message && now - s->last_activity_us > s->stats.max_silence_us)
         s->stats.max_silence_us = now - s->last_activity_us;
     /* a failure of ours is INTERNAL with our words: an error */
-    enum mo_ending end = mo_ending_classify(s->status, details, s->stop_requested, s->idle_cancelled);
+    enum mo_ending end = mo_ending_classify(s->rpc.status, details, s->stop_requested, s->idle_cancelled);
     s->stats.ends[end]++;
 
     if (s->stop_requested) {
@@ -430,7 +332,7 @@ static void stream_done(mo_sub *s)
         return;
     }
 
-    if (s->status == GRPC_STATUS_OK && !*details)
+    if (s->rpc.status == GRPC_STATUS_OK && !*details)
         snprintf(details, sizeof details, "the server ended the stream");
     if (end == MO_END_OVERSIZED)
         skip_oversized(s, details);
@@ -445,7 +347,7 @@ static void stream_done(mo_sub *s)
     uint64_t delay = mo_backoff_delay(s->set->backoff_initial_us, s->set->backoff_max_us, s->failures,
                                       (uint64_t)rand_r(&s->seed));
     const struct mo_sublog_end x = {
-        .status = mo_status_name(s->status), .details = details, .end = end,
+        .status = mo_status_name(s->rpc.status), .details = details, .end = end,
         .lifetime_us = now - s->stream_started_us, .items = s->stream_items,
         .resumed = s->resumed, .resume_at = s->resume_at,
         .answered = s->answered, .outcome = s->resume_outcome,
@@ -475,7 +377,7 @@ static void on_idle_timeout(mo_timer *t)
     mo_sub *s = container_of(t, mo_sub, idle_timer);
     uint64_t idle = s->set->idle_timeout_us;
     uint64_t now = mo_mono_us();
-    if (!s->call)
+    if (!s->rpc.call)
         return;
     if (now - s->last_activity_us < idle) {
         /* traffic since the timer was armed: it is re-armed lazily, not per message */
@@ -487,7 +389,7 @@ static void on_idle_timeout(mo_timer *t)
     s->idle_cancelled = true;
     char why[96];
     snprintf(why, sizeof why, "no message or heartbeat for %llu ms", (unsigned long long)idle_ms);
-    grpc_call_cancel_with_status(s->call, GRPC_STATUS_DEADLINE_EXCEEDED, why, NULL);
+    grpc_call_cancel_with_status(s->rpc.call, GRPC_STATUS_DEADLINE_EXCEEDED, why, NULL);
 }
 
 /* ---- messages ---- */
@@ -715,8 +617,8 @@ static void on_message(mo_sub *s, grpc_byte_buffer *bb, int64_t received_ns)
 
 /* Batch C is back. Without a message (!ok or no buffer) the receiving side is
  * over: the tag is back for good and the status (batch B) says why. With one,
- * the buffer is ours: it is taken out of s->recv first (so release_call cannot
- * destroy it again) and destroyed after on_message. Then RECV_MESSAGE is
+ * the buffer is ours: it is taken out of s->rpc.recv first (so mo_subcall_release
+ * cannot destroy it again) and destroyed after on_message. Then RECV_MESSAGE is
  * re-armed with the same tag, so pending does not change, unless the stream
  * is being cancelled (stop, idle watchdog); if gRPC refuses, the call is
  * cancelled and the stream ends once the other tags are back, or at once if
@@ -725,23 +627,20 @@ static void on_recv(mo_tag *tag, bool ok)
 {
     /* the receive time is taken first, before anything else happens */
     int64_t received_ns = mo_real_ns();
-    mo_sub *s = container_of(tag, mo_sub, tag_recv);
-    if (!ok || !s->recv) {
+    mo_sub *s = container_of(tag, mo_sub, rpc.tag_recv);
+    if (!ok || !s->rpc.recv) {
         tag_back(s); /* end of stream: the status tells why */
         return;
     }
-    grpc_byte_buffer *bb = s->recv;
-    s->recv = NULL;
+    grpc_byte_buffer *bb = s->rpc.recv;
+    s->rpc.recv = NULL;
     on_message(s, bb, received_ns);
     grpc_byte_buffer_destroy(bb);
     if (s->stop_requested || s->idle_cancelled) {
         tag_back(s);
         return;
     }
-    grpc_op c = mo_op(GRPC_OP_RECV_MESSAGE);
-    c.data.recv_message.recv_message = &s->recv;
-    s->pending--; /* start_batch counts it again */
-    if (!start_batch(s, &c, 1, &s->tag_recv) && s->pending == 0)
+    if (!mo_subcall_rearm(&s->rpc) && s->rpc.pending == 0)
         stream_done(s);
 }
 
@@ -783,7 +682,7 @@ int mo_sub_restart(mo_sub *s, mo_conn *conn)
 {
     /* STOPPED comes with no call, no tag pending and no timer armed
      * (stream_done, on_done): start_stream's precondition */
-    if (s->state != MO_SUB_STOPPED || s->call)
+    if (s->state != MO_SUB_STOPPED || s->rpc.call)
         return -EBUSY;
     s->conn = conn;
     s->stop_requested = false;

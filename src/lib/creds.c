@@ -17,6 +17,7 @@
 #include "cleanup.h"
 #include "creds.h"
 #include "secret.h"
+#include "util.h"
 
 /* The longest key we accept from any source; real keys are well under 4 KiB. */
 #define MAX_KEY_LEN 16384
@@ -63,21 +64,6 @@ const char *mo_key_kind_name(enum mo_key_kind k)
     }
 }
 
-static int b64_value(int c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '+' || c == '-')
-        return 62;
-    if (c == '/' || c == '_')
-        return 63;
-    return -1;
-}
-
 long mo_base64_decode(const char *in, size_t len, unsigned char *out)
 {
     while (len > 0 && in[len - 1] == '=')
@@ -88,7 +74,7 @@ long mo_base64_decode(const char *in, size_t len, unsigned char *out)
     int bits = 0;
     long n = 0;
     for (size_t i = 0; i < len; i++) {
-        int v = b64_value((unsigned char)in[i]);
+        int v = mo_base64_value((unsigned char)in[i]);
         if (v < 0)
             return -1;
         acc = (acc << 6) | (unsigned)v;

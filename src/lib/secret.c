@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "secret.h"
+#include "util.h"
 
 #define JSON_PROBE 12       /* rule 1: characters after a word start that must decode to text */
 #define JSON_RUN_MIN 16     /* rule 2: shorter runs cannot hold "api_key" */
@@ -15,23 +16,7 @@
  * never makes a scrubbed text longer (mo_secret_scrub works in place). */
 _Static_assert(sizeof MO_SECRET_HIDDEN - 1 <= JSON_PROBE, "placeholder longer than a secret");
 
-/* Both alphabets at once: '+' and '-' are 62, '/' and '_' are 63. */
-static int b64_value(unsigned char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '+' || c == '-')
-        return 62;
-    if (c == '/' || c == '_')
-        return 63;
-    return -1;
-}
-
-static bool is_b64(char c) { return b64_value((unsigned char)c) >= 0; }
+static bool is_b64(char c) { return mo_base64_value((unsigned char)c) >= 0; }
 
 /* Letter case or digit: 0 upper, 1 lower, 2 digit, -1 anything else. */
 static int char_class(char c)
@@ -52,7 +37,7 @@ static size_t decode(const char *s, size_t n, unsigned char *out)
     for (size_t i = 0; i + 4 <= n; i += 4) {
         uint32_t v = 0;
         for (size_t k = 0; k < 4; k++)
-            v = v << 6 | (uint32_t)b64_value((unsigned char)s[i + k]);
+            v = v << 6 | (uint32_t)mo_base64_value((unsigned char)s[i + k]);
         out[o++] = (unsigned char)(v >> 16);
         out[o++] = (unsigned char)(v >> 8);
         out[o++] = (unsigned char)v;

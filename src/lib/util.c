@@ -1,4 +1,5 @@
-/* util.c - integer parsing, blank strings, reasons, small formatting helpers. */
+/* util.c - integer parsing, blank strings, reasons, small formatting helpers,
+ * warnings and usage errors. */
 #include <config.h>
 
 #include <ctype.h>
@@ -7,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 
 #include "clock.h"
 #include "secret.h"
@@ -48,6 +50,21 @@ int mo_fail(int r, char *buf, size_t len, const char *fmt, ...)
     return r;
 }
 
+int mo_base64_value(unsigned char c)
+{
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+        return c - '0' + 52;
+    if (c == '+' || c == '-')
+        return 62;
+    if (c == '/' || c == '_')
+        return 63;
+    return -1;
+}
+
 const char *mo_fmt_ms(int64_t us, char *buf, size_t len)
 {
     uint64_t mag = us < 0 ? (uint64_t)0 - (uint64_t)us : (uint64_t)us;
@@ -77,4 +94,14 @@ void mo_warn(const char *fmt, ...)
     va_start(ap, fmt);
     mo_vwarn(fmt, ap);
     va_end(ap);
+}
+
+int mo_usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    mo_vwarn(fmt, ap); /* which hides an argument that looks like an API key */
+    va_end(ap);
+    fprintf(stderr, "Try '%s --help'.\n", mo_progname);
+    return EX_USAGE;
 }

@@ -20,6 +20,10 @@ bool mo_blank(const char *s, size_t len);
 int mo_fail(int r, char *buf, size_t len, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* The value (0 to 63) of one base64 digit, both alphabets at once: '+' and
+ * '-' are 62, '/' and '_' are 63. -1 for anything else, '=' included. */
+int mo_base64_value(unsigned char c);
+
 /* Formats microseconds as milliseconds with three decimals ("1.234"). */
 const char *mo_fmt_ms(int64_t us, char *buf, size_t len);
 
@@ -27,6 +31,10 @@ const char *mo_fmt_ms(int64_t us, char *buf, size_t len);
  * message that looks like a secret hidden (mo_secret_scrub). */
 void mo_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void mo_vwarn(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+
+/* For a command-line mistake: mo_warn's line (printf format), then "Try
+ * 'PROGRAM --help'.", both to stderr. Returns EX_USAGE (64), the exit status. */
+int mo_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* The program name used by mo_warn (set from argv[0] in main). */
 extern const char *mo_progname;

@@ -244,9 +244,12 @@ static tl_cache *find_cache(tl_server *s, grpc_call *call, struct tl_str cache,
     return c;
 }
 
-/* The request message as one slice; false (and the call answered) if missing. */
-static bool read_request(tl_server *s, struct slot *sl, grpc_slice *out)
+/* What every method does first: refuse_early, then the request message as
+ * one slice into out; false (and the call answered) if either stops it. */
+static bool accept_call(tl_server *s, struct slot *sl, grpc_slice *out)
 {
+    if (refuse_early(s, sl->call, &sl->md))
+        return false;
     if (!sl->payload || !mo_bb_read(sl->payload, out)) {
         replyf(&s->env, sl->call, GRPC_STATUS_INVALID_ARGUMENT, NULL,
                "the call carried no request message");
@@ -260,10 +263,8 @@ static bool read_request(tl_server *s, struct slot *sl, grpc_slice *out)
 static void handle_publish(tl_server *s, struct slot *sl)
 {
     grpc_call *call = sl->call;
-    if (refuse_early(s, call, &sl->md))
-        return;
     grpc_slice body;
-    if (!read_request(s, sl, &body))
+    if (!accept_call(s, sl, &body))
         return;
     struct tl_publish_req req;
     const struct tl_opts *o = s->env.opts;
@@ -313,10 +314,8 @@ static void handle_publish(tl_server *s, struct slot *sl)
 static void handle_subscribe(tl_server *s, struct slot *sl)
 {
     grpc_call *call = sl->call;
-    if (refuse_early(s, call, &sl->md))
-        return;
     grpc_slice body;
-    if (!read_request(s, sl, &body))
+    if (!accept_call(s, sl, &body))
         return;
     struct tl_subscribe_req req;
     const struct tl_opts *o = s->env.opts;

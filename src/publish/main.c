@@ -4,13 +4,11 @@
 
 #include <errno.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sysexits.h>
 #include <time.h>
 
 #include <grpc/grpc.h>
@@ -79,22 +77,11 @@ static void usage(FILE *out)
             DEFAULT_CONNECTIONS, DEFAULT_MAX_IN_FLIGHT);
 }
 
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int usage_error(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    mo_vwarn(fmt, ap); /* which hides an argument that looks like an API key */
-    va_end(ap);
-    fprintf(stderr, "Try '%s --help'.\n", mo_progname);
-    return EX_USAGE;
-}
-
 static int parse_count(const char *opt, const char *s, uint64_t min, uint64_t max, uint64_t *ret)
 {
     uint64_t v;
     if (mo_parse_u64(s, &v) < 0 || v < min || v > max)
-        return usage_error("%s \"%s\": expected a whole number from %llu to %llu", opt, s,
+        return mo_usage_error("%s \"%s\": expected a whole number from %llu to %llu", opt, s,
                            (unsigned long long)min, (unsigned long long)max);
     *ret = v;
     return 0;
@@ -168,7 +155,7 @@ static int parse_args(int argc, char **argv, struct args *a)
             errno = 0;
             double rate = strtod(optarg, &end);
             if (end == optarg || *end || errno || !isfinite(rate) || rate <= 0 || rate > MAX_RATE)
-                return usage_error("-r \"%s\": expected messages per second, more than 0 and at "
+                return mo_usage_error("-r \"%s\": expected messages per second, more than 0 and at "
                                    "most %.0f",
                                    optarg, MAX_RATE);
             o->rate = rate;
@@ -181,7 +168,7 @@ static int parse_args(int argc, char **argv, struct args *a)
             break;
         case OPT_FORMAT:
             if (payload_format_parse(optarg, &o->payload.format) < 0)
-                return usage_error("--format \"%s\": expected seed, epoch_ms or text", optarg);
+                return mo_usage_error("--format \"%s\": expected seed, epoch_ms or text", optarg);
             have_format = true;
             break;
         case OPT_BINARY:
@@ -192,7 +179,7 @@ static int parse_args(int argc, char **argv, struct args *a)
             break;
         case OPT_OVERRIDE:
             if (!mo_hostport_valid(optarg))
-                return usage_error("--endpoint-override \"%s\": expected HOST:PORT, e.g. "
+                return mo_usage_error("--endpoint-override \"%s\": expected HOST:PORT, e.g. "
                                    "127.0.0.1:8080",
                                    optarg);
             a->override = optarg;
@@ -216,7 +203,7 @@ static int parse_args(int argc, char **argv, struct args *a)
         case OPT_TIMEOUT:
             if (mo_time_parse_duration(optarg, &v) < 0 || v < MO_USEC_PER_MSEC ||
                 v > 3600 * MO_USEC_PER_SEC)
-                return usage_error("--timeout \"%s\": expected a duration from 1ms to 1h, e.g. "
+                return mo_usage_error("--timeout \"%s\": expected a duration from 1ms to 1h, e.g. "
                                    "500ms or 5s",
                                    optarg);
             o->timeout_us = v;
@@ -231,36 +218,36 @@ static int parse_args(int argc, char **argv, struct args *a)
             usage(stdout);
             return -1;
         case ':':
-            return usage_error("option %s needs a value", argv[optind - 1]);
+            return mo_usage_error("option %s needs a value", argv[optind - 1]);
         default:
-            return usage_error("unknown option %s", argv[optind - 1]);
+            return mo_usage_error("unknown option %s", argv[optind - 1]);
         }
     }
 
     if (!o->cache)
-        return usage_error("missing -c CACHE");
+        return mo_usage_error("missing -c CACHE");
     if (!o->topic)
-        return usage_error("missing -t TOPIC");
+        return mo_usage_error("missing -t TOPIC");
     if (mo_blank(o->cache, strlen(o->cache)))
-        return usage_error("-c: the cache name is empty");
+        return mo_usage_error("-c: the cache name is empty");
     if (mo_blank(o->topic, strlen(o->topic)))
-        return usage_error("-t: the topic name is empty");
+        return mo_usage_error("-t: the topic name is empty");
     /* the service would see it, and its answers may echo it */
     if (mo_secret_like(o->cache, strlen(o->cache)) || mo_secret_like(o->topic, strlen(o->topic)))
-        return usage_error("-%c: the %s name looks like an API key, so it is not used; the key "
+        return mo_usage_error("-%c: the %s name looks like an API key, so it is not used; the key "
                            "belongs in --api-key-file FILE or MOMENTO_API_KEY",
                            mo_secret_like(o->cache, strlen(o->cache)) ? 'c' : 't',
                            mo_secret_like(o->cache, strlen(o->cache)) ? "cache" : "topic");
     if (mo_endpoint_check_tls(a->insecure ? 0 : -1, a->override, NULL, 0) < 0)
-        return usage_error("--insecure is only allowed with --endpoint-override HOST:PORT (a "
+        return mo_usage_error("--insecure is only allowed with --endpoint-override HOST:PORT (a "
                            "local server or a proxy); the Momento service needs TLS");
     if (optind < argc - 1)
-        return usage_error("more than one MESSAGE (\"%s\", \"%s\"); quote a message that has "
+        return mo_usage_error("more than one MESSAGE (\"%s\", \"%s\"); quote a message that has "
                            "spaces",
                            argv[optind], argv[optind + 1]);
     if (optind == argc - 1) {
         if (have_format)
-            return usage_error("--format and MESSAGE exclude each other: MESSAGE is sent as is");
+            return mo_usage_error("--format and MESSAGE exclude each other: MESSAGE is sent as is");
         o->payload.format = PAYLOAD_LITERAL;
         o->payload.literal = argv[optind];
     }
@@ -272,7 +259,7 @@ static int parse_args(int argc, char **argv, struct args *a)
         uint64_t last = o->count ? o->count : UINT64_MAX;
         size_t need = payload_unpadded_len(&o->payload, last, mo_real_ns());
         if (need > o->payload.size)
-            return usage_error("--size %zu is too small: the %s message%s is %zu bytes before "
+            return mo_usage_error("--size %zu is too small: the %s message%s is %zu bytes before "
                                "padding",
                                o->payload.size, payload_format_name(o->payload.format),
                                o->payload.format == PAYLOAD_LITERAL ? "" :

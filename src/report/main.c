@@ -7,7 +7,6 @@
 #include <getopt.h>
 #include <langinfo.h>
 #include <locale.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,17 +67,6 @@ static void usage(FILE *out)
             "66 input cannot be read, 70 out of memory, 74 output cannot be written.\n");
 }
 
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int usage_error(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    mo_vwarn(fmt, ap); /* which hides an argument that looks like an API key */
-    va_end(ap);
-    fprintf(stderr, "Try '%s --help'.\n", mo_progname);
-    return EX_USAGE;
-}
-
 /* no -f: journalctl users read it as --follow */
 enum { OPT_FILE = 256, OPT_BY_HOST, OPT_JSON, OPT_PLOT, OPT_VERSION };
 
@@ -110,7 +98,7 @@ static int parse_args(int argc, char **argv, struct args *a, struct lr_window *w
             break;
         case 'u':
             if (!*optarg)
-                return usage_error("--unit: the unit name is empty");
+                return mo_usage_error("--unit: the unit name is empty");
             a->unit = optarg;
             break;
         case 'D':
@@ -135,29 +123,29 @@ static int parse_args(int argc, char **argv, struct args *a, struct lr_window *w
             usage(stdout);
             return -1;
         case ':':
-            return usage_error("%s needs a value", argv[optind - 1]);
+            return mo_usage_error("%s needs a value", argv[optind - 1]);
         default:
-            return usage_error("unknown option %s", argv[optind - 1]);
+            return mo_usage_error("unknown option %s", argv[optind - 1]);
         }
     }
     if (optind < argc)
-        return usage_error("unexpected argument \"%s\"", argv[optind]);
+        return mo_usage_error("unexpected argument \"%s\"", argv[optind]);
     if (a->n_files && (a->unit || a->directory))
-        return usage_error("--file reads JSON lines; --unit and --directory read the journal: not both");
+        return mo_usage_error("--file reads JSON lines; --unit and --directory read the journal: not both");
     if (a->json && a->plot)
-        return usage_error("--json and --plot do not mix: the plot is text");
+        return mo_usage_error("--json and --plot do not mix: the plot is text");
     if (a->since) {
         if (lr_when_parse(a->since, now_us, &w->since_us) < 0)
-            return usage_error("--since \"%s\": not a time (see TIME in --help)", a->since);
+            return mo_usage_error("--since \"%s\": not a time (see TIME in --help)", a->since);
         w->has_since = true;
     }
     if (a->until) {
         if (lr_when_parse(a->until, now_us, &w->until_us) < 0)
-            return usage_error("--until \"%s\": not a time (see TIME in --help)", a->until);
+            return mo_usage_error("--until \"%s\": not a time (see TIME in --help)", a->until);
         w->has_until = true;
     }
     if (w->has_since && w->has_until && w->since_us > w->until_us)
-        return usage_error("--since \"%s\" is after --until \"%s\"", a->since, a->until);
+        return mo_usage_error("--since \"%s\" is after --until \"%s\"", a->since, a->until);
     return 0;
 }
 

@@ -66,6 +66,11 @@ pass() { echo "ok: $*"; }
 bg() {
     local name=$1
     shift
+    # emptied before this returns: the background shell opens them only after
+    # the fork, and meanwhile a caller that waits for a line of NAME.out must
+    # not find one from an earlier run of the same NAME (a loop's last turn)
+    : >"$WORK/$name.out"
+    : >"$WORK/$name.err"
     "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" &
     BG_PIDS+=($!)
     LAST_PID=$!

@@ -44,6 +44,7 @@ for announce in off on; do
         publish m1 >/dev/null
         wait "$SUB_PID" || fail "empty: $(cat "$WORK/empty.out")"
         P=$(jq -r 'select(.type=="item") | .page' "$WORK/empty.out")
+        [ -n "$P" ] || fail "empty topic ($MODE): no item, got: $(types empty | tr '\n' ' ')"
         expect_eq "empty topic ($MODE)" "$(summary empty)" "h i1"
         for i in 2 3 4 5; do publish "m$i" >/dev/null; done
 
