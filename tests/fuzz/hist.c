@@ -5,10 +5,11 @@
  *   even  an encoded histogram ("h1,DELTA:COUNT..."), decoded;
  *   odd   values to record, 10 bytes each: an int64 (big-endian), a right
  *         shift for it (so small magnitudes are common), a count.
- * Properties: decoding gives 0 or -EINVAL; what decodes encodes, and that
- * encoding decodes to a histogram that encodes the same, with the same count
- * and negative count; recorded values keep their exact min and max, and an
- * encoding of them decodes to the same buckets.
+ * Properties: decoding gives 0 or -EINVAL; what decodes encodes to the same
+ * buckets and counts it was given, and that encoding decodes to a histogram
+ * that encodes the same, with the same count and negative count; recorded
+ * values keep their exact min and max, and an encoding of them decodes to the
+ * same buckets.
  */
 #include <config.h>
 
@@ -57,6 +58,39 @@ static void check_quantiles(const mo_hist *h)
     }
 }
 
+/* The (key, count) pairs of an encoding that decoded, in order. */
+static size_t keys_of(const char *s, int64_t *keys, uint64_t *counts, size_t max)
+{
+    size_t n = 0;
+    int64_t key = 0;
+    for (s += 2; *s && n < max; n++) {
+        char *end;
+        key += strtoll(s + 1, &end, 10);
+        keys[n] = key;
+        counts[n] = strtoull(end + 1, &end, 10);
+        s = end;
+    }
+    FUZZ_CHECK(*s == '\0');
+    return n;
+}
+
+/* Decoding s and encoding the result gives the buckets and counts s gave. */
+static void same_buckets(const char *s, const char *enc)
+{
+    enum { MAX = 4096 };
+    static int64_t k1[MAX], k2[MAX];
+    static uint64_t c1[MAX], c2[MAX];
+    size_t n1 = keys_of(s, k1, c1, MAX), n2 = keys_of(enc, k2, c2, MAX);
+    if (n1 != n2)
+        fprintf(stderr, "decoded   %.200s\nre-encoded %.200s\n", s, enc);
+    FUZZ_CHECK(n1 == n2);
+    for (size_t i = 0; i < n1; i++) {
+        if (k1[i] != k2[i] || c1[i] != c2[i])
+            fprintf(stderr, "decoded   %.200s\nre-encoded %.200s\n", s, enc);
+        FUZZ_CHECK(k1[i] == k2[i] && c1[i] == c2[i]);
+    }
+}
+
 static void decode_text(const uint8_t *data, size_t size)
 {
     char *s = fuzz_strndup(data, size);
@@ -65,6 +99,7 @@ static void decode_text(const uint8_t *data, size_t size)
     FUZZ_CHECK(r == 0 || r == -EINVAL);
     if (r == 0) {
         round_trip(h);
+        same_buckets(s, enc1);
         check_quantiles(h);
     }
     mo_hist_free(h);
