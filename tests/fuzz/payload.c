@@ -10,12 +10,17 @@
  *   byte 3, 4  binary: the offset (byte 3 == 0xff: an offset near SIZE_MAX)
  * Properties: only 0, -EINVAL or -ERANGE; a reason that fits its buffer and
  * MO_DECODE_REASON_MAX, and says something on failure; binary values equal an
- * independent reading of the integer.
+ * independent reading of the integer; a JSON number, which the decoder reads
+ * exactly from the text it finds for the field, agrees with cJSON's double for
+ * that field within their rounding (so the text it found is the field's).
  */
 #include <config.h>
 
 #include <errno.h>
+#include <math.h>
 #include <stdbool.h>
+
+#include <cjson/cJSON.h>
 
 #include "fuzz.h"
 #include "src/daemon/decode.h"
@@ -46,6 +51,51 @@ static bool binary_value(const struct mo_decoder *d, const uint8_t *p, size_t le
     }
     *ret = v;
     return true;
+}
+
+/* True when |v| is within rounding of a boundary where `auto` changes unit. */
+static bool near_auto_boundary(double v)
+{
+    static const double b[] = {1e11, 1e14, 1e17};
+    for (size_t i = 0; i < 3; i++)
+        if (fabs(fabs(v) - b[i]) <= b[i] * 0x1p-45)
+            return true;
+    return false;
+}
+
+/* A JSON number at d's path, read again through cJSON's double. */
+static void json_number(const struct mo_decoder *d, const uint8_t *p, size_t len, int r, int64_t ns)
+{
+    if (d->format == MO_TS_RFC3339 || (r != 0 && r != -ERANGE))
+        return;
+    cJSON *root = cJSON_ParseWithLengthOpts((const char *)p, len, NULL, false);
+    FUZZ_CHECK(root != NULL); /* the decoder read it */
+    const cJSON *v = root;
+    for (size_t i = 0; v && i < d->path_len; i++) {
+        char key[256];
+        if (d->path_lens[i] >= sizeof key) {
+            v = NULL;
+            break;
+        }
+        memcpy(key, d->path[i], d->path_lens[i]);
+        key[d->path_lens[i]] = '\0';
+        v = cJSON_GetObjectItemCaseSensitive(v, key);
+    }
+    if (v && cJSON_IsNumber(v) && !(d->format == MO_TS_AUTO && near_auto_boundary(v->valuedouble))) {
+        int64_t dns;
+        int dr = mo_time_epoch_double(v->valuedouble, (enum mo_time_format)d->format, &dns, NULL, 0);
+        if (r == 0 && dr == 0) {
+            double diff = fabs((double)ns - (double)dns);
+            if (diff > fabs((double)ns) * 0x1p-50 + 2)
+                fprintf(stderr, "exact %lld, through a double %lld\n", (long long)ns, (long long)dns);
+            FUZZ_CHECK(diff <= fabs((double)ns) * 0x1p-50 + 2);
+        } else if (r == 0) {
+            FUZZ_CHECK(fabs((double)ns) >= 9223372036854775808.0 * (1 - 0x1p-50));
+        } else if (dr == 0) {
+            FUZZ_CHECK(fabs((double)dns) >= 9223372036854775808.0 * (1 - 0x1p-50));
+        }
+    }
+    cJSON_Delete(root);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -100,6 +150,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (r != 0)
         FUZZ_CHECK(ns == INT64_MIN + 12345); /* set only on success */
 
+    if (d.mode == MO_DECODE_JSON)
+        json_number(&d, payload, size, r, ns);
     if (d.mode == MO_DECODE_BINARY) {
         uint64_t v;
         bool there = binary_value(&d, payload, size, &v);
