@@ -71,8 +71,10 @@ void mo_config_add_error(struct mo_config_ctx *c, struct mo_config_mark at, cons
 /* Errors in file order (the whole-file ones first), so the first is the one to fix first. */
 static void sort_errors(struct mo_config_ctx *c)
 {
-    struct mo_config_error *v = c->errs->v + c->n_before;
     size_t n = n_errors(c);
+    if (n < 2) /* and errs->v may be NULL, which takes no offset, not even 0 */
+        return;
+    struct mo_config_error *v = c->errs->v + c->n_before;
     for (size_t i = 1; i < n; i++) { /* insertion sort: stable, and n is small */
         struct mo_config_error e = v[i];
         size_t j = i;

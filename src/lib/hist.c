@@ -190,6 +190,17 @@ int64_t mo_hist_min(const mo_hist *h) { return h->min; }
 int64_t mo_hist_max(const mo_hist *h) { return h->max; }
 int64_t mo_hist_sum(const mo_hist *h) { return h->sum; }
 
+/* The middle of bucket b as a value of its side, as quantiles report it. The
+ * top buckets reach past int64: the middle is clamped to what the side can
+ * hold (INT64_MIN is alone in its bucket, whose middle lies below it). */
+static int64_t bucket_mid(bool negative, size_t b)
+{
+    uint64_t mid = mo_hist_bucket_low(b) + (mo_hist_bucket_width(b) - 1) / 2;
+    if (negative)
+        return mid > (uint64_t)INT64_MAX ? INT64_MIN : -(int64_t)mid;
+    return mid > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)mid;
+}
+
 struct qstate {
     uint64_t rank, seen;
     bool found, negative;
@@ -224,10 +235,7 @@ int64_t mo_hist_quantile(const mo_hist *h, double q)
     mo_hist_foreach(h, q_step, &st);
     if (!st.found)
         return h->max;
-    uint64_t lo = mo_hist_bucket_low(st.bucket);
-    uint64_t w = mo_hist_bucket_width(st.bucket);
-    int64_t mid = (int64_t)(lo + (w - 1) / 2);
-    int64_t v = st.negative ? -mid : mid;
+    int64_t v = bucket_mid(st.negative, st.bucket);
     if (v < h->min)
         v = h->min;
     if (v > h->max)
@@ -297,8 +305,7 @@ int64_t mo_hist_key_value(int64_t key)
     size_t b = key < 0 ? (size_t)(-(key + 1)) : (size_t)key;
     if (b >= MO_HIST_BUCKETS)
         b = MO_HIST_BUCKETS - 1;
-    int64_t mid = (int64_t)(mo_hist_bucket_low(b) + (mo_hist_bucket_width(b) - 1) / 2);
-    return key < 0 ? -mid : mid;
+    return bucket_mid(key < 0, b);
 }
 
 int64_t mo_hist_key(int64_t v)
@@ -344,6 +351,13 @@ int mo_hist_decode(mo_hist *h, const char *s)
             return -EINVAL;
         key += delta;
         if (key >= (int64_t)MO_HIST_BUCKETS || key < -(int64_t)MO_HIST_BUCKETS)
+            return -EINVAL;
+        /* a bucket no int64 reaches (magnitude 0 on the negative side, or
+         * magnitudes past the side's largest) is never encoded: decoded, it
+         * would land in another one */
+        size_t b = key < 0 ? (size_t)(-(key + 1)) : (size_t)key;
+        if (key == -1 ||
+            mo_hist_bucket_low(b) > (key < 0 ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX))
             return -EINVAL;
         first = false;
         mo_hist_record_n(h, mo_hist_key_value(key), count);

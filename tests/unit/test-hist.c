@@ -160,11 +160,45 @@ static void test_sum(void)
     mo_hist_free(g);
 }
 
+/* The extremes of int64: INT64_MIN is alone in the top bucket of the negative
+ * side, whose middle lies below INT64_MIN; the buckets above it hold no int64
+ * on either side, so no encoding names them. */
+static void test_extremes(void)
+{
+    mo_hist *h, *back;
+    mo_hist_new(&h);
+    mo_hist_new(&back);
+    char buf[256], again[256];
+    mo_hist_record(h, INT64_MIN);
+    mo_hist_record(h, 5);
+    mo_hist_record(h, INT64_MAX);
+    TEST_EQ_INT(mo_hist_quantile(h, 0.01), INT64_MIN);
+    TEST_EQ_INT(mo_hist_key_value(-7297), INT64_MIN);
+    TEST_CHECK(mo_hist_key_value(7295) > 0);
+    TEST_CHECK(mo_hist_encode(h, buf, sizeof buf) > 0);
+    TEST_EQ_STR(buf, "h1,-7297:1,7302:1,7290:1");
+    TEST_EQ_INT(mo_hist_decode(back, buf), 0);
+    TEST_EQ_INT(mo_hist_negative(back), 1);
+    TEST_EQ_INT(mo_hist_min(back), INT64_MIN);
+    TEST_CHECK(mo_hist_encode(back, again, sizeof again) > 0);
+    TEST_EQ_STR(again, buf);
+    /* keys whose bucket no int64 reaches (-1: magnitude 0, negative) */
+    const char *bad[] = {"h1,7296:1", "h1,7423:1", "h1,-7298:1", "h1,-7424:1", "h1,-1:1",
+                         "h1,-10:1,9:1"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        mo_hist_reset(back);
+        TEST_EQ_INT(mo_hist_decode(back, bad[i]), -22);
+    }
+    mo_hist_free(h);
+    mo_hist_free(back);
+}
+
 int main(void)
 {
     test_buckets();
     test_quantiles();
     test_encoding();
     test_sum();
+    test_extremes();
     return test_result("test-hist");
 }
