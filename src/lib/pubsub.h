@@ -3,8 +3,11 @@
  * Requests are built with the generated protobuf-c code. Subscription items,
  * the hot path of every subscriber, are read by a small zero-copy decoder
  * (mo_item_decode) that points into the received bytes and never allocates;
- * it accepts exactly what the generated decoder accepts for these messages
- * (unit-tested against it), skipping unknown fields.
+ * it reads every item the generated decoder reads the same way (unit-tested
+ * and fuzzed against it), skipping unknown fields. It is laxer in two ways:
+ * strings need not be valid UTF-8 (they are escaped where they are shown),
+ * and a _TopicValue field given twice is merged as the wire format says. It
+ * refuses field numbers above 2^29-1 and a field number 0 in several bytes.
  */
 #ifndef MO_PUBSUB_H
 #define MO_PUBSUB_H
