@@ -17,19 +17,13 @@ export:
 bg d "$BIN/momento-subscriberd" -c "$cfg" --log-format journal
 pid=$LAST_PID
 
-records() {
-    journalctl --sync 2>/dev/null || true
-    journalctl _PID="$pid" -o json --no-pager 2>/dev/null >"$WORK/journal.json" || true
-}
-have() { records; [ "$(jq -c "select($1)" "$WORK/journal.json" | wc -l)" -ge "$2" ]; }
-
-wait_for 15 have '.EVENT=="subscribed"' 1 || fail "no subscribed record in the journal"
+wait_for 15 journal_have "$pid" '.EVENT=="subscribed"' 1 || fail "no subscribed record in the journal"
 publish je emf -n 7
-wait_for 15 have '.EVENT=="message"' 7 || fail "message records missing"
+wait_for 15 journal_have "$pid" '.EVENT=="message"' 7 || fail "message records missing"
 kill -USR1 "$pid"
-wait_for 15 have '.EVENT=="emf"' 1 || fail "no emf record"
+wait_for 15 journal_have "$pid" '.EVENT=="emf"' 1 || fail "no emf record"
 stop "$pid" || fail "daemon exit status"
-records
+journal_records "$pid"
 [ ! -s "$WORK/d.out" ] || fail "output on stdout with --log-format journal: $(head -3 "$WORK/d.out")"
 
 J=$WORK/journal.json

@@ -16,21 +16,15 @@ write_daemon_config "$cfg" "
 bg d "$BIN/momento-subscriberd" -c "$cfg" --log-format journal
 pid=$LAST_PID
 
-records() {
-    journalctl --sync 2>/dev/null || true
-    journalctl _PID="$pid" -o json --no-pager 2>/dev/null >"$WORK/journal.json" || true
-}
-have() { records; [ "$(jq -c "select($1)" "$WORK/journal.json" | wc -l)" -ge "$2" ]; }
-
-wait_for 15 have '.EVENT=="subscribed"' 2 || fail "no subscribed records in the journal"
+wait_for 15 journal_have "$pid" '.EVENT=="subscribed"' 2 || fail "no subscribed records in the journal"
 publish jc jt -n 10
 publish jc jt2 "not json"
-wait_for 15 have '.EVENT=="message"' 10 || fail "message records missing"
+wait_for 15 journal_have "$pid" '.EVENT=="message"' 10 || fail "message records missing"
 kill -USR1 "$pid"
-wait_for 15 have '.EVENT=="summary"' 3 || fail "summary records missing"
+wait_for 15 journal_have "$pid" '.EVENT=="summary"' 3 || fail "summary records missing"
 stop "$pid" || fail "daemon exit status"
-wait_for 15 have '.EVENT=="stopping"' 1 || fail "stopping record missing"
-records
+wait_for 15 journal_have "$pid" '.EVENT=="stopping"' 1 || fail "stopping record missing"
+journal_records "$pid"
 J=$WORK/journal.json
 # stdout stays empty: everything went to the journal
 [ ! -s "$WORK/d.out" ] || fail "output on stdout with --log-format journal: $(head -3 "$WORK/d.out")"

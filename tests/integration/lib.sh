@@ -170,6 +170,14 @@ skip() {
 # shellcheck disable=SC2034
 ALARM='(.level == "warning" or .level == "error") and (.event | startswith("clock_") | not)'
 
+# journal_records PID : the journal's records of PID as JSON lines in $WORK/journal.json
+journal_records() {
+    journalctl --sync 2>/dev/null || true
+    journalctl _PID="$1" -o json --no-pager 2>/dev/null >"$WORK/journal.json" || true
+}
+# journal_have PID FILTER N : at least N of them match the jq FILTER (for wait_for)
+journal_have() { journal_records "$1"; [ "$(jq -c "select($2)" "$WORK/journal.json" | wc -l)" -ge "$3" ]; }
+
 # ensure_journald : a real systemd-journald to send to (started here if none runs)
 ensure_journald() {
     # A journald of this mount namespace: one inside a container (systemd-nspawn
