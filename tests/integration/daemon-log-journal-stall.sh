@@ -34,12 +34,7 @@ wait_for 10 test -S /run/systemd/journal/socket || fail "journald did not start"
 RATE=2000 SECS=5
 [ -z "${MO_WRAPPER:-}" ] || RATE=200
 N=$((RATE * SECS))
-sock=$WORK/notify.sock
-bg notify "$TOOLS/notify-listen" "$sock"
-wait_for 5 test -S "$sock" || fail "notify-listen did not start"
-NOTES=$WORK/notify.out
-# a replay ring that covers the run: a hiccup of a busy machine is no loss
-start_local srv --heartbeat 200ms --replay 100000
+start_stall_peers
 CACHE=c TOPIC=jstall
 cfg=$WORK/sub.yaml
 write_daemon_config "$cfg" "

@@ -15,13 +15,7 @@ source "$(dirname "$0")/log-lib.sh"
 RATE=5000 SECS=10
 [ -z "${MO_WRAPPER:-}" ] || RATE=200
 N=$((RATE * SECS))
-sock=$WORK/notify.sock
-bg notify "$TOOLS/notify-listen" "$sock"
-wait_for 5 test -S "$sock" || fail "notify-listen did not start"
-NOTES=$WORK/notify.out
-
-# a replay ring that covers the run: a hiccup of a busy machine is no loss
-start_local srv --heartbeat 200ms --replay 100000
+start_stall_peers
 CACHE=c TOPIC=stall
 cfg=$WORK/sub.yaml
 write_daemon_config "$cfg" "

@@ -8,6 +8,8 @@
 #   check_budget FILE RATE BURST    message events within the token bucket
 #   publish_fast ARGS...            momento-publish without a wrapper (valgrind
 #                                   would not reach the rate), closing line kept
+#   start_stall_peers               notify-listen on $sock (its lines in $NOTES) and
+#                                   a local server whose replay ring covers the run
 
 sum_summaries() {
     events "$1" '.event=="summary" and .cache!="*"' | jq -s "map(.$2) | add // 0"
@@ -74,3 +76,12 @@ publish_fast() {
 
 # The daemon is built with AddressSanitizer (its programs run slower).
 sanitized() { ldd "$BIN/momento-subscriberd" 2>/dev/null | grep -q libasan; }
+
+start_stall_peers() {
+    sock=$WORK/notify.sock
+    bg notify "$TOOLS/notify-listen" "$sock"
+    wait_for 5 test -S "$sock" || fail "notify-listen did not start"
+    NOTES=$WORK/notify.out
+    # a replay ring that covers the run: a hiccup of a busy machine is no loss
+    start_local srv --heartbeat 200ms --replay 100000
+}
