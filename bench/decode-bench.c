@@ -7,7 +7,7 @@
  * include cJSON's parse and allocations as the daemon sees them. "cJSON parse
  * only" is the floor the json mode cannot go below while it uses cJSON.
  */
-#include "config.h"
+#include <config.h>
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -17,7 +17,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "src/daemon/decode.h"
+#include "latency/decode.h"
 
 #define RING 64
 

@@ -16,7 +16,7 @@
  * The first two are what the loop pays once a second; the third is what the
  * writer thread keeps off it, and depends on the disk under DIRECTORY.
  */
-#include "config.h"
+#include <config.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,10 +27,10 @@
 
 #include <grpc/grpc.h>
 
-#include "src/daemon/positions.h"
-#include "src/daemon/state.h"
-#include "src/daemon/statefile.h"
-#include "src/daemon/sub.h"
+#include "state/positions.h"
+#include "state/state.h"
+#include "state/statefile.h"
+#include "sub/sub.h"
 #include "src/lib/clock.h"
 #include "src/lib/conn.h"
 #include "src/lib/loop.h"

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "event.h"
+#include "log/event.h"
 #include "reloadlog.h"
 
 void mo_reloadlog_config_errors(const struct mo_config_errors *errs)

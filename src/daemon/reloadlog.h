@@ -16,7 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "config.h"
+#include "config/config.h"
 
 /* The first 20 errors of a file that was not loaded; the old one keeps running. */
 void mo_reloadlog_config_errors(const struct mo_config_errors *errs);

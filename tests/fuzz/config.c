@@ -1,5 +1,5 @@
 /* config.c - fuzz target: the configuration loader, from memory
- * (mo_config_load_buffer, src/daemon/config.h).
+ * (mo_config_load_buffer, src/daemon/config/config.h).
  *
  * The input is a configuration file's bytes. Properties: success gives a
  * configuration and no error, failure at least one error and no
@@ -12,7 +12,7 @@
 #include <errno.h>
 
 #include "fuzz.h"
-#include "src/daemon/config.h"
+#include "config/config.h"
 
 static void use_decoder(const struct mo_decoder *d)
 {

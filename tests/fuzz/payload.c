@@ -1,5 +1,5 @@
 /* payload.c - fuzz target: the payload timestamp decoder in every mode
- * (mo_decode_timestamp, src/daemon/decode.h).
+ * (mo_decode_timestamp, src/daemon/latency/decode.h).
  *
  * The first bytes choose the decoder, the rest is the payload:
  *   byte 0  mode (json, text, binary) and timestamp format (auto, rfc3339, epoch_*)
@@ -23,7 +23,7 @@
 #include <cjson/cJSON.h>
 
 #include "fuzz.h"
-#include "src/daemon/decode.h"
+#include "latency/decode.h"
 
 static const char *const fields[] = {
     NULL, /* no path: the whole JSON value is the timestamp */

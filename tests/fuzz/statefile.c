@@ -1,5 +1,5 @@
 /* statefile.c - fuzz target: the state file decoder (mo_statefile_decode,
- * src/daemon/statefile.h), which reads a file from disk at start-up.
+ * src/daemon/state/statefile.h), which reads a file from disk at start-up.
  *
  * Byte 0: when odd, the checksum on the end line is set to the one the bytes
  * before it make (where the line has room for it), so that the fuzzer reaches
@@ -13,7 +13,7 @@
 #include <errno.h>
 
 #include "fuzz.h"
-#include "src/daemon/statefile.h"
+#include "state/statefile.h"
 
 #define NAME "state"
 

@@ -3,7 +3,7 @@
  * below the initial delay, no overflow at the ends of uint64. */
 #include <config.h>
 
-#include "backoff.h"
+#include "sub/backoff.h"
 #include "test.h"
 
 #define MS 1000ull

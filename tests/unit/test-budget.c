@@ -3,8 +3,8 @@
 
 #include <stdlib.h>
 
-#include "budget.h"
-#include "reasons.h"
+#include "log/budget.h"
+#include "latency/reasons.h"
 #include "test.h"
 
 static void test_bucket(void)

@@ -2,8 +2,8 @@
  * of the clock's synchronisation make an event, and which do not. */
 #include <config.h>
 
-#include "clockwatch.h"
-#include "event.h"
+#include "latency/clockwatch.h"
+#include "log/event.h"
 #include "test.h"
 
 static void test_synced_at_start(void)

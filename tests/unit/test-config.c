@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "src/daemon/config.h"
+#include "config/config.h"
 #include "test.h"
 #include "test-keys.h"
 

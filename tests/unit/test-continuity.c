@@ -6,7 +6,7 @@
 
 #include <string.h>
 
-#include "continuity.h"
+#include "sub/continuity.h"
 #include "test.h"
 
 #define MAX UINT64_MAX

@@ -5,7 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "src/daemon/decode.h"
+#include "latency/decode.h"
 #include "test.h"
 
 #define SENTINEL INT64_C(0x5a5a5a5a5a5a5a5a)

@@ -4,7 +4,7 @@
  * every other status gets none). */
 #include <config.h>
 
-#include "ending.h"
+#include "sub/ending.h"
 #include "test.h"
 
 static const struct mo_ending_names names = {

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "event.h"
+#include "log/event.h"
 #include "test.h"
 
 static const int64_t TS = 1763867877123456789LL; /* 2025-11-23T03:17:57.123456789Z */

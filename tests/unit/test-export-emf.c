@@ -7,9 +7,9 @@
 #include <cjson/cJSON.h>
 #include <stdlib.h>
 
-#include "export-emf.h"
+#include "export/export-emf.h"
 #include "hist.h"
-#include "stats.h"
+#include "sub/stats.h"
 #include "test.h"
 
 #define MAX_DOCS 64

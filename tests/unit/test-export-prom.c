@@ -7,9 +7,9 @@
 
 #include <stdlib.h>
 
-#include "export-prom.h"
+#include "export/export-prom.h"
 #include "hist.h"
-#include "stats.h"
+#include "sub/stats.h"
 #include "test.h"
 
 static void test_bounds(void)

@@ -8,7 +8,7 @@
 
 #include <grpc/grpc.h>
 
-#include "pool.h"
+#include "remote/pool.h"
 #include "rpc.h"
 #include "test.h"
 

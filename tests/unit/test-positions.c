@@ -21,8 +21,8 @@
 #include <grpc/grpc.h>
 
 #include "clock.h"
-#include "event.h"
-#include "positions.h"
+#include "log/event.h"
+#include "state/positions.h"
 #include "rpc.h"
 #include "test.h"
 

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "pubfloor.h"
+#include "latency/pubfloor.h"
 #include "test.h"
 
 static struct mo_pubfloor_row rows[MO_PUBFLOOR_ROWS + 1];

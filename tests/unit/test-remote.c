@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "remote.h"
+#include "remote/remote.h"
 #include "test.h"
 
 /* v2 keys: a JWT whose claims hold t == "g" ({"t":"g"} in base64url) */

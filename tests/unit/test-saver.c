@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "saver.h"
+#include "state/saver.h"
 #include "test.h"
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;

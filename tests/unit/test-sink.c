@@ -17,7 +17,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "sink.h"
+#include "log/sink.h"
 #include "test.h"
 
 /* ---- lines to a pipe ---- */

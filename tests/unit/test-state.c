@@ -50,11 +50,11 @@ static int fake_fsync(int fd)
 
 #define write fake_write
 #define fsync fake_fsync
-#include "state.c"
+#include "state/state.c"
 #undef write
 #undef fsync
 
-#include "statefile.h"
+#include "state/statefile.h"
 
 static char err[MO_STATE_ERR_MAX];
 

@@ -9,8 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "event.h"
-#include "stats.h"
+#include "log/event.h"
+#include "sub/stats.h"
 #include "test.h"
 
 /* The summary line mo_stats_end_interval writes, captured from stdout. */

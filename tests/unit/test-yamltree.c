@@ -6,7 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "src/daemon/yamltree.h"
+#include "config/yamltree.h"
 #include "test.h"
 
 static struct mo_ytree_error err;

@@ -1,0 +1,73 @@
+/* export-prom.h - the Prometheus textfile's contents: each topic's latency
+ * histogram and counters since the daemon started, in the text exposition
+ * format that node_exporter's textfile collector reads.
+ *
+ * Pure: a topic's series are plain data, folded from each summary interval
+ * (mo_prom_fold); mo_prom_render writes every metric family to a stream. The
+ * file itself, and replacing it atomically, are export.c's.
+ *
+ * Latency buckets: `le` takes the MO_PROM_NBOUNDS values of mo_prom_bounds_us,
+ * in seconds, plus +Inf. Each is an edge of the daemon's log-linear histogram
+ * buckets (hist.h): the edge at or just below 50, 100, 200, 300, 500 us, 1, 2,
+ * 3, 5, 10, 20, 30, 50, 100, 200, 300, 500 ms, 1, 2, 3, 5, 10, 20, 30 and
+ * 60 s (at most 0.4% below), so every histogram bucket lies wholly below or
+ * wholly above each bound and the counts are exact: `le="0.009984"` counts
+ * the latencies below 9.984 ms (a latency is measured to the microsecond,
+ * rounded down; one of exactly 9984 us counts in the next bound). Negative
+ * latencies (a publisher's clock ahead of this host's) are below every bound,
+ * so they are in every bucket, as the format wants, and in _sum; the counter
+ * momento_subscriber_latency_negative_total says how many there were.
+ *
+ *   mo_prom_bounds_us        the bounds, in microseconds
+ *   mo_prom_fold             adds one summary interval into a topic's series
+ *   mo_prom_render           every family, HELP and TYPE lines, to a stream
+ */
+#ifndef MO_EXPORT_PROM_H
+#define MO_EXPORT_PROM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "clock.h"
+#include "sub/stats.h"
+
+#define MO_PROM_NBOUNDS 25
+extern const int64_t mo_prom_bounds_us[MO_PROM_NBOUNDS];
+
+/* One topic since start. */
+struct mo_prom_series {
+    /* latencies in [bound i-1, bound i); [0] also holds every negative one;
+     * [MO_PROM_NBOUNDS]: at or above the last bound. Summed up into `le`
+     * buckets when rendered. */
+    uint64_t bin[MO_PROM_NBOUNDS + 1];
+    int64_t sum_us;  /* of every latency (saturating, like mo_hist_sum) */
+    uint64_t count;  /* latencies measured */
+    uint64_t negative;
+    uint64_t messages; /* delivered, whether or not their time decoded */
+    uint64_t decode_errors, gaps, duplicates, discontinuities, resets, reconnects;
+};
+
+/* What the file says of one topic. */
+struct mo_prom_topic {
+    const char *cache, *topic;
+    const struct mo_prom_series *series;
+    bool up; /* its stream is up (the last summary's view) */
+};
+
+/* What it says of the daemon as a whole. */
+struct mo_prom_host {
+    struct mo_clock_state clk;
+    bool have_log_dropped; /* events the log output dropped, when it counts them */
+    uint64_t log_dropped;
+};
+
+/* Adds the interval in s (its histogram and counters) into ps. */
+void mo_prom_fold(struct mo_prom_series *ps, const struct mo_stats *s);
+
+/* Writes the exposition text for n topics and the host to f. Returns 0, or
+ * -EIO when the stream reports an error. */
+int mo_prom_render(FILE *f, const struct mo_prom_topic *t, size_t n, const struct mo_prom_host *h);
+
+#endif

@@ -1,0 +1,578 @@
+/* event.c - build events, render them as journal records, JSON lines or text, and hand them to the sink. */
+#include <config.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <systemd/sd-journal.h>
+
+#include "cleanup.h"
+#include "clock.h"
+#include "log/event.h"
+#include "log/sink.h"
+#include "timefmt.h"
+
+struct type_info {
+    const char *name;
+    enum mo_level level;
+    const char *message_id; /* fixed per type, so journalctl MESSAGE_ID= finds them */
+    bool per_message;       /* may come with every message: the sink may drop it (sink.h) */
+};
+
+static const struct type_info types[MO_EV__COUNT] = {
+    [MO_EV_MESSAGE] = {"message", MO_LEVEL_INFO, "5745c755483f4658ae0a27109185854f", true},
+    [MO_EV_SUMMARY] = {"summary", MO_LEVEL_INFO, "e1ef2f3c18224e94b429efc3d4e5bf7c"},
+    [MO_EV_SUBSCRIBED] = {"subscribed", MO_LEVEL_INFO, "3adeb06ab8224a658116a5c06b33dd8b"},
+    [MO_EV_RESUBSCRIBING] = {"resubscribing", MO_LEVEL_WARNING, "dedcdbb709644920b0f28d4730efc8d4"},
+    [MO_EV_IDLE_TIMEOUT] = {"idle_timeout", MO_LEVEL_WARNING, "0a866742e5724082b8a924c90a361d38"},
+    [MO_EV_DISCONTINUITY] = {"discontinuity", MO_LEVEL_WARNING, "95711ed2ef944f89899cba87a46737ae", true},
+    [MO_EV_GAP] = {"gap", MO_LEVEL_WARNING, "1902d587d7af4ab891863b88e9dccdd2", true},
+    [MO_EV_RESET] = {"reset", MO_LEVEL_WARNING, "9ac2218fce0d41b68fc56e613fc71fad", true},
+    [MO_EV_PAGE_ANNOUNCED] = {"page_announced", MO_LEVEL_INFO, "8273ce6195664f299f62f3cb57b03da5"},
+    [MO_EV_OVERSIZED] = {"oversized", MO_LEVEL_WARNING, "73f5a713517a4e3b80f72bba692deb54"},
+    [MO_EV_DECODE_ERROR] = {"decode_error", MO_LEVEL_WARNING, "b884bc1011f647ccb1aa5184760975ff", true},
+    [MO_EV_AUTH_ERROR] = {"auth_error", MO_LEVEL_ERROR, "a96eb582268e4bf6a9b6d861089e42cc"},
+    [MO_EV_NOT_FOUND] = {"not_found", MO_LEVEL_ERROR, "6dbb2e76ce2748e997821bafe364a3ae"},
+    [MO_EV_LIMIT_EXCEEDED] = {"limit_exceeded", MO_LEVEL_ERROR, "1b1ce9b13fb4498086baf49388284c67"},
+    [MO_EV_CONFIG_RELOADED] = {"config_reloaded", MO_LEVEL_NOTICE, "d71349cf399e4d21a08ad32ac905e89e"},
+    [MO_EV_CONFIG_ERROR] = {"config_error", MO_LEVEL_ERROR, "21b9ab9e34c74a70937eaf3ca265f72e"},
+    [MO_EV_STARTED] = {"started", MO_LEVEL_NOTICE, "e6fe88bfff2d4158b1a17e87e723d68b"},
+    [MO_EV_STOPPING] = {"stopping", MO_LEVEL_NOTICE, "19c4cc6afef44a4faea9702b4acc9021"},
+    [MO_EV_CLOCK_UNSYNCED] = {"clock_unsynced", MO_LEVEL_WARNING, "93be5b22d74b4d0a8393445e5af86c01"},
+    [MO_EV_CLOCK_SYNCED] = {"clock_synced", MO_LEVEL_NOTICE, "d3d4a60043784bfab463083575c7dd73"},
+    [MO_EV_PUBLISHER_FLOOR] = {"publisher_floor", MO_LEVEL_INFO, "d96d93ae291d4179a3c344311a7417d3"},
+    [MO_EV_EMF] = {"emf", MO_LEVEL_INFO, "625d4ce896864bb3b50610a620b5c861"},
+    [MO_EV_EXPORT_ERROR] = {"export_error", MO_LEVEL_WARNING, "734f7cf547104381b3bfe0400229bad6"},
+    [MO_EV_STATE_ERROR] = {"state_error", MO_LEVEL_ERROR, "28196ba29d5e4a56a585dbbba7d96926"},
+    [MO_EV_STATE_RECOVERED] = {"state_recovered", MO_LEVEL_NOTICE, "78f9c96fcd90401e9c397edb833d5958"},
+    [MO_EV_STATE_IGNORED] = {"state_ignored", MO_LEVEL_WARNING, "db7003d1ac8f49a897e24f24a93099c4"},
+};
+
+static enum mo_log_format sink = MO_LOG_JSON;
+
+const char *mo_event_message_id(enum mo_event_type t) { return types[t].message_id; }
+
+const char *mo_level_name(enum mo_level l)
+{
+    switch (l) {
+    case MO_LEVEL_ERROR:
+        return "error";
+    case MO_LEVEL_WARNING:
+        return "warning";
+    case MO_LEVEL_NOTICE:
+        return "notice";
+    default:
+        return "info";
+    }
+}
+
+/* ---- building ---- */
+
+static struct mo_field *add(struct mo_event *e, const char *key, enum mo_field_type t)
+{
+    if (e->n >= MO_EVENT_MAX_FIELDS)
+        return NULL; /* a programming error; the field is dropped, the event still goes out */
+    struct mo_field *f = &e->f[e->n++];
+    f->key = key;
+    f->type = t;
+    return f;
+}
+
+void mo_event_init(struct mo_event *e, enum mo_event_type type, const char *cache, const char *topic)
+{
+    e->type = type;
+    e->level = types[type].level;
+    e->n = 0;
+    e->msg[0] = '\0';
+    if (cache)
+        mo_event_str(e, "cache", cache);
+    if (topic)
+        mo_event_str(e, "topic", topic);
+}
+
+void mo_event_str(struct mo_event *e, const char *key, const char *value)
+{
+    struct mo_field *f = add(e, key, MO_F_STR);
+    if (f)
+        f->s = value ? value : "";
+}
+
+void mo_event_int(struct mo_event *e, const char *key, int64_t value)
+{
+    struct mo_field *f = add(e, key, MO_F_INT);
+    if (f)
+        f->i = value;
+}
+
+void mo_event_uint(struct mo_event *e, const char *key, uint64_t value)
+{
+    struct mo_field *f = add(e, key, MO_F_UINT);
+    if (f)
+        f->u = value;
+}
+
+void mo_event_bool(struct mo_event *e, const char *key, bool value)
+{
+    struct mo_field *f = add(e, key, MO_F_BOOL);
+    if (f)
+        f->b = value;
+}
+
+void mo_event_double(struct mo_event *e, const char *key, double value)
+{
+    struct mo_field *f = add(e, key, MO_F_DOUBLE);
+    if (f)
+        f->d = value;
+}
+
+static size_t utf8_seq(const unsigned char *p);
+
+/* True for a code point a terminal may act on: C1 controls, the line and
+ * paragraph separators and the bidirectional embeddings, overrides and
+ * isolates (which reorder what follows them on screen). */
+static bool cp_is_control(uint32_t cp)
+{
+    return (cp >= 0x80 && cp <= 0x9f) || (cp >= 0x2028 && cp <= 0x202e) ||
+           (cp >= 0x2066 && cp <= 0x2069);
+}
+
+/* The sentence is for people, and its parts may come from anywhere (a
+ * server's details, a payload quoted in a reason): every byte that is not
+ * printable UTF-8 is written \xHH and every control code point \uHHHH, so
+ * nothing in it can move a terminal's cursor, change its colours, start a
+ * second line or reorder the text. The fields keep the exact values. The
+ * result is cut at a whole character or escape to fit. */
+static void sentence_clean(const char *in, char *out, size_t len)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *p = (const unsigned char *)in;
+    size_t o = 0;
+    while (*p) {
+        char esc[8];
+        size_t n = 1, el = 0;
+        if (*p < 0x20 || *p == 0x7f) {
+            el = 4;
+        } else if (*p >= 0x80) {
+            n = utf8_seq(p);
+            if (n == 0) {
+                n = 1;
+                el = 4;
+            } else {
+                uint32_t cp = n == 2   ? (uint32_t)(p[0] & 0x1f) << 6 | (p[1] & 0x3f)
+                              : n == 3 ? (uint32_t)(p[0] & 0x0f) << 12 | (uint32_t)(p[1] & 0x3f) << 6 |
+                                             (p[2] & 0x3f)
+                                       : 0x10000; /* four bytes: nothing to escape there */
+                if (cp_is_control(cp)) {
+                    memcpy(esc, "\\u", 2);
+                    for (int i = 0; i < 4; i++)
+                        esc[2 + i] = hex[(cp >> (12 - 4 * i)) & 15];
+                    el = 6;
+                }
+            }
+        }
+        if (el == 4) {
+            esc[0] = '\\', esc[1] = 'x', esc[2] = hex[*p >> 4], esc[3] = hex[*p & 15];
+        }
+        const char *src = el ? esc : (const char *)p;
+        size_t sl = el ? el : n;
+        if (o + sl >= len)
+            break;
+        memcpy(out + o, src, sl);
+        o += sl;
+        p += n;
+    }
+    out[o] = '\0';
+}
+
+void mo_event_msg(struct mo_event *e, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+    va_end(ap);
+    /* most sentences are printable ASCII throughout: nothing to copy then */
+    for (const unsigned char *p = (const unsigned char *)e->msg; *p; p++)
+        if (*p < 0x20 || *p >= 0x7f) {
+            char raw[sizeof e->msg];
+            memcpy(raw, e->msg, sizeof raw);
+            sentence_clean(raw, e->msg, sizeof e->msg);
+            break;
+        }
+}
+
+/* ---- rendering ---- */
+
+/* Numbers as text, so 64-bit integers stay exact. */
+/* Decimal digits of v, written backwards from end; returns the start. */
+static char *u64_text(uint64_t v, char *end)
+{
+    char *p = end;
+    do {
+        *--p = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    return p;
+}
+
+/* (integers by hand: this runs for every field of every message event) */
+static void number_text(const struct mo_field *f, char *buf, size_t len)
+{
+    char tmp[24], *end = tmp + sizeof tmp, *p;
+    switch (f->type) {
+    case MO_F_INT:
+        p = u64_text(f->i < 0 ? (uint64_t)0 - (uint64_t)f->i : (uint64_t)f->i, end);
+        if (f->i < 0)
+            *--p = '-';
+        break;
+    case MO_F_UINT:
+        p = u64_text(f->u, end);
+        break;
+    case MO_F_DOUBLE:
+        snprintf(buf, len, "%.3f", f->d);
+        return;
+    case MO_F_BOOL:
+        snprintf(buf, len, "%s", f->b ? "true" : "false");
+        return;
+    default:
+        buf[0] = '\0';
+        return;
+    }
+    size_t n = (size_t)(end - p);
+    if (n >= len)
+        n = len - 1;
+    memcpy(buf, p, n);
+    buf[n] = '\0';
+}
+
+/* Length of the valid UTF-8 sequence at p (1-4), or 0 if it is not one. */
+static size_t utf8_seq(const unsigned char *p)
+{
+    if (p[0] < 0x80)
+        return 1;
+    /* c0, c1 (overlong) and f5-ff (beyond U+10FFFF, or forms UTF-8 no longer
+     * has) start nothing */
+    size_t n = p[0] >= 0xf0 && p[0] <= 0xf4   ? 4
+               : p[0] >= 0xe0 && p[0] <= 0xef ? 3
+               : p[0] >= 0xc2 && p[0] <= 0xdf ? 2
+                                              : 0;
+    for (size_t i = 1; i < n; i++)
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+    if ((n == 3 && p[0] == 0xe0 && p[1] < 0xa0) || (n == 3 && p[0] == 0xed && p[1] >= 0xa0) ||
+        (n == 4 && p[0] == 0xf0 && p[1] < 0x90) || (n == 4 && p[0] == 0xf4 && p[1] >= 0x90))
+        return 0; /* overlong, surrogate, or beyond U+10FFFF */
+    return n;
+}
+
+/* ---- JSON, written directly: one event is one line, fields in order ---- */
+
+struct jw {
+    char *p, *end;
+    bool overflow;
+};
+
+static void jw_raw(struct jw *w, const char *s, size_t n)
+{
+    if ((size_t)(w->end - w->p) < n) {
+        w->overflow = true;
+        return;
+    }
+    memcpy(w->p, s, n);
+    w->p += n;
+}
+
+/* A JSON string. Strings from the network (publisher ids, server details) may
+ * be any bytes, but a JSON line must be UTF-8: an invalid byte becomes U+FFFD. */
+static void jw_str(struct jw *w, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    jw_raw(w, "\"", 1);
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p && !w->overflow) {
+        const unsigned char *run = p;
+        size_t n;
+        /* copy the longest run that needs no escaping in one go */
+        for (;;) {
+            if (*p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
+                p++; /* plain ASCII, the common case */
+            else if (*p >= 0x80 && (n = utf8_seq(p)) > 0)
+                p += n;
+            else
+                break;
+        }
+        jw_raw(w, (const char *)run, (size_t)(p - run));
+        if (!*p)
+            break;
+        char esc[6] = {'\\', 0};
+        if (*p == '"' || *p == '\\') {
+            esc[1] = (char)*p;
+            jw_raw(w, esc, 2);
+        } else if (*p == '\n') {
+            jw_raw(w, "\\n", 2);
+        } else if (*p == '\t') {
+            jw_raw(w, "\\t", 2);
+        } else if (*p == '\r') {
+            jw_raw(w, "\\r", 2);
+        } else if (*p < 0x20) {
+            char u[6] = {'\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 15]};
+            jw_raw(w, u, 6);
+        } else {
+            jw_raw(w, "\\ufffd", 6); /* not UTF-8 */
+        }
+        p++;
+    }
+    jw_raw(w, "\"", 1);
+}
+
+static void jw_key(struct jw *w, const char *key)
+{
+    jw_raw(w, ",", 1);
+    jw_str(w, key);
+    jw_raw(w, ":", 1);
+}
+
+int mo_event_render_json(const struct mo_event *e, int64_t ts_ns, char *buf, size_t len)
+{
+    if (len == 0)
+        return -1;
+    struct jw w = {buf, buf + len - 1}; /* room for the NUL */
+    char ts[48];
+    mo_time_format_rfc3339(ts_ns, 6, 0, ts, sizeof ts);
+    jw_raw(&w, "{\"ts\":", 6);
+    jw_str(&w, ts);
+    jw_key(&w, "event");
+    jw_str(&w, types[e->type].name);
+    jw_key(&w, "level");
+    jw_str(&w, mo_level_name(e->level));
+    jw_key(&w, "message");
+    jw_str(&w, e->msg);
+    for (size_t i = 0; i < e->n; i++) {
+        const struct mo_field *f = &e->f[i];
+        jw_key(&w, f->key);
+        if (f->type == MO_F_STR) {
+            jw_str(&w, f->s);
+        } else {
+            /* numbers as text, so 64-bit integers stay exact */
+            char num[32];
+            number_text(f, num, sizeof num);
+            jw_raw(&w, num, strlen(num));
+        }
+    }
+    jw_raw(&w, "}", 1);
+    if (w.overflow) {
+        buf[0] = '\0';
+        return -1;
+    }
+    *w.p = '\0';
+    return (int)(w.p - buf);
+}
+
+int mo_event_render_text(const struct mo_event *e, int64_t ts_ns, char *buf, size_t len)
+{
+    char ts[48];
+    mo_time_format_rfc3339(ts_ns, 3, 0, ts, sizeof ts);
+    int n = snprintf(buf, len, "%s %-7s %s", ts, mo_level_name(e->level), e->msg);
+    return n < 0 || (size_t)n >= len ? -1 : n;
+}
+
+/* Appends "KEY=value" to storage and points the next iovec at it. */
+static int journal_field(struct iovec *iov, size_t *niov, size_t max_iov, char **pos, char *end,
+                         const char *key, bool upcase, const char *value)
+{
+    if (*niov >= max_iov)
+        return -1;
+    size_t kl = strlen(key), vl = strlen(value);
+    if ((size_t)(end - *pos) < kl + 1 + vl)
+        return -1;
+    char *start = *pos;
+    for (size_t i = 0; i < kl; i++)
+        start[i] = upcase ? (char)toupper((unsigned char)key[i]) : key[i];
+    start[kl] = '=';
+    memcpy(start + kl + 1, value, vl);
+    iov[*niov].iov_base = start;
+    iov[*niov].iov_len = kl + 1 + vl;
+    (*niov)++;
+    *pos += kl + 1 + vl;
+    return 0;
+}
+
+int mo_event_render_journal(const struct mo_event *e, struct iovec *iov, size_t max_iov,
+                            char *storage, size_t storage_len)
+{
+    char *pos = storage, *end = storage + storage_len;
+    size_t n = 0;
+    char prio[4];
+    snprintf(prio, sizeof prio, "%d", (int)e->level);
+    if (journal_field(iov, &n, max_iov, &pos, end, "MESSAGE", false, e->msg) < 0 ||
+        journal_field(iov, &n, max_iov, &pos, end, "PRIORITY", false, prio) < 0 ||
+        journal_field(iov, &n, max_iov, &pos, end, "MESSAGE_ID", false, types[e->type].message_id) < 0 ||
+        journal_field(iov, &n, max_iov, &pos, end, "SYSLOG_IDENTIFIER", false, "momento-subscriberd") < 0 ||
+        journal_field(iov, &n, max_iov, &pos, end, "EVENT", false, types[e->type].name) < 0 ||
+        journal_field(iov, &n, max_iov, &pos, end, "LEVEL", false, mo_level_name(e->level)) < 0)
+        return -1;
+    for (size_t i = 0; i < e->n; i++) {
+        const struct mo_field *f = &e->f[i];
+        char num[32];
+        const char *v = f->s;
+        if (f->type != MO_F_STR) {
+            number_text(f, num, sizeof num);
+            v = num;
+        }
+        if (journal_field(iov, &n, max_iov, &pos, end, f->key, true, v) < 0)
+            return -1;
+    }
+    return (int)n;
+}
+
+/* ---- emitting: rendered for the format, handed to the sink (sink.h) ---- */
+
+/* a summary's histogram can take up to ~150 KB */
+static char render_buf[512 * 1024];
+static bool sink_open;
+
+static enum mo_sink_class class_of(enum mo_event_type t)
+{
+    return types[t].per_message ? MO_SINK_DROP : MO_SINK_KEEP;
+}
+
+/* The journal cannot be reached (at start, or journald went away). */
+static void journal_fallback(int err)
+{
+    fprintf(stderr, "momento-subscriberd: cannot write to the journal (%s); writing JSON lines to stdout\n",
+            strerror(-err));
+    sink = MO_LOG_JSON;
+    sink_open = mo_sink_open_fd(STDOUT_FILENO) == 0;
+}
+
+static int ensure_sink(void)
+{
+    if (!sink_open && mo_event_set_format(sink) < 0)
+        return -EBADF;
+    if (sink == MO_LOG_JOURNAL && mo_sink_journal_broken())
+        journal_fallback(-ECONNREFUSED);
+    return sink_open ? 0 : -EBADF;
+}
+
+int mo_event_emit(const struct mo_event *e)
+{
+    int64_t now = mo_real_ns();
+    int r = ensure_sink();
+    if (r < 0)
+        return r;
+    enum mo_sink_class c = class_of(e->type);
+    if (sink == MO_LOG_JOURNAL) {
+        struct iovec iov[MO_EVENT_MAX_FIELDS + 8];
+        int n = mo_event_render_journal(e, iov, ARRAY_SIZE(iov), render_buf, sizeof render_buf);
+        if (n > 0)
+            return mo_sink_record(iov, (size_t)n, c);
+        static const char big[] = "MESSAGE=event too large to render";
+        struct iovec one[] = {{(char *)big, sizeof big - 1}};
+        return mo_sink_record(one, 1, c);
+    }
+    int n = sink == MO_LOG_TEXT ? mo_event_render_text(e, now, render_buf, sizeof render_buf)
+                                : mo_event_render_json(e, now, render_buf, sizeof render_buf);
+    if (n < 0) /* only a pathological event exceeds the buffer; say so rather than cut JSON */
+        n = snprintf(render_buf, sizeof render_buf,
+                     "{\"event\":\"%s\",\"level\":\"error\",\"message\":\"event too large to render\"}",
+                     types[e->type].name);
+    return mo_sink_line(render_buf, (size_t)n, c);
+}
+
+int mo_event_emit_raw(enum mo_event_type type, const char *line, size_t len)
+{
+    if (memchr(line, '\n', len))
+        return -EINVAL;
+    int r = ensure_sink();
+    if (r < 0)
+        return r;
+    if (sink != MO_LOG_JOURNAL)
+        return mo_sink_line(line, len, MO_SINK_KEEP);
+    char prio[16], id[48], ev[64], lv[32];
+    snprintf(prio, sizeof prio, "PRIORITY=%d", (int)types[type].level);
+    snprintf(id, sizeof id, "MESSAGE_ID=%s", types[type].message_id);
+    snprintf(ev, sizeof ev, "EVENT=%s", types[type].name);
+    snprintf(lv, sizeof lv, "LEVEL=%s", mo_level_name(types[type].level));
+    static const char ident[] = "SYSLOG_IDENTIFIER=momento-subscriberd";
+    /* MESSAGE=line without copying the line: the sink takes the fields apart */
+    char *m = render_buf;
+    if (len + 8 > sizeof render_buf)
+        return -E2BIG;
+    memcpy(m, "MESSAGE=", 8);
+    memcpy(m + 8, line, len);
+    struct iovec iov[] = {
+        {m, 8 + len}, {prio, strlen(prio)}, {id, strlen(id)}, {(char *)ident, sizeof ident - 1},
+        {ev, strlen(ev)}, {lv, strlen(lv)},
+    };
+    return mo_sink_record(iov, ARRAY_SIZE(iov), MO_SINK_KEEP);
+}
+
+void mo_event_flush(void) { mo_sink_flush(); }
+
+bool mo_event_unflushed(void) { return mo_sink_pending(); }
+
+uint64_t mo_event_mark(void) { return mo_sink_mark(); }
+
+bool mo_event_wait_mark(uint64_t mark, uint64_t timeout_us) { return mo_sink_wait_mark(mark, timeout_us); }
+
+size_t mo_event_close(uint64_t timeout_us)
+{
+    if (!sink_open)
+        return 0;
+    sink_open = false;
+    size_t left = mo_sink_close(timeout_us);
+    if (left)
+        fprintf(stderr, "momento-subscriberd: %zu bytes of events not written: the log output is blocked\n",
+                left);
+    return left;
+}
+
+uint64_t mo_event_take_lost(void) { return mo_sink_take_lost(); }
+
+int mo_event_set_format(enum mo_log_format f)
+{
+    sink = f;
+    int r = f == MO_LOG_JOURNAL ? mo_sink_open_journal(MO_JOURNAL_SOCKET) : mo_sink_open_fd(STDOUT_FILENO);
+    sink_open = r == 0;
+    if (r < 0 && f == MO_LOG_JOURNAL && r != -EBUSY) {
+        journal_fallback(r);
+        r = sink_open ? 0 : -EBADF;
+    }
+    return r;
+}
+
+enum mo_log_format mo_event_default_format(void)
+{
+    /* systemd sets JOURNAL_STREAM=DEV:INODE of the stream it connected; only
+     * trust it when stderr is still that stream (not redirected by a wrapper). */
+    const char *js = getenv("JOURNAL_STREAM");
+    if (!js || !*js)
+        return MO_LOG_JSON;
+    unsigned long long dev, ino;
+    if (sscanf(js, "%llu:%llu", &dev, &ino) != 2)
+        return MO_LOG_JSON;
+    struct stat st;
+    if (fstat(STDERR_FILENO, &st) < 0)
+        return MO_LOG_JSON;
+    return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino ? MO_LOG_JOURNAL
+                                                                                      : MO_LOG_JSON;
+}
+
+int mo_log_format_parse(const char *s, enum mo_log_format *ret)
+{
+    if (strcmp(s, "journal") == 0)
+        *ret = MO_LOG_JOURNAL;
+    else if (strcmp(s, "json") == 0)
+        *ret = MO_LOG_JSON;
+    else if (strcmp(s, "text") == 0)
+        *ret = MO_LOG_TEXT;
+    else
+        return -EINVAL;
+    return 0;
+}

@@ -1,0 +1,110 @@
+/* ending.c - stream ends and refusals explained (ending.h). */
+#include <config.h>
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sub/ending.h"
+
+/* gRPC's own words for a received message over the channel's limit (the C
+ * core's message size filter) */
+static const char oversize_text[] = "Received message larger than max";
+
+/* "error code 0" and not 01, 0x2 ... */
+static bool code_zero(const char *details)
+{
+    static const char ec[] = "error code 0";
+    const char *p = strstr(details, ec);
+    if (!p)
+        return false;
+    char next = p[sizeof ec - 1];
+    return !(next >= '0' && next <= '9') && next != 'x' && next != 'X';
+}
+
+enum mo_ending mo_ending_classify(grpc_status_code status, const char *details, bool stopping, bool idle)
+{
+    if (stopping)
+        return MO_END_CANCELLED;
+    if (idle)
+        return MO_END_IDLE;
+    switch (status) {
+    case GRPC_STATUS_OK:
+        return MO_END_OK;
+    case GRPC_STATUS_INTERNAL:
+        /* gRPC C core: "Received RST_STREAM with error code 0"; Go: "stream
+         * terminated by RST_STREAM with error code: NO_ERROR" */
+        return strstr(details, "RST_STREAM") && (strstr(details, "NO_ERROR") || code_zero(details))
+                   ? MO_END_RST
+                   : MO_END_ERROR;
+    case GRPC_STATUS_RESOURCE_EXHAUSTED:
+        return strncmp(details, oversize_text, sizeof oversize_text - 1) == 0 ? MO_END_OVERSIZED
+                                                                             : MO_END_ERROR;
+    default:
+        return MO_END_ERROR;
+    }
+}
+
+const char *mo_ending_name(enum mo_ending e)
+{
+    static const char *const names[MO_END__COUNT] = {
+        [MO_END_OK] = "ok",         [MO_END_RST] = "rst",           [MO_END_IDLE] = "idle",
+        [MO_END_CANCELLED] = "cancelled", [MO_END_OVERSIZED] = "oversized", [MO_END_ERROR] = "error"};
+    return (unsigned)e < MO_END__COUNT ? names[e] : "error";
+}
+
+bool mo_ending_normal(enum mo_ending e)
+{
+    return e == MO_END_OK || e == MO_END_RST || e == MO_END_OVERSIZED;
+}
+
+bool mo_ending_oversize(const char *details, uint64_t *ret_size, uint64_t *ret_limit)
+{
+    uint64_t size, limit;
+    char end;
+    if (strncmp(details, oversize_text, sizeof oversize_text - 1) != 0 ||
+        sscanf(details + sizeof oversize_text - 1, " (%" SCNu64 " vs. %" SCNu64 "%c", &size, &limit,
+               &end) != 3 ||
+        end != ')')
+        return false;
+    *ret_size = size;
+    *ret_limit = limit;
+    return true;
+}
+
+bool mo_ending_explain(grpc_status_code status, const char *details, const char *err,
+                       const struct mo_ending_names *n, enum mo_event_type *ret_type,
+                       char *hint, size_t hint_len)
+{
+    switch (status) {
+    case GRPC_STATUS_UNAUTHENTICATED:
+    case GRPC_STATUS_PERMISSION_DENIED:
+        snprintf(hint, hint_len,
+                 "the service rejected the API key (%s); check that it is valid, not expired, and "
+                 "allowed to subscribe to cache %.200s; the daemon keeps retrying",
+                 n->key_source, n->cache);
+        *ret_type = MO_EV_AUTH_ERROR;
+        return true;
+    case GRPC_STATUS_NOT_FOUND:
+        snprintf(hint, hint_len,
+                 "cache %.200s does not exist at %.200s; create it or fix the subscription in %.400s; the "
+                 "daemon keeps retrying",
+                 n->cache, n->target, n->config_path);
+        *ret_type = MO_EV_NOT_FOUND;
+        return true;
+    case GRPC_STATUS_RESOURCE_EXHAUSTED:
+        if (strcmp(err, "topic_subscriptions_limit_exceeded") == 0 || strstr(details, "subscribers"))
+            snprintf(hint, hint_len,
+                     "too many subscriptions for cache %.200s; remove subscriptions or ask Momento "
+                     "to raise the limit; the daemon keeps retrying",
+                     n->cache);
+        else
+            snprintf(hint, hint_len,
+                     "a service limit was exceeded%s%s; the daemon keeps retrying with backoff",
+                     *err ? ": " : "", err);
+        *ret_type = MO_EV_LIMIT_EXCEEDED;
+        return true;
+    default:
+        return false;
+    }
+}

@@ -1,0 +1,140 @@
+/* stats.c - per-interval counters and latency histograms; summary events. */
+#include <config.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "clock.h"
+#include "log/event.h"
+#include "sub/stats.h"
+#include "util.h"
+
+int mo_stats_init(struct mo_stats *s)
+{
+    *s = (struct mo_stats){.start_us = mo_mono_us()};
+    return mo_hist_new(&s->hist);
+}
+
+void mo_stats_clear(struct mo_stats *s)
+{
+    mo_hist_free(s->hist);
+    *s = (struct mo_stats){0};
+}
+
+void mo_stats_add(struct mo_stats *dst, const struct mo_stats *src)
+{
+    mo_hist_merge(dst->hist, src->hist);
+    dst->count += src->count;
+    dst->decode_errors += src->decode_errors;
+    dst->gaps += src->gaps;
+    dst->duplicates += src->duplicates;
+    dst->discontinuities += src->discontinuities;
+    dst->resets += src->resets;
+    dst->lost += src->lost;
+    dst->resubscribes += src->resubscribes;
+    for (int i = 0; i < MO_END__COUNT; i++)
+        dst->ends[i] += src->ends[i];
+    for (int i = 0; i < MO_CONT_RESUME__COUNT; i++)
+        dst->resumes[i] += src->resumes[i];
+    if (src->max_silence_us > dst->max_silence_us)
+        dst->max_silence_us = src->max_silence_us;
+    dst->log_dropped += src->log_dropped;
+    dst->warnings_dropped += src->warnings_dropped;
+    dst->sink_dropped += src->sink_dropped;
+    mo_reasons_merge(&dst->decode_reasons, &src->decode_reasons);
+}
+
+/* every bucket of both signs encodes to about 146 KB */
+static char hist_buf[256 * 1024];
+
+static void summary_emit(const char *cache, const char *topic, const struct mo_stats *s,
+                         double interval_s, const struct mo_clock_state *clk)
+{
+    const mo_hist *h = s->hist;
+    int64_t p50 = mo_hist_quantile(h, 0.50), p90 = mo_hist_quantile(h, 0.90);
+    int64_t p99 = mo_hist_quantile(h, 0.99), p999 = mo_hist_quantile(h, 0.999);
+    int64_t mn = mo_hist_min(h), mx = mo_hist_max(h);
+    uint64_t measured = mo_hist_count(h);
+    double rate = interval_s > 0 ? (double)s->count / interval_s : 0;
+    if (mo_hist_encode(h, hist_buf, sizeof hist_buf) < 0)
+        snprintf(hist_buf, sizeof hist_buf, "h1"); /* cannot happen: 256 KiB holds every bucket */
+
+    struct mo_event e;
+    mo_event_init(&e, MO_EV_SUMMARY, cache, topic);
+    mo_event_double(&e, "interval_s", interval_s);
+    mo_event_uint(&e, "count", s->count);
+    mo_event_uint(&e, "with_latency", measured);
+    mo_event_double(&e, "rate_per_s", rate);
+    mo_event_int(&e, "min_us", mn);
+    mo_event_int(&e, "p50_us", p50);
+    mo_event_int(&e, "p90_us", p90);
+    mo_event_int(&e, "p99_us", p99);
+    mo_event_int(&e, "p999_us", p999);
+    mo_event_int(&e, "max_us", mx);
+    mo_event_uint(&e, "negative", mo_hist_negative(h));
+    mo_event_uint(&e, "decode_errors", s->decode_errors);
+    mo_event_uint(&e, "gaps", s->gaps);
+    mo_event_uint(&e, "duplicates", s->duplicates);
+    mo_event_uint(&e, "discontinuities", s->discontinuities);
+    mo_event_uint(&e, "resets", s->resets);
+    mo_event_uint(&e, "lost", s->lost);
+    mo_event_uint(&e, "reconnects", s->resubscribes); /* the name SPEC.md gives it */
+    mo_event_uint(&e, "ends_ok", s->ends[MO_END_OK]);
+    mo_event_uint(&e, "ends_rst", s->ends[MO_END_RST]);
+    mo_event_uint(&e, "ends_idle", s->ends[MO_END_IDLE]);
+    mo_event_uint(&e, "ends_cancelled", s->ends[MO_END_CANCELLED]);
+    mo_event_uint(&e, "ends_error", s->ends[MO_END_ERROR]);
+    mo_event_uint(&e, "oversized", s->ends[MO_END_OVERSIZED]);
+    mo_event_uint(&e, "resumes_exact", s->resumes[MO_CONT_RESUME_EXACT]);
+    mo_event_uint(&e, "resumes_repeated", s->resumes[MO_CONT_RESUME_REPEATED]);
+    mo_event_uint(&e, "resumes_skipped", s->resumes[MO_CONT_RESUME_SKIPPED]);
+    mo_event_uint(&e, "resumes_discontinuity", s->resumes[MO_CONT_RESUME_DISCONTINUITY]);
+    mo_event_uint(&e, "max_silence_ms", s->max_silence_us / 1000);
+    mo_event_bool(&e, "clock_synced", clk->synced);
+    mo_event_int(&e, "clock_error_us", clk->error_us);
+    mo_event_int(&e, "clock_esterror_us", clk->esterror_us);
+    char reasons[600], dropped[160] = "";
+    mo_reasons_format(&s->decode_reasons, 3, reasons, sizeof reasons);
+    mo_event_uint(&e, "log_dropped", s->log_dropped);
+    mo_event_uint(&e, "warnings_dropped", s->warnings_dropped);
+    if (strcmp(cache, "*") == 0)
+        mo_event_uint(&e, "sink_dropped", s->sink_dropped);
+    mo_event_str(&e, "decode_error_reasons", reasons);
+    mo_event_str(&e, "histogram", hist_buf);
+    if (s->log_dropped || s->warnings_dropped || s->sink_dropped)
+        snprintf(dropped, sizeof dropped, "; not logged: %llu message events, %llu warnings%s",
+                 (unsigned long long)s->log_dropped, (unsigned long long)s->warnings_dropped,
+                 s->sink_dropped ? ", other events lost by the output (sink_dropped)" : "");
+
+    char a[32], b[32], c[32], d[32], what[600];
+    if (strcmp(cache, "*") == 0)
+        snprintf(what, sizeof what, "all subscriptions");
+    else
+        snprintf(what, sizeof what, "%.280s/%.280s", cache, topic);
+    char without[64] = "";
+    if (measured != s->count)
+        snprintf(without, sizeof without, " (%llu without a latency)",
+                 (unsigned long long)(s->count - measured));
+    if (measured)
+        mo_event_msg(&e, "%s: %llu messages%s in %.1f s (%.1f/s), latency ms p50 %s p99 %s p99.9 %s max %s%s%s",
+                     what, (unsigned long long)s->count, without, interval_s, rate,
+                     mo_fmt_ms(p50, a, sizeof a), mo_fmt_ms(p99, b, sizeof b),
+                     mo_fmt_ms(p999, c, sizeof c), mo_fmt_ms(mx, d, sizeof d),
+                     clk->synced ? "" : " (clock not synchronised)", dropped);
+    else
+        mo_event_msg(&e, "%s: %llu messages in %.1f s%s", what,
+                     (unsigned long long)s->count, interval_s, dropped);
+    mo_event_emit(&e);
+}
+
+void mo_stats_end_interval(struct mo_stats *s, const char *cache, const char *topic, uint64_t now_us,
+                           const struct mo_clock_state *clk, struct mo_stats *add_to)
+{
+    summary_emit(cache, topic, s, (double)(now_us - s->start_us) / 1e6, clk);
+    if (add_to)
+        mo_stats_add(add_to, s);
+    mo_hist *h = s->hist;
+    mo_hist_reset(h);
+    *s = (struct mo_stats){.hist = h, .start_us = now_us};
+}

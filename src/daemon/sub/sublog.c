@@ -1,0 +1,192 @@
+/* sublog.c - a subscription's events (sublog.h). */
+#include <config.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "clock.h"
+#include "sub/sublog.h"
+#include "timefmt.h"
+#include "util.h"
+
+typedef unsigned long long ull;
+
+int mo_sublog_message(const char *cache, const char *topic, const struct mo_item *it,
+                      int64_t published_ns, int64_t received_ns, int64_t latency_us)
+{
+    char pub[48], recv[48], pid[256], ms[32];
+    mo_time_format_rfc3339(published_ns, 6, 0, pub, sizeof pub);
+    mo_time_format_rfc3339(received_ns, 6, 0, recv, sizeof recv);
+    struct mo_event e;
+    mo_event_init(&e, MO_EV_MESSAGE, cache, topic);
+    mo_event_uint(&e, "seq", it->seq);
+    mo_event_uint(&e, "page", it->page);
+    mo_event_str(&e, "kind", it->value_kind == MO_VALUE_BINARY ? "binary" : "text");
+    mo_event_uint(&e, "bytes", it->value_len);
+    if (it->publisher_id_len) {
+        size_t n = it->publisher_id_len < sizeof pid ? it->publisher_id_len : sizeof pid - 1;
+        memcpy(pid, it->publisher_id, n);
+        pid[n] = '\0';
+        mo_event_str(&e, "publisher_id", pid);
+    }
+    mo_event_str(&e, "published_at", pub);
+    mo_event_str(&e, "received_at", recv);
+    mo_event_int(&e, "latency_us", latency_us);
+    mo_event_msg(&e, "%s/%s #%llu: %s ms", cache, topic, (ull)it->seq, mo_fmt_ms(latency_us, ms, sizeof ms));
+    return mo_event_emit(&e);
+}
+
+int mo_sublog_decode_error(const char *cache, const char *topic, uint64_t seq, const char *reason)
+{
+    struct mo_event e;
+    mo_event_init(&e, MO_EV_DECODE_ERROR, cache, topic);
+    mo_event_uint(&e, "seq", seq);
+    mo_event_str(&e, "reason", reason);
+    mo_event_msg(&e, "%s/%s: cannot read the publish time of message %llu: %s", cache, topic, (ull)seq,
+                 reason);
+    return mo_event_emit(&e);
+}
+
+void mo_sublog_subscribed(const char *cache, const char *topic, uint64_t resume_at, uint64_t page,
+                          unsigned attempt)
+{
+    struct mo_event e;
+    mo_event_init(&e, MO_EV_SUBSCRIBED, cache, topic);
+    mo_event_uint(&e, "resume_at", resume_at);
+    mo_event_uint(&e, "page", page);
+    mo_event_uint(&e, "attempt", attempt);
+    if (resume_at)
+        mo_event_msg(&e, "Subscribed to %s/%s, resuming at %llu on page %llu", cache, topic,
+                     (ull)resume_at, (ull)page);
+    else
+        mo_event_msg(&e, "Subscribed to %s/%s (new messages)", cache, topic);
+    mo_event_emit(&e);
+}
+
+void mo_sublog_page_announced(const char *cache, const char *topic, uint64_t page, uint64_t new_seq)
+{
+    struct mo_event e;
+    mo_event_init(&e, MO_EV_PAGE_ANNOUNCED, cache, topic);
+    mo_event_uint(&e, "page", page);
+    mo_event_uint(&e, "new_seq", new_seq);
+    mo_event_msg(&e, "%s/%s: the topic is on page %llu; its next message is numbered %llu or %llu",
+                 cache, topic, (ull)page, (ull)new_seq, (ull)new_seq + 1);
+    mo_event_emit(&e);
+}
+
+int mo_sublog_gap(const char *cache, const char *topic, const struct mo_cont_step *st, uint64_t got_seq)
+{
+    struct mo_event e;
+    mo_event_init(&e, MO_EV_GAP, cache, topic);
+    mo_event_uint(&e, "expected_seq", st->expected_seq);
+    mo_event_uint(&e, "got_seq", got_seq);
+    mo_event_uint(&e, "missing", st->missing);
+    mo_event_msg(&e, "%s/%s: expected message %llu but got %llu; %llu missing", cache, topic,
+                 (ull)st->expected_seq, (ull)got_seq, (ull)st->missing);
+    return mo_event_emit(&e);
+}
+
+int mo_sublog_reset(const char *cache, const char *topic, uint64_t old_page, uint64_t new_page)
+{
+    struct mo_event e;
+    mo_event_init(&e, MO_EV_RESET, cache, topic);
+    mo_event_uint(&e, "old_page", old_page);
+    mo_event_uint(&e, "new_page", new_page);
+    mo_event_msg(&e, "%s/%s: topic restarted on page %llu (was %llu); sequence numbers start over",
+                 cache, topic, (ull)new_page, (ull)old_page);
+    return mo_event_emit(&e);
+}
+
+int mo_sublog_discontinuity(const char *cache, const char *topic, const struct mo_cont_step *st,
+                            bool known, uint64_t next_seq)
+{
+    struct mo_event e;
+    mo_event_init(&e, MO_EV_DISCONTINUITY, cache, topic);
+    mo_event_uint(&e, "last_seq", st->disc.last_seq);
+    mo_event_uint(&e, "new_seq", st->disc.new_seq);
+    mo_event_uint(&e, "new_page", st->disc.page);
+    mo_event_uint(&e, "last_delivered", st->last_delivered);
+    mo_event_uint(&e, "discontinuities", st->discontinuities);
+    char what[160];
+    if (known) {
+        mo_event_uint(&e, "next_seq", next_seq);
+        mo_event_uint(&e, "lost", st->lost);
+        snprintf(what, sizeof what, "%llu message%s lost between %llu and %llu", (ull)st->lost,
+                 st->lost == 1 ? "" : "s", (ull)st->last_delivered, (ull)next_seq);
+    } else {
+        snprintf(what, sizeof what, "messages lost, how many is not known (no message came after it)");
+    }
+    mo_event_msg(&e, "%s/%s: the server skipped from %llu to %llu (page %llu): %s", cache, topic,
+                 (ull)st->disc.last_seq, (ull)st->disc.new_seq, (ull)st->disc.page, what);
+    return mo_event_emit(&e);
+}
+
+void mo_sublog_oversized(const char *cache, const char *topic, bool known, uint64_t page, uint64_t seq,
+                         bool sized, uint64_t size, uint64_t limit)
+{
+    struct mo_event e;
+    mo_event_init(&e, MO_EV_OVERSIZED, cache, topic);
+    char num[48] = "a message", sz[80] = "";
+    if (known) {
+        mo_event_uint(&e, "seq", seq);
+        mo_event_uint(&e, "page", page);
+        snprintf(num, sizeof num, "message %llu", (ull)seq);
+    }
+    if (sized) {
+        mo_event_uint(&e, "bytes", size);
+        mo_event_uint(&e, "limit_bytes", limit);
+        snprintf(sz, sizeof sz, " of %llu bytes (limit %llu)", (ull)size, (ull)limit);
+    }
+    mo_event_msg(&e, "%s/%s: %s%s is larger than the daemon receives; skipped", cache, topic, num, sz);
+    mo_event_emit(&e);
+}
+
+void mo_sublog_idle_timeout(const char *cache, const char *topic, uint64_t idle_ms)
+{
+    struct mo_event e;
+    mo_event_init(&e, MO_EV_IDLE_TIMEOUT, cache, topic);
+    mo_event_uint(&e, "idle_ms", idle_ms);
+    mo_event_msg(&e, "%s/%s: no message or heartbeat for %llu ms; resubscribing", cache, topic,
+                 (ull)idle_ms);
+    mo_event_emit(&e);
+}
+
+void mo_sublog_refusal(enum mo_event_type type, const char *cache, const char *topic, const char *status,
+                       const char *details, const char *hint)
+{
+    struct mo_event e;
+    mo_event_init(&e, type, cache, topic);
+    mo_event_str(&e, "status", status);
+    mo_event_str(&e, "details", details);
+    mo_event_str(&e, "hint", hint);
+    mo_event_msg(&e, "%s/%s: %s (%s): %s", cache, topic, status, details, hint);
+    mo_event_emit(&e);
+}
+
+void mo_sublog_resubscribing(const char *cache, const char *topic, const struct mo_sublog_end *x)
+{
+    struct mo_event e;
+    mo_event_init(&e, MO_EV_RESUBSCRIBING, cache, topic);
+    if (mo_ending_normal(x->end))
+        e.level = MO_LEVEL_INFO; /* the service ends streams in normal operation (PROTOCOL.md 11.4) */
+    mo_event_str(&e, "status", x->status);
+    mo_event_str(&e, "details", x->details);
+    mo_event_str(&e, "end", mo_ending_name(x->end));
+    mo_event_uint(&e, "lifetime_ms", x->lifetime_us / 1000);
+    mo_event_uint(&e, "items", x->items);
+    if (x->resumed)
+        mo_event_uint(&e, "resume_at", x->resume_at);
+    if (x->resumed && x->answered)
+        mo_event_str(&e, "resume", mo_cont_resume_name(x->outcome));
+    if (x->got_item)
+        mo_event_uint(&e, "first_seq", x->first_seq);
+    mo_event_uint(&e, "delay_ms", x->delay_us / 1000);
+    mo_event_uint(&e, "attempt", x->attempt);
+    char when[48] = "at once";
+    if (x->delay_us)
+        snprintf(when, sizeof when, "in %llu ms", (ull)(x->delay_us / 1000));
+    mo_event_msg(&e, "%s/%s: stream ended with %s (%s) after %llu ms and %llu items; resubscribing %s (attempt %u)",
+                 cache, topic, x->status, x->details, (ull)(x->lifetime_us / 1000), (ull)x->items, when,
+                 x->attempt);
+    mo_event_emit(&e);
+}
