@@ -267,8 +267,14 @@ static void on_sub_stopped(void *ctx, mo_sub *s)
     if (to) {
         /* moving: the old stream is over, nothing more can arrive on it, so
          * its position is final; the new stream resumes after it */
-        if (!d->stopping && mo_sub_restart(s, to) == 0)
+        if (!d->stopping && mo_sub_restart(s, to) == 0) {
+            /* a reload while it switched may have made `to` old already */
+            if (!mo_pool_current(d->pool, to)) {
+                struct mo_conn_opts opts = conn_opts(d);
+                mo_mover_begin(d->mover, &s, 1, &opts);
+            }
             return;
+        }
         mo_pool_release(d->pool, to);
     }
     d->live_subs--;
@@ -284,6 +290,14 @@ static void on_sub_stopped(void *ctx, mo_sub *s)
         break;
     }
     /* a current subscription stopping with the daemon is kept for the final summary */
+    if (d->stopping && d->live_subs == 0 && mo_mover_busy(d->mover) == 0)
+        mo_loop_quit(d->loop);
+}
+
+/* after the stop, the last probe of a move is over */
+static void on_mover_drained(void *ctx)
+{
+    struct mo_daemon *d = ctx;
     if (d->stopping && d->live_subs == 0)
         mo_loop_quit(d->loop);
 }
@@ -371,9 +385,11 @@ static void reload(struct mo_daemon *d)
     struct mo_config *old = d->cfg;
     d->cfg = nc;
     sub_settings_update(d); /* every subscription, kept or dying, reads the new values */
+    struct mo_mover_begun begun = {0};
     if (changed) {
         struct mo_conn_opts opts = conn_opts(d);
-        moved = mo_mover_begin(d->mover, d->subs, d->n_subs, &opts);
+        begun = mo_mover_begin(d->mover, d->subs, d->n_subs, &opts);
+        moved = begun.moving;
     }
     int dir_changed = mo_positions_set_dir(d->positions, nc->state_directory, getenv("STATE_DIRECTORY"));
     for (size_t i = 0; i < nc->n_subs; i++) {
@@ -407,6 +423,7 @@ static void reload(struct mo_daemon *d)
     const struct mo_reloadlog_outcome o = {
         .added = added, .removed = removed, .kept = kept, .failed = failed,
         .momento_changed = mo_remote_diff_names(changed, what, sizeof what), .moved = moved,
+        .moves_cancelled = begun.cancelled,
         .dir_changed = dir_changed > 0, .dir = mo_positions_dir(d->positions), .exports_kept = exports_kept};
     mo_reloadlog_reloaded(nc, &o);
     if (announce)
@@ -444,7 +461,10 @@ static void begin_stop(struct mo_daemon *d, int signo)
     mo_timer_stop(d->loop, &d->state_timer);
     mo_mover_stop(d->mover);
     if (d->live_subs == 0) {
-        mo_loop_quit(d->loop);
+        if (mo_mover_busy(d->mover) == 0)
+            mo_loop_quit(d->loop);
+        else
+            mo_timer_start(d->loop, &d->stop_timer, STOP_GRACE_US);
         return;
     }
     mo_timer_start(d->loop, &d->stop_timer, STOP_GRACE_US);
@@ -659,7 +679,7 @@ int main(int argc, char **argv)
     bool saved = true; /* the final save finished (or there was none) */
     if (mo_loop_new(&d->loop) < 0 || mo_hist_new(&d->status_hist) < 0 || mo_stats_init(&d->total) < 0 ||
         mo_pool_new(&d->remote.ep, d->remote.creds.token, &d->pool) < 0 ||
-        mo_mover_new(d->loop, d->pool, &d->mover) < 0 ||
+        mo_mover_new(d->loop, d->pool, &d->sub_settings, on_mover_drained, d, &d->mover) < 0 ||
         mo_positions_new(cfg->state_directory, getenv("STATE_DIRECTORY"), &d->positions) < 0 ||
         mo_export_new(&d->exports) < 0 || mo_export_configure(d->exports, cfg) < 0) {
         mo_warn("out of memory");
@@ -740,7 +760,7 @@ out:
      * budget (gRPC's shutdown keeps its part) */
     uint64_t used = d->stopping ? mo_mono_us() - d->stop_started_us : 0;
     mo_event_close(used + STOP_GRPC_US < STOP_BUDGET_US ? STOP_BUDGET_US - STOP_GRPC_US - used : 0);
-    if (d->live_subs == 0) {
+    if (d->live_subs == 0 && mo_mover_busy(d->mover) == 0) {
         for (size_t i = 0; i < d->n_subs; i++)
             mo_sub_free(d->subs[i]);
         free(d->subs);

@@ -53,6 +53,8 @@ static const struct type_info types[MO_EV__COUNT] = {
     [MO_EV_STATE_ERROR] = {"state_error", MO_LEVEL_ERROR, "28196ba29d5e4a56a585dbbba7d96926"},
     [MO_EV_STATE_RECOVERED] = {"state_recovered", MO_LEVEL_NOTICE, "78f9c96fcd90401e9c397edb833d5958"},
     [MO_EV_STATE_IGNORED] = {"state_ignored", MO_LEVEL_WARNING, "db7003d1ac8f49a897e24f24a93099c4"},
+    [MO_EV_MOVE_FAILED] = {"move_failed", MO_LEVEL_ERROR, "2a912e12bb2b48a29db519cac152c249"},
+    [MO_EV_MOVED] = {"moved", MO_LEVEL_NOTICE, "d6c27ff8a461483ab467e8bde4293651"},
 };
 
 static enum mo_log_format sink = MO_LOG_JSON;

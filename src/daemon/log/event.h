@@ -52,6 +52,8 @@ enum mo_event_type {
     MO_EV_STATE_ERROR,     /* positions cannot be saved (state.h) */
     MO_EV_STATE_RECOVERED, /* they can again */
     MO_EV_STATE_IGNORED,   /* a state file, or a subscription's entry, not used */
+    MO_EV_MOVE_FAILED,     /* a reload's new settings do not work yet (mover.h) */
+    MO_EV_MOVED,           /* they do now, after failing */
     MO_EV__COUNT
 };
 
