@@ -71,7 +71,7 @@ wait_events 3 "$out" '.event=="move_failed"' 4 || fail "no move_failed within 3 
 jq -e '.moved == 4 and .momento_changed == "endpoint"' <<<"$(events "$out" '.event=="config_reloaded"')" >/dev/null \
     || fail "config_reloaded: $(events "$out" '.event=="config_reloaded"')"
 for t in "${topics[@]}"; do
-    e=$(events "$out" ".event==\"move_failed\" and .topic==\"$t\"" | head -1)
+    e=$(events "$out" ".event==\"move_failed\" and .topic==\"$t\"" | sed -n 1p)
     jq -e --arg to "127.0.0.1:$dead" --arg from "127.0.0.1:$port_a" \
         '.level == "error" and .status == "UNAVAILABLE" and .endpoint == $to and .from == $from
          and .attempt == 1 and .retry_in_ms > 0 and (.hint | length > 20)' <<<"$e" >/dev/null \
@@ -79,7 +79,7 @@ for t in "${topics[@]}"; do
 done
 publish_all "$port_a" "$K1" 10
 wait_for 10 all_delivered "$out" 15 || fail "messages sent to the old server after the reload were not counted"
-[ "$(count_events "$out" '.event=="resubscribing"')" = 0 ] || fail "a working stream was stopped: $(events "$out" '.event=="resubscribing"' | head -2)"
+[ "$(count_events "$out" '.event=="resubscribing"')" = 0 ] || fail "a working stream was stopped: $(events "$out" '.event=="resubscribing"' | sed -n 1,2p)"
 [ "$(count_events "$out" '.event=="subscribed"')" = 4 ] || fail "a stream moved to a side that does not answer"
 
 # 2. the new side comes up 10 s after the reload: the moves complete, retried
@@ -125,7 +125,7 @@ wait_events 10 "$out" '.event=="subscribed"' 4 || fail "not subscribed with the 
 printf '%s\n' "$K2" >"$keyfile"
 kill -HUP "$DAEMON_PID"
 wait_events 3 "$out" '.event=="move_failed"' 4 || fail "no move_failed for a rejected key within 3 s"
-e=$(events "$out" '.event=="move_failed"' | head -1)
+e=$(events "$out" '.event=="move_failed"' | sed -n 1p)
 jq -e --arg k "$keyfile" '.status == "UNAUTHENTICATED" and (.hint | contains($k))' <<<"$e" >/dev/null \
     || fail "move_failed for a rejected key: $e"
 publish_all "$port_s" "$K1" 6
@@ -142,7 +142,7 @@ sleep 2.5
 publish_all "$port_s" "$K1" 4
 wait_for 10 all_delivered "$out" 10 || fail "messages missing after the reload back"
 [ "$(count_events "$out" '.event=="resubscribing" or .event=="auth_error"')" = 0 ] \
-    || fail "a working stream was disturbed: $(events "$out" '.event=="resubscribing" or .event=="auth_error"' | head -2)"
+    || fail "a working stream was disturbed: $(events "$out" '.event=="resubscribing" or .event=="auth_error"' | sed -n 1,2p)"
 [ "$(count_events "$out" '.event=="subscribed"')" = 4 ] || fail "streams were restarted"
 stop "$DAEMON_PID" || fail "daemon exit status (key)"
 for k in "$K1" "$K2" "${K1##*.}" "${K2##*.}"; do
