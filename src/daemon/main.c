@@ -34,8 +34,8 @@
 #define READY_AT_THE_LATEST_US (10 * MO_USEC_PER_SEC)
 #define STATUS_PERIOD_US MO_USEC_PER_SEC
 #define STOP_GRACE_US (1500 * MO_USEC_PER_MSEC)
-/* SPEC.md: SIGTERM stops within 2 s; what remains of it after the streams are
- * down may go to gRPC's own shutdown */
+/* momento-subscriberd(8), SIGNALS: SIGTERM stops within 2 s; what remains of it
+ * after the streams are down may go to gRPC's own shutdown */
 #define STOP_BUDGET_US (1900 * MO_USEC_PER_MSEC)
 /* of which gRPC's shutdown keeps at least this much from the final save */
 #define STOP_GRPC_US (200 * MO_USEC_PER_MSEC)
