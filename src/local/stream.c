@@ -147,12 +147,12 @@ static void stream_end_unavailable(struct tl_stream *st)
     stream_end(st, GRPC_STATUS_UNAVAILABLE, details, "fault", "ended by fault");
 }
 
-/* --stream-items, --stream-lifetime: the end of a healthy stream, in the
- * shape --stream-end asked for (PROTOCOL.md 11.4). A gRPC C-core server
- * cannot send a bare RST_STREAM(NO_ERROR): every way it has to end a call
- * sends the status trailers first. `rst` therefore sends the status a C-core
- * client reports when it receives one (INTERNAL, with the transport's own
- * message), which is what the daemon sees from a server that does. */
+/* --stream-items, --stream-lifetime: the end of a healthy stream, in the shape
+ * --stream-end asked for (src/proto/README.md §7.1). A gRPC C-core server
+ * cannot send a bare RST_STREAM(NO_ERROR): every way it has to end a call sends
+ * the status trailers first. `rst` therefore sends the status a C-core client
+ * reports when it receives one (INTERNAL, with the transport's own message),
+ * which is what the daemon sees from a server that does. */
 static void stream_end_normal(struct tl_stream *st, const char *option)
 {
     if (st->env->opts->stream_end == TL_END_RST)

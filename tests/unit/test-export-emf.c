@@ -1,5 +1,5 @@
-/* Unit tests for the CloudWatch EMF renderer (src/daemon/export-emf.c): the
- * documents parse, hold what the header promises, split at 100 values, and
+/* Unit tests for the CloudWatch EMF renderer (src/daemon/export/export-emf.c):
+ * the documents parse, hold what the header promises, split at 100 values, and
  * their Counts add up to the interval's count. The schema check of real
  * documents is in tests/integration/daemon-exports.sh. */
 #include <config.h>

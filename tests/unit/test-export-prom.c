@@ -1,8 +1,8 @@
-/* Unit tests for the Prometheus textfile renderer (src/daemon/export-prom.c):
- * the bounds are bucket edges, the buckets count exactly, the text follows
- * the exposition format (HELP and TYPE per family, escaped labels, exact
- * decimal seconds). promtool checks the daemon's real file in
- * tests/integration/daemon-exports.sh. */
+/* Unit tests for the Prometheus textfile renderer
+ * (src/daemon/export/export-prom.c): the bounds are bucket edges, the buckets
+ * count exactly, the text follows the exposition format (HELP and TYPE per
+ * family, escaped labels, exact decimal seconds). promtool checks the daemon's
+ * real file in tests/integration/daemon-exports.sh. */
 #include <config.h>
 
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-/* Unit tests for positions kept across restarts (src/daemon/positions.c),
+/* Unit tests for positions kept across restarts (src/daemon/state/positions.c),
  * with real subscriptions (created, never started: channels connect lazily,
  * so no server is needed), a real state directory and a clock of our own:
  * what is saved (only subscriptions with a position), when (at once at

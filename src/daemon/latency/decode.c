@@ -1,6 +1,7 @@
 /* decode.c - find the publish time in a message payload.
  *
- * SPEC.md, "Configuration (YAML)" and "Latency". Decisions this file makes:
+ * momento-subscriber.yaml(5), DECODE MODES and TIMESTAMP FORMATS; the latency
+ * itself, momento-subscriberd(8), DESCRIPTION. Decisions this file makes:
  *
  * - Timestamps are read by the time module (timefmt.h): int64 nanoseconds
  *   since the epoch, RFC 3339 or exact epoch numbers, -ERANGE "timestamp out of

@@ -1,11 +1,11 @@
 /* decode.h - find the publish time in a message payload.
  *
- * Three modes (SPEC.md, Configuration): `json` finds the timestamp at a dotted
- * path; `text` reads the whole payload as the timestamp; `binary` reads an
- * integer at a fixed offset. Text and binary topic values are accepted by every
- * mode. Timestamps are RFC 3339 strings or epoch numbers (s/ms/us/ns); `auto`
- * tells them apart, and the epoch unit by magnitude. Reading them is the time
- * module's (timefmt.h).
+ * Three modes (momento-subscriber.yaml(5), DECODE MODES): `json` finds the
+ * timestamp at a dotted path; `text` reads the whole payload as the timestamp;
+ * `binary` reads an integer at a fixed offset. Text and binary topic values are
+ * accepted by every mode. Timestamps are RFC 3339 strings or epoch numbers
+ * (s/ms/us/ns); `auto` tells them apart, and the epoch unit by magnitude.
+ * Reading them is the time module's (timefmt.h).
  *
  * Nothing here logs or keeps state between calls: a payload that cannot be
  * decoded yields -EINVAL and a short reason ("invalid JSON at byte 12",

@@ -1,13 +1,13 @@
 /* event.h - the daemon's structured events and where they go.
  *
- * One schema, three encodings (SPEC.md, Events): every event has a type
- * (`event`), a level and a human sentence, plus typed fields. The journal sink
- * sends each field upper-cased (latency_us -> LATENCY_US) with MESSAGE,
- * PRIORITY and a fixed MESSAGE_ID per type; the JSON sink writes one line per
- * event with `ts` (RFC 3339, microseconds, UTC); the text sink writes a line
- * for a human at a terminal. The sentence shows anything unprintable escaped
- * (mo_event_msg). Rendering is here; the output itself, which never makes
- * the caller wait, is sink.h's.
+ * One schema, three encodings (momento-subscriberd(8), EVENTS): every event has
+ * a type (`event`), a level and a human sentence, plus typed fields. The
+ * journal sink sends each field upper-cased (latency_us -> LATENCY_US) with
+ * MESSAGE, PRIORITY and a fixed MESSAGE_ID per type; the JSON sink writes one
+ * line per event with `ts` (RFC 3339, microseconds, UTC); the text sink writes
+ * a line for a human at a terminal. The sentence shows anything unprintable
+ * escaped (mo_event_msg). Rendering is here; the output itself, which never
+ * makes the caller wait, is sink.h's.
  *
  *   struct mo_event e;
  *   mo_event_init(&e, MO_EV_GAP, cache, topic);

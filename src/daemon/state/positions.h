@@ -1,5 +1,5 @@
-/* positions.h - resume positions kept across restarts (SPEC.md, Continuity;
- * momento-subscriberd(8), STATE FILE).
+/* positions.h - resume positions kept across restarts (momento-subscriberd(8),
+ * STATE FILE).
  *
  * The daemon's side of the state file: which directory, the file read at
  * start and handed to the subscriptions, saves paced at most once a second

@@ -79,7 +79,7 @@ static void summary_emit(const char *cache, const char *topic, const struct mo_s
     mo_event_uint(&e, "discontinuities", s->discontinuities);
     mo_event_uint(&e, "resets", s->resets);
     mo_event_uint(&e, "lost", s->lost);
-    mo_event_uint(&e, "reconnects", s->resubscribes); /* the name SPEC.md gives it */
+    mo_event_uint(&e, "reconnects", s->resubscribes); /* momento-subscriberd(8) names it so */
     mo_event_uint(&e, "ends_ok", s->ends[MO_END_OK]);
     mo_event_uint(&e, "ends_rst", s->ends[MO_END_RST]);
     mo_event_uint(&e, "ends_idle", s->ends[MO_END_IDLE]);

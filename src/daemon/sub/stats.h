@@ -1,5 +1,5 @@
 /* stats.h - what one subscription, or all of them, saw in one summary
- * interval, and the `summary` event that reports it (SPEC.md, Events).
+ * interval, and the `summary` event that reports it (momento-subscriberd(8), EVENTS).
  *
  * A struct mo_stats is plain data: counters and a latency histogram, with the
  * monotonic time its interval started. A subscription counts into its own;
@@ -32,11 +32,11 @@ struct mo_stats {
     /* messages lost in discontinuities, counted at the first item after them
      * (continuity.h), so possibly in a later interval than the discontinuity */
     uint64_t lost;
-    /* Subscribe calls started again after a stream ended (each time the
-     * backoff delay runs out), whether or not the new stream then came up;
-     * the first call of a subscription is not one. The summary event names
-     * this field `reconnects` (SPEC.md); gRPC's own reconnects of the TCP
-     * connection underneath are not counted. */
+    /* Subscribe calls started again after a stream ended (each time the backoff
+     * delay runs out), whether or not the new stream then came up; the first
+     * call of a subscription is not one. The summary event names this field
+     * `reconnects` (momento-subscriberd(8), EVENTS); gRPC's own reconnects of
+     * the TCP connection underneath are not counted. */
     uint64_t resubscribes;
     /* Stream ends by class (ending.h); ends[MO_END_OVERSIZED] is the
      * summary's `oversized`, the messages skipped for being too large. */

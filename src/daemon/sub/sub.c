@@ -340,7 +340,7 @@ static void stream_done(mo_sub *s)
         explain(s, details, err);
     /* healthy: it delivered (duplicates alone are no progress), or got past
      * a message too large, or lived long enough: resubscribe at once
-     * (PROTOCOL.md 11.4); backoff is for consecutive failures only */
+     * (src/proto/README.md §7.1); backoff is for consecutive failures only */
     bool healthy = s->delivered != s->delivered_before || end == MO_END_OVERSIZED ||
                    now - s->stream_started_us >= HEALTHY_STREAM_US;
     s->failures = healthy ? 0 : s->failures + 1;
@@ -434,7 +434,7 @@ static void first_message(mo_sub *s)
 }
 
 /* The first item or discontinuity of a resumed stream: how the server
- * answered what was asked (PROTOCOL.md 11.3), counted. */
+ * answered what was asked (src/proto/README.md §4), counted. */
 static void answered(mo_sub *s, bool disc, uint64_t page, uint64_t seq)
 {
     uint64_t k;
@@ -452,7 +452,7 @@ static void on_discontinuity(mo_sub *s, const struct mo_item *it)
         answered(s, true, 0, 0);
     switch (mo_cont_discontinuity(&s->cont, it->last_seq, it->new_page, it->new_seq, &st)) {
     case MO_CONT_ANNOUNCE:
-        /* a fresh stream learns its topic's page (PROTOCOL.md 11.1): information */
+        /* a fresh stream learns its topic's page (src/proto/README.md §6.1): information */
         mo_sublog_page_announced(s->cache, s->topic, it->new_page, it->new_seq);
         break;
     case MO_CONT_DISCONTINUITY:

@@ -1,7 +1,7 @@
 /* subcall.h - the gRPC side of one Subscribe call: its three batches and
  * the buffers gRPC fills.
  *
- * A call holds three batches (GRPC-C-CORE.md section 3): A sends the request
+ * A call holds three batches (src/lib/TRANSPORT.md §6): A sends the request
  * and receives the headers, B waits for the status, C receives one message at
  * a time and is re-armed after each. gRPC writes into the struct until a
  * batch's tag comes back; `pending` counts the tags not back yet. The owner
@@ -61,8 +61,8 @@ bool mo_subcall_open(struct mo_subcall *c, mo_conn *conn, grpc_completion_queue 
                      const char *cache, const char *topic, uint64_t resume_at, uint64_t page);
 
 /* gRPC refused a batch: nothing of it was started and its tag never comes
- * back. The call is cancelled (GRPC-C-CORE.md 7.2: a failed batch leaves it
- * unusable) and local_failure says why. */
+ * back. The call is cancelled (src/lib/TRANSPORT.md §8: a failed batch leaves
+ * it unusable) and local_failure says why. */
 void mo_subcall_refused(struct mo_subcall *c, grpc_call_error e);
 
 /* Batch C came back with a message the owner has taken out of recv: starts it

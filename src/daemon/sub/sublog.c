@@ -168,7 +168,7 @@ void mo_sublog_resubscribing(const char *cache, const char *topic, const struct 
     struct mo_event e;
     mo_event_init(&e, MO_EV_RESUBSCRIBING, cache, topic);
     if (mo_ending_normal(x->end))
-        e.level = MO_LEVEL_INFO; /* the service ends streams in normal operation (PROTOCOL.md 11.4) */
+        e.level = MO_LEVEL_INFO; /* the service's normal ends: src/proto/README.md §7.1 */
     mo_event_str(&e, "status", x->status);
     mo_event_str(&e, "details", x->details);
     mo_event_str(&e, "end", mo_ending_name(x->end));

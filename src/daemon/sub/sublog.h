@@ -1,5 +1,5 @@
 /* sublog.h - the events a subscription logs: for each, its fields and its
- * sentence (SPEC.md, Events; momento-subscriberd(8), EVENTS).
+ * sentence (momento-subscriberd(8), EVENTS).
  *
  * Formatting only: the subscription (sub.c) decides when, counts, and passes
  * what the event says; these build the event and emit it (event.h). None
