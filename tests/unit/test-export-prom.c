@@ -42,6 +42,7 @@ static char *render(const int64_t *values, size_t n, const char *cache, const ch
         mo_hist_record(s.hist, values[i]);
     s.count = n + 2;
     s.decode_errors = 2;
+    s.protocol_errors = 8;
     s.gaps = 3;
     s.duplicates = 4;
     s.discontinuities = 5;
@@ -82,6 +83,9 @@ static void test_render(void)
     TEST_CONTAINS(text, "momento_subscriber_latency_negative_total{cache=\"prices\",topic=\"eu\"} 2\n");
     TEST_CONTAINS(text, "momento_subscriber_messages_total{cache=\"prices\",topic=\"eu\"} 15\n");
     TEST_CONTAINS(text, "momento_subscriber_decode_errors_total{cache=\"prices\",topic=\"eu\"} 2\n");
+    /* apart: not messages (messages_total holds none of them) */
+    TEST_CONTAINS(text, "# TYPE momento_subscriber_protocol_errors_total counter\n"
+                        "momento_subscriber_protocol_errors_total{cache=\"prices\",topic=\"eu\"} 8\n");
     TEST_CONTAINS(text, "momento_subscriber_gaps_total{cache=\"prices\",topic=\"eu\"} 3\n");
     TEST_CONTAINS(text, "momento_subscriber_duplicates_total{cache=\"prices\",topic=\"eu\"} 4\n");
     TEST_CONTAINS(text, "momento_subscriber_discontinuities_total{cache=\"prices\",topic=\"eu\"} 5\n");
@@ -99,8 +103,8 @@ static void test_render(void)
         helps++;
     for (const char *p = text; (p = strstr(p, "# TYPE ")); p++)
         types++;
-    TEST_EQ_INT(helps, 13);
-    TEST_EQ_INT(types, 13);
+    TEST_EQ_INT(helps, 14);
+    TEST_EQ_INT(types, 14);
     TEST_CHECK(text[strlen(text) - 1] == '\n');
     free(text);
 
@@ -111,6 +115,8 @@ static void test_render(void)
     TEST_CONTAINS(text, "le=\"0.0001\"} 7\n");
     TEST_CONTAINS(text, "latency_seconds_count{cache=\"prices\",topic=\"eu\"} 14\n");
     TEST_CONTAINS(text, "messages_total{cache=\"prices\",topic=\"eu\"} 18\n");
+    TEST_CONTAINS(text, "protocol_errors_total{cache=\"prices\",topic=\"eu\"} 16\n");
+    TEST_CONTAINS(text, "decode_errors_total{cache=\"prices\",topic=\"eu\"} 4\n");
     free(text);
 }
 

@@ -55,6 +55,7 @@ void mo_prom_fold(struct mo_prom_series *ps, const struct mo_stats *s)
     ps->negative += mo_hist_negative(s->hist);
     ps->messages += s->count;
     ps->decode_errors += s->decode_errors;
+    ps->protocol_errors += s->protocol_errors;
     ps->gaps += s->gaps;
     ps->duplicates += s->duplicates;
     ps->discontinuities += s->discontinuities;
@@ -153,6 +154,9 @@ static const struct {
     C("messages_total", messages, "Messages delivered (duplicates excluded)."),
     C("decode_errors_total", decode_errors,
       "Messages whose publish time could not be read from the payload."),
+    C("protocol_errors_total", protocol_errors,
+      "Server messages the protocol does not allow (unreadable, malformed, or an item of no kind), "
+      "skipped."),
     C("gaps_total", gaps, "Messages missing from the sequence (gaps)."),
     C("duplicates_total", duplicates, "Messages received again and dropped."),
     C("discontinuities_total", discontinuities,

@@ -46,7 +46,7 @@ struct mo_prom_series {
     uint64_t count;  /* latencies measured */
     uint64_t negative;
     uint64_t messages; /* delivered, whether or not their time decoded */
-    uint64_t decode_errors, gaps, duplicates, discontinuities, resets, reconnects;
+    uint64_t decode_errors, protocol_errors, gaps, duplicates, discontinuities, resets, reconnects;
 };
 
 /* What the file says of one topic. */

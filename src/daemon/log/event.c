@@ -38,6 +38,7 @@ static const struct type_info types[MO_EV__COUNT] = {
     [MO_EV_PAGE_ANNOUNCED] = {"page_announced", MO_LEVEL_INFO, "8273ce6195664f299f62f3cb57b03da5"},
     [MO_EV_OVERSIZED] = {"oversized", MO_LEVEL_WARNING, "73f5a713517a4e3b80f72bba692deb54"},
     [MO_EV_DECODE_ERROR] = {"decode_error", MO_LEVEL_WARNING, "b884bc1011f647ccb1aa5184760975ff", true},
+    [MO_EV_PROTOCOL_ERROR] = {"protocol_error", MO_LEVEL_WARNING, "3b24292518bd4e2abae429e585754432", true},
     [MO_EV_AUTH_ERROR] = {"auth_error", MO_LEVEL_ERROR, "a96eb582268e4bf6a9b6d861089e42cc"},
     [MO_EV_NOT_FOUND] = {"not_found", MO_LEVEL_ERROR, "6dbb2e76ce2748e997821bafe364a3ae"},
     [MO_EV_LIMIT_EXCEEDED] = {"limit_exceeded", MO_LEVEL_ERROR, "1b1ce9b13fb4498086baf49388284c67"},

@@ -37,6 +37,7 @@ enum mo_event_type {
     MO_EV_PAGE_ANNOUNCED,
     MO_EV_OVERSIZED,
     MO_EV_DECODE_ERROR,
+    MO_EV_PROTOCOL_ERROR, /* a server message the wire format does not allow */
     MO_EV_AUTH_ERROR,
     MO_EV_NOT_FOUND,
     MO_EV_LIMIT_EXCEEDED,
@@ -99,9 +100,9 @@ void mo_event_msg(struct mo_event *e, const char *fmt, ...) __attribute__((forma
 
 /* Renders the event for the current format and hands it to the sink
  * (sink.h), stamped with the real-time clock; never waits for the output.
- * Per-message events (message, decode_error, gap, discontinuity, reset) are
- * refused when the output is too far behind: -ENOBUFS, and the caller counts
- * them. Every other event is kept however far behind the output is (up to
+ * Per-message events (message, decode_error, protocol_error, gap,
+ * discontinuity, reset) are refused when the output is too far behind:
+ * -ENOBUFS, and the caller counts them. Every other event is kept however far behind the output is (up to
  * the sink's hard limit, past which it is counted in mo_event_take_lost).
  * 0 when accepted. */
 int mo_event_emit(const struct mo_event *e);

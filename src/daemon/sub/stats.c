@@ -27,6 +27,7 @@ void mo_stats_add(struct mo_stats *dst, const struct mo_stats *src)
     mo_hist_merge(dst->hist, src->hist);
     dst->count += src->count;
     dst->decode_errors += src->decode_errors;
+    dst->protocol_errors += src->protocol_errors;
     dst->gaps += src->gaps;
     dst->duplicates += src->duplicates;
     dst->discontinuities += src->discontinuities;
@@ -43,6 +44,7 @@ void mo_stats_add(struct mo_stats *dst, const struct mo_stats *src)
     dst->warnings_dropped += src->warnings_dropped;
     dst->sink_dropped += src->sink_dropped;
     mo_reasons_merge(&dst->decode_reasons, &src->decode_reasons);
+    mo_reasons_merge(&dst->protocol_reasons, &src->protocol_reasons);
 }
 
 /* every bucket of both signs encodes to about 146 KB */
@@ -74,6 +76,7 @@ static void summary_emit(const char *cache, const char *topic, const struct mo_s
     mo_event_int(&e, "max_us", mx);
     mo_event_uint(&e, "negative", mo_hist_negative(h));
     mo_event_uint(&e, "decode_errors", s->decode_errors);
+    mo_event_uint(&e, "protocol_errors", s->protocol_errors);
     mo_event_uint(&e, "gaps", s->gaps);
     mo_event_uint(&e, "duplicates", s->duplicates);
     mo_event_uint(&e, "discontinuities", s->discontinuities);
@@ -94,18 +97,23 @@ static void summary_emit(const char *cache, const char *topic, const struct mo_s
     mo_event_bool(&e, "clock_synced", clk->synced);
     mo_event_int(&e, "clock_error_us", clk->error_us);
     mo_event_int(&e, "clock_esterror_us", clk->esterror_us);
-    char reasons[600], dropped[160] = "";
+    char reasons[600], preasons[600], dropped[160] = "", protocol[96] = "";
     mo_reasons_format(&s->decode_reasons, 3, reasons, sizeof reasons);
+    mo_reasons_format(&s->protocol_reasons, 3, preasons, sizeof preasons);
     mo_event_uint(&e, "log_dropped", s->log_dropped);
     mo_event_uint(&e, "warnings_dropped", s->warnings_dropped);
     if (strcmp(cache, "*") == 0)
         mo_event_uint(&e, "sink_dropped", s->sink_dropped);
     mo_event_str(&e, "decode_error_reasons", reasons);
+    mo_event_str(&e, "protocol_error_reasons", preasons);
     mo_event_str(&e, "histogram", hist_buf);
     if (s->log_dropped || s->warnings_dropped || s->sink_dropped)
         snprintf(dropped, sizeof dropped, "; not logged: %llu message events, %llu warnings%s",
                  (unsigned long long)s->log_dropped, (unsigned long long)s->warnings_dropped,
                  s->sink_dropped ? ", other events lost by the output (sink_dropped)" : "");
+    if (s->protocol_errors) /* the service's fault: said, whatever else is */
+        snprintf(protocol, sizeof protocol, "; %llu server messages the protocol does not allow",
+                 (unsigned long long)s->protocol_errors);
 
     char a[32], b[32], c[32], d[32], what[600];
     if (strcmp(cache, "*") == 0)
@@ -117,14 +125,14 @@ static void summary_emit(const char *cache, const char *topic, const struct mo_s
         snprintf(without, sizeof without, " (%llu without a latency)",
                  (unsigned long long)(s->count - measured));
     if (measured)
-        mo_event_msg(&e, "%s: %llu messages%s in %.1f s (%.1f/s), latency ms p50 %s p99 %s p99.9 %s max %s%s%s",
+        mo_event_msg(&e, "%s: %llu messages%s in %.1f s (%.1f/s), latency ms p50 %s p99 %s p99.9 %s max %s%s%s%s",
                      what, (unsigned long long)s->count, without, interval_s, rate,
                      mo_fmt_ms(p50, a, sizeof a), mo_fmt_ms(p99, b, sizeof b),
                      mo_fmt_ms(p999, c, sizeof c), mo_fmt_ms(mx, d, sizeof d),
-                     clk->synced ? "" : " (clock not synchronised)", dropped);
+                     clk->synced ? "" : " (clock not synchronised)", protocol, dropped);
     else
-        mo_event_msg(&e, "%s: %llu messages in %.1f s%s", what,
-                     (unsigned long long)s->count, interval_s, dropped);
+        mo_event_msg(&e, "%s: %llu messages in %.1f s%s%s", what,
+                     (unsigned long long)s->count, interval_s, protocol, dropped);
     mo_event_emit(&e);
 }
 

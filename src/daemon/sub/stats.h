@@ -28,7 +28,15 @@ struct mo_stats {
      * percentiles are over those */
     mo_hist *hist;
     uint64_t count;    /* messages delivered (duplicates excluded), with a latency or not */
-    uint64_t decode_errors, gaps, duplicates, discontinuities, resets;
+    /* Of those, the messages whose payload gave no latency (no value, no
+     * publish time, one that cannot be read or is out of range): a
+     * publisher's doing. count = with_latency + decode_errors. */
+    uint64_t decode_errors;
+    /* Server messages the wire format does not allow (a gRPC message that
+     * cannot be read, a malformed _SubscriptionItem, an item of no kind):
+     * the service's doing, skipped; not messages, so not in count. */
+    uint64_t protocol_errors;
+    uint64_t gaps, duplicates, discontinuities, resets;
     /* messages lost in discontinuities, counted at the first item after them
      * (continuity.h), so possibly in a later interval than the discontinuity */
     uint64_t lost;
@@ -49,11 +57,12 @@ struct mo_stats {
     uint64_t max_silence_us;
     /* What the log left out (momento-subscriberd(8), Logging): message
      * events over logging.message_budget or refused by a slow output;
-     * per-message warnings (decode_error, gap, discontinuity, reset) past
+     * per-message warnings (decode_error, protocol_error, gap, discontinuity, reset) past
      * logging.warnings_per_interval or refused likewise; in the total only,
      * every other event the output lost (mo_event_take_lost). */
     uint64_t log_dropped, warnings_dropped, sink_dropped;
-    struct mo_reasons decode_reasons; /* decode_errors by kind of reason */
+    struct mo_reasons decode_reasons;   /* decode_errors by kind of reason */
+    struct mo_reasons protocol_reasons; /* protocol_errors by kind of reason */
 };
 
 /* An empty interval starting now; -ENOMEM if the histogram cannot be made. */

@@ -394,7 +394,7 @@ static void on_idle_timeout(mo_timer *t)
 
 /* ---- messages ---- */
 
-/* Per-message warnings (decode_error, gap, reset, discontinuity): the first
+/* Per-message warnings (decode_error, protocol_error, gap, reset, discontinuity): the first
  * warnings_per_interval of each kind in a summary interval are logged, the
  * others only counted in warnings_dropped (the summary's counters are exact
  * either way), as are those a slow output refuses. */
@@ -414,12 +414,22 @@ static void warning_logged(mo_sub *s, enum mo_sublog_warning k, int emitted)
         s->warned[k]++;
 }
 
+/* A delivered message whose payload gives no latency: the publisher's doing. */
 static void decode_error(mo_sub *s, uint64_t seq, const char *reason)
 {
     s->stats.decode_errors++;
     mo_reasons_add(&s->stats.decode_reasons, reason, 1);
     if (warning_allowed(s, MO_SUBLOG_DECODE_ERROR))
         warning_logged(s, MO_SUBLOG_DECODE_ERROR, mo_sublog_decode_error(s->cache, s->topic, seq, reason));
+}
+
+/* A server message the wire format does not allow: the service's doing, not a message. */
+static void protocol_error(mo_sub *s, const char *reason)
+{
+    s->stats.protocol_errors++;
+    mo_reasons_add(&s->stats.protocol_reasons, reason, 1);
+    if (warning_allowed(s, MO_SUBLOG_PROTOCOL_ERROR))
+        warning_logged(s, MO_SUBLOG_PROTOCOL_ERROR, mo_sublog_protocol_error(s->cache, s->topic, reason));
 }
 
 static void first_message(mo_sub *s)
@@ -586,7 +596,7 @@ static void on_message(mo_sub *s, grpc_byte_buffer *bb, int64_t received_ns)
     if (!mo_bb_read(bb, &data)) {
         if (!s->stream_got_message)
             first_message(s);
-        decode_error(s, 0, "unreadable gRPC message (bad compression?)");
+        protocol_error(s, "unreadable gRPC message (bad compression?)");
         return;
     }
     struct mo_item it;
@@ -597,7 +607,7 @@ static void on_message(mo_sub *s, grpc_byte_buffer *bb, int64_t received_ns)
         char reason[96];
         snprintf(reason, sizeof reason, "malformed _SubscriptionItem (%zu bytes)",
                  (size_t)GRPC_SLICE_LENGTH(data));
-        decode_error(s, 0, reason);
+        protocol_error(s, reason);
     } else {
         switch (it.kind) {
         case MO_ITEM_HEARTBEAT:
@@ -609,7 +619,7 @@ static void on_message(mo_sub *s, grpc_byte_buffer *bb, int64_t received_ns)
             on_discontinuity(s, &it);
             break;
         default:
-            decode_error(s, 0, "subscription item with no kind (neither item, discontinuity nor heartbeat)");
+            protocol_error(s, "subscription item with no kind (neither item, discontinuity nor heartbeat)");
         }
     }
     grpc_slice_unref(data);

@@ -68,8 +68,8 @@ struct mo_sub_settings {
     uint64_t slow_threshold_us; /* ... and every one at least this late */
     /* what gets logged of each message (momento-subscriberd(8), Logging) */
     struct mo_budget *message_budget; /* message events, shared by every subscription */
-    uint64_t warnings_per_interval;   /* decode_error, gap, discontinuity, reset events:
-                                         each, per summary interval */
+    uint64_t warnings_per_interval;   /* decode_error, protocol_error, gap, discontinuity,
+                                         reset events: each, per summary interval */
     /* named in the hints of error events */
     const char *key_source;  /* where the API key came from */
     const char *target;      /* the endpoint, HOST:PORT */

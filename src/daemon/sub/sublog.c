@@ -47,6 +47,16 @@ int mo_sublog_decode_error(const char *cache, const char *topic, uint64_t seq, c
     return mo_event_emit(&e);
 }
 
+int mo_sublog_protocol_error(const char *cache, const char *topic, const char *reason)
+{
+    struct mo_event e;
+    mo_event_init(&e, MO_EV_PROTOCOL_ERROR, cache, topic);
+    mo_event_str(&e, "reason", reason);
+    mo_event_msg(&e, "%s/%s: the server sent a message the protocol does not allow, skipped: %s", cache,
+                 topic, reason);
+    return mo_event_emit(&e);
+}
+
 void mo_sublog_subscribed(const char *cache, const char *topic, uint64_t resume_at, uint64_t page,
                           unsigned attempt)
 {

@@ -9,6 +9,7 @@
  *
  *   mo_sublog_message          a delivered message and its latency
  *   mo_sublog_decode_error     a publish time that could not be read
+ *   mo_sublog_protocol_error   a server message the wire format does not allow
  *   mo_sublog_subscribed       a stream's first server message
  *   mo_sublog_page_announced   a fresh stream told the topic's page
  *   mo_sublog_gap              numbers missing on the same page
@@ -33,6 +34,7 @@
 /* The per-message warnings, which logging.warnings_per_interval caps (sub.c). */
 enum mo_sublog_warning {
     MO_SUBLOG_DECODE_ERROR,
+    MO_SUBLOG_PROTOCOL_ERROR,
     MO_SUBLOG_GAP,
     MO_SUBLOG_RESET,
     MO_SUBLOG_DISCONTINUITY,
@@ -42,6 +44,7 @@ enum mo_sublog_warning {
 int mo_sublog_message(const char *cache, const char *topic, const struct mo_item *it,
                       int64_t published_ns, int64_t received_ns, int64_t latency_us);
 int mo_sublog_decode_error(const char *cache, const char *topic, uint64_t seq, const char *reason);
+int mo_sublog_protocol_error(const char *cache, const char *topic, const char *reason);
 void mo_sublog_subscribed(const char *cache, const char *topic, uint64_t resume_at, uint64_t page,
                           unsigned attempt);
 void mo_sublog_page_announced(const char *cache, const char *topic, uint64_t page, uint64_t new_seq);
