@@ -315,8 +315,7 @@ static void begin_stop(struct mo_daemon *d, int signo)
     }
     mo_timer_start(d->loop, &d->stop_timer, STOP_GRACE_US);
     for (size_t i = 0; i < d->n_subs; i++) {
-        mo_sub_set_moving(d->subs[i], false); /* a move under way ends here */
-        mo_sub_stop(d->subs[i]);
+        mo_sub_stop(d->subs[i]); /* for good: a move under way ends here */
     }
 }
 int main(int argc, char **argv)

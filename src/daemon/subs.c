@@ -27,11 +27,11 @@ void mo_daemon_settings_update(struct mo_daemon *d)
         .idle_timeout_us = cfg->idle_timeout_us,
         .backoff_initial_us = cfg->backoff_initial_us,
         .backoff_max_us = cfg->backoff_max_us,
-        .messages = cfg->messages,
-        .sample_every = cfg->sample_every,
-        .slow_threshold_us = cfg->slow_threshold_us,
-        .message_budget = &d->message_budget,
-        .warnings_per_interval = cfg->warnings_per_interval,
+        .log = {.messages = cfg->messages,
+                .sample_every = cfg->sample_every,
+                .slow_threshold_us = cfg->slow_threshold_us,
+                .message_budget = &d->message_budget,
+                .warnings_per_interval = cfg->warnings_per_interval},
         .key_source = d->remote.creds.source,
         .target = d->remote.ep.target,
         .config_path = cfg->path,
@@ -91,8 +91,7 @@ int mo_daemon_retire_sub(struct mo_daemon *d, mo_sub *s)
     mo_conn *to = mo_mover_take(d->mover, s); /* it goes nowhere now */
     if (to)
         mo_pool_release(d->pool, to);
-    mo_sub_set_moving(s, false); /* this stop is for good */
-    mo_sub_stop(s);
+    mo_sub_stop(s); /* for good, a move under way included */
     return 0;
 }
 

@@ -31,7 +31,7 @@ static char dir[512], other[512], events_path[512];
 static mo_loop *loop;
 static mo_conn *conn;
 static struct mo_sub_settings set = {.backoff_initial_us = 100000, .backoff_max_us = 1000000,
-                                     .idle_timeout_us = 15000000, .sample_every = 1};
+                                     .idle_timeout_us = 15000000, .log = {.sample_every = 1}};
 
 static void owner_up(void *ctx, mo_sub *s) { (void)ctx, (void)s; }
 static void owner_stopped(void *ctx, mo_sub *s) { (void)ctx, (void)s; }

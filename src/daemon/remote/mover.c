@@ -256,8 +256,7 @@ static void probe_done(struct move *m)
             mo_event_emit(&e);
         }
         m->state = SWITCHING;
-        mo_sub_set_moving(m->s, true);
-        mo_sub_stop(m->s); /* the owner hears from the loop, and takes m->to */
+        mo_sub_stop_to_move(m->s); /* the owner hears from the loop, and takes m->to */
         return;
     }
     m->probe.status = status;

@@ -22,6 +22,41 @@ void mo_stats_clear(struct mo_stats *s)
     *s = (struct mo_stats){0};
 }
 
+void mo_stats_item(struct mo_stats *s, enum mo_cont_verdict v, const struct mo_cont_step *st,
+                   const struct mo_latency *lat)
+{
+    if (__builtin_expect(st->discontinuities != 0, 0))
+        s->lost += st->lost;
+    switch (v) {
+    case MO_CONT_DUPLICATE:
+        s->duplicates++;
+        return;
+    case MO_CONT_GAP:
+        s->gaps += st->missing;
+        break;
+    case MO_CONT_RESET:
+        s->resets++;
+        break;
+    default:
+        break;
+    }
+    if (!lat || !mo_cont_delivers(v))
+        return;
+    s->count++;
+    if (__builtin_expect(lat->ok, 1)) {
+        mo_hist_record(s->hist, lat->latency_us);
+    } else {
+        s->decode_errors++;
+        mo_reasons_add(&s->decode_reasons, lat->reason, 1);
+    }
+}
+
+void mo_stats_protocol_error(struct mo_stats *s, const char *reason)
+{
+    s->protocol_errors++;
+    mo_reasons_add(&s->protocol_reasons, reason, 1);
+}
+
 void mo_stats_add(struct mo_stats *dst, const struct mo_stats *src)
 {
     mo_hist_merge(dst->hist, src->hist);

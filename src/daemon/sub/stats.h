@@ -7,6 +7,8 @@
  * emitted, the counts are added into a total, and the next interval starts.
  *
  *   mo_stats_init / mo_stats_clear     allocate and free the histogram
+ *   mo_stats_item                      what one item counts for: continuity, delivery, latency
+ *   mo_stats_protocol_error            a server message the wire format does not allow
  *   mo_stats_add                       sum one interval into another
  *   mo_stats_end_interval              summary event, add, start the next
  */
@@ -19,6 +21,7 @@
 #include "sub/continuity.h"
 #include "sub/ending.h"
 #include "hist.h"
+#include "latency/decode.h"
 #include "latency/reasons.h"
 
 struct mo_stats {
@@ -70,6 +73,15 @@ int mo_stats_init(struct mo_stats *s);
 /* Frees the histogram; s is left empty. */
 void mo_stats_clear(struct mo_stats *s);
 void mo_stats_add(struct mo_stats *dst, const struct mo_stats *src);
+
+/* One item judged `v` by continuity (st: its step, mo_cont_item) is counted:
+ * the loss of discontinuities it closes, a duplicate, the missing numbers of
+ * a gap, a reset; delivered, it counts in `count` and, with `lat`, either in
+ * the histogram or as a decode error with its reason. lat NULL: the item is
+ * not a message (one skipped for its size only takes its number). */
+void mo_stats_item(struct mo_stats *s, enum mo_cont_verdict v, const struct mo_cont_step *st,
+                   const struct mo_latency *lat);
+void mo_stats_protocol_error(struct mo_stats *s, const char *reason);
 
 /* Ends the interval [s->start_us, now_us): emits its summary event for
  * cache/topic ("*" for the total of all subscriptions), adds it into `add_to`
