@@ -16,7 +16,6 @@
 
 #include <stdio.h>
 
-#include "clock.h"
 #include "pubsub.h"
 #include "rpc.h"
 #include "sub/sub-int.h"
@@ -27,13 +26,6 @@ static void protocol_error(mo_sub *s, const char *reason);
 
 void mo_sub_on_message(mo_sub *s, grpc_byte_buffer *bb, int64_t received_ns)
 {
-    uint64_t now = mo_mono_us();
-    /* silence between server messages (from the first: not the call's set-up) */
-    if (s->stream.got_message && now - s->last_activity_us > s->stats.max_silence_us)
-        s->stats.max_silence_us = now - s->last_activity_us;
-    s->last_activity_us = now;
-    if (__builtin_expect(!s->stream.got_message, 0))
-        mo_sub_first_message(s);
     grpc_slice data;
     if (!mo_bb_read(bb, &data)) {
         protocol_error(s, "unreadable gRPC message (bad compression?)");

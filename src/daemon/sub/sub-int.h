@@ -55,13 +55,11 @@ struct mo_sub {
     uint64_t delivered; /* since mo_sub_new, for the owner's rates */
 };
 
-/* message.c: one server message, in order through the rooms (sub.h). */
+/* message.c: one server message, in order through the rooms (sub.h), once
+ * sub.c has noted the activity (last_activity_us is its arrival). */
 void mo_sub_on_message(mo_sub *s, grpc_byte_buffer *bb, int64_t received_ns);
 /* message.c: the stream ended on a message over the receive limit: it takes
  * the number due, so the next stream resumes past it, and it is reported. */
 void mo_sub_skip_oversized(mo_sub *s, const char *details);
-
-/* sub.c: the stream's first server message (CONNECTING -> UP). */
-void mo_sub_first_message(mo_sub *s);
 
 #endif

@@ -32,6 +32,7 @@
 #define HEALTHY_STREAM_US (10 * MO_USEC_PER_SEC)
 
 static void to_connecting(mo_sub *s);
+static void to_up(mo_sub *s);
 static void to_silent(mo_sub *s);
 static void to_backoff(mo_sub *s, const char *details, const char *err);
 static void to_stopping(mo_sub *s, enum mo_sub_state how);
@@ -280,9 +281,9 @@ static void to_connecting(mo_sub *s)
     mo_timer_start(s->loop, &s->idle_timer, s->set->idle_timeout_us);
 }
 
-/* CONNECTING -> UP: the stream's first server message (message.c). In any
+/* CONNECTING -> UP: the stream's first server message (on_recv). In any
  * other state (a message that raced a cancel) only the fact is noted. */
-void mo_sub_first_message(mo_sub *s)
+static void to_up(mo_sub *s)
 {
     s->stream.got_message = true;
     if (s->state != MO_SUB_CONNECTING)
@@ -465,6 +466,14 @@ static void on_recv(mo_tag *tag, bool ok)
     }
     grpc_byte_buffer *bb = s->rpc.recv;
     s->rpc.recv = NULL;
+    /* the activity the idle watchdog reads, and the silence before it (from
+     * the first server message: not the call's set-up) */
+    uint64_t now = mo_mono_us();
+    if (s->stream.got_message && now - s->last_activity_us > s->stats.max_silence_us)
+        s->stats.max_silence_us = now - s->last_activity_us;
+    s->last_activity_us = now;
+    if (__builtin_expect(!s->stream.got_message, 0))
+        to_up(s);
     mo_sub_on_message(s, bb, received_ns);
     grpc_byte_buffer_destroy(bb);
     if (__builtin_expect(s->state > MO_SUB_UP, 0)) { /* SILENT, STOPPING, MOVING */
