@@ -31,6 +31,7 @@
  * is resubscribed at once and the backoff starts over. */
 #define HEALTHY_STREAM_US (10 * MO_USEC_PER_SEC)
 
+static void set_state(mo_sub *s, enum mo_sub_state to);
 static void to_connecting(mo_sub *s);
 static void to_up(mo_sub *s);
 static void to_silent(mo_sub *s);
@@ -105,7 +106,7 @@ void mo_sub_start(mo_sub *s)
 void mo_sub_stop(mo_sub *s)
 {
     if (s->state == MO_SUB_MOVING) {
-        s->state = MO_SUB_STOPPING; /* the same wind-down, now for good */
+        set_state(s, MO_SUB_STOPPING); /* the same wind-down, now for good */
         return;
     }
     if (s->state != MO_SUB_STOPPING && s->state != MO_SUB_STOPPED)
@@ -240,8 +241,15 @@ bool mo_sub_transition_allowed(enum mo_sub_state from, enum mo_sub_state to)
 /* Every change of state passes here. One the table does not have is a bug
  * of this file: it is said and the process aborts (a subscription in a state
  * nobody named could lose or double-count messages). */
+#ifdef MO_SUB_FAKE
+/* tests/unit/test-sub.c sees every change of state */
+void mo_sub_fake_transition(const mo_sub *s, enum mo_sub_state from, enum mo_sub_state to);
+#endif
 static void set_state(mo_sub *s, enum mo_sub_state to)
 {
+#ifdef MO_SUB_FAKE
+    mo_sub_fake_transition(s, s->state, to);
+#endif
     if (__builtin_expect(!mo_sub_transition_allowed(s->state, to), 0)) {
         fprintf(stderr, "momento-subscriberd: bug: %s/%s from %s to %s\n", s->cache, s->topic,
                 mo_sub_state_name(s->state), mo_sub_state_name(to));
@@ -307,7 +315,7 @@ static void to_silent(mo_sub *s)
     mo_sublog_idle_timeout(s->cache, s->topic, idle_ms);
     char why[96];
     snprintf(why, sizeof why, "no message or heartbeat for %llu ms", (unsigned long long)idle_ms);
-    grpc_call_cancel_with_status(s->rpc.call, GRPC_STATUS_DEADLINE_EXCEEDED, why, NULL);
+    mo_subcall_cancel(&s->rpc, GRPC_STATUS_DEADLINE_EXCEEDED, why);
 }
 
 /* A refusal the operator must act on gets its error event (ending.h). */
@@ -365,7 +373,7 @@ static void to_stopping(mo_sub *s, enum mo_sub_state how)
     mo_timer_stop(s->loop, &s->backoff_timer);
     mo_timer_stop(s->loop, &s->idle_timer);
     if (s->rpc.call)
-        grpc_call_cancel(s->rpc.call, NULL);
+        mo_subcall_cancel(&s->rpc, GRPC_STATUS_CANCELLED, NULL);
     else
         mo_timer_start(s->loop, &s->done_timer, 0);
 }
