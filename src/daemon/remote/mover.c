@@ -116,7 +116,7 @@ static void detach(mo_mover *mv, size_t i)
         m->state = DETACHED; /* probe_done frees it */
         if (!m->open_failed) { /* (else the timer armed for it brings probe_done) */
             mo_timer_stop(mv->loop, &m->timer);
-            grpc_call_cancel(m->probe.call, NULL);
+            mo_subcall_cancel(&m->probe, GRPC_STATUS_CANCELLED, NULL);
         }
     } else {
         move_free(m);
@@ -333,7 +333,7 @@ static void on_probe_recv(mo_tag *tag, bool ok)
         m->probe.recv = NULL;
         if (m->state == PROBING)
             m->answered = true;
-        grpc_call_cancel(m->probe.call, NULL);
+        mo_subcall_cancel(&m->probe, GRPC_STATUS_CANCELLED, NULL);
     }
     tag_back(m);
 }
@@ -350,6 +350,6 @@ static void on_timer(mo_timer *t)
         probe_start(m);
     } else if (m->state == PROBING && !m->answered) {
         m->timed_out = true;
-        grpc_call_cancel(m->probe.call, NULL);
+        mo_subcall_cancel(&m->probe, GRPC_STATUS_CANCELLED, NULL);
     }
 }
