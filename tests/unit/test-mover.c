@@ -24,61 +24,8 @@
 #include "sub/subcall.h"
 #include "test.h"
 
-/* ---- clock and timers ---- */
-
-static uint64_t now_us = 5000 * MO_USEC_PER_SEC;
-static uint64_t fake_mono(void) { return now_us; }
-
-#define MAX_TIMERS 32
-static mo_timer *armed[MAX_TIMERS];
-static size_t n_armed;
-
-grpc_completion_queue *mo_loop_cq(mo_loop *loop)
-{
-    (void)loop;
-    return NULL;
-}
-void mo_timer_init(mo_timer *t, mo_timer_fn fn)
-{
-    t->fn = fn;
-    t->slot = 0;
-}
-void mo_timer_stop(mo_loop *loop, mo_timer *t)
-{
-    (void)loop;
-    for (size_t i = 0; i < n_armed; i++)
-        if (armed[i] == t) {
-            armed[i] = armed[--n_armed];
-            break;
-        }
-    t->slot = 0;
-}
-void mo_timer_start_at(mo_loop *loop, mo_timer *t, uint64_t due)
-{
-    mo_timer_stop(loop, t);
-    t->due_us = due;
-    t->slot = 1;
-    if (n_armed < MAX_TIMERS)
-        armed[n_armed++] = t;
-}
-void mo_timer_start(mo_loop *loop, mo_timer *t, uint64_t delay) { mo_timer_start_at(loop, t, now_us + delay); }
-
-/* the earliest armed timer alone; returns its delay from now */
-static uint64_t step(void)
-{
-    mo_timer *next = NULL;
-    for (size_t i = 0; i < n_armed; i++)
-        if (!next || armed[i]->due_us < next->due_us)
-            next = armed[i];
-    TEST_CHECK(next != NULL);
-    if (!next)
-        return 0;
-    uint64_t delay = next->due_us > now_us ? next->due_us - now_us : 0;
-    now_us += delay;
-    mo_timer_stop(NULL, next);
-    next->fn(next);
-    return delay;
-}
+#include "fake-loop.h"
+#include "fake-call.h"
 
 /* ---- subscriptions and the pool ---- */
 
@@ -130,108 +77,17 @@ const char *mo_pool_target(const mo_pool *p, const mo_conn *conn)
     return ((const struct fake_conn *)conn)->target;
 }
 
-/* ---- the probe calls ---- */
+/* ---- the probe calls (fake-call.h) ---- */
 
-#define MAX_CALLS 8
-static struct call {
-    struct mo_subcall *c;
-    bool recv_armed, cancelled;
-} calls[MAX_CALLS];
-static int n_calls, opens;
-static bool fail_open;
-static int a_call;
-
-static struct call *call_of(struct mo_subcall *c)
-{
-    for (int i = 0; i < n_calls; i++)
-        if (calls[i].c == c)
-            return &calls[i];
-    return NULL;
-}
-
-void mo_subcall_init(struct mo_subcall *c) { c->details = grpc_empty_slice(); }
-bool mo_subcall_open(struct mo_subcall *c, mo_conn *conn, grpc_completion_queue *cq, const char *cache,
-                     const char *topic, uint64_t resume_at, uint64_t page)
-{
-    (void)conn, (void)cq, (void)cache, (void)topic;
-    TEST_EQ_INT(resume_at, 0); /* a probe asks for new messages only */
-    TEST_EQ_INT(page, 0);
-    opens++;
-    grpc_metadata_array_init(&c->initial_md);
-    grpc_metadata_array_init(&c->trailing_md);
-    c->status = GRPC_STATUS_OK;
-    c->local_failure[0] = '\0';
-    c->pending = 0;
-    if (fail_open) {
-        fail_open = false;
-        snprintf(c->local_failure, sizeof c->local_failure, "could not create the call (test)");
-        return false;
-    }
-    c->call = (grpc_call *)&a_call;
-    c->pending = 3;
-    calls[n_calls++] = (struct call){.c = c, .recv_armed = true};
-    return true;
-}
-void mo_subcall_refused(struct mo_subcall *c, grpc_call_error e) { (void)c, (void)e; }
-void mo_subcall_cancel(struct mo_subcall *c, grpc_status_code status, const char *why)
-{
-    (void)status, (void)why;
-    struct call *k = call_of(c);
-    TEST_CHECK(k != NULL);
-    if (k)
-        k->cancelled = true;
-}
-void mo_subcall_release(struct mo_subcall *c)
-{
-    TEST_EQ_INT(c->pending, 0);
-    c->call = NULL;
-    if (c->recv) {
-        grpc_byte_buffer_destroy(c->recv);
-        c->recv = NULL;
-    }
-    grpc_metadata_array_destroy(&c->initial_md);
-    grpc_metadata_array_destroy(&c->trailing_md);
-    grpc_slice_unref(c->details);
-    c->details = grpc_empty_slice();
-    for (int i = 0; i < n_calls; i++)
-        if (calls[i].c == c) {
-            calls[i] = calls[--n_calls];
-            break;
-        }
-}
-
-/* the newest probe of topic t's move: the last opened (tests keep one per step) */
-static struct mo_subcall *probe(int i) { return i < n_calls ? calls[i].c : NULL; }
-
+static struct mo_subcall *probe(int i) { return i < fake_n_calls ? fake_calls[i].c : NULL; }
+static struct fake_call *call_of(struct mo_subcall *c) { return fake_call_of(c); }
 static void answer(struct mo_subcall *c) /* the server's first message: a heartbeat */
 {
-    struct call *k = call_of(c);
-    grpc_slice hb = grpc_slice_from_static_buffer("\x1a\x00", 2);
-    c->recv = grpc_raw_byte_buffer_create(&hb, 1);
-    k->recv_armed = false;
-    c->tag_recv.fn(&c->tag_recv, true);
+    fake_deliver(c, grpc_slice_from_static_buffer("\x1a\x00", 2));
 }
-
 static void finish(struct mo_subcall *c, grpc_status_code status, const char *details)
 {
-    struct call *k = call_of(c);
-    TEST_CHECK(k != NULL);
-    if (!k)
-        return;
-    if (k->cancelled) {
-        status = GRPC_STATUS_CANCELLED;
-        details = "Cancelled";
-    }
-    c->status = status;
-    grpc_slice_unref(c->details);
-    c->details = grpc_slice_from_copied_string(details);
-    mo_tag *recv = &c->tag_recv, *start = &c->tag_start, *st = &c->tag_status;
-    if (k->recv_armed) {
-        k->recv_armed = false;
-        recv->fn(recv, false);
-    }
-    start->fn(start, true);
-    st->fn(st, true);
+    fake_finish(c, status, details);
 }
 
 /* ---- what the mover said ---- */
@@ -295,7 +151,8 @@ int main(void)
     TEST_EQ_INT(g.moving, 2);
     TEST_EQ_INT(g.cancelled, 0);
     TEST_EQ_INT(mo_mover_busy(mv), 2);
-    TEST_EQ_INT(opens, 2);
+    TEST_EQ_INT(fake_opens, 2);
+    TEST_EQ_INT(fake_resume_at + fake_page, 0); /* a probe asks for new messages only */
     TEST_EQ_INT(a.moves + b.moves, 0); /* nothing stopped before an answer */
     /* a's probe is answered: cancelled, and once over the old stream stops */
     struct mo_subcall *pa = probe(0), *pb = probe(1);
@@ -315,15 +172,15 @@ int main(void)
     finish(pb, GRPC_STATUS_UNAVAILABLE, "failed to connect to all addresses");
     TEST_EQ_INT(b.moves, 0);
     TEST_EQ_INT(mo_mover_busy(mv), 0);
-    uint64_t d1 = step(); /* the next probe */
+    uint64_t d1 = fake_step(); /* the next probe */
     TEST_CHECK(d1 >= set.backoff_initial_us / 4 && d1 <= set.backoff_initial_us);
-    TEST_EQ_INT(opens, 3);
+    TEST_EQ_INT(fake_opens, 3);
     finish(probe(0), GRPC_STATUS_UNAVAILABLE, "failed to connect to all addresses");
-    step();
+    fake_step();
     finish(probe(0), GRPC_STATUS_UNAVAILABLE, "failed to connect to all addresses");
-    step();
+    fake_step();
     /* 4th: no first message within the probe's wait: cancelled, said as such */
-    uint64_t wait = step();
+    uint64_t wait = fake_step();
     TEST_EQ_INT(wait, MO_MOVER_PROBE_WAIT_US);
     TEST_CHECK(call_of(probe(0))->cancelled);
     finish(probe(0), GRPC_STATUS_OK, "");
@@ -339,7 +196,7 @@ int main(void)
 
     /* 3. the account's subscription limit answers too (the place is the old
      * stream's): the move goes ahead; `moved` says it did after failing */
-    step();
+    fake_step();
     finish(probe(0), GRPC_STATUS_RESOURCE_EXHAUSTED, "Too many subscribers (limit: 100)");
     TEST_EQ_INT(b.moves, 1);
     to = mo_mover_take(mv, &b);
@@ -359,7 +216,7 @@ int main(void)
     ev = events();
     TEST_CHECK(strstr(ev, "\"status\":\"UNAUTHENTICATED\"") && strstr(ev, "API key file /k"));
     mo_event_set_format(MO_LOG_JSON);
-    step(); /* probing again */
+    fake_step(); /* probing again */
     TEST_EQ_INT(mo_mover_busy(mv), 1);
     old_c.current = true; /* the pool: back to the settings c runs on */
     g = mo_mover_begin(mv, one, 1, &opts);
@@ -368,7 +225,7 @@ int main(void)
     TEST_CHECK(call_of(probe(0))->cancelled); /* the probe in flight goes */
     finish(probe(0), GRPC_STATUS_OK, "");
     TEST_EQ_INT(mo_mover_busy(mv), 0);
-    TEST_EQ_INT(n_armed, 0); /* no retry left */
+    TEST_EQ_INT(fake_n_armed, 0); /* no retry left */
     TEST_EQ_INT(c.moves, 0);
     TEST_EQ_INT(conns_open, 0); /* its new connection released */
     TEST_CHECK(mo_mover_take(mv, &c) == NULL);
@@ -381,27 +238,27 @@ int main(void)
     TEST_CHECK(call_of(probe(0))->cancelled);
     finish(probe(0), GRPC_STATUS_OK, "");
     TEST_EQ_INT(conns_open, 0);
-    fail_open = true;
+    fake_fail_open = true;
     mo_mover_begin(mv, one, 1, &opts);
-    TEST_EQ_INT(n_calls, 0);
-    step(); /* the failure, from the loop: a retry armed */
-    TEST_EQ_INT(n_armed, 1);
+    TEST_EQ_INT(fake_n_calls, 0);
+    fake_step(); /* the failure, from the loop: a retry armed */
+    TEST_EQ_INT(fake_n_armed, 1);
     TEST_EQ_INT(mo_mover_busy(mv), 0);
 
     /* 6. the stop: probes cancelled; drained once the last is over */
-    step(); /* probing again */
+    fake_step(); /* probing again */
     mo_sub *both[] = {&a, &b};
     a.conn = (mo_conn *)&old_a, b.conn = (mo_conn *)&old_b;
     mo_mover_begin(mv, both, 2, &opts);
     TEST_EQ_INT(mo_mover_busy(mv), 3);
     mo_mover_stop(mv);
     TEST_EQ_INT(drained, 0);
-    while (n_calls > 0)
+    while (fake_n_calls > 0)
         finish(probe(0), GRPC_STATUS_OK, "");
     TEST_EQ_INT(drained, 1);
     TEST_EQ_INT(mo_mover_busy(mv), 0);
     TEST_EQ_INT(conns_open, 0);
-    TEST_EQ_INT(n_armed, 0);
+    TEST_EQ_INT(fake_n_armed, 0);
     TEST_EQ_INT(a.moves + b.moves + c.moves, 2); /* a and b once each, in 1 and 3 */
     mo_mover_free(mv);
     mo_event_close(MO_USEC_PER_SEC);

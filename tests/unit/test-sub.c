@@ -30,175 +30,24 @@
 #include "timefmt.h"
 #include "wire.h"
 
-/* ---- the fake clock ---- */
+#include "fake-loop.h"
+#include "fake-call.h"
 
-static uint64_t now_us = 1000 * MO_USEC_PER_SEC;
-static uint64_t fake_mono(void) { return now_us; }
 /* real time runs with the monotonic one, 1 ms after the publish times below */
-static int64_t fake_real(void) { return 1700000000LL * MO_NSEC_PER_SEC + (int64_t)now_us * 1000 + 1000000; }
+static int64_t fake_real(void) { return 1700000000LL * MO_NSEC_PER_SEC + (int64_t)fake_now_us * 1000 + 1000000; }
 
-/* ---- the fake loop: its timers ---- */
-
-#define MAX_TIMERS 32
-static mo_timer *armed[MAX_TIMERS];
-static size_t n_armed;
-
-grpc_completion_queue *mo_loop_cq(mo_loop *loop)
+/* the subscription's call: one at a time */
+static struct mo_subcall *call(void)
 {
-    (void)loop;
-    return NULL;
+    TEST_CHECK(fake_n_calls <= 1);
+    return fake_newest();
 }
-void mo_timer_init(mo_timer *t, mo_timer_fn fn)
+static void deliver(grpc_slice msg) { fake_deliver(call(), msg); }
+static void finish(grpc_status_code status, const char *details) { fake_finish(call(), status, details); }
+static bool cancelled_with(grpc_status_code st)
 {
-    t->fn = fn;
-    t->slot = 0;
-}
-void mo_timer_stop(mo_loop *loop, mo_timer *t)
-{
-    (void)loop;
-    for (size_t i = 0; i < n_armed; i++)
-        if (armed[i] == t) {
-            armed[i] = armed[--n_armed];
-            break;
-        }
-    t->slot = 0;
-}
-void mo_timer_start_at(mo_loop *loop, mo_timer *t, uint64_t due)
-{
-    mo_timer_stop(loop, t);
-    t->due_us = due;
-    t->slot = 1;
-    if (n_armed < MAX_TIMERS)
-        armed[n_armed++] = t;
-}
-void mo_timer_start(mo_loop *loop, mo_timer *t, uint64_t delay) { mo_timer_start_at(loop, t, now_us + delay); }
-
-/* Moves time on by `us`, running every timer due by then, earliest first. */
-static void advance(uint64_t us)
-{
-    uint64_t until = now_us + us;
-    for (;;) {
-        mo_timer *next = NULL;
-        for (size_t i = 0; i < n_armed; i++)
-            if (armed[i]->due_us <= until && (!next || armed[i]->due_us < next->due_us))
-                next = armed[i];
-        if (!next)
-            break;
-        if (next->due_us > now_us)
-            now_us = next->due_us;
-        mo_timer_stop(NULL, next);
-        next->fn(next);
-    }
-    now_us = until;
-}
-
-/* Runs the earliest armed timer alone, time moving to its moment. */
-static void step(void)
-{
-    mo_timer *next = NULL;
-    for (size_t i = 0; i < n_armed; i++)
-        if (!next || armed[i]->due_us < next->due_us)
-            next = armed[i];
-    TEST_CHECK(next != NULL);
-    if (!next)
-        return;
-    if (next->due_us > now_us)
-        now_us = next->due_us;
-    mo_timer_stop(NULL, next);
-    next->fn(next);
-}
-
-/* ---- the fake call ---- */
-
-static struct {
-    struct mo_subcall *c; /* the call in flight, NULL when none */
-    int opens, rearms;
-    bool fail_open;       /* the next open starts nothing */
-    bool recv_armed;      /* batch C is waiting for a message */
-    bool cancelled;
-    grpc_status_code cancel_status;
-    uint64_t resume_at, page; /* what the last open asked for */
-} F;
-static int a_call; /* its address stands for the grpc_call */
-
-void mo_subcall_init(struct mo_subcall *c) { c->details = grpc_empty_slice(); }
-
-bool mo_subcall_open(struct mo_subcall *c, mo_conn *conn, grpc_completion_queue *cq, const char *cache,
-                     const char *topic, uint64_t resume_at, uint64_t page)
-{
-    (void)conn, (void)cq, (void)cache, (void)topic;
-    TEST_CHECK(F.c == NULL); /* never two calls of one subscription at once */
-    F.opens++;
-    F.resume_at = resume_at;
-    F.page = page;
-    grpc_metadata_array_init(&c->initial_md);
-    grpc_metadata_array_init(&c->trailing_md);
-    c->status = GRPC_STATUS_OK;
-    c->local_failure[0] = '\0';
-    c->pending = 0;
-    if (F.fail_open) {
-        F.fail_open = false;
-        snprintf(c->local_failure, sizeof c->local_failure, "could not create the call (test)");
-        return false;
-    }
-    c->call = (grpc_call *)&a_call;
-    c->pending = 3;
-    F.c = c;
-    F.recv_armed = true;
-    F.cancelled = false;
-    return true;
-}
-
-bool mo_subcall_rearm(struct mo_subcall *c)
-{
-    (void)c;
-    F.rearms++;
-    F.recv_armed = true;
-    return true;
-}
-
-void mo_subcall_refused(struct mo_subcall *c, grpc_call_error e)
-{
-    (void)c, (void)e;
-    TEST_CHECK(!"no batch is refused in these tests");
-}
-
-void mo_subcall_cancel(struct mo_subcall *c, grpc_status_code status, const char *why)
-{
-    TEST_CHECK(c->call != NULL);
-    F.cancelled = true;
-    F.cancel_status = why ? status : GRPC_STATUS_CANCELLED;
-}
-
-void mo_subcall_release(struct mo_subcall *c)
-{
-    TEST_EQ_INT(c->pending, 0); /* only once every tag is back */
-    c->call = NULL;
-    if (c->recv) {
-        grpc_byte_buffer_destroy(c->recv);
-        c->recv = NULL;
-    }
-    grpc_metadata_array_destroy(&c->initial_md);
-    grpc_metadata_array_destroy(&c->trailing_md);
-    grpc_slice_unref(c->details);
-    c->details = grpc_empty_slice();
-    if (F.c == c)
-        F.c = NULL;
-}
-
-/* The server sends one message (the slice is taken). */
-static void deliver(grpc_slice msg)
-{
-    struct mo_subcall *c = F.c;
-    TEST_CHECK(c && F.recv_armed);
-    if (!c || !F.recv_armed) {
-        grpc_slice_unref(msg);
-        return;
-    }
-    c->recv = grpc_raw_byte_buffer_create(&msg, 1);
-    grpc_slice_unref(msg);
-    F.recv_armed = false;
-    c->tag_recv.fn(&c->tag_recv, true); /* re-armed, or back for good */
+    struct fake_call *k = call() ? fake_call_of(call()) : NULL;
+    return k && k->cancelled && k->cancel_status == st;
 }
 
 static void heartbeat(void) { deliver(tl_wire_heartbeat()); }
@@ -210,31 +59,6 @@ static void item(uint64_t seq, uint64_t page)
     int64_t pub = fake_real() - 1000000; /* 1 ms ago */
     mo_time_format_rfc3339(pub, 9, 0, ts, sizeof ts);
     deliver(tl_wire_item(seq, page, false, (const uint8_t *)ts, strlen(ts), NULL, 0));
-}
-
-/* The call ends as gRPC ends one: the receive comes back empty, then the
- * batch of the headers, then the status (the cancel's, when cancelled). */
-static void finish(grpc_status_code status, const char *details)
-{
-    struct mo_subcall *c = F.c;
-    TEST_CHECK(c != NULL);
-    if (!c)
-        return;
-    if (F.cancelled) {
-        status = F.cancel_status;
-        details = status == GRPC_STATUS_CANCELLED ? "Cancelled" : "no message or heartbeat";
-    }
-    c->status = status;
-    grpc_slice_unref(c->details);
-    c->details = grpc_slice_from_copied_string(details);
-    /* s may be freed or restarted once the last tag is back: take the tags first */
-    mo_tag *recv = &c->tag_recv, *start = &c->tag_start, *st = &c->tag_status;
-    if (F.recv_armed) {
-        F.recv_armed = false;
-        recv->fn(recv, false);
-    }
-    start->fn(start, true);
-    st->fn(st, true);
 }
 
 /* ---- the owner, and what it saw ---- */
@@ -281,7 +105,7 @@ static mo_sub *new_sub(void)
                                .decoder = {.mode = MO_DECODE_TEXT, .format = MO_TS_RFC3339}};
     const struct mo_sub_owner owner = {.up = on_up, .stopped = on_stopped};
     mo_sub *s;
-    TEST_EQ_INT(mo_sub_new(NULL, (mo_conn *)&a_call, &settings, &owner, &sc, &s), 0);
+    TEST_EQ_INT(mo_sub_new(NULL, (mo_conn *)&fake_call_object, &settings, &owner, &sc, &s), 0);
     TEST_EQ_INT(mo_sub_state(s), MO_SUB_IDLE);
     ups = stops = 0;
     restart_on_stop = false;
@@ -290,9 +114,9 @@ static mo_sub *new_sub(void)
 
 static void done(mo_sub *s)
 {
-    TEST_CHECK(F.c == NULL); /* nothing in flight */
+    TEST_CHECK(fake_n_calls == 0); /* nothing in flight */
     mo_sub_free(s);
-    TEST_EQ_INT(n_armed, 0); /* and no timer left behind */
+    TEST_EQ_INT(fake_n_armed, 0); /* and no timer left behind */
 }
 
 #define STATE(s, st) TEST_EQ_STR(mo_sub_state_name(mo_sub_state(s)), mo_sub_state_name(st))
@@ -334,7 +158,7 @@ static void test_up_and_resubscribe(void)
     mo_sub *s = new_sub();
     mo_sub_start(s);
     STATE(s, MO_SUB_CONNECTING);
-    TEST_EQ_INT(F.resume_at, 0); /* new messages */
+    TEST_EQ_INT(fake_resume_at, 0); /* new messages */
     heartbeat();
     STATE(s, MO_SUB_UP);
     TEST_EQ_INT(ups, 1);
@@ -361,10 +185,10 @@ static void test_up_and_resubscribe(void)
     finish(GRPC_STATUS_OK, "");
     STATE(s, MO_SUB_BACKOFF); /* at once: it delivered */
     TEST_EQ_INT(st->ends[MO_END_OK], 1);
-    advance(0);
+    fake_advance(0);
     STATE(s, MO_SUB_CONNECTING);
-    TEST_EQ_INT(F.resume_at, 6);
-    TEST_EQ_INT(F.page, 7);
+    TEST_EQ_INT(fake_resume_at, 6);
+    TEST_EQ_INT(fake_page, 7);
     TEST_EQ_INT(st->resubscribes, 1);
     heartbeat();
     STATE(s, MO_SUB_UP);
@@ -375,7 +199,7 @@ static void test_up_and_resubscribe(void)
     /* UP -> BACKOFF, a failure: backoff, then CONNECTING again */
     finish(GRPC_STATUS_UNAVAILABLE, "connection reset");
     STATE(s, MO_SUB_BACKOFF);
-    advance(0);
+    fake_advance(0);
     STATE(s, MO_SUB_CONNECTING); /* it delivered: healthy, at once */
     mo_sub_stop(s);
     STATE(s, MO_SUB_STOPPING);
@@ -390,23 +214,23 @@ static void test_up_and_resubscribe(void)
 static void test_failures_back_off(void)
 {
     mo_sub *s = new_sub();
-    int opens = F.opens;
+    int opens = fake_opens;
     mo_sub_start(s);
     finish(GRPC_STATUS_UNAVAILABLE, "failed to connect");
     STATE(s, MO_SUB_BACKOFF);
-    advance(settings.backoff_initial_us / 4 - 1); /* jitter never takes it below a quarter */
+    fake_advance(settings.backoff_initial_us / 4 - 1); /* jitter never takes it below a quarter */
     STATE(s, MO_SUB_BACKOFF);
-    step();
+    fake_step();
     STATE(s, MO_SUB_CONNECTING);
-    TEST_EQ_INT(F.opens, opens + 2);
+    TEST_EQ_INT(fake_opens, opens + 2);
     /* an open that starts nothing: BACKOFF from within to_connecting */
     finish(GRPC_STATUS_UNAVAILABLE, "failed to connect");
-    F.fail_open = true;
-    step();
+    fake_fail_open = true;
+    fake_step();
     STATE(s, MO_SUB_BACKOFF);
-    TEST_CHECK(F.c == NULL);
+    TEST_CHECK(fake_n_calls == 0);
     TEST_EQ_INT(mo_sub_stats(s)->ends[MO_END_ERROR], 3);
-    step();
+    fake_step();
     STATE(s, MO_SUB_CONNECTING);
     TEST_EQ_INT(mo_sub_stats(s)->resubscribes, 3);
     TEST_EQ_INT(ups, 0);
@@ -417,11 +241,11 @@ static void test_failures_back_off(void)
     mo_sub_stop(s);
     STATE(s, MO_SUB_STOPPING);
     TEST_EQ_INT(stops, 0);
-    advance(0);
+    fake_advance(0);
     STATE(s, MO_SUB_STOPPED);
     TEST_EQ_INT(stops, 1);
     mo_sub_stop(s); /* a second stop does nothing */
-    advance(MO_USEC_PER_SEC);
+    fake_advance(MO_USEC_PER_SEC);
     TEST_EQ_INT(stops, 1);
     done(s);
 }
@@ -432,23 +256,23 @@ static void test_silent(void)
 {
     mo_sub *s = new_sub();
     mo_sub_start(s);
-    advance(settings.idle_timeout_us);
+    fake_advance(settings.idle_timeout_us);
     STATE(s, MO_SUB_SILENT);
-    TEST_CHECK(F.cancelled && F.cancel_status == GRPC_STATUS_DEADLINE_EXCEEDED);
+    TEST_CHECK(cancelled_with(GRPC_STATUS_DEADLINE_EXCEEDED));
     finish(GRPC_STATUS_OK, "");
     STATE(s, MO_SUB_BACKOFF);
     TEST_EQ_INT(mo_sub_stats(s)->ends[MO_END_IDLE], 1);
-    advance(settings.backoff_max_us);
+    fake_advance(settings.backoff_max_us);
     STATE(s, MO_SUB_CONNECTING);
 
     heartbeat();
     for (int i = 0; i < 5; i++) { /* a heartbeat every 0.6 s: never silent */
-        advance(600 * MO_USEC_PER_MSEC);
+        fake_advance(600 * MO_USEC_PER_MSEC);
         heartbeat();
     }
     STATE(s, MO_SUB_UP);
     TEST_EQ_INT(mo_sub_stats(s)->max_silence_us, 600 * MO_USEC_PER_MSEC);
-    advance(settings.idle_timeout_us);
+    fake_advance(settings.idle_timeout_us);
     STATE(s, MO_SUB_SILENT);
     /* a message racing the cancel is counted, and changes no state */
     item(1, 3);
@@ -464,7 +288,7 @@ static void test_silent(void)
     s = new_sub();
     restart_on_stop = true;
     mo_sub_start(s);
-    advance(settings.idle_timeout_us);
+    fake_advance(settings.idle_timeout_us);
     STATE(s, MO_SUB_SILENT);
     mo_sub_stop_to_move(s); /* SILENT -> MOVING */
     STATE(s, MO_SUB_MOVING);
@@ -480,25 +304,25 @@ static void test_silent(void)
 static void test_stops(void)
 {
     /* IDLE -> STOPPING -> STOPPED, no call ever opened */
-    int opens0 = F.opens;
+    int opens0 = fake_opens;
     mo_sub *s = new_sub();
     mo_sub_stop(s);
     STATE(s, MO_SUB_STOPPING);
-    advance(0);
+    fake_advance(0);
     STATE(s, MO_SUB_STOPPED);
     TEST_EQ_INT(stops, 1);
-    TEST_EQ_INT(F.opens, opens0);
+    TEST_EQ_INT(fake_opens, opens0);
     done(s);
 
     /* IDLE -> MOVING -> STOPPED -> CONNECTING (restart) */
-    int opens = F.opens;
+    int opens = fake_opens;
     s = new_sub();
     restart_on_stop = true;
     mo_sub_stop_to_move(s);
     STATE(s, MO_SUB_MOVING);
-    advance(0);
+    fake_advance(0);
     STATE(s, MO_SUB_CONNECTING);
-    TEST_EQ_INT(F.opens, opens + 1);
+    TEST_EQ_INT(fake_opens, opens + 1);
     TEST_CHECK(mo_sub_conn(s) == other_conn);
     /* CONNECTING -> MOVING -> STOPPING: a stop for good wins over a move */
     restart_on_stop = false;
@@ -514,7 +338,7 @@ static void test_stops(void)
     TEST_EQ_INT(mo_sub_restart(s, other_conn), -EBUSY); /* only when stopped */
     /* CONNECTING -> STOPPING */
     mo_sub_stop(s);
-    TEST_CHECK(F.cancelled && F.cancel_status == GRPC_STATUS_CANCELLED);
+    TEST_CHECK(cancelled_with(GRPC_STATUS_CANCELLED));
     finish(GRPC_STATUS_OK, "");
     STATE(s, MO_SUB_STOPPED);
     done(s);
@@ -546,8 +370,8 @@ static void test_stops(void)
     STATE(s, MO_SUB_MOVING);
     finish(GRPC_STATUS_OK, "");
     STATE(s, MO_SUB_CONNECTING);
-    TEST_EQ_INT(F.resume_at, 3);
-    TEST_EQ_INT(F.page, 9);
+    TEST_EQ_INT(fake_resume_at, 3);
+    TEST_EQ_INT(fake_page, 9);
     heartbeat();
     item(3, 9);
     TEST_EQ_INT(mo_sub_stats(s)->count, 3);
@@ -560,7 +384,7 @@ static void test_stops(void)
     restart_on_stop = true;
     mo_sub_stop_to_move(s);
     STATE(s, MO_SUB_MOVING);
-    advance(0);
+    fake_advance(0);
     STATE(s, MO_SUB_CONNECTING);
     restart_on_stop = false;
     mo_sub_stop(s);
@@ -575,8 +399,8 @@ static void test_positions(void)
     TEST_EQ_INT(mo_sub_set_position(s, 4, 0), -EINVAL);
     TEST_EQ_INT(mo_sub_set_position(s, 4, 41), 0);
     mo_sub_start(s);
-    TEST_EQ_INT(F.resume_at, 42);
-    TEST_EQ_INT(F.page, 4);
+    TEST_EQ_INT(fake_resume_at, 42);
+    TEST_EQ_INT(fake_page, 4);
     TEST_EQ_INT(mo_sub_set_position(s, 4, 50), -EINVAL);
     heartbeat();
     item(42, 4);
@@ -590,7 +414,7 @@ int main(void)
 {
     mo_clock_override(fake_mono, fake_real);
     mo_event_set_format(MO_LOG_JSON); /* the events go to stdout, the harness's log */
-    mo_budget_set(&budget, 1000, 1000, now_us);
+    mo_budget_set(&budget, 1000, 1000, fake_now_us);
     test_table();
     test_up_and_resubscribe();
     test_failures_back_off();
