@@ -97,6 +97,7 @@ static void test_render(void)
     TEST_CONTAINS(text, "momento_subscriber_clock_max_error_seconds 0.0015\n");
     TEST_CONTAINS(text, "momento_subscriber_clock_estimated_error_seconds 0.00002\n");
     TEST_CHECK(strstr(text, "log_dropped") == NULL); /* not counted: not written */
+    TEST_CHECK(strstr(text, "ahead_of_log") == NULL);
     /* every family has its HELP and TYPE once; every line ends with a newline */
     size_t helps = 0, types = 0;
     for (const char *p = text; (p = strstr(p, "# HELP ")); p++)
@@ -124,13 +125,16 @@ static void test_labels_and_host(void)
 {
     struct mo_prom_series ps = {0};
     struct mo_prom_host h = {.clk = {.synced = false, .error_us = -1, .esterror_us = -1},
-                             .have_log_dropped = true, .log_dropped = 42};
+                             .have_log_dropped = true, .log_dropped = 42,
+                             .state_saves_ahead_of_log = 3};
     const int64_t v[] = {-1500000};
     char *text = render(v, 1, "a\"b\\c", "line\nbreak", &h, &ps);
     TEST_CONTAINS(text, "{cache=\"a\\\"b\\\\c\",topic=\"line\\nbreak\"}");
     TEST_CONTAINS(text, "latency_seconds_sum{cache=\"a\\\"b\\\\c\",topic=\"line\\nbreak\"} -1.5\n");
     TEST_CONTAINS(text, "# TYPE momento_subscriber_log_dropped_total counter\n"
                         "momento_subscriber_log_dropped_total 42\n");
+    TEST_CONTAINS(text, "# TYPE momento_subscriber_state_saves_ahead_of_log_total counter\n"
+                        "momento_subscriber_state_saves_ahead_of_log_total 3\n");
     TEST_CONTAINS(text, "momento_subscriber_clock_synchronized 0\n");
     TEST_CHECK(strstr(text, "clock_max_error") == NULL); /* unknown: not written */
     free(text);

@@ -89,6 +89,7 @@ static void test_counts(void)
                      "\"protocol_error_reasons\":\"2: malformed _SubscriptionItem (N bytes) | "
                      "1: subscription item with no kind\",\"histogram\":\"h1,");
     TEST_CHECK(strstr(j, "sink_dropped") == NULL);
+    TEST_CHECK(strstr(j, "state_saves_ahead_of_log") == NULL);
     TEST_CONTAINS(j, "c/c: 5 messages (2 without a latency) in 2.0 s");
     TEST_CONTAINS(j, "; 3 server messages the protocol does not allow; not logged: 9 message events, 4 warnings");
     /* the interval starts over */
@@ -120,11 +121,14 @@ static void test_counts(void)
     TEST_CONTAINS(j, "\"decode_error_reasons\":\"\",\"protocol_error_reasons\":\"1: unreadable gRPC message\",");
     TEST_CONTAINS(j, "d/d: 1 messages in 2.0 s"); /* all with a latency: not said */
     total.sink_dropped = 5;
+    total.state_saves_ahead_of_log = 2;
     j = end_interval(&total, "*", NULL);
+    TEST_CONTAINS(j, ", other events lost by the output (sink_dropped); "
+                     "2 saves of resume positions ahead of the log\"");
     TEST_CONTAINS(j, "\"count\":6,\"with_latency\":4,");
     TEST_CONTAINS(j, "\"decode_errors\":2,\"protocol_errors\":4,");
     TEST_CONTAINS(j, ",\"log_dropped\":9,\"warnings_dropped\":4,\"sink_dropped\":5,"
-                     "\"decode_error_reasons\":\"2: invalid JSON at byte N\","
+                     "\"state_saves_ahead_of_log\":2,\"decode_error_reasons\":\"2: invalid JSON at byte N\","
                      "\"protocol_error_reasons\":\"2: malformed _SubscriptionItem (N bytes) | "
                      "1: subscription item with no kind | 1: unreadable gRPC message\",\"histogram\":\"h1,");
     TEST_CONTAINS(j, "\"lost\":20,");
@@ -139,6 +143,8 @@ static void test_counts(void)
     j = end_interval(&total, "*", NULL);
     TEST_CONTAINS(j, "\"count\":0,\"with_latency\":0,");
     TEST_CONTAINS(j, "\"decode_errors\":0,\"protocol_errors\":0,");
+    TEST_CONTAINS(j, "\"sink_dropped\":0,\"state_saves_ahead_of_log\":0,");
+    TEST_CHECK(strstr(j, "ahead of the log\"") == NULL);
     TEST_CONTAINS(j, "\"max_silence_ms\":0,");
     TEST_CHECK(strstr(j, "protocol does not allow") == NULL);
 

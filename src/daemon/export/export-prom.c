@@ -213,6 +213,11 @@ int mo_prom_render(FILE *f, const struct mo_prom_topic *t, size_t n, const struc
                "Message events left out of the log since start (over logging.message_budget, "
                "or refused by a slow log output).");
         fprintf(f, PREFIX "log_dropped_total %" PRIu64 "\n", h->log_dropped);
+        family(f, "state_saves_ahead_of_log_total", "counter",
+               "Saves of resume positions since start that did not wait for the log output to "
+               "write the events of the messages they cover (it was too far behind): a crash "
+               "before it caught up would have lost those events.");
+        fprintf(f, PREFIX "state_saves_ahead_of_log_total %" PRIu64 "\n", h->state_saves_ahead_of_log);
     }
     clock_gauges(f, &h->clk);
     return ferror(f) ? -EIO : 0;

@@ -59,8 +59,10 @@ struct mo_prom_topic {
 /* What it says of the daemon as a whole. */
 struct mo_prom_host {
     struct mo_clock_state clk;
-    bool have_log_dropped; /* events the log output dropped, when it counts them */
-    uint64_t log_dropped;
+    /* the daemon's own counters since start, when it keeps them: message
+     * events the log left out, saves of resume positions ahead of the log */
+    bool have_log_dropped;
+    uint64_t log_dropped, state_saves_ahead_of_log;
 };
 
 /* Adds the interval in s (its histogram and counters) into ps. */

@@ -28,6 +28,7 @@ struct mo_export {
     size_t n;
     char last_error[256]; /* the last failure reported, so it is said once */
     uint64_t log_dropped; /* message events left out of the log since start */
+    uint64_t saves_ahead; /* saves of positions ahead of the log since start */
 };
 
 int mo_export_new(mo_export **ret)
@@ -178,9 +179,11 @@ fail:
 void mo_export_commit(mo_export *x, const struct mo_stats *total, const struct mo_clock_state *clk)
 {
     x->log_dropped += total->log_dropped; /* counted with or without a textfile */
+    x->saves_ahead += total->state_saves_ahead_of_log;
     if (!x->textfile)
         return;
-    struct mo_prom_host host = {.clk = *clk, .have_log_dropped = true, .log_dropped = x->log_dropped};
+    struct mo_prom_host host = {.clk = *clk, .have_log_dropped = true, .log_dropped = x->log_dropped,
+                                .state_saves_ahead_of_log = x->saves_ahead};
     const char *what = "";
     int r = write_textfile(x, &host, &what);
     if (r == 0) {

@@ -78,6 +78,7 @@ void mo_stats_add(struct mo_stats *dst, const struct mo_stats *src)
     dst->log_dropped += src->log_dropped;
     dst->warnings_dropped += src->warnings_dropped;
     dst->sink_dropped += src->sink_dropped;
+    dst->state_saves_ahead_of_log += src->state_saves_ahead_of_log;
     mo_reasons_merge(&dst->decode_reasons, &src->decode_reasons);
     mo_reasons_merge(&dst->protocol_reasons, &src->protocol_reasons);
 }
@@ -132,13 +133,15 @@ static void summary_emit(const char *cache, const char *topic, const struct mo_s
     mo_event_bool(&e, "clock_synced", clk->synced);
     mo_event_int(&e, "clock_error_us", clk->error_us);
     mo_event_int(&e, "clock_esterror_us", clk->esterror_us);
-    char reasons[600], preasons[600], dropped[160] = "", protocol[96] = "";
+    char reasons[600], preasons[600], dropped[240] = "", protocol[96] = "";
     mo_reasons_format(&s->decode_reasons, 3, reasons, sizeof reasons);
     mo_reasons_format(&s->protocol_reasons, 3, preasons, sizeof preasons);
     mo_event_uint(&e, "log_dropped", s->log_dropped);
     mo_event_uint(&e, "warnings_dropped", s->warnings_dropped);
-    if (strcmp(cache, "*") == 0)
+    if (strcmp(cache, "*") == 0) {
         mo_event_uint(&e, "sink_dropped", s->sink_dropped);
+        mo_event_uint(&e, "state_saves_ahead_of_log", s->state_saves_ahead_of_log);
+    }
     mo_event_str(&e, "decode_error_reasons", reasons);
     mo_event_str(&e, "protocol_error_reasons", preasons);
     mo_event_str(&e, "histogram", hist_buf);
@@ -146,6 +149,11 @@ static void summary_emit(const char *cache, const char *topic, const struct mo_s
         snprintf(dropped, sizeof dropped, "; not logged: %llu message events, %llu warnings%s",
                  (unsigned long long)s->log_dropped, (unsigned long long)s->warnings_dropped,
                  s->sink_dropped ? ", other events lost by the output (sink_dropped)" : "");
+    if (s->state_saves_ahead_of_log) { /* the log was far behind: a crash then loses events */
+        size_t n = strlen(dropped);
+        snprintf(dropped + n, sizeof dropped - n, "; %llu saves of resume positions ahead of the log",
+                 (unsigned long long)s->state_saves_ahead_of_log);
+    }
     if (s->protocol_errors) /* the service's fault: said, whatever else is */
         snprintf(protocol, sizeof protocol, "; %llu server messages the protocol does not allow",
                  (unsigned long long)s->protocol_errors);

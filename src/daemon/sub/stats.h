@@ -64,6 +64,9 @@ struct mo_stats {
      * logging.warnings_per_interval or refused likewise; in the total only,
      * every other event the output lost (mo_event_take_lost). */
     uint64_t log_dropped, warnings_dropped, sink_dropped;
+    /* In the total only: saves of resume positions that went ahead of the
+     * log (mo_positions_take_ahead_of_log). */
+    uint64_t state_saves_ahead_of_log;
     struct mo_reasons decode_reasons;   /* decode_errors by kind of reason */
     struct mo_reasons protocol_reasons; /* protocol_errors by kind of reason */
 };
