@@ -8,9 +8,7 @@
 # settings cancels the pending moves.
 source "$(dirname "$0")/lib.sh"
 
-claims=$(printf '{"t":"g"}' | base64 -w0 | tr '+/' '-_' | tr -d '=')
-K1="eyJhbGciOiJIUzI1NiJ9.$claims.b2xkLWtleS1zaWduYXR1cmU"
-K2="eyJhbGciOiJIUzI1NiJ9.$claims.bmV3LWtleS1zaWduYXR1cmU"
+test_keys
 keyfile=$WORK/api-key
 cfg=$WORK/sub.yaml
 topics=(t1 t2 t3 t4)
@@ -38,6 +36,15 @@ publish_all() {
             --endpoint-override "127.0.0.1:$1" --insecure || fail "publish to $t at port $1"
     done
 }
+# run NAME : the daemon with the key K1 on the local server at $LOCAL_PORT,
+# subscribed to every topic; its events in $out
+run() {
+    printf '%s\n' "$K1" >"$keyfile"
+    config "127.0.0.1:$LOCAL_PORT"
+    start_daemon "$1" "$cfg"
+    out=$WORK/$1.out
+    wait_events 10 "$out" '.event=="subscribed"' 4 || fail "$1: not subscribed"
+}
 # delivered FILE TOPIC : message events of TOPIC
 delivered() { count_events "$1" ".event==\"message\" and .topic==\"$2\""; }
 # all_delivered FILE N : every topic has N message events
@@ -57,11 +64,7 @@ stop "$LOCAL_PID" || true
 #    sent to the old server afterwards arrives, move_failed within 3 s
 start_local a --heartbeat 200ms
 port_a=$LOCAL_PORT
-printf '%s\n' "$K1" >"$keyfile"
-config "127.0.0.1:$port_a"
-start_daemon d "$cfg"
-out=$WORK/d.out
-wait_events 10 "$out" '.event=="subscribed"' 4 || fail "not subscribed"
+run d
 publish_all "$port_a" "$K1" 5
 wait_for 10 all_delivered "$out" 5 || fail "messages missing before the reload"
 
@@ -117,11 +120,7 @@ stop "$LOCAL_PID" || true
 #    key cancels the moves and the streams never stopped
 start_local strict --heartbeat 200ms --token "$K1"
 port_s=$LOCAL_PORT
-printf '%s\n' "$K1" >"$keyfile"
-config "127.0.0.1:$port_s"
-start_daemon k "$cfg"
-out=$WORK/k.out
-wait_events 10 "$out" '.event=="subscribed"' 4 || fail "not subscribed with the accepted key"
+run k
 printf '%s\n' "$K2" >"$keyfile"
 kill -HUP "$DAEMON_PID"
 wait_events 3 "$out" '.event=="move_failed"' 4 || fail "no move_failed for a rejected key within 3 s"
