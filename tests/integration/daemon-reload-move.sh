@@ -144,7 +144,32 @@ wait_for 10 all_delivered "$out" 10 || fail "messages missing after the reload b
     || fail "a working stream was disturbed: $(events "$out" '.event=="resubscribing" or .event=="auth_error"' | sed -n 1,2p)"
 [ "$(count_events "$out" '.event=="subscribed"')" = 4 ] || fail "streams were restarted"
 stop "$DAEMON_PID" || fail "daemon exit status (key)"
+stop "$LOCAL_PID" || true
+
+# 4. a new side that takes the connection and never answers (a black hole
+#    past a proxy, a peer frozen): no first message within the probe's wait,
+#    move_failed within 3 s all the same; the old streams deliver
+start_local e --heartbeat 200ms
+port_e=$LOCAL_PORT
+run e
+python3 -c '
+import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(64)
+print(s.getsockname()[1], flush=True); time.sleep(60)' >"$WORK/hole.port" &
+BG_PIDS+=($!)
+wait_for 5 test -s "$WORK/hole.port" || fail "the silent listener did not start"
+config "127.0.0.1:$(cat "$WORK/hole.port")"
+kill -HUP "$DAEMON_PID"
+wait_events 3 "$out" '.event=="move_failed"' 4 || fail "no move_failed within 3 s for a side that never answers"
+jq -e '.status == "DEADLINE_EXCEEDED" and (.details | contains("no answer within"))' \
+    <<<"$(events "$out" '.event=="move_failed"' | sed -n 1p)" >/dev/null \
+    || fail "move_failed for a silent side: $(events "$out" '.event=="move_failed"' | sed -n 1p)"
+publish_all "$port_e" "$K1" 3
+wait_for 10 all_delivered "$out" 3 || fail "the old streams stopped delivering (silent side)"
+[ "$(count_events "$out" '.event=="resubscribing"')" = 0 ] || fail "a working stream was stopped (silent side)"
+stop "$DAEMON_PID" || fail "daemon exit status (silent side)"
+
 for k in "$K1" "$K2" "${K1##*.}" "${K2##*.}"; do
-    ! grep -qF -- "$k" "$WORK"/d.* "$WORK"/k.* || fail "a key (or a piece of one) was written out"
+    ! grep -qF -- "$k" "$WORK"/d.* "$WORK"/k.* "$WORK"/e.* || fail "a key (or a piece of one) was written out"
 done
-pass "a reload to a side that does not answer breaks nothing: old streams deliver, move_failed with hints, retried with backoff, moved once it answers, a reload back cancels"
+pass "a reload to a side that does not answer breaks nothing: old streams deliver, move_failed with hints (refused, rejected key, silent), retried with backoff, moved once it answers, a reload back cancels"
