@@ -7,17 +7,18 @@
 # the streams (nothing lost, nothing twice); a reload back to the old
 # settings cancels the pending moves.
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/tls-certs.sh"
 
 test_keys
 keyfile=$WORK/api-key
 cfg=$WORK/sub.yaml
 topics=(t1 t2 t3 t4)
 
-config() { # config HOST:PORT
+config() { # config HOST:PORT [TLS]
     cat >"$cfg" <<YAML
 momento:
   endpoint_override: $1
-  tls: false
+  tls: ${2:-false}
   api_key_file: $keyfile
 subscriptions:
 $(for t in "${topics[@]}"; do printf '  - cache: c\n    topic: %s\n' "$t"; done)
@@ -167,9 +168,27 @@ jq -e '.status == "DEADLINE_EXCEEDED" and (.details | contains("no answer within
 publish_all "$port_e" "$K1" 3
 wait_for 10 all_delivered "$out" 3 || fail "the old streams stopped delivering (silent side)"
 [ "$(count_events "$out" '.event=="resubscribing"')" = 0 ] || fail "a working stream was stopped (silent side)"
+
+# 5. a TLS side whose certificate names another host: the handshake fails,
+#    move_failed says so, the old streams deliver
+make_ca ca
+make_cert ca other other.example
+export GRPC_DEFAULT_SSL_ROOTS_FILE_PATH=$WORK/ca.pem
+start_local tls --heartbeat 200ms --tls-cert "$WORK/other.pem" --tls-key "$WORK/other.key"
+n=$(count_events "$out" '.event=="move_failed"')
+config "localhost:$LOCAL_PORT" true
+kill -HUP "$DAEMON_PID"
+wait_events 3 "$out" '.event=="move_failed"' $((n + 4)) || fail "no move_failed within 3 s for a certificate of another host"
+e=$(events "$out" '.event=="move_failed"' | tail -n 1)
+jq -e '.status == "UNAVAILABLE" and .endpoint == "'"localhost:$LOCAL_PORT"'"' <<<"$e" >/dev/null \
+    || fail "move_failed for a wrong certificate: $e"
+publish_all "$port_e" "$K1" 3
+wait_for 10 all_delivered "$out" 6 || fail "the old streams stopped delivering (TLS side)"
+[ "$(count_events "$out" '.event=="resubscribing" or .event=="subscribed" and .attempt > 1')" = 0 ] \
+    || fail "a working stream was stopped (TLS side)"
 stop "$DAEMON_PID" || fail "daemon exit status (silent side)"
 
 for k in "$K1" "$K2" "${K1##*.}" "${K2##*.}"; do
     ! grep -qF -- "$k" "$WORK"/d.* "$WORK"/k.* "$WORK"/e.* || fail "a key (or a piece of one) was written out"
 done
-pass "a reload to a side that does not answer breaks nothing: old streams deliver, move_failed with hints (refused, rejected key, silent), retried with backoff, moved once it answers, a reload back cancels"
+pass "a reload to a side that does not answer breaks nothing: old streams deliver, move_failed with hints (refused, rejected key, silent, TLS), retried with backoff, moved once it answers, a reload back cancels"
