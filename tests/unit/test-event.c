@@ -367,7 +367,7 @@ static void test_sentence(void)
 /* Runs fn with stdout redirected to a temporary file; returns what it wrote. */
 static char *capture_stdout(void (*fn)(void))
 {
-    static char out[8192];
+    static char out[65536];
     char path[] = "/tmp/test-event.XXXXXX";
     int fd = mkstemp(path);
     TEST_CHECK(fd >= 0);
@@ -405,6 +405,110 @@ static void test_raw(void)
     TEST_EQ_STR(mo_event_message_id(MO_EV_EMF), "625d4ce896864bb3b50610a620b5c861");
 }
 
+/* ---- the field limit: an event never loses a field silently ---- */
+
+static char keys[80][8];
+
+/* An event of type t with cache/topic and `extra` more fields f0, f1, ... */
+static void wide(struct mo_event *e, enum mo_event_type t, const char *cache, int extra)
+{
+    mo_event_init(e, t, cache, cache);
+    for (int i = 0; i < extra; i++) {
+        snprintf(keys[i], sizeof keys[i], "f%d", i);
+        mo_event_uint(e, keys[i], (uint64_t)i);
+    }
+    mo_event_msg(e, "wide");
+}
+
+static void wide_lines(void)
+{
+    struct mo_event e;
+    wide(&e, MO_EV_SUMMARY, "c", 62); /* 64 fields: all of them go out */
+    TEST_EQ_INT(mo_event_emit(&e), 0);
+    wide(&e, MO_EV_SUMMARY, "c", 68); /* 70: six too many, and said */
+    TEST_EQ_INT(mo_event_emit(&e), 0);
+    wide(&e, MO_EV_SUMMARY, "d", 66); /* the same type again: counted, not said again */
+    TEST_EQ_INT(mo_event_emit(&e), 0);
+    wide(&e, MO_EV_CONFIG_RELOADED, NULL, 70); /* another type: said for it too */
+    TEST_EQ_INT(mo_event_emit(&e), 0);
+    wide(&e, MO_EV_SUMMARY, "*", 0); /* the total carries the count since the last */
+    TEST_EQ_INT(mo_event_emit(&e), 0);
+    wide(&e, MO_EV_SUMMARY, "*", 0);
+    TEST_EQ_INT(mo_event_emit(&e), 0);
+}
+
+/* The JSON object of the n-th line of out (0-based) that has "event":ev. */
+static cJSON *nth_event(const char *out, const char *ev, int n)
+{
+    for (const char *s = out; *s;) {
+        const char *nl = strchr(s, '\n');
+        size_t len = nl ? (size_t)(nl - s) : strlen(s);
+        cJSON *o = cJSON_ParseWithLength(s, len);
+        cJSON *t = o ? cJSON_GetObjectItem(o, "event") : NULL;
+        if (t && cJSON_IsString(t) && strcmp(t->valuestring, ev) == 0 && n-- == 0)
+            return o;
+        cJSON_Delete(o);
+        s += len + (nl != NULL);
+    }
+    return NULL;
+}
+
+static double num(const cJSON *o, const char *key)
+{
+    const cJSON *v = o ? cJSON_GetObjectItem(o, key) : NULL;
+    return v && cJSON_IsNumber(v) ? v->valuedouble : -1;
+}
+
+static const char *str(const cJSON *o, const char *key)
+{
+    const cJSON *v = o ? cJSON_GetObjectItem(o, key) : NULL;
+    return v && cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static void test_field_limit(void)
+{
+    /* the widest event, the summary, has some 40 fields (more to come): the
+     * limit leaves room for 16 more */
+    TEST_CHECK(MO_EVENT_MAX_FIELDS >= 40 + 16);
+    TEST_EQ_INT(mo_event_set_format(MO_LOG_JSON), 0);
+    const char *out = capture_stdout(wide_lines);
+
+    cJSON *full = nth_event(out, "summary", 0);
+    TEST_EQ_INT(num(full, "f61"), 61); /* 64 fields, every one written */
+    cJSON_Delete(full);
+    cJSON *cut = nth_event(out, "summary", 1);
+    TEST_EQ_INT(num(cut, "f61"), 61);
+    TEST_CHECK(cut && !cJSON_GetObjectItem(cut, "f62"));
+    cJSON_Delete(cut);
+
+    /* said once per event type, naming it */
+    cJSON *w = nth_event(out, "fields_dropped", 0);
+    TEST_EQ_STR(str(w, "level"), "warning");
+    TEST_EQ_STR(str(w, "event_type"), "summary");
+    TEST_EQ_INT(num(w, "dropped"), 6);
+    TEST_EQ_STR(str(w, "first_dropped"), "f62");
+    TEST_EQ_INT(num(w, "limit"), 64);
+    cJSON_Delete(w);
+    w = nth_event(out, "fields_dropped", 1);
+    TEST_EQ_STR(str(w, "event_type"), "config_reloaded");
+    TEST_EQ_INT(num(w, "dropped"), 6);
+    cJSON_Delete(w);
+    TEST_CHECK(nth_event(out, "fields_dropped", 2) == NULL);
+
+    /* counted: 6 + 4 + 6 in the first total, none since in the next */
+    cJSON *t = nth_event(out, "summary", 3);
+    TEST_EQ_STR(str(t, "cache"), "*");
+    TEST_EQ_INT(num(t, "event_fields_dropped"), 16);
+    cJSON_Delete(t);
+    t = nth_event(out, "summary", 4);
+    TEST_EQ_INT(num(t, "event_fields_dropped"), 0);
+    cJSON_Delete(t);
+    /* only the total carries it */
+    full = nth_event(out, "summary", 0);
+    TEST_CHECK(full && !cJSON_GetObjectItem(full, "event_fields_dropped"));
+    cJSON_Delete(full);
+}
+
 int main(void)
 {
     test_json();
@@ -415,5 +519,6 @@ int main(void)
     test_text();
     test_ids();
     test_raw();
+    test_field_limit();
     return test_result("test-event");
 }

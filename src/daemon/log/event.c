@@ -53,6 +53,7 @@ static const struct type_info types[MO_EV__COUNT] = {
     [MO_EV_STATE_ERROR] = {"state_error", MO_LEVEL_ERROR, "28196ba29d5e4a56a585dbbba7d96926"},
     [MO_EV_STATE_RECOVERED] = {"state_recovered", MO_LEVEL_NOTICE, "78f9c96fcd90401e9c397edb833d5958"},
     [MO_EV_STATE_IGNORED] = {"state_ignored", MO_LEVEL_WARNING, "db7003d1ac8f49a897e24f24a93099c4"},
+    [MO_EV_FIELDS_DROPPED] = {"fields_dropped", MO_LEVEL_WARNING, "8d1067d0471743a2890d745f701a0f35"},
 };
 
 static enum mo_log_format sink = MO_LOG_JSON;
@@ -77,8 +78,13 @@ const char *mo_level_name(enum mo_level l)
 
 static struct mo_field *add(struct mo_event *e, const char *key, enum mo_field_type t)
 {
-    if (e->n >= MO_EVENT_MAX_FIELDS)
-        return NULL; /* a programming error; the field is dropped, the event still goes out */
+    if (e->n >= MO_EVENT_MAX_FIELDS) {
+        /* a programming error: the field is left out, the event still goes
+         * out, and mo_event_emit counts it and says so */
+        if (e->dropped++ == 0)
+            e->first_dropped = key;
+        return NULL;
+    }
     struct mo_field *f = &e->f[e->n++];
     f->key = key;
     f->type = t;
@@ -90,6 +96,8 @@ void mo_event_init(struct mo_event *e, enum mo_event_type type, const char *cach
     e->type = type;
     e->level = types[type].level;
     e->n = 0;
+    e->dropped = 0;
+    e->first_dropped = NULL;
     e->msg[0] = '\0';
     if (cache)
         mo_event_str(e, "cache", cache);
@@ -338,7 +346,14 @@ static void jw_key(struct jw *w, const char *key)
     jw_raw(w, ":", 1);
 }
 
-int mo_event_render_json(const struct mo_event *e, int64_t ts_ns, char *buf, size_t len)
+/* The fields of e, then `extra` (added by mo_event_emit, past the limit). */
+static const struct mo_field *field_at(const struct mo_event *e, const struct mo_field *extra, size_t i)
+{
+    return i < e->n ? &e->f[i] : &extra[i - e->n];
+}
+
+static int render_json(const struct mo_event *e, const struct mo_field *extra, size_t n_extra, int64_t ts_ns,
+                       char *buf, size_t len)
 {
     if (len == 0)
         return -1;
@@ -353,8 +368,8 @@ int mo_event_render_json(const struct mo_event *e, int64_t ts_ns, char *buf, siz
     jw_str(&w, mo_level_name(e->level));
     jw_key(&w, "message");
     jw_str(&w, e->msg);
-    for (size_t i = 0; i < e->n; i++) {
-        const struct mo_field *f = &e->f[i];
+    for (size_t i = 0; i < e->n + n_extra; i++) {
+        const struct mo_field *f = field_at(e, extra, i);
         jw_key(&w, f->key);
         if (f->type == MO_F_STR) {
             jw_str(&w, f->s);
@@ -372,6 +387,11 @@ int mo_event_render_json(const struct mo_event *e, int64_t ts_ns, char *buf, siz
     }
     *w.p = '\0';
     return (int)(w.p - buf);
+}
+
+int mo_event_render_json(const struct mo_event *e, int64_t ts_ns, char *buf, size_t len)
+{
+    return render_json(e, NULL, 0, ts_ns, buf, len);
 }
 
 int mo_event_render_text(const struct mo_event *e, int64_t ts_ns, char *buf, size_t len)
@@ -403,8 +423,8 @@ static int journal_field(struct iovec *iov, size_t *niov, size_t max_iov, char *
     return 0;
 }
 
-int mo_event_render_journal(const struct mo_event *e, struct iovec *iov, size_t max_iov,
-                            char *storage, size_t storage_len)
+static int render_journal(const struct mo_event *e, const struct mo_field *extra, size_t n_extra,
+                          struct iovec *iov, size_t max_iov, char *storage, size_t storage_len)
 {
     char *pos = storage, *end = storage + storage_len;
     size_t n = 0;
@@ -417,8 +437,8 @@ int mo_event_render_journal(const struct mo_event *e, struct iovec *iov, size_t 
         journal_field(iov, &n, max_iov, &pos, end, "EVENT", false, types[e->type].name) < 0 ||
         journal_field(iov, &n, max_iov, &pos, end, "LEVEL", false, mo_level_name(e->level)) < 0)
         return -1;
-    for (size_t i = 0; i < e->n; i++) {
-        const struct mo_field *f = &e->f[i];
+    for (size_t i = 0; i < e->n + n_extra; i++) {
+        const struct mo_field *f = field_at(e, extra, i);
         char num[32];
         const char *v = f->s;
         if (f->type != MO_F_STR) {
@@ -429,6 +449,12 @@ int mo_event_render_journal(const struct mo_event *e, struct iovec *iov, size_t 
             return -1;
     }
     return (int)n;
+}
+
+int mo_event_render_journal(const struct mo_event *e, struct iovec *iov, size_t max_iov,
+                            char *storage, size_t storage_len)
+{
+    return render_journal(e, NULL, 0, iov, max_iov, storage, storage_len);
 }
 
 /* ---- emitting: rendered for the format, handed to the sink (sink.h) ---- */
@@ -460,7 +486,38 @@ static int ensure_sink(void)
     return sink_open ? 0 : -EBADF;
 }
 
-int mo_event_emit(const struct mo_event *e)
+/* Fields lost to the limit: since start, and at the last "*" summary. */
+static uint64_t fields_dropped, fields_dropped_at_total;
+static bool fields_told[MO_EV__COUNT];
+
+uint64_t mo_event_fields_dropped_total(void) { return fields_dropped; }
+
+static bool is_total_summary(const struct mo_event *e)
+{
+    return e->type == MO_EV_SUMMARY && e->n > 0 && e->f[0].type == MO_F_STR && strcmp(e->f[0].key, "cache") == 0 &&
+           strcmp(e->f[0].s, "*") == 0;
+}
+
+/* The first time an event of its type loses fields: a warning naming it. */
+static void tell_fields_dropped(const struct mo_event *e)
+{
+    if (fields_told[e->type])
+        return;
+    fields_told[e->type] = true;
+    struct mo_event w;
+    mo_event_init(&w, MO_EV_FIELDS_DROPPED, NULL, NULL);
+    mo_event_str(&w, "event_type", types[e->type].name);
+    mo_event_uint(&w, "dropped", e->dropped);
+    mo_event_str(&w, "first_dropped", e->first_dropped);
+    mo_event_uint(&w, "limit", MO_EVENT_MAX_FIELDS);
+    mo_event_msg(&w,
+                 "A %s event had %zu fields more than the %d an event holds, from %s on; they were left out "
+                 "(counted in event_fields_dropped; said once per event type)",
+                 types[e->type].name, e->dropped, MO_EVENT_MAX_FIELDS, e->first_dropped);
+    mo_event_emit(&w);
+}
+
+static int emit(const struct mo_event *e, const struct mo_field *extra, size_t n_extra)
 {
     int64_t now = mo_real_ns();
     int r = ensure_sink();
@@ -469,7 +526,7 @@ int mo_event_emit(const struct mo_event *e)
     enum mo_sink_class c = class_of(e->type);
     if (sink == MO_LOG_JOURNAL) {
         struct iovec iov[MO_EVENT_MAX_FIELDS + 8];
-        int n = mo_event_render_journal(e, iov, ARRAY_SIZE(iov), render_buf, sizeof render_buf);
+        int n = render_journal(e, extra, n_extra, iov, ARRAY_SIZE(iov), render_buf, sizeof render_buf);
         if (n > 0)
             return mo_sink_record(iov, (size_t)n, c);
         static const char big[] = "MESSAGE=event too large to render";
@@ -477,12 +534,28 @@ int mo_event_emit(const struct mo_event *e)
         return mo_sink_record(one, 1, c);
     }
     int n = sink == MO_LOG_TEXT ? mo_event_render_text(e, now, render_buf, sizeof render_buf)
-                                : mo_event_render_json(e, now, render_buf, sizeof render_buf);
+                                : render_json(e, extra, n_extra, now, render_buf, sizeof render_buf);
     if (n < 0) /* only a pathological event exceeds the buffer; say so rather than cut JSON */
         n = snprintf(render_buf, sizeof render_buf,
                      "{\"event\":\"%s\",\"level\":\"error\",\"message\":\"event too large to render\"}",
                      types[e->type].name);
     return mo_sink_line(render_buf, (size_t)n, c);
+}
+
+int mo_event_emit(const struct mo_event *e)
+{
+    fields_dropped += e->dropped;
+    struct mo_field extra[1];
+    size_t n_extra = 0;
+    if (is_total_summary(e)) {
+        extra[n_extra++] = (struct mo_field){.key = "event_fields_dropped", .type = MO_F_UINT,
+                                             .u = fields_dropped - fields_dropped_at_total};
+        fields_dropped_at_total = fields_dropped;
+    }
+    int r = emit(e, extra, n_extra);
+    if (e->dropped)
+        tell_fields_dropped(e);
+    return r;
 }
 
 int mo_event_emit_raw(enum mo_event_type type, const char *line, size_t len)
