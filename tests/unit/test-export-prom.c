@@ -118,13 +118,16 @@ static void test_labels_and_host(void)
 {
     struct mo_prom_series ps = {0};
     struct mo_prom_host h = {.clk = {.synced = false, .error_us = -1, .esterror_us = -1},
-                             .have_log_dropped = true, .log_dropped = 42};
+                             .have_log_dropped = true, .log_dropped = 42,
+                             .have_event_fields_dropped = true, .event_fields_dropped = 7};
     const int64_t v[] = {-1500000};
     char *text = render(v, 1, "a\"b\\c", "line\nbreak", &h, &ps);
     TEST_CONTAINS(text, "{cache=\"a\\\"b\\\\c\",topic=\"line\\nbreak\"}");
     TEST_CONTAINS(text, "latency_seconds_sum{cache=\"a\\\"b\\\\c\",topic=\"line\\nbreak\"} -1.5\n");
     TEST_CONTAINS(text, "# TYPE momento_subscriber_log_dropped_total counter\n"
                         "momento_subscriber_log_dropped_total 42\n");
+    TEST_CONTAINS(text, "# TYPE momento_subscriber_event_fields_dropped_total counter\n"
+                        "momento_subscriber_event_fields_dropped_total 7\n");
     TEST_CONTAINS(text, "momento_subscriber_clock_synchronized 0\n");
     TEST_CHECK(strstr(text, "clock_max_error") == NULL); /* unknown: not written */
     free(text);

@@ -210,6 +210,12 @@ int mo_prom_render(FILE *f, const struct mo_prom_topic *t, size_t n, const struc
                "or refused by a slow log output).");
         fprintf(f, PREFIX "log_dropped_total %" PRIu64 "\n", h->log_dropped);
     }
+    if (h->have_event_fields_dropped) {
+        family(f, "event_fields_dropped_total", "counter",
+               "Fields left out of events since start, past the number an event holds (a bug: "
+               "each event type it happened to is named once in a fields_dropped warning).");
+        fprintf(f, PREFIX "event_fields_dropped_total %" PRIu64 "\n", h->event_fields_dropped);
+    }
     clock_gauges(f, &h->clk);
     return ferror(f) ? -EIO : 0;
 }

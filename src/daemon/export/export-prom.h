@@ -61,6 +61,8 @@ struct mo_prom_host {
     struct mo_clock_state clk;
     bool have_log_dropped; /* events the log output dropped, when it counts them */
     uint64_t log_dropped;
+    bool have_event_fields_dropped; /* fields events lost to their limit (event.h) */
+    uint64_t event_fields_dropped;
 };
 
 /* Adds the interval in s (its histogram and counters) into ps. */

@@ -54,6 +54,7 @@ static const struct type_info types[MO_EV__COUNT] = {
     [MO_EV_STATE_RECOVERED] = {"state_recovered", MO_LEVEL_NOTICE, "78f9c96fcd90401e9c397edb833d5958"},
     [MO_EV_STATE_IGNORED] = {"state_ignored", MO_LEVEL_WARNING, "db7003d1ac8f49a897e24f24a93099c4"},
     [MO_EV_FIELDS_DROPPED] = {"fields_dropped", MO_LEVEL_WARNING, "8d1067d0471743a2890d745f701a0f35"},
+    [MO_EV_EXPORT_RECOVERED] = {"export_recovered", MO_LEVEL_NOTICE, "aa87600b65e14d0d8da326411159ef33"},
 };
 
 static enum mo_log_format sink = MO_LOG_JSON;
@@ -586,9 +587,49 @@ int mo_event_emit_raw(enum mo_event_type type, const char *line, size_t len)
     return mo_sink_record(iov, ARRAY_SIZE(iov), MO_SINK_KEEP);
 }
 
-void mo_event_flush(void) { mo_sink_flush(); }
+static struct idle_work {
+    bool (*pending)(void *ud);
+    void (*fn)(void *ud);
+    void *ud;
+} idle_work[4];
 
-bool mo_event_unflushed(void) { return mo_sink_pending(); }
+int mo_event_idle_work(bool (*pending)(void *ud), void (*fn)(void *ud), void *ud)
+{
+    struct idle_work *free_slot = NULL;
+    for (size_t i = 0; i < ARRAY_SIZE(idle_work); i++) {
+        struct idle_work *w = &idle_work[i];
+        if (w->fn && w->ud == ud) {
+            *w = fn ? (struct idle_work){pending, fn, ud} : (struct idle_work){0};
+            return 0;
+        }
+        if (!w->fn && !free_slot)
+            free_slot = w;
+    }
+    if (!fn)
+        return 0;
+    if (!free_slot)
+        return -ENOSPC;
+    *free_slot = (struct idle_work){pending, fn, ud};
+    return 0;
+}
+
+static bool idle_work_pending(void)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(idle_work); i++)
+        if (idle_work[i].fn && idle_work[i].pending(idle_work[i].ud))
+            return true;
+    return false;
+}
+
+void mo_event_flush(void)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(idle_work); i++)
+        if (idle_work[i].fn && idle_work[i].pending(idle_work[i].ud))
+            idle_work[i].fn(idle_work[i].ud);
+    mo_sink_flush();
+}
+
+bool mo_event_unflushed(void) { return mo_sink_pending() || idle_work_pending(); }
 
 uint64_t mo_event_mark(void) { return mo_sink_mark(); }
 

@@ -53,6 +53,7 @@ enum mo_event_type {
     MO_EV_STATE_RECOVERED, /* they can again */
     MO_EV_STATE_IGNORED,   /* a state file, or a subscription's entry, not used */
     MO_EV_FIELDS_DROPPED,  /* an event had more fields than MO_EVENT_MAX_FIELDS (once per type) */
+    MO_EV_EXPORT_RECOVERED, /* the textfile is written again after an export_error */
     MO_EV__COUNT
 };
 
@@ -135,10 +136,19 @@ enum mo_log_format mo_event_default_format(void);
 int mo_log_format_parse(const char *s, enum mo_log_format *ret);
 
 /* Hands the events rendered since the last call to the writer. Call when the
- * loop goes idle (once per burst, not per event). */
+ * loop goes idle (once per burst, not per event). Runs the idle work that
+ * says it has something to do first (mo_event_idle_work). */
 void mo_event_flush(void);
-/* True when events were rendered since the last flush. */
+/* True when events were rendered since the last flush, or idle work waits. */
 bool mo_event_unflushed(void);
+/* Work another module must do on the loop thread once a thread of its own
+ * has finished something, and which may log (the textfile writer's outcome,
+ * export.h): the loop's idle hook, which is the log's, asks pending(ud)
+ * (cheap: an atomic flag) whenever it asks mo_event_unflushed, and when true
+ * mo_event_flush calls fn(ud). The loop looks at least at every timer (the
+ * status line's, every second). Up to 4; -ENOSPC beyond. fn NULL removes
+ * the work registered for ud. */
+int mo_event_idle_work(bool (*pending)(void *ud), void (*fn)(void *ud), void *ud);
 /* A barrier for what must not be done before the events rendered so far are
  * out (a save of resume positions, momento-subscriberd(8) STATE FILE):
  * mo_event_mark, on the loop thread, flushes and returns a mark;
