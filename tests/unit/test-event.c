@@ -4,9 +4,11 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "log/event.h"
+#include "log/jsonw.h"
 #include "test.h"
 
 static const int64_t TS = 1763867877123456789LL; /* 2025-11-23T03:17:57.123456789Z */
@@ -509,6 +511,86 @@ static void test_field_limit(void)
     cJSON_Delete(full);
 }
 
+/* ---- a journal record made a JSON line again, for the journal's fallback ---- */
+
+/* The record in the native protocol, as the sink writes it (written here
+ * from the protocol's description). */
+static size_t native(const struct iovec *iov, int n, char *out)
+{
+    size_t o = 0;
+    for (int i = 0; i < n; i++) {
+        const char *f = iov[i].iov_base, *eq = memchr(f, '=', iov[i].iov_len);
+        size_t kl = (size_t)(eq - f), vl = iov[i].iov_len - kl - 1;
+        if (!memchr(eq + 1, '\n', vl)) {
+            memcpy(out + o, f, iov[i].iov_len);
+            o += iov[i].iov_len;
+        } else {
+            memcpy(out + o, f, kl);
+            o += kl;
+            out[o++] = '\n';
+            for (int b = 0; b < 8; b++)
+                out[o++] = (char)((uint64_t)vl >> (8 * b));
+            memcpy(out + o, eq + 1, vl);
+            o += vl;
+        }
+        out[o++] = '\n';
+    }
+    return o;
+}
+
+/* The JSON line from e's journal record and the meta mo_event_emit gives
+ * it, against the line the json format writes for e. */
+static void same_line(const struct mo_event *e)
+{
+    struct iovec iov[80];
+    static char storage[8192], rec[16384], line[65536], want[8192];
+    int n = mo_event_render_journal(e, iov, 80, storage, sizeof storage);
+    TEST_CHECK(n >= 6);
+    if (n < 6)
+        return;
+    /* the header is 6 fields, then the event's, in order (the meta counts on it) */
+    TEST_EQ_INT(n, 6 + (int)e->n);
+    for (size_t i = 0; i < e->n; i++) {
+        const char *f = iov[6 + i].iov_base;
+        size_t kl = strlen(e->f[i].key);
+        TEST_CHECK(strncasecmp(f, e->f[i].key, kl) == 0 && f[kl] == '=');
+    }
+    struct mo_jw_meta m;
+    mo_jw_meta_init(&m, TS, false);
+    for (size_t i = 0; i < e->n; i++)
+        if (e->f[i].type != MO_F_STR)
+            mo_jw_meta_bare(&m, 6 + i);
+    size_t len = native(iov, n, rec);
+    long l = mo_jw_record_line(rec, len, m.b, m.len, line, 6 * len + 128);
+    TEST_CHECK(l > 0);
+    TEST_CHECK(mo_event_render_json(e, TS, want, sizeof want) > 0);
+    TEST_EQ_STR(line, want);
+    TEST_EQ_INT(mo_jw_record_line(rec, len, m.b, m.len, line, (size_t)l), -1); /* no room for it all */
+    TEST_EQ_INT(mo_jw_record_line(rec, len - 1, m.b, m.len, line, sizeof line), -1); /* cut short */
+}
+
+static void test_journal_line(void)
+{
+    struct mo_event e = sample(); /* every type, a newline in a value */
+    same_line(&e);
+    mo_event_init(&e, MO_EV_DECODE_ERROR, "c", "t");
+    mo_event_str(&e, "reason", "bad \"byte\" \x01 \xff, caf\xc3\xa9");
+    mo_event_int(&e, "seq", -5);
+    mo_event_msg(&e, "bad \x1b[31m");
+    same_line(&e);
+    mo_event_init(&e, MO_EV_STARTED, NULL, NULL);
+    same_line(&e);
+
+    /* a raw record (an EMF document) is its MESSAGE alone */
+    static const char rec[] = "MESSAGE={\"_aws\":1}\nPRIORITY=6\nEVENT=emf\n";
+    struct mo_jw_meta m;
+    mo_jw_meta_init(&m, TS, true);
+    char line[256];
+    TEST_EQ_INT(mo_jw_record_line(rec, sizeof rec - 1, m.b, m.len, line, sizeof line), 10);
+    TEST_EQ_STR(line, "{\"_aws\":1}");
+    TEST_EQ_INT(mo_jw_record_line("EVENT=emf\n", 10, m.b, m.len, line, sizeof line), -1);
+}
+
 int main(void)
 {
     test_json();
@@ -520,5 +602,6 @@ int main(void)
     test_ids();
     test_raw();
     test_field_limit();
+    test_journal_line();
     return test_result("test-event");
 }

@@ -16,6 +16,8 @@
 #include "cleanup.h"
 #include "clock.h"
 #include "log/event.h"
+#include "log/jsonw.h"
+#include "log/outlog.h"
 #include "log/sink.h"
 #include "timefmt.h"
 
@@ -55,9 +57,13 @@ static const struct type_info types[MO_EV__COUNT] = {
     [MO_EV_STATE_IGNORED] = {"state_ignored", MO_LEVEL_WARNING, "db7003d1ac8f49a897e24f24a93099c4"},
     [MO_EV_FIELDS_DROPPED] = {"fields_dropped", MO_LEVEL_WARNING, "8d1067d0471743a2890d745f701a0f35"},
     [MO_EV_EXPORT_RECOVERED] = {"export_recovered", MO_LEVEL_NOTICE, "aa87600b65e14d0d8da326411159ef33"},
+    [MO_EV_LOG_FALLBACK] = {"log_fallback", MO_LEVEL_WARNING, "4916d04cab254f3ebeb3a9655812ff74"},
+    [MO_EV_LOG_RESTORED] = {"log_restored", MO_LEVEL_NOTICE, "df5a8d943e8948f1850bb516f62a8396"},
 };
 
 static enum mo_log_format sink = MO_LOG_JSON;
+
+const char *mo_event_type_name(enum mo_event_type t) { return types[t].name; }
 
 const char *mo_event_message_id(enum mo_event_type t) { return types[t].message_id; }
 
@@ -141,8 +147,6 @@ void mo_event_double(struct mo_event *e, const char *key, double value)
         f->d = value;
 }
 
-static size_t utf8_seq(const unsigned char *p);
-
 /* True for a code point a terminal may act on: C1 controls, the line and
  * paragraph separators and the bidirectional embeddings, overrides and
  * isolates (which reorder what follows them on screen). */
@@ -161,7 +165,7 @@ static bool cp_is_control(uint32_t cp)
 static void sentence_clean(const char *in, char *out, size_t len)
 {
     static const char hex[] = "0123456789abcdef";
-    const unsigned char *p = (const unsigned char *)in;
+    const unsigned char *p = (const unsigned char *)in, *end = p + strlen(in);
     size_t o = 0;
     while (*p) {
         char esc[8];
@@ -169,7 +173,7 @@ static void sentence_clean(const char *in, char *out, size_t len)
         if (*p < 0x20 || *p == 0x7f) {
             el = 4;
         } else if (*p >= 0x80) {
-            n = utf8_seq(p);
+            n = mo_utf8_seq(p, end);
             if (n == 0) {
                 n = 1;
                 el = 4;
@@ -260,92 +264,7 @@ static void number_text(const struct mo_field *f, char *buf, size_t len)
     buf[n] = '\0';
 }
 
-/* Length of the valid UTF-8 sequence at p (1-4), or 0 if it is not one. */
-static size_t utf8_seq(const unsigned char *p)
-{
-    if (p[0] < 0x80)
-        return 1;
-    /* c0, c1 (overlong) and f5-ff (beyond U+10FFFF, or forms UTF-8 no longer
-     * has) start nothing */
-    size_t n = p[0] >= 0xf0 && p[0] <= 0xf4   ? 4
-               : p[0] >= 0xe0 && p[0] <= 0xef ? 3
-               : p[0] >= 0xc2 && p[0] <= 0xdf ? 2
-                                              : 0;
-    for (size_t i = 1; i < n; i++)
-        if ((p[i] & 0xc0) != 0x80)
-            return 0;
-    if ((n == 3 && p[0] == 0xe0 && p[1] < 0xa0) || (n == 3 && p[0] == 0xed && p[1] >= 0xa0) ||
-        (n == 4 && p[0] == 0xf0 && p[1] < 0x90) || (n == 4 && p[0] == 0xf4 && p[1] >= 0x90))
-        return 0; /* overlong, surrogate, or beyond U+10FFFF */
-    return n;
-}
-
 /* ---- JSON, written directly: one event is one line, fields in order ---- */
-
-struct jw {
-    char *p, *end;
-    bool overflow;
-};
-
-static void jw_raw(struct jw *w, const char *s, size_t n)
-{
-    if ((size_t)(w->end - w->p) < n) {
-        w->overflow = true;
-        return;
-    }
-    memcpy(w->p, s, n);
-    w->p += n;
-}
-
-/* A JSON string. Strings from the network (publisher ids, server details) may
- * be any bytes, but a JSON line must be UTF-8: an invalid byte becomes U+FFFD. */
-static void jw_str(struct jw *w, const char *s)
-{
-    static const char hex[] = "0123456789abcdef";
-    jw_raw(w, "\"", 1);
-    const unsigned char *p = (const unsigned char *)s;
-    while (*p && !w->overflow) {
-        const unsigned char *run = p;
-        size_t n;
-        /* copy the longest run that needs no escaping in one go */
-        for (;;) {
-            if (*p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
-                p++; /* plain ASCII, the common case */
-            else if (*p >= 0x80 && (n = utf8_seq(p)) > 0)
-                p += n;
-            else
-                break;
-        }
-        jw_raw(w, (const char *)run, (size_t)(p - run));
-        if (!*p)
-            break;
-        char esc[6] = {'\\', 0};
-        if (*p == '"' || *p == '\\') {
-            esc[1] = (char)*p;
-            jw_raw(w, esc, 2);
-        } else if (*p == '\n') {
-            jw_raw(w, "\\n", 2);
-        } else if (*p == '\t') {
-            jw_raw(w, "\\t", 2);
-        } else if (*p == '\r') {
-            jw_raw(w, "\\r", 2);
-        } else if (*p < 0x20) {
-            char u[6] = {'\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 15]};
-            jw_raw(w, u, 6);
-        } else {
-            jw_raw(w, "\\ufffd", 6); /* not UTF-8 */
-        }
-        p++;
-    }
-    jw_raw(w, "\"", 1);
-}
-
-static void jw_key(struct jw *w, const char *key)
-{
-    jw_raw(w, ",", 1);
-    jw_str(w, key);
-    jw_raw(w, ":", 1);
-}
 
 /* The fields of e, then `extra` (added by mo_event_emit, past the limit). */
 static const struct mo_field *field_at(const struct mo_event *e, const struct mo_field *extra, size_t i)
@@ -358,30 +277,30 @@ static int render_json(const struct mo_event *e, const struct mo_field *extra, s
 {
     if (len == 0)
         return -1;
-    struct jw w = {buf, buf + len - 1}; /* room for the NUL */
+    struct mo_jw w = {buf, buf + len - 1}; /* room for the NUL */
     char ts[48];
     mo_time_format_rfc3339(ts_ns, 6, 0, ts, sizeof ts);
-    jw_raw(&w, "{\"ts\":", 6);
-    jw_str(&w, ts);
-    jw_key(&w, "event");
-    jw_str(&w, types[e->type].name);
-    jw_key(&w, "level");
-    jw_str(&w, mo_level_name(e->level));
-    jw_key(&w, "message");
-    jw_str(&w, e->msg);
+    mo_jw_raw(&w, "{\"ts\":", 6);
+    mo_jw_str(&w, ts);
+    mo_jw_key(&w, "event");
+    mo_jw_str(&w, types[e->type].name);
+    mo_jw_key(&w, "level");
+    mo_jw_str(&w, mo_level_name(e->level));
+    mo_jw_key(&w, "message");
+    mo_jw_str(&w, e->msg);
     for (size_t i = 0; i < e->n + n_extra; i++) {
         const struct mo_field *f = field_at(e, extra, i);
-        jw_key(&w, f->key);
+        mo_jw_key(&w, f->key);
         if (f->type == MO_F_STR) {
-            jw_str(&w, f->s);
+            mo_jw_str(&w, f->s);
         } else {
             /* numbers as text, so 64-bit integers stay exact */
             char num[32];
             number_text(f, num, sizeof num);
-            jw_raw(&w, num, strlen(num));
+            mo_jw_raw(&w, num, strlen(num));
         }
     }
-    jw_raw(&w, "}", 1);
+    mo_jw_raw(&w, "}", 1);
     if (w.overflow) {
         buf[0] = '\0';
         return -1;
@@ -469,27 +388,15 @@ static enum mo_sink_class class_of(enum mo_event_type t)
     return types[t].per_message ? MO_SINK_DROP : MO_SINK_KEEP;
 }
 
-/* The journal cannot be reached (at start, or journald went away). */
-static void journal_fallback(int err)
-{
-    fprintf(stderr, "momento-subscriberd: cannot write to the journal (%s); writing JSON lines to stdout\n",
-            strerror(-err));
-    sink = MO_LOG_JSON;
-    sink_open = mo_sink_open_fd(STDOUT_FILENO) == 0;
-}
-
 static int ensure_sink(void)
 {
     if (!sink_open && mo_event_set_format(sink) < 0)
         return -EBADF;
-    if (sink == MO_LOG_JOURNAL && mo_sink_journal_broken())
-        journal_fallback(-ECONNREFUSED);
     return sink_open ? 0 : -EBADF;
 }
 
 /* Fields lost to the limit: since start, and at the last "*" summary. */
 static uint64_t fields_dropped, fields_dropped_at_total;
-static bool fields_told[MO_EV__COUNT];
 
 uint64_t mo_event_fields_dropped_total(void) { return fields_dropped; }
 
@@ -497,25 +404,6 @@ static bool is_total_summary(const struct mo_event *e)
 {
     return e->type == MO_EV_SUMMARY && e->n > 0 && e->f[0].type == MO_F_STR && strcmp(e->f[0].key, "cache") == 0 &&
            strcmp(e->f[0].s, "*") == 0;
-}
-
-/* The first time an event of its type loses fields: a warning naming it. */
-static void tell_fields_dropped(const struct mo_event *e)
-{
-    if (fields_told[e->type])
-        return;
-    fields_told[e->type] = true;
-    struct mo_event w;
-    mo_event_init(&w, MO_EV_FIELDS_DROPPED, NULL, NULL);
-    mo_event_str(&w, "event_type", types[e->type].name);
-    mo_event_uint(&w, "dropped", e->dropped);
-    mo_event_str(&w, "first_dropped", e->first_dropped);
-    mo_event_uint(&w, "limit", MO_EVENT_MAX_FIELDS);
-    mo_event_msg(&w,
-                 "A %s event had %zu fields more than the %d an event holds, from %s on; they were left out "
-                 "(counted in event_fields_dropped; said once per event type)",
-                 types[e->type].name, e->dropped, MO_EVENT_MAX_FIELDS, e->first_dropped);
-    mo_event_emit(&w);
 }
 
 static int emit(const struct mo_event *e, const struct mo_field *extra, size_t n_extra)
@@ -527,12 +415,21 @@ static int emit(const struct mo_event *e, const struct mo_field *extra, size_t n
     enum mo_sink_class c = class_of(e->type);
     if (sink == MO_LOG_JOURNAL) {
         struct iovec iov[MO_EVENT_MAX_FIELDS + 8];
+        _Static_assert(MO_EVENT_MAX_FIELDS + 8 <= MO_JW_META_FIELDS, "a record's meta holds every field");
+        /* for its JSON line, should the journal fail (jsonw.h): the time,
+         * and the fields that are not strings (after the 6 of the header) */
+        struct mo_jw_meta meta;
+        mo_jw_meta_init(&meta, now, false);
         int n = render_journal(e, extra, n_extra, iov, ARRAY_SIZE(iov), render_buf, sizeof render_buf);
-        if (n > 0)
-            return mo_sink_record(iov, (size_t)n, c);
+        if (n > 0) {
+            for (size_t i = 0; i < e->n + n_extra; i++)
+                if (field_at(e, extra, i)->type != MO_F_STR)
+                    mo_jw_meta_bare(&meta, 6 + i);
+            return mo_sink_record(iov, (size_t)n, meta.b, meta.len, c);
+        }
         static const char big[] = "MESSAGE=event too large to render";
         struct iovec one[] = {{(char *)big, sizeof big - 1}};
-        return mo_sink_record(one, 1, c);
+        return mo_sink_record(one, 1, meta.b, meta.len, c);
     }
     int n = sink == MO_LOG_TEXT ? mo_event_render_text(e, now, render_buf, sizeof render_buf)
                                 : render_json(e, extra, n_extra, now, render_buf, sizeof render_buf);
@@ -555,7 +452,7 @@ int mo_event_emit(const struct mo_event *e)
     }
     int r = emit(e, extra, n_extra);
     if (e->dropped)
-        tell_fields_dropped(e);
+        mo_outlog_fields_dropped(e);
     return r;
 }
 
@@ -584,7 +481,9 @@ int mo_event_emit_raw(enum mo_event_type type, const char *line, size_t len)
         {m, 8 + len}, {prio, strlen(prio)}, {id, strlen(id)}, {(char *)ident, sizeof ident - 1},
         {ev, strlen(ev)}, {lv, strlen(lv)},
     };
-    return mo_sink_record(iov, ARRAY_SIZE(iov), MO_SINK_KEEP);
+    struct mo_jw_meta meta; /* on the fallback, the line itself */
+    mo_jw_meta_init(&meta, mo_real_ns(), true);
+    return mo_sink_record(iov, ARRAY_SIZE(iov), meta.b, meta.len, MO_SINK_KEEP);
 }
 
 static struct idle_work {
@@ -626,10 +525,15 @@ void mo_event_flush(void)
     for (size_t i = 0; i < ARRAY_SIZE(idle_work); i++)
         if (idle_work[i].fn && idle_work[i].pending(idle_work[i].ud))
             idle_work[i].fn(idle_work[i].ud);
+    if (sink_open)
+        mo_outlog_journal();
     mo_sink_flush();
 }
 
-bool mo_event_unflushed(void) { return mo_sink_pending() || idle_work_pending(); }
+bool mo_event_unflushed(void)
+{
+    return mo_sink_pending() || (sink_open && mo_outlog_journal_news()) || idle_work_pending();
+}
 
 uint64_t mo_event_mark(void) { return mo_sink_mark(); }
 
@@ -639,6 +543,7 @@ size_t mo_event_close(uint64_t timeout_us)
 {
     if (!sink_open)
         return 0;
+    mo_outlog_journal(); /* the last change of the journal's, if it was not said yet */
     sink_open = false;
     size_t left = mo_sink_close(timeout_us);
     if (left)
@@ -652,12 +557,17 @@ uint64_t mo_event_take_lost(void) { return mo_sink_take_lost(); }
 int mo_event_set_format(enum mo_log_format f)
 {
     sink = f;
-    int r = f == MO_LOG_JOURNAL ? mo_sink_open_journal(MO_JOURNAL_SOCKET) : mo_sink_open_fd(STDOUT_FILENO);
-    sink_open = r == 0;
+    int r = f == MO_LOG_JOURNAL ? mo_sink_open_journal(MO_JOURNAL_SOCKET, STDOUT_FILENO, mo_jw_record_line)
+                                : mo_sink_open_fd(STDOUT_FILENO);
     if (r < 0 && f == MO_LOG_JOURNAL && r != -EBUSY) {
-        journal_fallback(r);
-        r = sink_open ? 0 : -EBADF;
+        /* not even a socket for the journal: JSON lines for good */
+        fprintf(stderr, "momento-subscriberd: cannot write to the journal (%s); writing JSON lines to stdout\n",
+                strerror(-r));
+        sink = MO_LOG_JSON;
+        r = mo_sink_open_fd(STDOUT_FILENO);
     }
+    sink_open = r == 0;
+    mo_outlog_reset();
     return r;
 }
 

@@ -54,6 +54,8 @@ enum mo_event_type {
     MO_EV_STATE_IGNORED,   /* a state file, or a subscription's entry, not used */
     MO_EV_FIELDS_DROPPED,  /* an event had more fields than MO_EVENT_MAX_FIELDS (once per type) */
     MO_EV_EXPORT_RECOVERED, /* the textfile is written again after an export_error */
+    MO_EV_LOG_FALLBACK,    /* the journal failed: events go to stdout (sink.h) */
+    MO_EV_LOG_RESTORED,    /* they go to the journal again */
     MO_EV__COUNT
 };
 
@@ -75,8 +77,8 @@ struct mo_field {
     };
 };
 
-/* The widest event, the summary, has some 46 fields as SPEC.md lists them;
- * the rest is headroom. A field past the limit is left out, but never
+/* The widest event, the summary, has 40 fields, and a few more are to come
+ * (some 46); the rest is headroom. A field past the limit is left out, but never
  * silently: the event's `dropped` counts it, mo_event_emit adds it to
  * event_fields_dropped (in every "*" summary and the Prometheus textfile)
  * and logs a fields_dropped warning the first time a type overflows. */
@@ -126,9 +128,11 @@ int mo_event_emit(const struct mo_event *e);
 int mo_event_emit_raw(enum mo_event_type type, const char *line, size_t len);
 
 /* Chooses the format and opens its sink (starting its writer thread): the
- * journal's native socket, or stdout. Journal output falls back to JSON
- * lines on stdout if the journal cannot be reached, at once or later (each
- * time said once on stderr). 0, or -errno when no sink could be started.
+ * journal's native socket, or stdout. While the journal fails (at start or
+ * later: nothing listens, or journald does not read), its records go to
+ * stdout as JSON lines, and back to the journal when it takes them again
+ * (sink.h); each change is a log_fallback or log_restored event, said at
+ * the next flush (outlog.h). 0, or -errno when no sink could be started.
  * Without a call, the first event opens JSON on stdout. */
 int mo_event_set_format(enum mo_log_format f);
 /* journal when stderr is the journal stream ($JOURNAL_STREAM matches stderr), else json. */
@@ -169,6 +173,7 @@ uint64_t mo_event_take_lost(void);
 uint64_t mo_event_fields_dropped_total(void);
 
 /* Names and ids, for tests and documentation. */
+const char *mo_event_type_name(enum mo_event_type t);
 const char *mo_event_message_id(enum mo_event_type t);
 const char *mo_level_name(enum mo_level l);
 
