@@ -455,9 +455,8 @@ static void test_journal_fallback(void)
         char *sp = memchr(q, ' ', (size_t)(nl - q));
         unsigned mi = 0;
         for (char *h = q; sp && h + 1 < sp; h += 2) { /* the meta: the index's digits, as hex */
-            unsigned b;
-            sscanf(h, "%2x", &b);
-            mi = mi * 10 + (b - '0');
+            char hex[3] = {h[0], h[1], 0};
+            mi = mi * 10 + ((unsigned)strtoul(hex, NULL, 16) - '0');
         }
         unsigned li = sp ? (unsigned)strtoul(sp + 1, NULL, 10) : N;
         if (!sp || li != mi || li >= N)
