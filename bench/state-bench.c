@@ -78,7 +78,7 @@ int main(int argc, char **argv)
     if (mo_loop_new(&loop) < 0 || mo_conn_new(&ep, "", &(struct mo_conn_opts){0}, &conn, err, sizeof err) < 0)
         return 1;
     struct mo_sub_settings set = {.backoff_initial_us = 100000, .backoff_max_us = 1000000,
-                                  .idle_timeout_us = 15000000, .sample_every = 1};
+                                  .idle_timeout_us = 15000000, .log = {.sample_every = 1}};
     struct mo_sub_owner owner = {.up = owner_up, .stopped = owner_stopped};
     double *v = calloc((size_t)rounds, sizeof *v);
 

@@ -63,10 +63,14 @@ void mo_reloadlog_not_applied(const struct mo_config *nc, const struct mo_sub_co
 
 void mo_reloadlog_reloaded(const struct mo_config *nc, const struct mo_reloadlog_outcome *o)
 {
-    char how[160] = "", fails[64] = "";
+    char how[240] = "", fails[64] = "", back[96] = "";
+    if (o->moves_cancelled)
+        snprintf(back, sizeof back, ", %zu earlier move%s cancelled (back to the settings %s on)",
+                 o->moves_cancelled, o->moves_cancelled == 1 ? "" : "s",
+                 o->moves_cancelled == 1 ? "its stream runs" : "their streams run");
     if (*o->momento_changed)
-        snprintf(how, sizeof how, "; momento: %s changed, %zu stream%s moving to new connections",
-                 o->momento_changed, o->moved, o->moved == 1 ? "" : "s");
+        snprintf(how, sizeof how, "; momento: %s changed, %zu stream%s moving to new connections%s",
+                 o->momento_changed, o->moved, o->moved == 1 ? "" : "s", back);
     if (o->failed)
         snprintf(fails, sizeof fails, " (%zu not applied: see config_error)", o->failed);
     struct mo_event e;
@@ -77,6 +81,7 @@ void mo_reloadlog_reloaded(const struct mo_config *nc, const struct mo_reloadlog
     mo_event_uint(&e, "failed", o->failed);
     mo_event_str(&e, "momento_changed", o->momento_changed);
     mo_event_uint(&e, "moved", o->moved);
+    mo_event_uint(&e, "moves_cancelled", o->moves_cancelled);
     if (o->dir_changed)
         mo_event_str(&e, "state_directory", o->dir ? o->dir : "");
     mo_event_msg(&e, "Configuration reloaded from %s: %zu added, %zu removed, %zu kept%s%s%s%s%s", nc->path,

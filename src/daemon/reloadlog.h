@@ -37,6 +37,7 @@ struct mo_reloadlog_outcome {
     size_t failed;               /* each said by mo_reloadlog_not_applied */
     const char *momento_changed; /* mo_remote_diff_names: "key,endpoint", or "" */
     size_t moved;                /* streams moving to new connections */
+    size_t moves_cancelled;      /* moves given up: back to settings their streams have */
     bool dir_changed;            /* the state directory changed ... */
     const char *dir;             /* ... to this one (NULL: positions not saved) */
     bool exports_kept;           /* out of memory: the old export: settings */

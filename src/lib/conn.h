@@ -29,7 +29,7 @@ struct mo_conn_opts {
     const char *agent;          /* `agent` header; NULL = "c:topic:<version>" */
     int max_reconnect_backoff_ms; /* 0 = gRPC default */
     /* Leave out gRPC's retry layer. For calls that are never retried (Publish
-     * is not retryable, PROTOCOL.md section 7) it only costs: about a quarter
+     * is not retryable, src/proto/README.md §10) it only costs: about a quarter
      * of the client CPU of a small unary call. */
     bool disable_retries;
     /* The largest message the channel receives (GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH);

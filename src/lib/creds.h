@@ -1,6 +1,6 @@
 /* creds.h - Momento credentials: where the key comes from and what it says.
  *
- * Formats (PROTOCOL.md section 2):
+ * Formats (src/proto/README.md §9.2):
  *   v2 API key     a JWT whose claims hold t == "g"; the endpoint comes from
  *                  elsewhere (config `endpoint:` or MOMENTO_ENDPOINT);
  *   v1 key and     base64 of JSON {"endpoint": "...", "api_key": "<jwt>"};

@@ -24,7 +24,7 @@
 #define MO_METHOD_PUBLISH "/cache_client.pubsub.Pubsub/Publish"
 #define MO_METHOD_SUBSCRIBE "/cache_client.pubsub.Pubsub/Subscribe"
 
-/* The service's payload limit per message (PROTOCOL.md section 6). */
+/* The service's payload limit per message (src/proto/README.md §8). */
 #define MO_MAX_PAYLOAD 4096
 
 grpc_byte_buffer *mo_subscribe_request(const char *cache, const char *topic, uint64_t resume_at,

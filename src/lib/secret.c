@@ -1,11 +1,11 @@
-/* secret.c - the one rule for what looks like a secret, and redaction (secret.h). */
+/* secret.c - the base64 digits, the one rule for what looks like a secret, and
+ * redaction (secret.h). */
 #include <config.h>
 
 #include <stdint.h>
 #include <string.h>
 
 #include "secret.h"
-#include "util.h"
 
 #define JSON_PROBE 12       /* rule 1: characters after a word start that must decode to text */
 #define JSON_RUN_MIN 16     /* rule 2: shorter runs cannot hold "api_key" */
@@ -15,6 +15,21 @@
 /* A flagged word is at least JSON_PROBE characters long, so the placeholder
  * never makes a scrubbed text longer (mo_secret_scrub works in place). */
 _Static_assert(sizeof MO_SECRET_HIDDEN - 1 <= JSON_PROBE, "placeholder longer than a secret");
+
+int mo_base64_value(unsigned char c)
+{
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+        return c - '0' + 52;
+    if (c == '+' || c == '-')
+        return 62;
+    if (c == '/' || c == '_')
+        return 63;
+    return -1;
+}
 
 static bool is_b64(char c) { return mo_base64_value((unsigned char)c) >= 0; }
 

@@ -36,6 +36,11 @@
 /* What a hidden value is shown as. */
 #define MO_SECRET_HIDDEN "<hidden>"
 
+/* The alphabets the rule reads (and creds.c decodes keys in): the value (0
+ * to 63) of one base64 digit, both alphabets at once: '+' and '-' are 62,
+ * '/' and '_' are 63. -1 for anything else, '=' included. */
+int mo_base64_value(unsigned char c);
+
 /* Whether the len bytes at s look like a secret (the rule above). */
 bool mo_secret_like(const char *s, size_t len);
 

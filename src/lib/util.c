@@ -50,21 +50,6 @@ int mo_fail(int r, char *buf, size_t len, const char *fmt, ...)
     return r;
 }
 
-int mo_base64_value(unsigned char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '+' || c == '-')
-        return 62;
-    if (c == '/' || c == '_')
-        return 63;
-    return -1;
-}
-
 const char *mo_fmt_ms(int64_t us, char *buf, size_t len)
 {
     uint64_t mag = us < 0 ? (uint64_t)0 - (uint64_t)us : (uint64_t)us;

@@ -20,10 +20,6 @@ bool mo_blank(const char *s, size_t len);
 int mo_fail(int r, char *buf, size_t len, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
-/* The value (0 to 63) of one base64 digit, both alphabets at once: '+' and
- * '-' are 62, '/' and '_' are 63. -1 for anything else, '=' included. */
-int mo_base64_value(unsigned char c);
-
 /* Formats microseconds as milliseconds with three decimals ("1.234"). */
 const char *mo_fmt_ms(int64_t us, char *buf, size_t len);
 

@@ -40,6 +40,7 @@ enum {
     OPT_FAULT_DROP_EVERY,
     OPT_FAULT_RESET_AFTER,
     OPT_FAULT_REJECT,
+    OPT_FAULT_MALFORMED_EVERY,
     OPT_VERSION,
 };
 
@@ -68,6 +69,7 @@ static const struct option long_opts[] = {
     {"fault-drop-every", required_argument, NULL, OPT_FAULT_DROP_EVERY},
     {"fault-reset-after", required_argument, NULL, OPT_FAULT_RESET_AFTER},
     {"fault-reject", required_argument, NULL, OPT_FAULT_REJECT},
+    {"fault-malformed-every", required_argument, NULL, OPT_FAULT_MALFORMED_EVERY},
     {"verbose", no_argument, NULL, 'v'},
     {"version", no_argument, NULL, OPT_VERSION},
     {"help", no_argument, NULL, 'h'},
@@ -108,6 +110,8 @@ void tl_opts_usage(FILE *f)
           "  --fault-drop-every N     every Nth message of a topic is lost (a discontinuity instead)\n"
           "  --fault-reset-after N    a topic moves to a new page after every N messages\n"
           "  --fault-reject CODE[:COUNT]  reject every call (or the first COUNT) with CODE\n"
+          "  --fault-malformed-every N  after every Nth item a stream sends a message that is no\n"
+          "                           valid item: garbled bytes, then an item of no kind, in turn\n"
           "\n"
           "  --version                print the version\n"
           "  -h, --help               print this help\n"
@@ -342,6 +346,9 @@ int tl_opts_parse(int argc, char **argv, struct tl_opts *o, char *err, size_t er
             break;
         case OPT_FAULT_REJECT:
             r = parse_reject(optarg, o, err, errlen);
+            break;
+        case OPT_FAULT_MALFORMED_EVERY:
+            r = parse_count(name, optarg, 1, &o->fault_malformed_every, err, errlen);
             break;
         case 'v':
             o->verbose = true;

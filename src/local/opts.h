@@ -42,6 +42,7 @@ struct tl_opts {
     uint64_t fault_reset_after; /* 0 = off */
     int fault_reject_code;      /* -1 = off */
     uint64_t fault_reject_count;/* 0 = every call */
+    uint64_t fault_malformed_every; /* 0 = off; else items per stream between malformed messages */
 };
 
 enum tl_opts_result {

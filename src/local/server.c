@@ -67,16 +67,6 @@ struct reply {
     grpc_metadata trailer;
 };
 
-void tl_log(const struct tl_env *env, const char *fmt, ...)
-{
-    if (!env->opts->verbose)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    mo_vwarn(fmt, ap);
-    va_end(ap);
-}
-
 /* ---- shutdown bookkeeping ---- */
 
 static void maybe_stopped(tl_server *s)

@@ -47,6 +47,8 @@ struct tl_stream {
     uint64_t cursor; /* next ring position */
     bool hb_due;
     bool disc_due;
+    bool malformed_due;  /* --fault-malformed-every */
+    uint64_t malformed;  /* malformed messages sent */
     struct tl_start disc;
     /* what the client knows: the last sequence number and page it was given */
     uint64_t known_seq, known_page;
@@ -147,12 +149,12 @@ static void stream_end_unavailable(struct tl_stream *st)
     stream_end(st, GRPC_STATUS_UNAVAILABLE, details, "fault", "ended by fault");
 }
 
-/* --stream-items, --stream-lifetime: the end of a healthy stream, in the
- * shape --stream-end asked for (PROTOCOL.md 11.4). A gRPC C-core server
- * cannot send a bare RST_STREAM(NO_ERROR): every way it has to end a call
- * sends the status trailers first. `rst` therefore sends the status a C-core
- * client reports when it receives one (INTERNAL, with the transport's own
- * message), which is what the daemon sees from a server that does. */
+/* --stream-items, --stream-lifetime: the end of a healthy stream, in the shape
+ * --stream-end asked for (src/proto/README.md §7.1). A gRPC C-core server
+ * cannot send a bare RST_STREAM(NO_ERROR): every way it has to end a call sends
+ * the status trailers first. `rst` therefore sends the status a C-core client
+ * reports when it receives one (INTERNAL, with the transport's own message),
+ * which is what the daemon sees from a server that does. */
 static void stream_end_normal(struct tl_stream *st, const char *option)
 {
     if (st->env->opts->stream_end == TL_END_RST)
@@ -181,10 +183,13 @@ static void on_sent(mo_tag *tag, bool ok)
         stream_release_if_done(st);
         return;
     }
-    if (st->sending_item)
+    const struct tl_opts *o = st->env->opts;
+    if (st->sending_item) {
         st->items++;
+        if (o->fault_malformed_every && st->items % o->fault_malformed_every == 0)
+            st->malformed_due = true; /* sent next, before anything else */
+    }
     if (st->state == ST_OPEN) {
-        const struct tl_opts *o = st->env->opts;
         if (o->fault_end_after != TL_OFF && st->items >= o->fault_end_after)
             stream_end_unavailable(st);
         else if (o->fault_stall_after != TL_OFF && st->items >= o->fault_stall_after)
@@ -247,6 +252,15 @@ static void pump(struct tl_stream *st)
 {
     if (st->state != ST_OPEN || st->sending)
         return;
+    if (st->malformed_due) {
+        /* garbled bytes first, then an item of no kind, in turn */
+        bool no_kind = st->malformed++ % 2 == 1;
+        st->malformed_due = false;
+        tl_log(st->env, "fault: stream %" PRIu64 " sends %s after %" PRIu64 " items", st->id,
+               no_kind ? "an item of no kind" : "a garbled item", st->items);
+        send_msg(st, tl_wire_malformed(no_kind), false, false);
+        return;
+    }
     if (st->hb_due) {
         st->hb_due = false;
         send_msg(st, tl_wire_heartbeat(), false, false);

@@ -416,7 +416,7 @@ void tl_topic_resume(const tl_topic *t, uint64_t seq, uint64_t page, struct tl_s
         /* no page (0, whatever resume_at says: a number on an unknown page
          * means nothing), or one the topic no longer has, on a topic with
          * messages: tell the page and where it stands, then live
-         * (PROTOCOL.md 11.1) */
+         * (src/proto/README.md §6.1) */
         *ret = (struct tl_start){.pos = t->end, .disc = true, .last = seq ? seq - 1 : 0,
                                  .new_seq = latest, .page = t->page};
         return;

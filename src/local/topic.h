@@ -46,7 +46,7 @@ typedef struct tl_store tl_store;
 typedef struct tl_cache tl_cache;
 typedef struct tl_topic tl_topic;
 
-/* The two readings of _Discontinuity.new_topic_sequence (PROTOCOL.md 11.2). */
+/* The two readings of _Discontinuity.new_topic_sequence (src/proto/README.md §6.2). */
 enum tl_disc_reading {
     TL_DISC_AFTER, /* the proto's: the next item is new_topic_sequence + 1 */
     TL_DISC_AT,    /* the HTTP API reference's: the next item is new_topic_sequence */

@@ -183,3 +183,11 @@ grpc_slice tl_wire_heartbeat(void)
     static const uint8_t hb[] = {0x1a, 0x00}; /* _SubscriptionItem.heartbeat, empty */
     return grpc_slice_from_static_buffer(hb, sizeof hb);
 }
+
+grpc_slice tl_wire_malformed(bool no_kind)
+{
+    static const uint8_t cut[] = {0x0a, 0x05, 0x08}; /* item (field 1), 5 bytes long: 1 follows */
+    static const uint8_t none[] = {0xc0, 0x3e, 0x01}; /* field 1000, a varint: unknown, skipped */
+    return no_kind ? grpc_slice_from_static_buffer(none, sizeof none)
+                   : grpc_slice_from_static_buffer(cut, sizeof cut);
+}

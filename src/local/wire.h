@@ -50,6 +50,11 @@ grpc_slice tl_wire_item(uint64_t seq, uint64_t page, bool binary, const uint8_t 
 grpc_slice tl_wire_discontinuity(uint64_t last, uint64_t new_seq, uint64_t page);
 /* A _SubscriptionItem holding a _Heartbeat (static, refcounting is a no-op). */
 grpc_slice tl_wire_heartbeat(void);
+/* What --fault-malformed-every sends, static like the heartbeat: with
+ * no_kind, a _SubscriptionItem that parses but has no kind set (it holds only
+ * a field the protocol does not have); else bytes that are no
+ * _SubscriptionItem at all (its item field announces more bytes than follow). */
+grpc_slice tl_wire_malformed(bool no_kind);
 
 /* True when the name is empty or only whitespace (the SDKs' own check). */
 bool tl_str_blank(struct tl_str s);

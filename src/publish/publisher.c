@@ -21,7 +21,7 @@
 
 #define N_STATUS (GRPC_STATUS_UNAUTHENTICATED + 1)
 
-/* One publish: a unary call with its six ops in one batch (GRPC-C-CORE.md section 4). */
+/* One publish: a unary call with its six ops in one batch (src/lib/TRANSPORT.md §7). */
 struct pub_call {
     mo_tag tag;
     publisher *p;

@@ -14,7 +14,7 @@
 #include "timefmt.h"
 #include "journal.h"
 
-/* MESSAGE_ID of the summary event (src/daemon/event.c, momento-subscriberd(8)) */
+/* MESSAGE_ID of the summary event (src/daemon/log/event.c, momento-subscriberd(8)) */
 #define SUMMARY_MESSAGE_ID "e1ef2f3c18224e94b429efc3d4e5bf7c"
 #define MAX_FIELDS 32
 

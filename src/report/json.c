@@ -41,6 +41,7 @@ static cJSON *row_json(const struct lr_report *r, const struct lr_row *row)
                            : cJSON_AddNullToObject(o, lat[i].key) != NULL;
     ok = ok && add_num(o, "negative", (double)row->negative) &&
          add_num(o, "decode_errors", (double)row->decode_errors) &&
+         add_num(o, "protocol_errors", (double)row->protocol_errors) &&
          add_num(o, "gaps", (double)row->gaps) && add_num(o, "duplicates", (double)row->duplicates) &&
          add_num(o, "discontinuities", (double)row->discontinuities) &&
          add_num(o, "lost", (double)row->lost) && add_num(o, "resets", (double)row->resets) &&

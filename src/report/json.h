@@ -7,10 +7,10 @@
  * ROW: "host" (split by host), "cache" and "topic" (not in totals),
  * "summaries", "messages", "measured", "covered_s" (topics), "rate_per_s",
  * "min_us", "p50_us", "p90_us", "p99_us", "p999_us", "max_us" (null when no
- * latency was measured), "negative", "decode_errors", "gaps", "duplicates",
- * "discontinuities", "lost", "resets", "reconnects", "log_dropped",
- * "warnings_dropped" (the last three and "lost" 0 from daemons that do not
- * report them). "hosts" holds
+ * latency was measured), "negative", "decode_errors", "protocol_errors",
+ * "gaps", "duplicates", "discontinuities", "lost", "resets", "reconnects",
+ * "log_dropped", "warnings_dropped" (the last two, "lost" and
+ * "protocol_errors" 0 from daemons that do not report them). "hosts" holds
  * each host's total and is empty unless split by host.
  */
 #ifndef LR_JSON_H

@@ -192,6 +192,7 @@ static void acc_add(struct group *g, const struct lr_summary *s)
     a->measured += mo_hist_count(s->hist);
     a->negative += s->negative;
     a->decode_errors += s->decode_errors;
+    a->protocol_errors += s->protocol_errors;
     a->gaps += s->gaps;
     a->duplicates += s->duplicates;
     a->discontinuities += s->discontinuities;
@@ -273,6 +274,7 @@ static int total_row(lr_merge *m, struct lr_row *r, struct group **groups, size_
         r->messages += t.messages;
         r->negative += t.negative;
         r->decode_errors += t.decode_errors;
+        r->protocol_errors += t.protocol_errors;
         r->gaps += t.gaps;
         r->duplicates += t.duplicates;
         r->discontinuities += t.discontinuities;

@@ -32,8 +32,8 @@ typedef struct lr_merge lr_merge;
 struct lr_row {
     const char *host;          /* NULL: every host */
     const char *cache, *topic; /* NULL: a total row */
-    uint64_t summaries, messages, measured, negative, decode_errors, gaps, duplicates,
-        discontinuities, lost, resets, reconnects, log_dropped, warnings_dropped;
+    uint64_t summaries, messages, measured, negative, decode_errors, protocol_errors, gaps,
+        duplicates, discontinuities, lost, resets, reconnects, log_dropped, warnings_dropped;
     double covered_s; /* sum of interval_s (topics only; 0 for a total row) */
     double rate;      /* messages per second, see above */
     /* latency in microseconds, valid when measured > 0 */

@@ -99,6 +99,7 @@ int lr_summary_parse(lr_field_fn get, void *ud, struct lr_summary *s, char *err,
     } counters[] = {
         {"count", &s->count, false},
         {"decode_errors", &s->decode_errors, false},
+        {"protocol_errors", &s->protocol_errors, true}, /* newer daemons only */
         {"negative", &s->negative, false},
         {"gaps", &s->gaps, false},
         {"duplicates", &s->duplicates, false},

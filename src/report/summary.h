@@ -7,8 +7,9 @@
  * summary must carry is checked, and its histogram is decoded and held
  * against the summary's own count, decode_errors, negative, min_us and max_us,
  * so that a cut or edited record is rejected whole instead of half counted.
- * `lost`, `log_dropped` and `warnings_dropped` are optional (0 when absent:
- * older daemons). Pure: no I/O, no logging.
+ * `lost`, `log_dropped`, `warnings_dropped` and `protocol_errors` are
+ * optional (0 when absent: older daemons, which counted a server message the
+ * protocol does not allow among decode_errors). Pure: no I/O, no logging.
  */
 #ifndef LR_SUMMARY_H
 #define LR_SUMMARY_H
@@ -24,8 +25,8 @@ struct lr_summary {
     const char *cache, *topic;
     const char *histogram; /* the encoding as read */
     double interval_s;
-    uint64_t count, decode_errors, negative, gaps, duplicates, discontinuities, lost, resets,
-        reconnects, log_dropped, warnings_dropped;
+    uint64_t count, decode_errors, protocol_errors, negative, gaps, duplicates, discontinuities, lost,
+        resets, reconnects, log_dropped, warnings_dropped;
     int64_t min_us, max_us; /* exact; meaningful when the histogram is not empty */
     mo_hist *hist;          /* the caller's; reset and filled by lr_summary_parse */
     /* set by the reader */

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Continuity as the daemon reports it (SPEC.md, Continuity): messages the
-# server lost arrive as discontinuities (counted, logged with exactly how many
-# were lost under either reading of new_topic_sequence, the messages around
-# them delivered, no gap), and a topic moved to a new page is a reset whose
-# numbering starts over without counting duplicates.
+# Continuity as the daemon reports it (momento-subscriberd(8), CONTINUITY):
+# messages the server lost arrive as discontinuities (counted, logged with
+# exactly how many were lost under either reading of new_topic_sequence, the
+# messages around them delivered, no gap), and a topic moved to a new page is a
+# reset whose numbering starts over without counting duplicates.
 source "$(dirname "$0")/lib.sh"
 
 seqs() { events "$1" '.event=="message"' | jq -s -c 'map(.seq)'; }

@@ -105,7 +105,7 @@ check_buckets() {
         d = got - s / 1e6; if (d < 0) d = -d; exit !(d < 1e-6) }' "$WORK/lat.$t" ||
         fail "$t: _sum $(value latency_seconds_sum "$t") is not the sum of the latencies"
     [ "$(value stream_up "$t")" = 1 ] || fail "$t: stream_up $(value stream_up "$t")"
-    for c in gaps duplicates discontinuities resets reconnects decode_errors; do
+    for c in gaps duplicates discontinuities resets reconnects decode_errors protocol_errors; do
         [ "$(value "${c}_total" "$t")" = 0 ] || fail "$t: ${c}_total $(value "${c}_total" "$t")"
     done
 }

@@ -4,7 +4,9 @@
 # budget in the way). The daemon keeps receiving and stays responsive: STATUS
 # shows the messages arriving, WATCHDOG=1 keeps coming, a reload in the middle
 # gets its RELOADING=1 and READY=1, and resume positions go on being saved (a
-# save waits for the log's writer only so long). When the pipe is read again,
+# save waits for the log's writer only so long; the saves that went ahead of
+# it are counted in the summaries' state_saves_ahead_of_log and the textfile's
+# state_saves_ahead_of_log_total, the same number). When the pipe is read again,
 # every summary of the stall is there and they count every message; the
 # message events that did not fit are counted in log_dropped (logged +
 # log_dropped = messages), and no other event was lost. Under valgrind,
@@ -26,7 +28,9 @@ logging:
   message_budget: 1000000
   summary_interval: 1s
 state:
-  directory: $WORK/state"
+  directory: $WORK/state
+export:
+  prometheus_textfile: $WORK/momento.prom"
 mkdir "$WORK/state"
 saved() { sed -n 's/^sub "c" "stall" [0-9]* \([0-9]*\)$/\1/p' "$WORK/state/positions" 2>/dev/null; }
 
@@ -89,7 +93,18 @@ fi
     || fail "events other than message events were lost"
 [ "$(sum_summaries "$out" gaps)" = 0 ] && [ "$(sum_summaries "$out" discontinuities)" = 0 ] \
     || fail "the daemon fell behind the stream: $(events "$out" '.event=="summary" and .cache=="*" and (.gaps > 0 or .discontinuities > 0)' | head -3)"
+# the saves of the stall went ahead of the log, and say so: in the "*"
+# summaries only, and in the textfile, whose count since start is their sum
+ahead=$(events "$out" '.event=="summary" and .cache=="*"' | jq -s 'map(.state_saves_ahead_of_log) | add')
+[ "$ahead" -ge 1 ] 2>/dev/null || fail "no save ahead of the log counted in the stall: '$ahead'"
+[ "$(count_events "$out" '.event=="summary" and .cache!="*" and has("state_saves_ahead_of_log")')" = 0 ] ||
+    fail "state_saves_ahead_of_log in a subscription's summary"
+events "$out" '.event=="summary" and .cache=="*" and .state_saves_ahead_of_log > 0' |
+    jq -e -s 'all(.message | test("; [0-9]+ saves of resume positions ahead of the log$"))' >/dev/null ||
+    fail "a summary counting saves ahead of the log does not say so"
+grep -qx "momento_subscriber_state_saves_ahead_of_log_total $ahead" "$WORK/momento.prom" ||
+    fail "textfile: $(grep ahead_of_log "$WORK/momento.prom"), summaries: $ahead"
 [ "$(count_events "$out" '.event=="config_reloaded"')" = 1 ] || fail "config_reloaded not logged"
 [ "$(count_events "$out" '.event=="stopping"')" = 1 ] || fail "stopping not logged"
 check_all_summaries "$out" 1
-pass "stall: $N messages, $(count_events "$out" '.event=="summary" and .cache=="*"') summaries, $logged message events logged, $dropped dropped and counted"
+pass "stall: $N messages, $(count_events "$out" '.event=="summary" and .cache=="*"') summaries, $logged message events logged, $dropped dropped and counted, $ahead saves ahead of the log counted"

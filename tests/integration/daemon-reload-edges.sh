@@ -38,8 +38,10 @@ logging:
 n0=$(count_events "$out" '.event=="summary" and .cache=="*"')
 kill -HUP "$DAEMON_PID"
 wait_events 10 "$out" '.event=="summary" and .topic=="b"' 1 || fail "no final summary for the removed topic"
-jq -e '.count == 5' <<<"$(events "$out" '.event=="summary" and .topic=="b"' | tail -1)" >/dev/null \
-    || fail "removed topic's summary: $(events "$out" '.event=="summary" and .topic=="b"' | tail -1)"
+# (a periodic summary may have come just before the reload: the removed
+# topic's summaries together hold its 5 messages)
+[ "$(events "$out" '.event=="summary" and .topic=="b"' | jq -s '[.[].count] | add')" = 5 ] \
+    || fail "removed topic's summaries: $(events "$out" '.event=="summary" and .topic=="b"')"
 kill -USR1 "$DAEMON_PID"
 wait_events 10 "$out" '.event=="summary" and .cache=="*"' $((n0 + 1)) || fail "no summary on SIGUSR1"
 total=$(events "$out" '.event=="summary" and .cache=="*"' | jq -s 'map(.count) | add')

@@ -10,9 +10,7 @@ source "$(dirname "$0")/tls-certs.sh"
 
 # Two v2 keys that differ in their signature only (the local server compares
 # the whole authorization value).
-claims=$(printf '{"t":"g"}' | base64 -w0 | tr '+/' '-_' | tr -d '=')
-K1="eyJhbGciOiJIUzI1NiJ9.$claims.b2xkLWtleS1zaWduYXR1cmU"
-K2="eyJhbGciOiJIUzI1NiJ9.$claims.bmV3LWtleS1zaWduYXR1cmU"
+test_keys
 keyfile=$WORK/api-key
 cfg=$WORK/sub.yaml
 rate=200

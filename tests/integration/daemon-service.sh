@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The daemon against a server that behaves as the real service does
-# (PROTOCOL.md section 11), with momento-topics-local's options for it:
+# (src/proto/README.md §11), with momento-topics-local's options for it:
 #  1. streams ended every 100 items (--stream-items 100, --stream-end ok and
 #     rst) at 1000 msg/s: resubscribed at once, every message exactly once,
 #     the run's median latency that of loopback (as in a run without ends);

@@ -111,6 +111,16 @@ stop() {
 # count_lines FILE PATTERN : number of lines matching an extended regex
 count_lines() { grep -cE "$2" "$1" || true; }
 
+# Two v2 keys that differ in their signature only (the local server compares
+# the whole authorization value): $K1 and $K2.
+# shellcheck disable=SC2034
+test_keys() {
+    local claims
+    claims=$(printf '{"t":"g"}' | base64 -w0 | tr '+/' '-_' | tr -d '=')
+    K1="eyJhbGciOiJIUzI1NiJ9.$claims.b2xkLWtleS1zaWduYXR1cmU"
+    K2="eyJhbGciOiJIUzI1NiJ9.$claims.bmV3LWtleS1zaWduYXR1cmU"
+}
+
 # ---- the daemon ----
 
 # write_daemon_config FILE SUBSCRIPTIONS-YAML [EXTRA-YAML]

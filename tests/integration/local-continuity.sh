@@ -1,9 +1,9 @@
 #!/bin/bash
-# momento-topics-local as the real service may behave (PROTOCOL.md 11.1-11.2),
-# under every combination of --announce-page (off, on) and
-# --discontinuity-seq (after, at): exactly what a subscriber receives on a
-# fresh stream, on a stale page, on page 0 with a number, past the replay
-# buffer, in the future, and for lost messages and resets.
+# momento-topics-local as the real service may behave
+# (src/proto/README.md §6.1-6.2), under every combination of --announce-page
+# (off, on) and --discontinuity-seq (after, at): exactly what a subscriber
+# receives on a fresh stream, on a stale page, on page 0 with a number, past
+# the replay buffer, in the future, and for lost messages and resets.
 #   after: the next item is new_topic_sequence + 1 (the proto's reading)
 #   at:    the next item is new_topic_sequence     (the HTTP API reference's)
 source "$top_srcdir/tests/integration/lib.sh"

@@ -1,6 +1,6 @@
 #!/bin/bash
 # momento-topics-local ending healthy streams as the service does in normal
-# operation (PROTOCOL.md 11.4): --stream-items N and --stream-lifetime
+# operation (src/proto/README.md §7.1): --stream-items N and --stream-lifetime
 # DURATION, with status OK (--stream-end ok, the default) or with what a gRPC
 # client reports for an RST_STREAM(NO_ERROR) (--stream-end rst: INTERNAL,
 # "Received RST_STREAM with error code 0"). Every stream ends so, again and

@@ -1,11 +1,11 @@
 #!/bin/bash
 # momento-topics-local fault options: --fault-end-after, --fault-stall-after,
-# --fault-drop-every, --fault-reset-after, --fault-reject.
+# --fault-drop-every, --fault-reset-after, --fault-reject, --fault-malformed-every.
 source "$top_srcdir/tests/integration/lib.sh"
 source "$top_srcdir/tests/integration/local-lib.sh"
 
 summary() {
-    jq -r 'if .type=="item" then "i\(.seq)" elif .type=="discontinuity" then "d\(.last)/\(.new)" elif .type=="status" then "s\(.code)" else .type end' \
+    jq -r 'if .type=="item" then "i\(.seq)" elif .type=="discontinuity" then "d\(.last)/\(.new)" elif .type=="status" then "s\(.code)" elif .type=="malformed" then "m\(.bytes)" else .type end' \
         "$WORK/$1.out" | grep -v heartbeat | tr '\n' ' ' | sed 's/ $//'
 }
 
@@ -91,3 +91,18 @@ expect_eq "rejected subscribe code" "$(jq -r .name "$WORK/no.out")" RESOURCE_EXH
 start_local reject3 --fault-reject 7
 expect_eq "numeric code" "$(publish x | jq -r .name)" PERMISSION_DENIED
 pass "--fault-reject: by name with a count, for every call, by number"
+
+# --fault-malformed-every 2: after items 2, 4, 6 a message that is no item:
+# garbled bytes (3 of them), an item of no kind, garbled again; on each stream
+start_local malformed --fault-malformed-every 2 --verbose
+subscribe m1 --timeout 20 --count 7
+wait_type m1 heartbeat 1
+publish --count 7 x >/dev/null
+wait "$SUB_PID" || fail "m1: $(cat "$WORK/m1.out")"
+expect_eq "malformed in turn" "$(summary m1)" "i1 i2 m3 i3 i4 empty i5 i6 m3 i7"
+grep -q 'fault: stream 1 sends an item of no kind after 4 items' "$WORK/malformed.err" ||
+    fail "--verbose does not log the fault: $(cat "$WORK/malformed.err")"
+subscribe m2 --resume 1 --timeout 20 --count 3
+wait "$SUB_PID" || fail "m2: $(cat "$WORK/m2.out")"
+expect_eq "a new stream counts again" "$(summary m2)" "i1 i2 m3 i3"
+pass "--fault-malformed-every: garbled bytes and items of no kind in turn, every N items of a stream"

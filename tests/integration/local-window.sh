@@ -1,6 +1,6 @@
 #!/bin/bash
-# momento-topics-local --replay-window: like the service, which buffers about
-# 5 seconds of messages (PROTOCOL.md 11.5), only messages younger than the
+# momento-topics-local --replay-window: like the service, which buffers about 5
+# seconds of messages (src/proto/README.md §4), only messages younger than the
 # window are replayed; a resume from older ones gets a discontinuity, and so
 # does a stream that fell that far behind. Without the option only the count
 # (--replay) limits the replay.

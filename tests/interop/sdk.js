@@ -40,7 +40,8 @@
 // API key (wrapped in a v1 key, as the SDK expects); --tls dials with TLS
 // (roots from GRPC_DEFAULT_SSL_ROOTS_FILE_PATH, as gRPC does). Without --token
 // and --tls the SDK's own momento-local provider is used, which is what
-// SPEC.md promises works: plaintext and an empty token.
+// momento-topics-local(1), DESCRIPTION, promises works: plaintext and an
+// empty token.
 // --keepalive-ms MS replaces the HTTP/2 keepalive ping period of the Default
 // configuration (5000), and allows 5 s instead of 1 s for each ping's ack. MO_SDK_LOG=trace|debug|info|warn|error sets the level
 // of the SDK's own log, printed as {"ev":"log",...} lines (default warn).

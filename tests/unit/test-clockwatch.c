@@ -1,5 +1,5 @@
-/* Unit tests for the clock watch (src/daemon/clockwatch.c): which readings
- * of the clock's synchronisation make an event, and which do not. */
+/* Unit tests for the clock watch (src/daemon/latency/clockwatch.c): which
+ * readings of the clock's synchronisation make an event, and which do not. */
 #include <config.h>
 
 #include "latency/clockwatch.h"

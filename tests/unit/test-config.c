@@ -1,4 +1,5 @@
-/* Unit tests for the daemon's configuration loader (src/daemon/config.c).
+/* Unit tests for the daemon's configuration loader
+ * (src/daemon/config/config.c).
  *
  * Each fixture is written to a temporary file and loaded; errors are checked
  * for their exact line, column and key, and for words of their reason. */

@@ -1,7 +1,7 @@
 /* Unit tests for sequence continuity: every verdict, page 0, lower pages,
  * discontinuities with and without a position under both readings of
- * new_topic_sequence (PROTOCOL.md 11.1-11.3), the losses they count, resume
- * points, resume outcomes, numbers at the top of uint64. */
+ * new_topic_sequence (src/proto/README.md §4 and §6), the losses they count,
+ * resume points, resume outcomes, numbers at the top of uint64. */
 #include <config.h>
 
 #include <string.h>
@@ -232,9 +232,10 @@ static void test_page_zero(void)
     RESUME(&c, 0, 9);
 }
 
-/* PROTOCOL.md 11.1: a fresh stream on a busy topic opens with a discontinuity
- * that only tells the page. Not a loss, not counted; the first item after it,
- * numbered new_seq or new_seq + 1 (or anything), starts the position. */
+/* src/proto/README.md §6.1: a fresh stream on a busy topic opens with a
+ * discontinuity that only tells the page. Not a loss, not counted; the first
+ * item after it, numbered new_seq or new_seq + 1 (or anything), starts the
+ * position. */
 static void test_announcement(void)
 {
     struct mo_cont c;
@@ -294,8 +295,8 @@ static void test_announcement(void)
     TEST_EQ_INT(disc(&c, 0, 10, &st), MO_CONT_DISCONTINUITY);
 }
 
-/* PROTOCOL.md 11.2: after a discontinuity the next item is new_seq + 1 (the
- * proto) or new_seq (the HTTP API reference). Neither is a duplicate or a
+/* src/proto/README.md §6.2: after a discontinuity the next item is new_seq + 1
+ * (the proto) or new_seq (the HTTP API reference). Neither is a duplicate or a
  * gap, and the loss counted is exact in both. */
 static void test_both_readings(void)
 {

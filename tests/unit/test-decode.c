@@ -1,5 +1,5 @@
-/* Unit tests for the payload decoder (src/daemon/decode.c), through its modes.
- * The time formats themselves are tested in test-timefmt.c. */
+/* Unit tests for the payload decoder (src/daemon/latency/decode.c), through its
+ * modes. The time formats themselves are tested in test-timefmt.c. */
 #include <config.h>
 
 #include <errno.h>

@@ -63,7 +63,7 @@ static void test_explain(void)
 
 static void test_classify(void)
 {
-    /* the server's normal ends (PROTOCOL.md 11.4) */
+    /* the server's normal ends (src/proto/README.md §7.1) */
     TEST_EQ_INT(mo_ending_classify(GRPC_STATUS_OK, "", false, false), MO_END_OK);
     TEST_EQ_INT(mo_ending_classify(GRPC_STATUS_OK, "bye", false, false), MO_END_OK);
     /* RST_STREAM(NO_ERROR) as gRPC C core, Go and Node.js report it */

@@ -1,5 +1,5 @@
-/* Unit tests for the CloudWatch EMF renderer (src/daemon/export-emf.c): the
- * documents parse, hold what the header promises, split at 100 values, and
+/* Unit tests for the CloudWatch EMF renderer (src/daemon/export/export-emf.c):
+ * the documents parse, hold what the header promises, split at 100 values, and
  * their Counts add up to the interval's count. The schema check of real
  * documents is in tests/integration/daemon-exports.sh. */
 #include <config.h>
@@ -72,7 +72,7 @@ static uint64_t check_doc(const cJSON *d, const char *ns, int64_t ts, bool count
         }
         metrics++;
     }
-    TEST_EQ_INT(metrics, (has_latency ? 1 : 0) + (counters ? 9 : 0));
+    TEST_EQ_INT(metrics, (has_latency ? 1 : 0) + (counters ? 10 : 0));
     TEST_EQ_INT(cJSON_GetObjectItemCaseSensitive(d, "Messages") != NULL, counters);
     if (!has_latency)
         return 0;
@@ -109,6 +109,7 @@ static void test_one_document(void)
         mo_hist_record(s.hist, v[i]);
     s.count = 12;
     s.decode_errors = 2;
+    s.protocol_errors = 6;
     s.gaps = 3;
     s.resubscribes = 1;
     s.log_dropped = 4;
@@ -123,6 +124,7 @@ static void test_one_document(void)
     TEST_EQ_STR(cJSON_GetObjectItemCaseSensitive(d, "topic")->valuestring, "t\\2");
     TEST_EQ_INT(num(d, "Messages"), 12);
     TEST_EQ_INT(num(d, "DecodeErrors"), 2);
+    TEST_EQ_INT(num(d, "ProtocolErrors"), 6);
     TEST_EQ_INT(num(d, "Gaps"), 3);
     TEST_EQ_INT(num(d, "Duplicates"), 0);
     TEST_EQ_INT(num(d, "Reconnects"), 1);
@@ -154,12 +156,14 @@ static void test_one_document(void)
     /* an interval without latencies: the counters alone */
     mo_stats_end_interval(&s, "c", "t", mo_mono_us(), &(struct mo_clock_state){0}, NULL);
     s.decode_errors = 5;
+    s.protocol_errors = 1;
     s.count = 5;
     TEST_EQ_INT(mo_emf_render(&in, collect, NULL), 1);
     d = cJSON_Parse(got.line[0]);
     TEST_EQ_INT(check_doc(d, "My/NS", 1765000000123, true), 0);
     TEST_CHECK(cJSON_GetObjectItemCaseSensitive(d, "Latency") == NULL);
     TEST_EQ_INT(num(d, "DecodeErrors"), 5);
+    TEST_EQ_INT(num(d, "ProtocolErrors"), 1);
     cJSON_Delete(d);
     reset();
     mo_stats_clear(&s);

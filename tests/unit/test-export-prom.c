@@ -1,8 +1,8 @@
-/* Unit tests for the Prometheus textfile renderer (src/daemon/export-prom.c):
- * the bounds are bucket edges, the buckets count exactly, the text follows
- * the exposition format (HELP and TYPE per family, escaped labels, exact
- * decimal seconds). promtool checks the daemon's real file in
- * tests/integration/daemon-exports.sh. */
+/* Unit tests for the Prometheus textfile renderer
+ * (src/daemon/export/export-prom.c): the bounds are bucket edges, the buckets
+ * count exactly, the text follows the exposition format (HELP and TYPE per
+ * family, escaped labels, exact decimal seconds). promtool checks the daemon's
+ * real file in tests/integration/daemon-exports.sh. */
 #include <config.h>
 
 #include <stdlib.h>
@@ -42,6 +42,7 @@ static char *render(const int64_t *values, size_t n, const char *cache, const ch
         mo_hist_record(s.hist, values[i]);
     s.count = n + 2;
     s.decode_errors = 2;
+    s.protocol_errors = 8;
     s.gaps = 3;
     s.duplicates = 4;
     s.discontinuities = 5;
@@ -82,6 +83,9 @@ static void test_render(void)
     TEST_CONTAINS(text, "momento_subscriber_latency_negative_total{cache=\"prices\",topic=\"eu\"} 2\n");
     TEST_CONTAINS(text, "momento_subscriber_messages_total{cache=\"prices\",topic=\"eu\"} 15\n");
     TEST_CONTAINS(text, "momento_subscriber_decode_errors_total{cache=\"prices\",topic=\"eu\"} 2\n");
+    /* apart: not messages (messages_total holds none of them) */
+    TEST_CONTAINS(text, "# TYPE momento_subscriber_protocol_errors_total counter\n"
+                        "momento_subscriber_protocol_errors_total{cache=\"prices\",topic=\"eu\"} 8\n");
     TEST_CONTAINS(text, "momento_subscriber_gaps_total{cache=\"prices\",topic=\"eu\"} 3\n");
     TEST_CONTAINS(text, "momento_subscriber_duplicates_total{cache=\"prices\",topic=\"eu\"} 4\n");
     TEST_CONTAINS(text, "momento_subscriber_discontinuities_total{cache=\"prices\",topic=\"eu\"} 5\n");
@@ -93,14 +97,15 @@ static void test_render(void)
     TEST_CONTAINS(text, "momento_subscriber_clock_max_error_seconds 0.0015\n");
     TEST_CONTAINS(text, "momento_subscriber_clock_estimated_error_seconds 0.00002\n");
     TEST_CHECK(strstr(text, "log_dropped") == NULL); /* not counted: not written */
+    TEST_CHECK(strstr(text, "ahead_of_log") == NULL);
     /* every family has its HELP and TYPE once; every line ends with a newline */
     size_t helps = 0, types = 0;
     for (const char *p = text; (p = strstr(p, "# HELP ")); p++)
         helps++;
     for (const char *p = text; (p = strstr(p, "# TYPE ")); p++)
         types++;
-    TEST_EQ_INT(helps, 13);
-    TEST_EQ_INT(types, 13);
+    TEST_EQ_INT(helps, 14);
+    TEST_EQ_INT(types, 14);
     TEST_CHECK(text[strlen(text) - 1] == '\n');
     free(text);
 
@@ -111,6 +116,8 @@ static void test_render(void)
     TEST_CONTAINS(text, "le=\"0.0001\"} 7\n");
     TEST_CONTAINS(text, "latency_seconds_count{cache=\"prices\",topic=\"eu\"} 14\n");
     TEST_CONTAINS(text, "messages_total{cache=\"prices\",topic=\"eu\"} 18\n");
+    TEST_CONTAINS(text, "protocol_errors_total{cache=\"prices\",topic=\"eu\"} 16\n");
+    TEST_CONTAINS(text, "decode_errors_total{cache=\"prices\",topic=\"eu\"} 4\n");
     free(text);
 }
 
@@ -119,6 +126,7 @@ static void test_labels_and_host(void)
     struct mo_prom_series ps = {0};
     struct mo_prom_host h = {.clk = {.synced = false, .error_us = -1, .esterror_us = -1},
                              .have_log_dropped = true, .log_dropped = 42,
+                             .state_saves_ahead_of_log = 3,
                              .have_event_fields_dropped = true, .event_fields_dropped = 7};
     const int64_t v[] = {-1500000};
     char *text = render(v, 1, "a\"b\\c", "line\nbreak", &h, &ps);
@@ -126,6 +134,8 @@ static void test_labels_and_host(void)
     TEST_CONTAINS(text, "latency_seconds_sum{cache=\"a\\\"b\\\\c\",topic=\"line\\nbreak\"} -1.5\n");
     TEST_CONTAINS(text, "# TYPE momento_subscriber_log_dropped_total counter\n"
                         "momento_subscriber_log_dropped_total 42\n");
+    TEST_CONTAINS(text, "# TYPE momento_subscriber_state_saves_ahead_of_log_total counter\n"
+                        "momento_subscriber_state_saves_ahead_of_log_total 3\n");
     TEST_CONTAINS(text, "# TYPE momento_subscriber_event_fields_dropped_total counter\n"
                         "momento_subscriber_event_fields_dropped_total 7\n");
     TEST_CONTAINS(text, "momento_subscriber_clock_synchronized 0\n");

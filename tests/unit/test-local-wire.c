@@ -170,6 +170,29 @@ static void test_decode_subscribe(void)
     TEST_EQ_INT(tl_wire_subscribe_decode(group, sizeof group, &r), -EBADMSG);
 }
 
+/* --fault-malformed-every: what the subscribers' decoder and the generated
+ * one make of it. Garbled: neither reads it. No kind: both read it, and find
+ * no kind set. */
+static void test_malformed(void)
+{
+    grpc_slice s = tl_wire_malformed(false);
+    struct mo_item m;
+    TEST_EQ_INT(mo_item_decode(GRPC_SLICE_START_PTR(s), GRPC_SLICE_LENGTH(s), &m), -EBADMSG);
+    CacheClient__Pubsub__SubscriptionItem *it =
+        cache_client__pubsub____subscription_item__unpack(NULL, GRPC_SLICE_LENGTH(s), GRPC_SLICE_START_PTR(s));
+    TEST_CHECK(it == NULL);
+    grpc_slice_unref(s);
+
+    s = tl_wire_malformed(true);
+    TEST_EQ_INT(mo_item_decode(GRPC_SLICE_START_PTR(s), GRPC_SLICE_LENGTH(s), &m), 0);
+    TEST_EQ_INT(m.kind, MO_ITEM_EMPTY);
+    it = cache_client__pubsub____subscription_item__unpack(NULL, GRPC_SLICE_LENGTH(s), GRPC_SLICE_START_PTR(s));
+    TEST_CHECK(it != NULL && it->kind_case == CACHE_CLIENT__PUBSUB____SUBSCRIPTION_ITEM__KIND__NOT_SET);
+    if (it)
+        cache_client__pubsub____subscription_item__free_unpacked(it, NULL);
+    grpc_slice_unref(s);
+}
+
 static void test_blank(void)
 {
     TEST_CHECK(tl_str_blank((struct tl_str){"", 0}));
@@ -183,6 +206,7 @@ int main(void)
     test_encode();
     test_decode_publish();
     test_decode_subscribe();
+    test_malformed();
     test_blank();
     grpc_shutdown();
     return test_result("test-local-wire");

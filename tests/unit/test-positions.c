@@ -1,4 +1,4 @@
-/* Unit tests for positions kept across restarts (src/daemon/positions.c),
+/* Unit tests for positions kept across restarts (src/daemon/state/positions.c),
  * with real subscriptions (created, never started: channels connect lazily,
  * so no server is needed), a real state directory and a clock of our own:
  * what is saved (only subscriptions with a position), when (at once at
@@ -6,7 +6,8 @@
  * what a reload's new directory or new set of subscriptions does, the save at
  * stop, a file read back into new subscriptions, and the events: a failing
  * directory said once and its recovery once, a name too long, a bad file;
- * and a save waiting for the log's events before it, up to its limit. */
+ * and a save waiting for the log's events before it, up to its limit, and
+ * counted when it went ahead of them. */
 #include <config.h>
 
 #include <errno.h>
@@ -31,7 +32,7 @@ static char dir[512], other[512], events_path[512];
 static mo_loop *loop;
 static mo_conn *conn;
 static struct mo_sub_settings set = {.backoff_initial_us = 100000, .backoff_max_us = 1000000,
-                                     .idle_timeout_us = 15000000, .sample_every = 1};
+                                     .idle_timeout_us = 15000000, .log = {.sample_every = 1}};
 
 static void owner_up(void *ctx, mo_sub *s) { (void)ctx, (void)s; }
 static void owner_stopped(void *ctx, mo_sub *s) { (void)ctx, (void)s; }
@@ -273,6 +274,9 @@ static void test_log_barrier(void)
     uint64_t waited = mo_mono_us() - t0;
     TEST_CONTAINS(file_text(third), "sub \"c\" \"log\" 5 50\n");
     TEST_CHECK(waited >= 2900000 && waited < 6000000);
+    /* that save went ahead of the log: counted once, and taken */
+    TEST_EQ_INT(mo_positions_take_ahead_of_log(p), 1);
+    TEST_EQ_INT(mo_positions_take_ahead_of_log(p), 0);
 
     /* read after a second: the save is written once the log is, well
      * before its limit (5 s of a 10 s wait) */
@@ -284,6 +288,7 @@ static void test_log_barrier(void)
     waited = mo_mono_us() - t0;
     TEST_CONTAINS(file_text(third), "sub \"c\" \"log\" 5 51\n");
     TEST_CHECK(waited >= 900000 && waited < 4500000);
+    TEST_EQ_INT(mo_positions_take_ahead_of_log(p), 0); /* it waited for the log */
 
     /* back to the events file */
     TEST_CHECK(mo_event_wait_mark(mo_event_mark(), 5000000));

@@ -1,7 +1,7 @@
-/* Unit tests for the per-publisher latency floors (src/daemon/pubfloor.c):
- * exact counts and floors, the busiest first, the rest as "*other*", a full
- * table, ids cut or holding any bytes, and the table carried to the next
- * interval. */
+/* Unit tests for the per-publisher latency floors
+ * (src/daemon/latency/pubfloor.c): exact counts and floors, the busiest first,
+ * the rest as "*other*", a full table, ids cut or holding any bytes, and the
+ * table carried to the next interval. */
 #include <config.h>
 
 #include <stdio.h>

@@ -1,7 +1,7 @@
-/* Unit tests for the momento: settings (src/daemon/remote.c): what a reload
- * changes (key, endpoint, TLS, in every combination), the names reported, and
- * resolving from key files, including one rewritten in place and ones that
- * cannot work, whose errors never carry the key. */
+/* Unit tests for the momento: settings (src/daemon/remote/remote.c): what a
+ * reload changes (key, endpoint, TLS, in every combination), the names
+ * reported, and resolving from key files, including one rewritten in place and
+ * ones that cannot work, whose errors never carry the key. */
 #include <config.h>
 
 #include <errno.h>

@@ -47,7 +47,8 @@ static void make_summary(struct lr_summary *s, mo_hist *h, const char *host, con
     mo_hist_reset(h);
     mo_hist_decode(h, enc);
     *s = (struct lr_summary){.cache = cache, .topic = topic, .histogram = enc, .interval_s = interval_s,
-                             .count = n + 2, .decode_errors = 2, .negative = mo_hist_negative(src),
+                             .count = n + 2, .decode_errors = 2, .protocol_errors = 9,
+                             .negative = mo_hist_negative(src),
                              .gaps = 1, .duplicates = 2, .discontinuities = 3, .resets = 4,
                              .reconnects = 5, .log_dropped = 6, .lost = 7, .warnings_dropped = 8, .hist = h,
                              .host = host, .ts_us = ts_us};
@@ -148,6 +149,7 @@ static void test_merge(void)
         TEST_EQ_INT(row->summaries, HOSTS * SUMMARIES);
         TEST_EQ_INT(row->messages, n_topic + 2 * HOSTS * SUMMARIES);
         TEST_EQ_INT(row->decode_errors, 2 * HOSTS * SUMMARIES);
+        TEST_EQ_INT(row->protocol_errors, 9 * HOSTS * SUMMARIES);
         TEST_EQ_INT(row->gaps, HOSTS * SUMMARIES);
         TEST_EQ_INT(row->duplicates, 2 * HOSTS * SUMMARIES);
         TEST_EQ_INT(row->discontinuities, 3 * HOSTS * SUMMARIES);
@@ -165,6 +167,8 @@ static void test_merge(void)
     TEST_EQ_INT(tot->messages, r.rows[0].messages + r.rows[1].messages);
     TEST_EQ_INT(tot->summaries, HOSTS * TOPICS * SUMMARIES);
     TEST_EQ_INT(tot->gaps, 2 * HOSTS * SUMMARIES);
+    TEST_EQ_INT(tot->decode_errors, 2 * TOPICS * HOSTS * SUMMARIES);
+    TEST_EQ_INT(tot->protocol_errors, 9 * TOPICS * HOSTS * SUMMARIES);
     TEST_CHECK(fabs(tot->rate - (r.rows[0].rate + r.rows[1].rate)) < 1e-9);
     TEST_EQ_INT(tot->covered_s, 0);
     check_latency(tot, all_v, HOSTS * TOPICS * SUMMARIES * PER);
@@ -197,6 +201,7 @@ static void test_merge(void)
     tot = &r.rows[r.n_rows - 1];
     TEST_CHECK(tot->host == NULL && tot->cache == NULL);
     TEST_EQ_INT(tot->messages, unsplit_total.messages);
+    TEST_EQ_INT(tot->protocol_errors, unsplit_total.protocol_errors);
     TEST_EQ_INT(tot->measured, unsplit_total.measured);
     TEST_EQ_INT(tot->p50_us, unsplit_total.p50_us);
     TEST_EQ_INT(tot->p99_us, unsplit_total.p99_us);

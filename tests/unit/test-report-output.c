@@ -63,6 +63,7 @@ static void add(lr_merge *m, lr_series *series, const char *host, const char *ca
                            .gaps = extra * 1000, .duplicates = extra, .discontinuities = extra,
                            .resets = extra, .reconnects = extra, .log_dropped = extra * 77,
                            .lost = extra * 3, .warnings_dropped = extra * 11,
+                           .protocol_errors = extra * 13,
                            .hist = h, .host = host, .ts_us = ts};
     if (n) {
         s.min_us = mo_hist_min(src);
@@ -232,6 +233,8 @@ static void test_json(void)
     TEST_EQ_INT(cJSON_GetObjectItem(t0, "log_dropped")->valuedouble, 77);
     TEST_EQ_INT(cJSON_GetObjectItem(t0, "lost")->valuedouble, 3);
     TEST_EQ_INT(cJSON_GetObjectItem(t0, "warnings_dropped")->valuedouble, 11);
+    TEST_EQ_INT(cJSON_GetObjectItem(t0, "decode_errors")->valuedouble, 1);
+    TEST_EQ_INT(cJSON_GetObjectItem(t0, "protocol_errors")->valuedouble, 13);
     TEST_EQ_INT(cJSON_GetObjectItem(t0, "gaps")->valuedouble, 1000);
     TEST_CHECK(fabs(cJSON_GetObjectItem(t0, "covered_s")->valuedouble - 60) < 1e-9);
     TEST_CHECK(fabs(cJSON_GetObjectItem(t0, "rate_per_s")->valuedouble - 1.683) < 1e-9);

@@ -97,6 +97,7 @@ static void test_good(void)
     TEST_EQ_INT(s.log_dropped, 0); /* absent: 0 */
     TEST_EQ_INT(s.lost, 0);
     TEST_EQ_INT(s.warnings_dropped, 0);
+    TEST_EQ_INT(s.protocol_errors, 0);
     TEST_EQ_INT(s.min_us, -130);
     TEST_EQ_INT(s.max_us, 29840);
     /* the decoded histogram with its exact extremes answers as the original */
@@ -117,7 +118,9 @@ static void test_good(void)
     set(&r, "log_dropped", "12");
     set(&r, "lost", "9");
     set(&r, "warnings_dropped", "31");
+    set(&r, "protocol_errors", "17");
     TEST_EQ_INT(parse(&r, &s, err), 0);
+    TEST_EQ_INT(s.protocol_errors, 17);
     TEST_EQ_INT(s.log_dropped, 12);
     TEST_EQ_INT(s.lost, 9);
     TEST_EQ_INT(s.warnings_dropped, 31);
@@ -213,8 +216,8 @@ static void test_bad(void)
     expect_bad("count", "1004", "count - decode_errors is 1004 - 3");
     expect_bad("decode_errors", "2000", "count - decode_errors");
     /* a daemon that writes with_latency: the histogram holds exactly that many,
-     * whatever decode_errors says (an unreadable gRPC message is a decode error
-     * outside count) */
+     * whatever decode_errors says (older daemons counted a server message the
+     * protocol does not allow as a decode error outside count) */
     expect_bad("with_latency", "999", "but with_latency is 999 (count 1003)");
     expect_bad("with_latency", "x", "field with_latency");
     expect_bad("negative", "4", "the histogram holds 5 negative latencies, but negative is 4");

@@ -1,7 +1,7 @@
-/* Unit tests for the state file's writer thread (src/daemon/saver.c): a job
- * written whole, its outcome polled once, a failure reported with its detail,
- * a waiting job replaced by a newer one (latest wins), the wait's time limit,
- * free writing what still waits, and a job's barrier waited for on the
+/* Unit tests for the state file's writer thread (src/daemon/state/saver.c): a
+ * job written whole, its outcome polled once, a failure reported with its
+ * detail, a waiting job replaced by a newer one (latest wins), the wait's time
+ * limit, free writing what still waits, and a job's barrier waited for on the
  * writer's thread before its write, the write going ahead when it times out.
  *
  * state.c's mo_state_write is replaced here by a fake that can be held (a

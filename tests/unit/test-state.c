@@ -1,5 +1,6 @@
-/* Unit tests for the state file: its encoding (src/daemon/statefile.c) and its
- * load, atomic save, directory choice and save pacing (src/daemon/state.c).
+/* Unit tests for the state file: its encoding (src/daemon/state/statefile.c)
+ * and its load, atomic save, directory choice and save pacing
+ * (src/daemon/state/state.c).
  *
  * state.c is included, not linked, with write() and fsync() routed through
  * fakes that pass every call to the real ones until a test asks one to fail:

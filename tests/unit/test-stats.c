@@ -1,5 +1,6 @@
 /* Unit tests for the summary: what each count means (count against
- * with_latency, the percentiles over the latter), stream ends by class,
+ * with_latency, the percentiles over the latter; decode errors, which are
+ * messages, and protocol errors, which are not), stream ends by class,
  * resume outcomes, lost, the longest silence, and how intervals add up into
  * the "*" total. The summary event is read back as the JSON line it writes. */
 #include <config.h>
@@ -64,12 +65,16 @@ static void test_counts(void)
     s.log_dropped = 9;
     s.warnings_dropped = 4;
     mo_reasons_add(&s.decode_reasons, "invalid JSON at byte 3", 2);
+    /* and 3 server messages that were not items at all, with their own reasons */
+    s.protocol_errors = 3;
+    mo_reasons_add(&s.protocol_reasons, "malformed _SubscriptionItem (7 bytes)", 2);
+    mo_reasons_add(&s.protocol_reasons, "subscription item with no kind", 1);
     const char *j = end_interval(&s, "c", &total);
     TEST_CONTAINS(j, "\"event\":\"summary\"");
     TEST_CONTAINS(j, "\"count\":5,\"with_latency\":3,");
     TEST_CONTAINS(j, "\"p50_us\":200,");
     TEST_CONTAINS(j, "\"max_us\":300,");
-    TEST_CONTAINS(j, "\"decode_errors\":2,");
+    TEST_CONTAINS(j, "\"decode_errors\":2,\"protocol_errors\":3,");
     TEST_CONTAINS(j, "\"discontinuities\":2,\"resets\":0,\"lost\":17,\"reconnects\":7,");
     TEST_CONTAINS(j, "\"ends_ok\":3,\"ends_rst\":1,\"ends_idle\":1,\"ends_cancelled\":0,\"ends_error\":0,"
                      "\"oversized\":2,");
@@ -80,12 +85,17 @@ static void test_counts(void)
      * last (none cut by the event's field limit); sink_dropped in the total only */
     TEST_CONTAINS(j, "\"clock_synced\":true,\"clock_error_us\":10,\"clock_esterror_us\":");
     TEST_CONTAINS(j, ",\"log_dropped\":9,\"warnings_dropped\":4,"
-                     "\"decode_error_reasons\":\"2: invalid JSON at byte N\",\"histogram\":\"h1,");
+                     "\"decode_error_reasons\":\"2: invalid JSON at byte N\","
+                     "\"protocol_error_reasons\":\"2: malformed _SubscriptionItem (N bytes) | "
+                     "1: subscription item with no kind\",\"histogram\":\"h1,");
     TEST_CHECK(strstr(j, "sink_dropped") == NULL);
+    TEST_CHECK(strstr(j, "state_saves_ahead_of_log") == NULL);
     TEST_CONTAINS(j, "c/c: 5 messages (2 without a latency) in 2.0 s");
-    TEST_CONTAINS(j, "; not logged: 9 message events, 4 warnings");
+    TEST_CONTAINS(j, "; 3 server messages the protocol does not allow; not logged: 9 message events, 4 warnings");
     /* the interval starts over */
     TEST_EQ_INT(s.count, 0);
+    TEST_EQ_INT(s.protocol_errors, 0);
+    TEST_EQ_INT(s.protocol_reasons.n, 0);
     TEST_EQ_INT(s.lost, 0);
     TEST_EQ_INT(s.ends[MO_END_OK], 0);
     TEST_EQ_INT(s.resumes[MO_CONT_RESUME_EXACT], 0);
@@ -103,14 +113,24 @@ static void test_counts(void)
     t.ends[MO_END_ERROR] = 4;
     t.resumes[MO_CONT_RESUME_SKIPPED] = 1;
     t.max_silence_us = 999;
+    t.protocol_errors = 1;
+    mo_reasons_add(&t.protocol_reasons, "unreadable gRPC message", 1);
     j = end_interval(&t, "d", &total);
     TEST_CONTAINS(j, "\"count\":1,\"with_latency\":1,");
+    TEST_CONTAINS(j, "\"decode_errors\":0,\"protocol_errors\":1,");
+    TEST_CONTAINS(j, "\"decode_error_reasons\":\"\",\"protocol_error_reasons\":\"1: unreadable gRPC message\",");
     TEST_CONTAINS(j, "d/d: 1 messages in 2.0 s"); /* all with a latency: not said */
     total.sink_dropped = 5;
+    total.state_saves_ahead_of_log = 2;
     j = end_interval(&total, "*", NULL);
+    TEST_CONTAINS(j, ", other events lost by the output (sink_dropped); "
+                     "2 saves of resume positions ahead of the log\"");
     TEST_CONTAINS(j, "\"count\":6,\"with_latency\":4,");
+    TEST_CONTAINS(j, "\"decode_errors\":2,\"protocol_errors\":4,");
     TEST_CONTAINS(j, ",\"log_dropped\":9,\"warnings_dropped\":4,\"sink_dropped\":5,"
-                     "\"decode_error_reasons\":\"2: invalid JSON at byte N\",\"histogram\":\"h1,");
+                     "\"state_saves_ahead_of_log\":2,\"decode_error_reasons\":\"2: invalid JSON at byte N\","
+                     "\"protocol_error_reasons\":\"2: malformed _SubscriptionItem (N bytes) | "
+                     "1: subscription item with no kind | 1: unreadable gRPC message\",\"histogram\":\"h1,");
     TEST_CONTAINS(j, "\"lost\":20,");
     TEST_CONTAINS(j, "\"ends_ok\":5,\"ends_rst\":1,\"ends_idle\":1,\"ends_cancelled\":1,\"ends_error\":4,"
                      "\"oversized\":2,");
@@ -122,7 +142,11 @@ static void test_counts(void)
     /* nothing at all */
     j = end_interval(&total, "*", NULL);
     TEST_CONTAINS(j, "\"count\":0,\"with_latency\":0,");
+    TEST_CONTAINS(j, "\"decode_errors\":0,\"protocol_errors\":0,");
+    TEST_CONTAINS(j, "\"sink_dropped\":0,\"state_saves_ahead_of_log\":0,");
+    TEST_CHECK(strstr(j, "ahead of the log\"") == NULL);
     TEST_CONTAINS(j, "\"max_silence_ms\":0,");
+    TEST_CHECK(strstr(j, "protocol does not allow") == NULL);
 
     mo_stats_clear(&s);
     mo_stats_clear(&t);

@@ -1,6 +1,6 @@
-/* Unit tests for the YAML reader (src/daemon/yamltree.c): the tree's shape,
- * the place of every node, anchors and aliases kept as written, and the one
- * error a document that cannot be read yields. */
+/* Unit tests for the YAML reader (src/daemon/config/yamltree.c): the tree's
+ * shape, the place of every node, anchors and aliases kept as written, and the
+ * one error a document that cannot be read yields. */
 #include <config.h>
 
 #include <errno.h>

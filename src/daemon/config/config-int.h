@@ -1,7 +1,8 @@
 /* config-int.h - the parts of the configuration module (config.h), for its
  * own files only.
  *
- *   config.c        the public entry points; errors collected and ordered
+ *   config.c        the public entry points: the file or a buffer loaded
+ *   config-errors.c the load's errors: each added once, capped, put in file order
  *   config-keys.c   the key tables: name, type, bounds, default, where the value lands
  *   config-walk.c   one generic walker: a YAML tree against the tables, typed
  *                   values written straight into struct mo_config
@@ -104,9 +105,18 @@ extern const struct mo_config_key mo_config_ts_keys[];       /* based at struct 
 extern const char *const mo_config_decode_names[];
 extern const char *const mo_config_encoding_names[];
 
-/* ---- config.c ---- */
+/* ---- config-errors.c ---- */
+/* Adds an error at `at` (0: the whole file) under the dotted key path `key`
+ * (NULL or "": none), unless the same one is already there; past the limit it
+ * is only counted. */
 void mo_config_add_error(struct mo_config_ctx *c, struct mo_config_mark at, const char *key,
                          const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* How many errors this load has added. */
+size_t mo_config_n_errors(const struct mo_config_ctx *c);
+/* Closes the load's errors: one for running out of memory (r == -ENOMEM or
+ * c->oom), all of them in file order, then one saying how many were left
+ * out. Returns the load's final result (r, -ENOMEM, or -EINVAL). */
+int mo_config_errors_finish(struct mo_config_ctx *c, int r);
 
 /* ---- config-walk.c ---- */
 /* Reports every anchor and alias in the tree (a value is written out where it applies). */

@@ -8,14 +8,13 @@
  *      each typed value straight into the struct mo_config it builds;
  *   3. each subscription's decoder is completed from defaults:, and the rules
  *      that span keys are checked.
- * Every problem is collected as a struct mo_config_error, in file order; this
- * file keeps that list. Nothing here logs.
+ * Every problem is collected as a struct mo_config_error, in file order
+ * (config-errors.c keeps that list). Nothing here logs.
  */
 #include <config.h> /* autoconf's, from the build directory */
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,62 +29,6 @@
 
 #define FILE_MAX (16u << 20) /* a config larger than this is a mistake */
 #define DEPTH_MAX 32         /* nesting; ours is 4 levels deep */
-#define ERRORS_MAX 100       /* then one "more errors" line */
-
-/* ---- errors ---- */
-
-/* How many errors this load has added. */
-static size_t n_errors(const struct mo_config_ctx *c) { return c->errs->n - c->n_before; }
-
-void mo_config_add_error(struct mo_config_ctx *c, struct mo_config_mark at, const char *key,
-                         const char *fmt, ...)
-{
-    struct mo_config_error e = {.line = at.line, .column = at.col};
-    snprintf(e.file, sizeof e.file, "%s", mo_secret_redact(c->file));
-    snprintf(e.key, sizeof e.key, "%s", key ? key : "");
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(e.reason, sizeof e.reason, fmt, ap);
-    va_end(ap);
-
-    /* An inherited default can be wrong for many subscriptions; say it once. */
-    for (size_t i = c->n_before; i < c->errs->n; i++) {
-        const struct mo_config_error *o = &c->errs->v[i];
-        if (o->line == e.line && o->column == e.column && strcmp(o->key, e.key) == 0 &&
-            strcmp(o->reason, e.reason) == 0)
-            return;
-    }
-    if (n_errors(c) >= ERRORS_MAX && !c->closing) {
-        c->dropped++;
-        return;
-    }
-    struct mo_config_error *v = realloc(c->errs->v, (c->errs->n + 1) * sizeof *v);
-    if (!v) {
-        c->oom = true;
-        return;
-    }
-    v[c->errs->n++] = e;
-    c->errs->v = v;
-}
-
-/* Errors in file order (the whole-file ones first), so the first is the one to fix first. */
-static void sort_errors(struct mo_config_ctx *c)
-{
-    size_t n = n_errors(c);
-    if (n < 2) /* and errs->v may be NULL, which takes no offset, not even 0 */
-        return;
-    struct mo_config_error *v = c->errs->v + c->n_before;
-    for (size_t i = 1; i < n; i++) { /* insertion sort: stable, and n is small */
-        struct mo_config_error e = v[i];
-        size_t j = i;
-        while (j > 0 && (v[j - 1].line > e.line ||
-                         (v[j - 1].line == e.line && v[j - 1].column > e.column))) {
-            v[j] = v[j - 1];
-            j--;
-        }
-        v[j] = e;
-    }
-}
 
 /* The reader's one error, in the words of a configuration. */
 static void tree_error(struct mo_config_ctx *c, const struct mo_ytree_error *e)
@@ -223,7 +166,7 @@ static int parse(struct mo_config_ctx *c, const char *name, const char *buf, siz
     if (!c->oom && !(t.cfg.path = strdup(name)))
         c->oom = true;
     struct mo_config *cfg = NULL;
-    if (!c->oom && n_errors(c) == 0 && !(cfg = malloc(sizeof *cfg)))
+    if (!c->oom && mo_config_n_errors(c) == 0 && !(cfg = malloc(sizeof *cfg)))
         c->oom = true;
     if (!cfg) {
         config_clear(&t.cfg);
@@ -234,26 +177,13 @@ static int parse(struct mo_config_ctx *c, const char *name, const char *buf, siz
     return 0;
 }
 
-/* Orders the errors added since the context began, caps them, and says so
- * when memory ran out; returns the load's final result. */
+/* The end of a load: the walker's record freed, the errors closed
+ * (mo_config_errors_finish); returns the load's final result. */
 static int finish(struct mo_config_ctx *c, int r)
 {
     free(c->w);
     c->w = NULL;
-    if (r == -ENOMEM || c->oom) {
-        mo_config_add_error(c, (struct mo_config_mark){0}, "",
-                            "out of memory while reading the configuration");
-        r = -ENOMEM;
-    }
-    sort_errors(c);
-    if (c->dropped) {
-        c->closing = true;
-        mo_config_add_error(c, (struct mo_config_mark){0}, "",
-                            "%zu more errors not shown; fix these first", c->dropped);
-    }
-    if (r == 0 && n_errors(c) > 0) /* cannot happen: parse fails when it records one */
-        r = -EINVAL;
-    return r;
+    return mo_config_errors_finish(c, r);
 }
 
 int mo_config_load(const char *path, struct mo_config **ret, struct mo_config_errors *errs)
@@ -301,22 +231,6 @@ void mo_config_free(struct mo_config *cfg)
         return;
     config_clear(cfg);
     free(cfg);
-}
-
-void mo_config_errors_clear(struct mo_config_errors *errs)
-{
-    if (!errs)
-        return;
-    free(errs->v);
-    *errs = (struct mo_config_errors){0};
-}
-
-void mo_config_error_format(const struct mo_config_error *e, char *buf, size_t len)
-{
-    char where[32] = "";
-    if (e->line > 0)
-        snprintf(where, sizeof where, ":%d:%d", e->line, e->column);
-    snprintf(buf, len, "%s%s: %s%s%s", e->file, where, e->key, e->key[0] ? ": " : "", e->reason);
 }
 
 const struct mo_sub_config *mo_config_find(const struct mo_config *cfg, const char *cache,

@@ -1,8 +1,8 @@
 /* config.h - the daemon's YAML configuration (momento-subscriber.yaml(5)).
  *
- * The file is parsed into a plain, read-only struct mo_config. Every key of
- * SPEC.md is known here, including those whose behaviour later work completes,
- * so the file format is stable. Errors are collected, each with file, line,
+ * The file is parsed into a plain, read-only struct mo_config. Every key
+ * momento-subscriber.yaml(5) describes is known here, so the file format is
+ * stable. Errors are collected, each with file, line,
  * column (1-based) and key, so --check-config can list them all and a reload
  * can name the first one. A value, key or file name that looks like an API
  * key (secret.h) is an error that never quotes it.

@@ -127,6 +127,7 @@ static const struct counter {
 } counters[] = {
     {"Messages", offsetof(struct mo_stats, count)},
     {"DecodeErrors", offsetof(struct mo_stats, decode_errors)},
+    {"ProtocolErrors", offsetof(struct mo_stats, protocol_errors)},
     {"Gaps", offsetof(struct mo_stats, gaps)},
     {"Duplicates", offsetof(struct mo_stats, duplicates)},
     {"Discontinuities", offsetof(struct mo_stats, discontinuities)},

@@ -11,8 +11,8 @@
  *     {"Name":"Messages","Unit":"Count"},...]}]},
  *    "cache":C,"topic":T,"interval_s":60.000,
  *    "Latency":{"Values":[...],"Counts":[...],"Min":..,"Max":..,"Count":..,"Sum":..},
- *    "Messages":N,"DecodeErrors":N,"Gaps":N,"Duplicates":N,"Discontinuities":N,
- *    "Resets":N,"Reconnects":N,"LogDropped":N,"NegativeLatencies":N}
+ *    "Messages":N,"DecodeErrors":N,"ProtocolErrors":N,"Gaps":N,"Duplicates":N,
+ *    "Discontinuities":N,"Resets":N,"Reconnects":N,"LogDropped":N,"NegativeLatencies":N}
  *
  * Values are the histogram buckets' representative values in microseconds
  * (each bucket's middle, as mo_hist_quantile reports it, held within the

@@ -55,6 +55,7 @@ void mo_prom_fold(struct mo_prom_series *ps, const struct mo_stats *s)
     ps->negative += mo_hist_negative(s->hist);
     ps->messages += s->count;
     ps->decode_errors += s->decode_errors;
+    ps->protocol_errors += s->protocol_errors;
     ps->gaps += s->gaps;
     ps->duplicates += s->duplicates;
     ps->discontinuities += s->discontinuities;
@@ -153,6 +154,9 @@ static const struct {
     C("messages_total", messages, "Messages delivered (duplicates excluded)."),
     C("decode_errors_total", decode_errors,
       "Messages whose publish time could not be read from the payload."),
+    C("protocol_errors_total", protocol_errors,
+      "Server messages the protocol does not allow (unreadable, malformed, or an item of no kind), "
+      "skipped."),
     C("gaps_total", gaps, "Messages missing from the sequence (gaps)."),
     C("duplicates_total", duplicates, "Messages received again and dropped."),
     C("discontinuities_total", discontinuities,
@@ -209,6 +213,11 @@ int mo_prom_render(FILE *f, const struct mo_prom_topic *t, size_t n, const struc
                "Message events left out of the log since start (over logging.message_budget, "
                "or refused by a slow log output).");
         fprintf(f, PREFIX "log_dropped_total %" PRIu64 "\n", h->log_dropped);
+        family(f, "state_saves_ahead_of_log_total", "counter",
+               "Saves of resume positions since start that did not wait for the log output to "
+               "write the events of the messages they cover (it was too far behind): a crash "
+               "before it caught up would have lost those events.");
+        fprintf(f, PREFIX "state_saves_ahead_of_log_total %" PRIu64 "\n", h->state_saves_ahead_of_log);
     }
     if (h->have_event_fields_dropped) {
         family(f, "event_fields_dropped_total", "counter",

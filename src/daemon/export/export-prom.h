@@ -46,7 +46,7 @@ struct mo_prom_series {
     uint64_t count;  /* latencies measured */
     uint64_t negative;
     uint64_t messages; /* delivered, whether or not their time decoded */
-    uint64_t decode_errors, gaps, duplicates, discontinuities, resets, reconnects;
+    uint64_t decode_errors, protocol_errors, gaps, duplicates, discontinuities, resets, reconnects;
 };
 
 /* What the file says of one topic. */
@@ -59,8 +59,10 @@ struct mo_prom_topic {
 /* What it says of the daemon as a whole. */
 struct mo_prom_host {
     struct mo_clock_state clk;
-    bool have_log_dropped; /* events the log output dropped, when it counts them */
-    uint64_t log_dropped;
+    /* the daemon's own counters since start, when it keeps them: message
+     * events the log left out, saves of resume positions ahead of the log */
+    bool have_log_dropped;
+    uint64_t log_dropped, state_saves_ahead_of_log;
     bool have_event_fields_dropped; /* fields events lost to their limit (event.h) */
     uint64_t event_fields_dropped;
 };

@@ -31,6 +31,7 @@ struct mo_export {
     char last_error[256]; /* the last failure reported, so it is said once */
     bool failing;         /* the last write failed: its success is news */
     uint64_t log_dropped; /* message events left out of the log since start */
+    uint64_t saves_ahead; /* saves of positions ahead of the log since start */
     mo_textfile *writer;  /* started with the first textfile to write */
 };
 
@@ -221,6 +222,7 @@ static int render_textfile(mo_export *x, const struct mo_prom_host *host, char *
 void mo_export_commit(mo_export *x, const struct mo_stats *total, const struct mo_clock_state *clk)
 {
     x->log_dropped += total->log_dropped; /* counted with or without a textfile */
+    x->saves_ahead += total->state_saves_ahead_of_log;
     if (!x->textfile)
         return;
     if (!x->writer) {
@@ -235,6 +237,7 @@ void mo_export_commit(mo_export *x, const struct mo_stats *total, const struct m
     struct mo_prom_host host = {.clk = *clk,
                                 .have_log_dropped = true,
                                 .log_dropped = x->log_dropped,
+                                .state_saves_ahead_of_log = x->saves_ahead,
                                 .have_event_fields_dropped = true,
                                 .event_fields_dropped = mo_event_fields_dropped_total()};
     char *buf;

@@ -43,9 +43,10 @@ void mo_export_interval(mo_export *x, const char *cache, const char *topic, cons
                         bool up, uint64_t now_us, int64_t now_ns);
 
 /* After a round of summaries, with its total (the "*" interval, before its
- * summary resets it): adds the total's log_dropped into the host's count
- * since start, and rewrites the textfile, if one is configured, with that
- * count and the clock's state. */
+ * summary resets it): adds the total's log_dropped and
+ * state_saves_ahead_of_log into the host's counts since start, and rewrites
+ * the textfile, if one is configured, with those counts and the clock's
+ * state. */
 void mo_export_commit(mo_export *x, const struct mo_stats *total, const struct mo_clock_state *clk);
 
 #endif

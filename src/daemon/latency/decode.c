@@ -1,6 +1,7 @@
 /* decode.c - find the publish time in a message payload.
  *
- * SPEC.md, "Configuration (YAML)" and "Latency". Decisions this file makes:
+ * momento-subscriber.yaml(5), DECODE MODES and TIMESTAMP FORMATS; the latency
+ * itself, momento-subscriberd(8), DESCRIPTION. Decisions this file makes:
  *
  * - Timestamps are read by the time module (timefmt.h): int64 nanoseconds
  *   since the epoch, RFC 3339 or exact epoch numbers, -ERANGE "timestamp out of
@@ -399,4 +400,26 @@ int mo_decode_timestamp(const struct mo_decoder *d, const uint8_t *payload, size
         return decode_binary(d, payload, len, ret_ns, reason, reason_len);
     }
     return fail(-EINVAL, reason, reason_len, "unknown decode mode %d", (int)d->mode);
+}
+
+bool mo_latency_measure(const struct mo_decoder *d, const struct mo_item *it, int64_t received_ns,
+                        struct mo_latency *ret)
+{
+    ret->ok = false;
+    ret->received_ns = received_ns;
+    if (it->value_kind == MO_VALUE_NONE) {
+        snprintf(ret->reason, sizeof ret->reason, "the item carries no value");
+        return false;
+    }
+    int64_t diff;
+    if (mo_decode_timestamp(d, it->value, it->value_len, &ret->published_ns, ret->reason, sizeof ret->reason) < 0)
+        return false;
+    if (__builtin_sub_overflow(received_ns, ret->published_ns, &diff) || diff == INT64_MIN) {
+        snprintf(ret->reason, sizeof ret->reason, "timestamp out of range");
+        return false;
+    }
+    /* floor, so that -1 ns is -1 us and counted negative, not rounded to 0 */
+    ret->latency_us = diff >= 0 ? diff / 1000 : -((-diff + 999) / 1000);
+    ret->ok = true;
+    return true;
 }

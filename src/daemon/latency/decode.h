@@ -1,11 +1,11 @@
 /* decode.h - find the publish time in a message payload.
  *
- * Three modes (SPEC.md, Configuration): `json` finds the timestamp at a dotted
- * path; `text` reads the whole payload as the timestamp; `binary` reads an
- * integer at a fixed offset. Text and binary topic values are accepted by every
- * mode. Timestamps are RFC 3339 strings or epoch numbers (s/ms/us/ns); `auto`
- * tells them apart, and the epoch unit by magnitude. Reading them is the time
- * module's (timefmt.h).
+ * Three modes (momento-subscriber.yaml(5), DECODE MODES): `json` finds the
+ * timestamp at a dotted path; `text` reads the whole payload as the timestamp;
+ * `binary` reads an integer at a fixed offset. Text and binary topic values are
+ * accepted by every mode. Timestamps are RFC 3339 strings or epoch numbers
+ * (s/ms/us/ns); `auto` tells them apart, and the epoch unit by magnitude.
+ * Reading them is the time module's (timefmt.h).
  *
  * Nothing here logs or keeps state between calls: a payload that cannot be
  * decoded yields -EINVAL and a short reason ("invalid JSON at byte 12",
@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pubsub.h"
 #include "timefmt.h"
 
 enum mo_decode_mode { MO_DECODE_JSON, MO_DECODE_TEXT, MO_DECODE_BINARY };
@@ -69,5 +70,18 @@ int mo_decode_timestamp(const struct mo_decoder *d, const uint8_t *payload, size
 /* The config spellings ("json", "epoch_ms", ...); NULL outside the enum. */
 const char *mo_decode_mode_name(enum mo_decode_mode m);
 const char *mo_ts_format_name(enum mo_ts_format f);
+
+/* The latency of one delivered item, or why it has none. */
+struct mo_latency {
+    bool ok;
+    int64_t published_ns, received_ns;
+    int64_t latency_us; /* received - published, floored to the microsecond */
+    char reason[MO_DECODE_REASON_MAX]; /* !ok: why (a decode error) */
+};
+/* The item's publish time (mo_decode_timestamp on its value) against
+ * received_ns. False with ret->reason when the item has no value, its time
+ * cannot be read, or the difference does not fit. Never logs. */
+bool mo_latency_measure(const struct mo_decoder *d, const struct mo_item *it, int64_t received_ns,
+                        struct mo_latency *ret);
 
 #endif

@@ -13,11 +13,13 @@ static bool is_word(char c)
     return is_digit(c) || c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-/* Numbers that stand alone become N (byte 12, 1.5e+20), not digits inside a
- * name (u64be, meta.v2) nor the number of RFC 3339; a quoted string, its
- * escapes included, becomes "...". */
+/* Each run of digits that stands alone becomes N (byte 12; 1.5e+20 is
+ * N.Ne+N), not digits inside a name (u64be, meta.v2) nor the number of
+ * RFC 3339; a quoted string, its escapes included, becomes "...". */
 void mo_reasons_kind(const char *reason, char *out, size_t len)
 {
+    if (len == 0)
+        return; /* not even room for the NUL */
     size_t o = 0;
     const char *p = reason;
     while (*p && o + 1 < len) {

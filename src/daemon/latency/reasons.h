@@ -1,6 +1,7 @@
-/* reasons.h - the reasons of one interval's decode errors, counted.
+/* reasons.h - the reasons of one interval's decode errors (or protocol
+ * errors: the summary keeps a tally of each), counted.
  *
- * A decode error's reason names its kind and often a detail that varies
+ * An error's reason names its kind and often a detail that varies
  * (a byte offset, the quoted payload): "invalid JSON at byte 12". Reasons
  * are counted by their kind, the reason with every number written N and
  * every quoted string "..." ("invalid JSON at byte N"), so that the summary

@@ -1,13 +1,13 @@
 /* event.h - the daemon's structured events and where they go.
  *
- * One schema, three encodings (SPEC.md, Events): every event has a type
- * (`event`), a level and a human sentence, plus typed fields. The journal sink
- * sends each field upper-cased (latency_us -> LATENCY_US) with MESSAGE,
- * PRIORITY and a fixed MESSAGE_ID per type; the JSON sink writes one line per
- * event with `ts` (RFC 3339, microseconds, UTC); the text sink writes a line
- * for a human at a terminal. The sentence shows anything unprintable escaped
- * (mo_event_msg). Rendering is here; the output itself, which never makes
- * the caller wait, is sink.h's.
+ * One schema, three encodings (momento-subscriberd(8), EVENTS): every event has
+ * a type (`event`), a level and a human sentence, plus typed fields. The
+ * journal sink sends each field upper-cased (latency_us -> LATENCY_US) with
+ * MESSAGE, PRIORITY and a fixed MESSAGE_ID per type; the JSON sink writes one
+ * line per event with `ts` (RFC 3339, microseconds, UTC); the text sink writes
+ * a line for a human at a terminal. The sentence shows anything unprintable
+ * escaped (mo_event_msg). Rendering is here; the output itself, which never
+ * makes the caller wait, is sink.h's.
  *
  *   struct mo_event e;
  *   mo_event_init(&e, MO_EV_GAP, cache, topic);
@@ -37,6 +37,7 @@ enum mo_event_type {
     MO_EV_PAGE_ANNOUNCED,
     MO_EV_OVERSIZED,
     MO_EV_DECODE_ERROR,
+    MO_EV_PROTOCOL_ERROR, /* a server message the wire format does not allow */
     MO_EV_AUTH_ERROR,
     MO_EV_NOT_FOUND,
     MO_EV_LIMIT_EXCEEDED,
@@ -52,6 +53,8 @@ enum mo_event_type {
     MO_EV_STATE_ERROR,     /* positions cannot be saved (state.h) */
     MO_EV_STATE_RECOVERED, /* they can again */
     MO_EV_STATE_IGNORED,   /* a state file, or a subscription's entry, not used */
+    MO_EV_MOVE_FAILED,     /* a reload's new settings do not work yet (mover.h) */
+    MO_EV_MOVED,           /* they do now, after failing */
     MO_EV_FIELDS_DROPPED,  /* an event had more fields than MO_EVENT_MAX_FIELDS (once per type) */
     MO_EV_EXPORT_RECOVERED, /* the textfile is written again after an export_error */
     MO_EV_LOG_FALLBACK,    /* the journal failed: events go to stdout (sink.h) */
@@ -111,9 +114,9 @@ void mo_event_msg(struct mo_event *e, const char *fmt, ...) __attribute__((forma
  * A summary of cache "*" also gets event_fields_dropped: the fields every
  * event lost to the limit since the last such summary (added here, after
  * the event's own fields, so that the limit it counts can never cut it).
- * Per-message events (message, decode_error, gap, discontinuity, reset) are
- * refused when the output is too far behind: -ENOBUFS, and the caller counts
- * them. Every other event is kept however far behind the output is (up to
+ * Per-message events (message, decode_error, protocol_error, gap,
+ * discontinuity, reset) are refused when the output is too far behind:
+ * -ENOBUFS, and the caller counts them. Every other event is kept however far behind the output is (up to
  * the sink's hard limit, past which it is counted in mo_event_take_lost).
  * 0 when accepted. */
 int mo_event_emit(const struct mo_event *e);

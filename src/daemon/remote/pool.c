@@ -12,6 +12,9 @@ struct slot {
     mo_conn *conn;
     size_t streams;
     bool retired; /* opened for an earlier target */
+    /* what it was opened with: a reload back to it makes it current again */
+    struct mo_endpoint ep;
+    char *token;
 };
 
 struct mo_pool {
@@ -48,8 +51,10 @@ void mo_pool_free(mo_pool *p)
 {
     if (!p)
         return;
-    for (size_t i = 0; i < p->n; i++)
+    for (size_t i = 0; i < p->n; i++) {
         mo_conn_free(p->v[i].conn);
+        free_token(p->v[i].token);
+    }
     free(p->v);
     free_token(p->token);
     free(p);
@@ -59,8 +64,15 @@ void mo_pool_free(mo_pool *p)
 static void drop(mo_pool *p, size_t i)
 {
     mo_conn_free(p->v[i].conn);
+    free_token(p->v[i].token);
     memmove(&p->v[i], &p->v[i + 1], (p->n - i - 1) * sizeof p->v[0]);
     p->n--;
+}
+
+static bool same_target(const struct slot *sl, const struct mo_endpoint *ep, const char *token)
+{
+    return strcmp(sl->ep.target, ep->target) == 0 && strcmp(sl->ep.authority, ep->authority) == 0 &&
+           sl->ep.tls == ep->tls && strcmp(sl->token, token) == 0;
 }
 
 int mo_pool_set_target(mo_pool *p, const struct mo_endpoint *ep, const char *token)
@@ -72,8 +84,8 @@ int mo_pool_set_target(mo_pool *p, const struct mo_endpoint *ep, const char *tok
     p->token = t;
     p->ep = *ep;
     for (size_t i = p->n; i-- > 0;) {
-        p->v[i].retired = true;
-        if (p->v[i].streams == 0)
+        p->v[i].retired = !same_target(&p->v[i], ep, t);
+        if (p->v[i].retired && p->v[i].streams == 0)
             drop(p, i);
     }
     return 0;
@@ -97,10 +109,15 @@ int mo_pool_acquire(mo_pool *p, const struct mo_conn_opts *opts, mo_conn **ret)
      * gRPC would not create; the caller reports the errno */
     char err[512];
     mo_conn *c;
+    char *token = strdup(p->token);
+    if (!token)
+        return -ENOMEM;
     int r = mo_conn_new(&p->ep, p->token, opts, &c, err, sizeof err);
-    if (r < 0)
+    if (r < 0) {
+        free_token(token);
         return r;
-    p->v[p->n++] = (struct slot){.conn = c, .streams = 1};
+    }
+    p->v[p->n++] = (struct slot){.conn = c, .streams = 1, .ep = p->ep, .token = token};
     *ret = c;
     return 0;
 }
@@ -115,6 +132,22 @@ void mo_pool_release(mo_pool *p, mo_conn *conn)
                 drop(p, i);
             return;
         }
+}
+
+bool mo_pool_current(const mo_pool *p, const mo_conn *conn)
+{
+    for (size_t i = 0; i < p->n; i++)
+        if (p->v[i].conn == conn)
+            return !p->v[i].retired;
+    return false;
+}
+
+const char *mo_pool_target(const mo_pool *p, const mo_conn *conn)
+{
+    for (size_t i = 0; i < p->n; i++)
+        if (p->v[i].conn == conn)
+            return p->v[i].ep.target;
+    return "";
 }
 
 size_t mo_pool_connections(const mo_pool *p) { return p->n; }

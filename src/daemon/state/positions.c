@@ -25,6 +25,7 @@ struct mo_positions {
     size_t snap_n;
     bool snap_valid;
     bool submitted; /* a save is with the writer and its outcome not taken yet */
+    uint64_t ahead_of_log; /* saves whose barrier timed out, since the last take */
 };
 
 struct snap {
@@ -144,6 +145,7 @@ static void take_outcome(mo_positions *p)
     if (!p->saver || !mo_saver_poll(p->saver, &res))
         return;
     p->submitted = false;
+    p->ahead_of_log += res.barrier_missed;
     if (mo_state_pacer_saved(&p->pacer, res.submitted_us, res.r))
         state_event(&res);
 }
@@ -292,6 +294,7 @@ bool mo_positions_final(mo_positions *p, mo_sub *const *subs, size_t n, uint64_t
     struct mo_saver_result res;
     if (mo_saver_poll(p->saver, &res)) {
         p->submitted = false;
+        p->ahead_of_log += res.barrier_missed;
         /* at stop a failure is worth saying even if the last one was said */
         bool changed = mo_state_pacer_saved(&p->pacer, res.submitted_us, res.r);
         if (changed || res.r < 0)
@@ -301,6 +304,13 @@ bool mo_positions_final(mo_positions *p, mo_sub *const *subs, size_t n, uint64_t
 }
 
 void mo_positions_touch(mo_positions *p) { p->snap_valid = false; }
+
+uint64_t mo_positions_take_ahead_of_log(mo_positions *p)
+{
+    uint64_t n = p->ahead_of_log;
+    p->ahead_of_log = 0;
+    return n;
+}
 
 int mo_positions_set_dir(mo_positions *p, const char *configured, const char *env)
 {

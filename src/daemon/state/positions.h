@@ -1,5 +1,5 @@
-/* positions.h - resume positions kept across restarts (SPEC.md, Continuity;
- * momento-subscriberd(8), STATE FILE).
+/* positions.h - resume positions kept across restarts (momento-subscriberd(8),
+ * STATE FILE).
  *
  * The daemon's side of the state file: which directory, the file read at
  * start and handed to the subscriptions, saves paced at most once a second
@@ -22,6 +22,7 @@
  *   mo_positions_final           the save at stop, waited for within a limit
  *   mo_positions_set_dir         a reload's choice of directory
  *   mo_positions_touch           the subscriptions changed: save at the next tick
+ *   mo_positions_take_ahead_of_log  saves that went ahead of the log, since the last call
  *
  * Events: state_ignored (warning: a file not used, or a subscription left out
  * of it), state_error (error: a save failed; once, then retried every second
@@ -102,5 +103,12 @@ int mo_positions_set_dir(mo_positions *p, const char *configured, const char *en
 /* The set of subscriptions changed (a reload added or removed some): the
  * next tick saves, whatever the positions. */
 void mo_positions_touch(mo_positions *p);
+
+/* The saves written since the last call whose wait for the log ran out
+ * (the log output was that far behind): each went ahead of the events of
+ * some messages it covers, and had the daemon died before the log caught
+ * up, those events would be lost for good, as the next start resumes after
+ * their messages. Counted when their outcome is taken (at a tick). */
+uint64_t mo_positions_take_ahead_of_log(mo_positions *p);
 
 #endif

@@ -37,7 +37,8 @@ struct mo_saver_result {
     uint64_t submitted_us;     /* when the job was handed over (the attempt's time) */
     char dir[1024];            /* where it went (cut to fit) */
     char err[MO_STATE_ERR_MAX]; /* mo_state_write's detail when r < 0 */
-    bool barrier_missed;       /* its barrier timed out: written without it */
+    bool barrier_missed;       /* its barrier timed out: written without it
+                                  (the summary's state_saves_ahead_of_log) */
 };
 
 /* What a job waits for before it is written: wait(mark, timeout_us), on the

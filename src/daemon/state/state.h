@@ -1,9 +1,9 @@
 /* state.h - the resume-position file on disk: where it lives, load, atomic save, pacing.
  *
- * SPEC.md (Continuity): positions are saved under the state directory so a
- * restarted daemon resumes where it stopped. The file is MO_STATE_FILE in that
- * directory, in the format of statefile.h. This module reads and writes it;
- * the encoding, and its caps, are statefile.h's.
+ * momento-subscriberd(8), STATE FILE: positions are saved under the state
+ * directory so a restarted daemon resumes where it stopped. The file is
+ * MO_STATE_FILE in that directory, in the format of statefile.h. This module
+ * reads and writes it; the encoding, and its caps, are statefile.h's.
  *
  *   mo_state_dir_choose()   state.directory, else $STATE_DIRECTORY, else none
  *   mo_state_load()         read and decode the file

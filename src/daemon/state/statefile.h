@@ -1,9 +1,10 @@
 /* statefile.h - the resume-position file's encoding: entries to bytes and back.
  *
  * The state file keeps, per subscription, where the daemon stopped: (cache,
- * topic, sequence page, last sequence number received) (SPEC.md, Continuity).
- * This module only turns entries into bytes and bytes into entries; reading and
- * writing the file is state.h. Nothing here does I/O, logs or keeps state.
+ * topic, sequence page, last sequence number received) (momento-subscriberd(8),
+ * STATE FILE). This module only turns entries into bytes and bytes into
+ * entries; reading and writing the file is state.h. Nothing here does I/O, logs
+ * or keeps state.
  *
  * Format, version 1: ASCII lines, each ending in "\n":
  *

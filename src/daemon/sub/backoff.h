@@ -5,7 +5,8 @@
  *
  *   mo_backoff_delay    the delay after `failures` consecutive failed streams
  *
- * The rule (SPEC.md, Continuity: backoff applies to consecutive failures only):
+ * The rule (momento-subscriber.yaml(5), RECONNECT: backoff applies to
+ * consecutive failures only):
  *   failures 0     0: a healthy stream ended; subscribe again at once
  *   failures n     initial x 2^(n-1), at most max, then up to a fifth less
  *                  (jitter, so that streams cut at once do not return at

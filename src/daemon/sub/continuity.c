@@ -8,7 +8,8 @@ void mo_cont_init(struct mo_cont *c) { *c = (struct mo_cont){0}; }
 
 /* The item that follows discontinuities (or announcements): how many numbers
  * were lost, judged from the item itself, since the server may number it
- * new_seq or new_seq + 1 (PROTOCOL.md 11.2). The rules are in continuity.h. */
+ * new_seq or new_seq + 1 (src/proto/README.md §6.2). The rules are in
+ * continuity.h. */
 enum mo_cont_verdict mo_cont_item_after_discontinuity(struct mo_cont *c, uint64_t page, uint64_t seq,
                                                       struct mo_cont_step *ret)
 {
@@ -17,7 +18,7 @@ enum mo_cont_verdict mo_cont_item_after_discontinuity(struct mo_cont *c, uint64_
         uint64_t last = c->seq, n = c->disc.new_seq;
         uint64_t lost;
         if (page != c->page) {
-            /* numbering starts at 1 on a page (PROTOCOL.md section 7) */
+            /* numbering starts at 1 on a page (src/proto/README.md §3) */
             v = MO_CONT_RESET;
             ret->page_changed = true;
             ret->old_page = c->page;
@@ -63,7 +64,7 @@ enum mo_cont_verdict mo_cont_discontinuity(struct mo_cont *c, uint64_t last_seq,
                                              : 0;
     enum mo_cont_verdict v;
     if (!c->have_pos)
-        v = MO_CONT_ANNOUNCE; /* PROTOCOL.md 11.1: not a loss */
+        v = MO_CONT_ANNOUNCE; /* src/proto/README.md §6.1: not a loss */
     else if (c->disc_count && page == c->disc.page && new_seq == c->disc.new_seq)
         v = MO_CONT_DISCONTINUITY_AGAIN;
     else {

@@ -1,6 +1,6 @@
 /* continuity.h - where a subscription stands in its topic, and what each
- * item or server discontinuity says about it (SPEC.md, Continuity;
- * PROTOCOL.md section 11, items 1-3).
+ * item or server discontinuity says about it (momento-subscriberd(8),
+ * CONTINUITY; src/proto/README.md §3, §4 and §6).
  *
  * Pure arithmetic on (page, sequence number) pairs: no gRPC, no clock, no
  * logging, no allocation. The subscription feeds it every item and every
@@ -175,7 +175,7 @@ static inline bool mo_cont_delivers(enum mo_cont_verdict v)
     return v == MO_CONT_DELIVER || v == MO_CONT_GAP || v == MO_CONT_RESET;
 }
 
-/* How a resumed stream answered (PROTOCOL.md 11.3: measured, not assumed). */
+/* How a resumed stream answered (src/proto/README.md §4: measured, not assumed). */
 enum mo_cont_resume {
     MO_CONT_RESUME_EXACT,         /* its first item was the number asked for */
     MO_CONT_RESUME_REPEATED,      /* ... k numbers below it: k items sent again */

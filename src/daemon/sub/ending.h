@@ -1,5 +1,6 @@
 /* ending.h - how a Subscribe stream ended, and what an operator should do
- * about a refusal (SPEC.md, Events; PROTOCOL.md sections 5.5 and 11).
+ * about a refusal (momento-subscriberd(8), STREAM ENDS and
+ * EVENTS; src/proto/README.md §7).
  *
  * Pure: from the status gRPC gave (code, details, the `err` trailer) and
  * whether the subscription cancelled the call itself, it decides; the
@@ -24,15 +25,15 @@
 
 /* How a stream ended. */
 enum mo_ending {
-    /* the server ended it without an error: status OK (PROTOCOL.md 11.4) */
+    /* the server ended it without an error: status OK (src/proto/README.md §7.1) */
     MO_END_OK,
     /* the server reset it with RST_STREAM(NO_ERROR): INTERNAL with "RST_STREAM"
      * and "error code 0" (gRPC C core) or "NO_ERROR" (Go) in the details;
-     * normal operation too (PROTOCOL.md 11.4) */
+     * normal operation too (src/proto/README.md §7.1) */
     MO_END_RST,
     MO_END_IDLE,      /* our idle watchdog cancelled it */
     MO_END_CANCELLED, /* we cancelled it: the subscription is stopping */
-    /* a message over our receive limit (MO_MAX_RECEIVE_BYTES, conn.h):
+    /* a message over our receive limit (MO_SUB_MAX_RECEIVE_BYTES, sub.h):
      * RESOURCE_EXHAUSTED "Received message larger than max (N vs. M)" from
      * our own gRPC */
     MO_END_OVERSIZED,

@@ -22,11 +22,47 @@ void mo_stats_clear(struct mo_stats *s)
     *s = (struct mo_stats){0};
 }
 
+void mo_stats_item(struct mo_stats *s, enum mo_cont_verdict v, const struct mo_cont_step *st,
+                   const struct mo_latency *lat)
+{
+    if (__builtin_expect(st->discontinuities != 0, 0))
+        s->lost += st->lost;
+    switch (v) {
+    case MO_CONT_DUPLICATE:
+        s->duplicates++;
+        return;
+    case MO_CONT_GAP:
+        s->gaps += st->missing;
+        break;
+    case MO_CONT_RESET:
+        s->resets++;
+        break;
+    default:
+        break;
+    }
+    if (!lat || !mo_cont_delivers(v))
+        return;
+    s->count++;
+    if (__builtin_expect(lat->ok, 1)) {
+        mo_hist_record(s->hist, lat->latency_us);
+    } else {
+        s->decode_errors++;
+        mo_reasons_add(&s->decode_reasons, lat->reason, 1);
+    }
+}
+
+void mo_stats_protocol_error(struct mo_stats *s, const char *reason)
+{
+    s->protocol_errors++;
+    mo_reasons_add(&s->protocol_reasons, reason, 1);
+}
+
 void mo_stats_add(struct mo_stats *dst, const struct mo_stats *src)
 {
     mo_hist_merge(dst->hist, src->hist);
     dst->count += src->count;
     dst->decode_errors += src->decode_errors;
+    dst->protocol_errors += src->protocol_errors;
     dst->gaps += src->gaps;
     dst->duplicates += src->duplicates;
     dst->discontinuities += src->discontinuities;
@@ -42,7 +78,9 @@ void mo_stats_add(struct mo_stats *dst, const struct mo_stats *src)
     dst->log_dropped += src->log_dropped;
     dst->warnings_dropped += src->warnings_dropped;
     dst->sink_dropped += src->sink_dropped;
+    dst->state_saves_ahead_of_log += src->state_saves_ahead_of_log;
     mo_reasons_merge(&dst->decode_reasons, &src->decode_reasons);
+    mo_reasons_merge(&dst->protocol_reasons, &src->protocol_reasons);
 }
 
 /* every bucket of both signs encodes to about 146 KB */
@@ -74,12 +112,13 @@ static void summary_emit(const char *cache, const char *topic, const struct mo_s
     mo_event_int(&e, "max_us", mx);
     mo_event_uint(&e, "negative", mo_hist_negative(h));
     mo_event_uint(&e, "decode_errors", s->decode_errors);
+    mo_event_uint(&e, "protocol_errors", s->protocol_errors);
     mo_event_uint(&e, "gaps", s->gaps);
     mo_event_uint(&e, "duplicates", s->duplicates);
     mo_event_uint(&e, "discontinuities", s->discontinuities);
     mo_event_uint(&e, "resets", s->resets);
     mo_event_uint(&e, "lost", s->lost);
-    mo_event_uint(&e, "reconnects", s->resubscribes); /* the name SPEC.md gives it */
+    mo_event_uint(&e, "reconnects", s->resubscribes); /* momento-subscriberd(8) names it so */
     mo_event_uint(&e, "ends_ok", s->ends[MO_END_OK]);
     mo_event_uint(&e, "ends_rst", s->ends[MO_END_RST]);
     mo_event_uint(&e, "ends_idle", s->ends[MO_END_IDLE]);
@@ -94,18 +133,30 @@ static void summary_emit(const char *cache, const char *topic, const struct mo_s
     mo_event_bool(&e, "clock_synced", clk->synced);
     mo_event_int(&e, "clock_error_us", clk->error_us);
     mo_event_int(&e, "clock_esterror_us", clk->esterror_us);
-    char reasons[600], dropped[160] = "";
+    char reasons[600], preasons[600], dropped[240] = "", protocol[96] = "";
     mo_reasons_format(&s->decode_reasons, 3, reasons, sizeof reasons);
+    mo_reasons_format(&s->protocol_reasons, 3, preasons, sizeof preasons);
     mo_event_uint(&e, "log_dropped", s->log_dropped);
     mo_event_uint(&e, "warnings_dropped", s->warnings_dropped);
-    if (strcmp(cache, "*") == 0)
+    if (strcmp(cache, "*") == 0) {
         mo_event_uint(&e, "sink_dropped", s->sink_dropped);
+        mo_event_uint(&e, "state_saves_ahead_of_log", s->state_saves_ahead_of_log);
+    }
     mo_event_str(&e, "decode_error_reasons", reasons);
+    mo_event_str(&e, "protocol_error_reasons", preasons);
     mo_event_str(&e, "histogram", hist_buf);
     if (s->log_dropped || s->warnings_dropped || s->sink_dropped)
         snprintf(dropped, sizeof dropped, "; not logged: %llu message events, %llu warnings%s",
                  (unsigned long long)s->log_dropped, (unsigned long long)s->warnings_dropped,
                  s->sink_dropped ? ", other events lost by the output (sink_dropped)" : "");
+    if (s->state_saves_ahead_of_log) { /* the log was far behind: a crash then loses events */
+        size_t n = strlen(dropped);
+        snprintf(dropped + n, sizeof dropped - n, "; %llu saves of resume positions ahead of the log",
+                 (unsigned long long)s->state_saves_ahead_of_log);
+    }
+    if (s->protocol_errors) /* the service's fault: said, whatever else is */
+        snprintf(protocol, sizeof protocol, "; %llu server messages the protocol does not allow",
+                 (unsigned long long)s->protocol_errors);
 
     char a[32], b[32], c[32], d[32], what[600];
     if (strcmp(cache, "*") == 0)
@@ -117,14 +168,14 @@ static void summary_emit(const char *cache, const char *topic, const struct mo_s
         snprintf(without, sizeof without, " (%llu without a latency)",
                  (unsigned long long)(s->count - measured));
     if (measured)
-        mo_event_msg(&e, "%s: %llu messages%s in %.1f s (%.1f/s), latency ms p50 %s p99 %s p99.9 %s max %s%s%s",
+        mo_event_msg(&e, "%s: %llu messages%s in %.1f s (%.1f/s), latency ms p50 %s p99 %s p99.9 %s max %s%s%s%s",
                      what, (unsigned long long)s->count, without, interval_s, rate,
                      mo_fmt_ms(p50, a, sizeof a), mo_fmt_ms(p99, b, sizeof b),
                      mo_fmt_ms(p999, c, sizeof c), mo_fmt_ms(mx, d, sizeof d),
-                     clk->synced ? "" : " (clock not synchronised)", dropped);
+                     clk->synced ? "" : " (clock not synchronised)", protocol, dropped);
     else
-        mo_event_msg(&e, "%s: %llu messages in %.1f s%s", what,
-                     (unsigned long long)s->count, interval_s, dropped);
+        mo_event_msg(&e, "%s: %llu messages in %.1f s%s%s", what,
+                     (unsigned long long)s->count, interval_s, protocol, dropped);
     mo_event_emit(&e);
 }
 

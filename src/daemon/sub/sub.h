@@ -1,27 +1,36 @@
 /* sub.h - one subscription: a Subscribe stream to one (cache, topic), kept alive.
  *
  * A subscription holds one stream at a time on the connection its owner gives
- * it; judges every item for continuity (continuity.h), decodes its publish
- * time (decode.h) and counts latency into its stats (stats.h); logs its own
- * events (sublog.h); and resubscribes where it stopped when the stream ends
- * (at once after a healthy stream, with backoff after failures) or goes
- * silent (the idle watchdog); every end is classified (ending.h) and counted. It knows nothing
- * of the daemon beyond what it is given: the loop, a connection, settings, and
- * two callbacks to its owner. Everything runs on the loop thread.
+ * it and resubscribes where it stopped when the stream ends (at once after a
+ * healthy stream, with backoff after failures) or goes silent (the idle
+ * watchdog); every end is classified (ending.h) and counted. Each message
+ * goes through the rooms once, in order (message.c): continuity's verdict
+ * (continuity.h), the latency (latency/decode.h), the counters (stats.h),
+ * the log (sublog.h). It knows nothing of the daemon beyond what it is
+ * given: the loop, a connection, settings, and two callbacks to its owner.
+ * Everything runs on the loop thread.
+ *
+ * Its lifecycle is one enum; every change of state is one function of sub.c,
+ * and mo_sub_transition_allowed says which changes exist:
  *
  *   IDLE --start--> CONNECTING --first server message--> UP
- *   CONNECTING, UP --stream ends--> BACKOFF --delay (0 if healthy)--> CONNECTING
- *   any --stop--> STOPPING (a call is in flight) --tags back--> STOPPED
+ *   CONNECTING, UP --idle watchdog--> SILENT (cancelled, tags coming back)
+ *   CONNECTING, UP, SILENT --stream ends--> BACKOFF --delay (0 if healthy)--> CONNECTING
+ *   IDLE, CONNECTING, UP, SILENT, BACKOFF --stop--> STOPPING --nothing in flight--> STOPPED
+ *   ... --stop to move--> MOVING --nothing in flight--> STOPPED --restart--> CONNECTING
+ *   MOVING --stop--> STOPPING (a stop for good wins)
  *
- *   mo_sub_new / mo_sub_free      create (IDLE); free once no call is in flight
- *   mo_sub_start / mo_sub_stop    first Subscribe call; cancel, then owner->stopped
+ *   mo_sub_new / mo_sub_free      create (IDLE); free once nothing is in flight
+ *   mo_sub_start                  the first Subscribe call
+ *   mo_sub_stop                   cancel for good, then owner->stopped
+ *   mo_sub_stop_to_move           cancel to restart elsewhere, then owner->stopped
+ *   mo_sub_restart                a stopped subscription started again, on another connection
  *   mo_sub_set_decoder            a reloaded decoder, the stream untouched
  *   mo_sub_end_interval           summary event of its stats (and publisher floors), next interval
  *   mo_sub_cache, _topic, _conn, _state, _ever_up, _stats, _delivered   read-only
  *   mo_sub_position               where it stands: page and last number, if any
  *   mo_sub_set_position           a saved position, before the first start
- *   mo_sub_restart                a stopped subscription started again, on another connection
- *   mo_sub_set_moving             the next stop is for a restart: no end-of-subscription report
+ *   mo_sub_state_name, mo_sub_transition_allowed   the lifecycle, for logs and tests
  */
 #ifndef MO_SUB_H
 #define MO_SUB_H
@@ -29,13 +38,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "log/budget.h"
 #include "clock.h"
 #include "config/config.h"
 #include "conn.h"
 #include "latency/decode.h"
 #include "loop.h"
 #include "sub/stats.h"
+#include "sub/sublog.h"
 
 typedef struct mo_sub mo_sub;
 
@@ -50,9 +59,12 @@ enum mo_sub_state {
     MO_SUB_IDLE,       /* not started */
     MO_SUB_CONNECTING, /* call started, no server message yet */
     MO_SUB_UP,         /* the server has sent at least one message on this stream */
-    MO_SUB_BACKOFF,    /* stream ended; waiting to resubscribe */
-    MO_SUB_STOPPING,   /* cancelled; waiting for the call's tags */
-    MO_SUB_STOPPED,
+    MO_SUB_SILENT,     /* the idle watchdog cancelled the stream; its tags are coming back */
+    MO_SUB_BACKOFF,    /* the stream ended; waiting to subscribe again */
+    MO_SUB_STOPPING,   /* stopped for good: the call's tags (or the report) are coming back */
+    MO_SUB_MOVING,     /* stopped to start again elsewhere: likewise */
+    MO_SUB_STOPPED,    /* nothing in flight; owner->stopped runs on entry */
+    MO_SUB__STATES
 };
 
 /* What subscriptions read of the configuration. The owner keeps it and may
@@ -63,13 +75,7 @@ struct mo_sub_settings {
     uint64_t idle_timeout_us;    /* no server message for this long: resubscribe */
     uint64_t backoff_initial_us; /* first delay after a failed stream */
     uint64_t backoff_max_us;     /* doubling stops here */
-    enum mo_log_messages messages;
-    uint64_t sample_every;      /* messages: sample logs one in this many ... */
-    uint64_t slow_threshold_us; /* ... and every one at least this late */
-    /* what gets logged of each message (momento-subscriberd(8), Logging) */
-    struct mo_budget *message_budget; /* message events, shared by every subscription */
-    uint64_t warnings_per_interval;   /* decode_error, gap, discontinuity, reset events:
-                                         each, per summary interval */
+    struct mo_sublog_limits log; /* what gets logged of each message */
     /* named in the hints of error events */
     const char *key_source;  /* where the API key came from */
     const char *target;      /* the endpoint, HOST:PORT */
@@ -98,9 +104,15 @@ void mo_sub_free(mo_sub *s);
 
 /* IDLE: starts the first Subscribe call (new messages). Otherwise nothing. */
 void mo_sub_start(mo_sub *s);
-/* Cancels the stream and any resubscribe; owner->stopped follows exactly once,
- * from the loop. A second call does nothing. */
+/* Cancels the stream and any resubscribe, for good; owner->stopped follows
+ * exactly once, from the loop (STOPPING, then STOPPED). Once stopping for
+ * good, a second call does nothing; on a MOVING one it makes the stop for good. */
 void mo_sub_stop(mo_sub *s);
+/* The same, to start again on another connection (mo_sub_restart from
+ * owner->stopped): a discontinuity no item has followed yet is not reported
+ * as the end of the subscription (the restarted stream resumes from it and
+ * reports it with its loss). On a subscription already stopping: nothing. */
+void mo_sub_stop_to_move(mo_sub *s);
 /* Takes a copy of a new decoder (reload) without touching the stream. */
 int mo_sub_set_decoder(mo_sub *s, const struct mo_decoder *dec);
 
@@ -134,10 +146,8 @@ int mo_sub_set_position(mo_sub *s, uint64_t page, uint64_t last);
  * the backoff starting over. Its counters and interval go on. -EBUSY when
  * not stopped. */
 int mo_sub_restart(mo_sub *s, mo_conn *conn);
-/* With `moving`, the stop that follows is for mo_sub_restart: a discontinuity
- * no item has followed yet is not reported as the end of the subscription
- * (the restarted stream resumes from it and reports it with its loss). Set
- * it false again before a stop for good. */
-void mo_sub_set_moving(mo_sub *s, bool moving);
+const char *mo_sub_state_name(enum mo_sub_state st);
+/* Whether the lifecycle has a change from `from` to `to` (the diagram above). */
+bool mo_sub_transition_allowed(enum mo_sub_state from, enum mo_sub_state to);
 
 #endif

@@ -17,6 +17,14 @@ void mo_subcall_refused(struct mo_subcall *c, grpc_call_error e)
     grpc_call_cancel(c->call, NULL);
 }
 
+void mo_subcall_cancel(struct mo_subcall *c, grpc_status_code status, const char *why)
+{
+    if (why)
+        grpc_call_cancel_with_status(c->call, status, why, NULL);
+    else
+        grpc_call_cancel(c->call, NULL);
+}
+
 /* Starts one batch of ops with `tag`, counted in pending; false when gRPC
  * refused it (mo_subcall_refused has run). The ops point into c, which must
  * stay put until the tag is back; its owner does. */

@@ -1,7 +1,7 @@
 /* subcall.h - the gRPC side of one Subscribe call: its three batches and
  * the buffers gRPC fills.
  *
- * A call holds three batches (GRPC-C-CORE.md section 3): A sends the request
+ * A call holds three batches (src/lib/TRANSPORT.md §6): A sends the request
  * and receives the headers, B waits for the status, C receives one message at
  * a time and is re-armed after each. gRPC writes into the struct until a
  * batch's tag comes back; `pending` counts the tags not back yet. The owner
@@ -12,6 +12,7 @@
  *   mo_subcall_open       creates the call and starts A, B and C
  *   mo_subcall_rearm      starts C again after a message (inline: the message path)
  *   mo_subcall_refused    a batch gRPC refused: local_failure set, the call cancelled
+ *   mo_subcall_cancel     the owner ends the call (a stop; the idle watchdog with a status)
  *   mo_subcall_release    frees everything of the call once no batch is pending
  */
 #ifndef MO_SUBCALL_H
@@ -61,15 +62,23 @@ bool mo_subcall_open(struct mo_subcall *c, mo_conn *conn, grpc_completion_queue 
                      const char *cache, const char *topic, uint64_t resume_at, uint64_t page);
 
 /* gRPC refused a batch: nothing of it was started and its tag never comes
- * back. The call is cancelled (GRPC-C-CORE.md 7.2: a failed batch leaves it
- * unusable) and local_failure says why. */
+ * back. The call is cancelled (src/lib/TRANSPORT.md §8: a failed batch leaves
+ * it unusable) and local_failure says why. */
 void mo_subcall_refused(struct mo_subcall *c, grpc_call_error e);
+
+/* Cancels the call in flight: with `why` NULL as CANCELLED (a stop), else
+ * with `status` and `why` (the idle watchdog). The tags come back. */
+void mo_subcall_cancel(struct mo_subcall *c, grpc_status_code status, const char *why);
 
 /* Batch C came back with a message the owner has taken out of recv: starts it
  * again with the same tag, so pending does not change. If gRPC refuses,
  * mo_subcall_refused has run, pending is one less, and false is returned: the
  * owner ends the stream at once if pending is then 0. Inline: it runs once per
- * message. */
+ * message. A unit test of the subscription (tests/unit/test-sub.c) builds
+ * sub.c with MO_SUB_FAKE and gives all of this module a fake call. */
+#ifdef MO_SUB_FAKE
+bool mo_subcall_rearm(struct mo_subcall *c);
+#else
 static inline bool mo_subcall_rearm(struct mo_subcall *c)
 {
     grpc_op op = mo_op(GRPC_OP_RECV_MESSAGE);
@@ -82,6 +91,7 @@ static inline bool mo_subcall_rearm(struct mo_subcall *c)
     }
     return true;
 }
+#endif
 
 /* Frees everything of the current call: the call reference, the request, a
  * received buffer not taken yet, both metadata arrays, the status details and

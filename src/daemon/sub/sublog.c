@@ -9,9 +9,103 @@
 #include "timefmt.h"
 #include "util.h"
 
+static int say_message(const char *cache, const char *topic, const struct mo_item *it,
+                       int64_t published_ns, int64_t received_ns, int64_t latency_us);
+static int say_decode_error(const char *cache, const char *topic, uint64_t seq, const char *reason);
+static int say_protocol_error(const char *cache, const char *topic, const char *reason);
+static int say_gap(const char *cache, const char *topic, const struct mo_cont_step *st, uint64_t got_seq);
+static int say_reset(const char *cache, const char *topic, uint64_t old_page, uint64_t new_page);
+static int say_discontinuity(const char *cache, const char *topic, const struct mo_cont_step *st,
+                             bool known, uint64_t next_seq);
+
 typedef unsigned long long ull;
 
-int mo_sublog_message(const char *cache, const char *topic, const struct mo_item *it,
+void mo_sublog_init(struct mo_sublog *lg, const char *cache, const char *topic,
+                    const struct mo_sublog_limits *lim)
+{
+    *lg = (struct mo_sublog){.cache = cache, .topic = topic, .lim = lim};
+}
+
+/* A warning of kind k may be said: not past the interval's cap (else it is
+ * counted as dropped). */
+static bool warning_allowed(struct mo_sublog *lg, struct mo_stats *stats, enum mo_sublog_warning k)
+{
+    if (mo_cap_allows(&lg->warned, k, lg->lim->warnings_per_interval))
+        return true;
+    stats->warnings_dropped++;
+    return false;
+}
+
+/* ... and was handed to the output, which may have refused it. */
+static void warning_said(struct mo_sublog *lg, struct mo_stats *stats, enum mo_sublog_warning k, int emitted)
+{
+    if (emitted < 0)
+        stats->warnings_dropped++;
+    else
+        mo_cap_used(&lg->warned, k);
+}
+
+static bool should_log(struct mo_sublog *lg, int64_t latency_us)
+{
+    const struct mo_sublog_limits *lim = lg->lim;
+    switch (lim->messages) {
+    case MO_LOG_MESSAGES_ALL:
+        return true;
+    case MO_LOG_MESSAGES_NONE:
+        return false;
+    default:
+        return ++lg->sample_counter % lim->sample_every == 0 ||
+               (latency_us >= 0 && (uint64_t)latency_us >= lim->slow_threshold_us);
+    }
+}
+
+void mo_sublog_item(struct mo_sublog *lg, struct mo_stats *stats, enum mo_cont_verdict v,
+                    const struct mo_cont_step *st, uint64_t seq, const struct mo_item *it,
+                    const struct mo_latency *lat, uint64_t now_us)
+{
+    if (__builtin_expect(st->discontinuities != 0, 0) && warning_allowed(lg, stats, MO_SUBLOG_DISCONTINUITY))
+        warning_said(lg, stats, MO_SUBLOG_DISCONTINUITY, say_discontinuity(lg->cache, lg->topic, st, true, seq));
+    switch (v) {
+    case MO_CONT_DUPLICATE:
+        return;
+    case MO_CONT_GAP:
+        if (warning_allowed(lg, stats, MO_SUBLOG_GAP))
+            warning_said(lg, stats, MO_SUBLOG_GAP, say_gap(lg->cache, lg->topic, st, seq));
+        break;
+    case MO_CONT_RESET:
+        if (warning_allowed(lg, stats, MO_SUBLOG_RESET))
+            warning_said(lg, stats, MO_SUBLOG_RESET, say_reset(lg->cache, lg->topic, st->old_page, st->new_page));
+        break;
+    default:
+        break;
+    }
+    if (!lat || !mo_cont_delivers(v))
+        return;
+    if (__builtin_expect(!lat->ok, 0)) {
+        if (warning_allowed(lg, stats, MO_SUBLOG_DECODE_ERROR))
+            warning_said(lg, stats, MO_SUBLOG_DECODE_ERROR, say_decode_error(lg->cache, lg->topic, seq, lat->reason));
+        return;
+    }
+    /* a message event if the budget allows; what is not logged is counted */
+    if (should_log(lg, lat->latency_us) &&
+        (!mo_budget_take(lg->lim->message_budget, now_us) ||
+         say_message(lg->cache, lg->topic, it, lat->published_ns, lat->received_ns, lat->latency_us) < 0))
+        stats->log_dropped++;
+}
+
+void mo_sublog_protocol_error(struct mo_sublog *lg, struct mo_stats *stats, const char *reason)
+{
+    if (warning_allowed(lg, stats, MO_SUBLOG_PROTOCOL_ERROR))
+        warning_said(lg, stats, MO_SUBLOG_PROTOCOL_ERROR, say_protocol_error(lg->cache, lg->topic, reason));
+}
+
+void mo_sublog_lost_at_stop(struct mo_sublog *lg, struct mo_stats *stats, const struct mo_cont_step *st)
+{
+    if (warning_allowed(lg, stats, MO_SUBLOG_DISCONTINUITY))
+        warning_said(lg, stats, MO_SUBLOG_DISCONTINUITY, say_discontinuity(lg->cache, lg->topic, st, false, 0));
+}
+
+static int say_message(const char *cache, const char *topic, const struct mo_item *it,
                       int64_t published_ns, int64_t received_ns, int64_t latency_us)
 {
     char pub[48], recv[48], pid[256], ms[32];
@@ -36,7 +130,7 @@ int mo_sublog_message(const char *cache, const char *topic, const struct mo_item
     return mo_event_emit(&e);
 }
 
-int mo_sublog_decode_error(const char *cache, const char *topic, uint64_t seq, const char *reason)
+static int say_decode_error(const char *cache, const char *topic, uint64_t seq, const char *reason)
 {
     struct mo_event e;
     mo_event_init(&e, MO_EV_DECODE_ERROR, cache, topic);
@@ -44,6 +138,16 @@ int mo_sublog_decode_error(const char *cache, const char *topic, uint64_t seq, c
     mo_event_str(&e, "reason", reason);
     mo_event_msg(&e, "%s/%s: cannot read the publish time of message %llu: %s", cache, topic, (ull)seq,
                  reason);
+    return mo_event_emit(&e);
+}
+
+static int say_protocol_error(const char *cache, const char *topic, const char *reason)
+{
+    struct mo_event e;
+    mo_event_init(&e, MO_EV_PROTOCOL_ERROR, cache, topic);
+    mo_event_str(&e, "reason", reason);
+    mo_event_msg(&e, "%s/%s: the server sent a message the protocol does not allow, skipped: %s", cache,
+                 topic, reason);
     return mo_event_emit(&e);
 }
 
@@ -74,7 +178,7 @@ void mo_sublog_page_announced(const char *cache, const char *topic, uint64_t pag
     mo_event_emit(&e);
 }
 
-int mo_sublog_gap(const char *cache, const char *topic, const struct mo_cont_step *st, uint64_t got_seq)
+static int say_gap(const char *cache, const char *topic, const struct mo_cont_step *st, uint64_t got_seq)
 {
     struct mo_event e;
     mo_event_init(&e, MO_EV_GAP, cache, topic);
@@ -86,7 +190,7 @@ int mo_sublog_gap(const char *cache, const char *topic, const struct mo_cont_ste
     return mo_event_emit(&e);
 }
 
-int mo_sublog_reset(const char *cache, const char *topic, uint64_t old_page, uint64_t new_page)
+static int say_reset(const char *cache, const char *topic, uint64_t old_page, uint64_t new_page)
 {
     struct mo_event e;
     mo_event_init(&e, MO_EV_RESET, cache, topic);
@@ -97,7 +201,7 @@ int mo_sublog_reset(const char *cache, const char *topic, uint64_t old_page, uin
     return mo_event_emit(&e);
 }
 
-int mo_sublog_discontinuity(const char *cache, const char *topic, const struct mo_cont_step *st,
+static int say_discontinuity(const char *cache, const char *topic, const struct mo_cont_step *st,
                             bool known, uint64_t next_seq)
 {
     struct mo_event e;
@@ -168,7 +272,7 @@ void mo_sublog_resubscribing(const char *cache, const char *topic, const struct 
     struct mo_event e;
     mo_event_init(&e, MO_EV_RESUBSCRIBING, cache, topic);
     if (mo_ending_normal(x->end))
-        e.level = MO_LEVEL_INFO; /* the service ends streams in normal operation (PROTOCOL.md 11.4) */
+        e.level = MO_LEVEL_INFO; /* the service's normal ends: src/proto/README.md §7.1 */
     mo_event_str(&e, "status", x->status);
     mo_event_str(&e, "details", x->details);
     mo_event_str(&e, "end", mo_ending_name(x->end));

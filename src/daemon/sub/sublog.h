@@ -1,19 +1,24 @@
 /* sublog.h - the events a subscription logs: for each, its fields and its
- * sentence (SPEC.md, Events; momento-subscriberd(8), EVENTS).
+ * sentence (momento-subscriberd(8), EVENTS), and what decides whether one of
+ * the message path is logged at all.
  *
- * Formatting only: the subscription (sub.c) decides when, counts, and passes
- * what the event says; these build the event and emit it (event.h). None
- * keeps state or touches a counter. Those of the message path (message and
- * the per-message warnings, mo_sublog_warning) return mo_event_emit's result,
- * so that the caller counts what the output refused.
+ * The message path hands each item here once (mo_sublog_item), after its
+ * counters: this decides what of it is said. Per-message warnings
+ * (decode_error, protocol_error, gap, reset, discontinuity) are capped at
+ * logging.warnings_per_interval of each kind in a summary interval (the log
+ * room's cap, log/budget.h); message events follow logging.messages and take
+ * a token of logging.message_budget. What is not said, or what a slow output
+ * refuses, is counted in the interval's log_dropped and warnings_dropped; the
+ * other counters are exact either way. The other events are formatting only:
+ * the subscription decides when.
  *
- *   mo_sublog_message          a delivered message and its latency
- *   mo_sublog_decode_error     a publish time that could not be read
+ *   mo_sublog_init             names and limits, once per subscription
+ *   mo_sublog_item             the warnings and the message event of one item
+ *   mo_sublog_protocol_error   a server message the wire format does not allow (capped)
+ *   mo_sublog_lost_at_stop     a discontinuity no item followed, at the end (capped)
+ *   mo_sublog_end_interval     the caps start over
  *   mo_sublog_subscribed       a stream's first server message
  *   mo_sublog_page_announced   a fresh stream told the topic's page
- *   mo_sublog_gap              numbers missing on the same page
- *   mo_sublog_reset            the topic on another page
- *   mo_sublog_discontinuity    a discontinuity, with its loss when known
  *   mo_sublog_oversized        a message over the receive limit, skipped
  *   mo_sublog_idle_timeout     a silent stream, replaced
  *   mo_sublog_refusal          auth_error, not_found, limit_exceeded with a hint
@@ -25,32 +30,63 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "sub/continuity.h"
-#include "sub/ending.h"
+#include "config/config.h"
+#include "latency/decode.h"
+#include "log/budget.h"
 #include "log/event.h"
 #include "pubsub.h"
+#include "sub/continuity.h"
+#include "sub/ending.h"
+#include "sub/stats.h"
 
-/* The per-message warnings, which logging.warnings_per_interval caps (sub.c). */
+/* The per-message warnings, which logging.warnings_per_interval caps. */
 enum mo_sublog_warning {
     MO_SUBLOG_DECODE_ERROR,
+    MO_SUBLOG_PROTOCOL_ERROR,
     MO_SUBLOG_GAP,
     MO_SUBLOG_RESET,
     MO_SUBLOG_DISCONTINUITY,
     MO_SUBLOG_WARNINGS
 };
 
-int mo_sublog_message(const char *cache, const char *topic, const struct mo_item *it,
-                      int64_t published_ns, int64_t received_ns, int64_t latency_us);
-int mo_sublog_decode_error(const char *cache, const char *topic, uint64_t seq, const char *reason);
+/* What decides which events of the message path are logged
+ * (momento-subscriberd(8), LOGGING). The owner keeps it and may rewrite it
+ * between loop callbacks (a reload); it must outlive every mo_sublog. */
+struct mo_sublog_limits {
+    enum mo_log_messages messages;
+    uint64_t sample_every;            /* messages: sample logs one in this many ... */
+    uint64_t slow_threshold_us;       /* ... and every one at least this late */
+    struct mo_budget *message_budget; /* message events, shared by every subscription */
+    uint64_t warnings_per_interval;   /* each kind of warning, per summary interval */
+};
+
+/* One subscription's side of it. */
+struct mo_sublog {
+    const char *cache, *topic; /* must outlive it */
+    const struct mo_sublog_limits *lim;
+    struct mo_cap warned; /* warnings logged this interval, by kind */
+    uint64_t sample_counter;
+};
+
+void mo_sublog_init(struct mo_sublog *lg, const char *cache, const char *topic,
+                    const struct mo_sublog_limits *lim);
+/* Item number `seq` judged v (st, mo_cont_item): the discontinuities it closes,
+ * a gap or a reset are warned of; delivered, with lat, a decode error is, or
+ * else its message event is logged as the limits say (at now_us, for the
+ * budget). it and lat NULL: the item is not a message (one skipped for its
+ * size). Counts what is not said in stats. */
+void mo_sublog_item(struct mo_sublog *lg, struct mo_stats *stats, enum mo_cont_verdict v,
+                    const struct mo_cont_step *st, uint64_t seq, const struct mo_item *it,
+                    const struct mo_latency *lat, uint64_t now_us);
+void mo_sublog_protocol_error(struct mo_sublog *lg, struct mo_stats *stats, const char *reason);
+/* The subscription stops with a discontinuity no item followed: how many it
+ * lost cannot be known. */
+void mo_sublog_lost_at_stop(struct mo_sublog *lg, struct mo_stats *stats, const struct mo_cont_step *st);
+static inline void mo_sublog_end_interval(struct mo_sublog *lg) { mo_cap_reset(&lg->warned); }
+
 void mo_sublog_subscribed(const char *cache, const char *topic, uint64_t resume_at, uint64_t page,
                           unsigned attempt);
 void mo_sublog_page_announced(const char *cache, const char *topic, uint64_t page, uint64_t new_seq);
-int mo_sublog_gap(const char *cache, const char *topic, const struct mo_cont_step *st, uint64_t got_seq);
-int mo_sublog_reset(const char *cache, const char *topic, uint64_t old_page, uint64_t new_page);
-/* known: st->lost is exact and next_seq is the item after it; else the
- * subscription stopped before any item came. */
-int mo_sublog_discontinuity(const char *cache, const char *topic, const struct mo_cont_step *st,
-                            bool known, uint64_t next_seq);
 /* known: the message took number seq on page; sized: gRPC named its size and the limit. */
 void mo_sublog_oversized(const char *cache, const char *topic, bool known, uint64_t page, uint64_t seq,
                          bool sized, uint64_t size, uint64_t limit);

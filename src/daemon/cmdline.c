@@ -1,0 +1,140 @@
+/* cmdline.c - the command line (daemon.h): options, --help, and
+ * --check-config: what a configuration implies, printed for the operator, and
+ * a failed load's errors, one line each. */
+#include <config.h>
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sysexits.h>
+
+#include "daemon.h"
+#include "log/event.h"
+#include "state/state.h"
+#include "util.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "Usage: momento-subscriberd [-c FILE] [--check-config] [--log-format journal|json|text]\n"
+            "                           [--version] [--help]\n"
+            "\n"
+            "Holds a Momento Topics subscription per configured topic, measures publish-to-receive\n"
+            "latency and logs structured events.\n"
+            "\n"
+            "  -c, --config FILE     configuration file (default %s)\n"
+            "      --check-config    validate the configuration, print what it implies, and exit\n"
+            "      --log-format F    journal, json (JSON lines on stdout) or text; default: journal\n"
+            "                        when stderr is connected to the journal, else json\n"
+            "      --version         print the version and exit\n"
+            "  -h, --help            print this help and exit\n"
+            "\n"
+            "Exit status: 0 clean stop, 64 usage error, 78 configuration error, 1 other errors.\n"
+            "See momento-subscriberd(8) and momento-subscriber.yaml(5).\n",
+            MO_CONFIG_DEFAULT_PATH);
+}
+
+int mo_daemon_parse_args(int argc, char **argv, struct mo_daemon_args *a)
+{
+    *a = (struct mo_daemon_args){.config_path = MO_CONFIG_DEFAULT_PATH, .log_format = -1};
+    enum { OPT_CHECK = 256, OPT_LOG_FORMAT, OPT_VERSION };
+    static const struct option opts[] = {
+        {"config", required_argument, NULL, 'c'},
+        {"check-config", no_argument, NULL, OPT_CHECK},
+        {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
+        {"version", no_argument, NULL, OPT_VERSION},
+        {"help", no_argument, NULL, 'h'},
+        {0},
+    };
+    int c;
+    while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c':
+            a->config_path = optarg;
+            break;
+        case OPT_CHECK:
+            a->check = true;
+            break;
+        case OPT_LOG_FORMAT: {
+            enum mo_log_format f;
+            if (mo_log_format_parse(optarg, &f) < 0) {
+                mo_warn("--log-format: '%s' is not one of journal, json, text", optarg);
+                return EX_USAGE;
+            }
+            a->log_format = (int)f;
+            break;
+        }
+        case OPT_VERSION:
+            printf("momento-subscriberd %s\n", PACKAGE_VERSION);
+            return 0;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return EX_USAGE;
+        }
+    }
+    if (optind < argc) {
+        mo_warn("unexpected argument '%s'", argv[optind]);
+        usage(stderr);
+        return EX_USAGE;
+    }
+    return -1;
+}
+
+void mo_daemon_print_config_errors(const struct mo_config_errors *errs)
+{
+    for (size_t i = 0; i < errs->n; i++) {
+        char line[1200];
+        mo_config_error_format(&errs->v[i], line, sizeof line);
+        fprintf(stderr, "%s\n", line);
+    }
+}
+
+void mo_daemon_check_config(const struct mo_config *cfg, const struct mo_remote *rm, bool unresolved)
+{
+    const struct mo_creds *creds = &rm->creds;
+    const struct mo_endpoint *ep = &rm->ep;
+    size_t conns = (cfg->n_subs + MO_STREAMS_PER_CONN - 1) / MO_STREAMS_PER_CONN;
+    printf("configuration OK\n");
+    printf("%s: %zu subscription%s -> %zu stream%s on %zu gRPC connection%s (at most %d streams each)\n",
+           cfg->path, cfg->n_subs, cfg->n_subs == 1 ? "" : "s", cfg->n_subs,
+           cfg->n_subs == 1 ? "" : "s", conns, conns == 1 ? "" : "s", MO_STREAMS_PER_CONN);
+    if (unresolved) {
+        printf("credentials: no API key found here (api_key_file, $CREDENTIALS_DIRECTORY/momento-api-key, "
+               "MOMENTO_API_KEY); the service needs one, e.g. through LoadCredential=momento-api-key\n");
+        printf("endpoint: cache.<endpoint>:443 (TLS), the endpoint coming from %s\n",
+               cfg->endpoint ? cfg->endpoint : "the key or MOMENTO_ENDPOINT");
+    } else {
+        printf("endpoint: %s (%s)\n", ep->target, ep->tls ? "TLS" : "plaintext");
+        printf("credentials: %s%s%s\n", mo_key_kind_name(creds->kind),
+               creds->kind == MO_KEY_NONE ? "" : " from ",
+               creds->kind == MO_KEY_NONE ? "" : creds->source);
+    }
+    char *dir;
+    enum mo_state_dir_source from;
+    if (mo_state_dir_choose(cfg->state_directory, getenv("STATE_DIRECTORY"), &dir, &from) == 0) {
+        if (dir)
+            printf("positions: saved in %s/%s (from %s)\n", dir, MO_STATE_FILE, mo_state_dir_source_name(from));
+        else
+            printf("positions: not saved (no state.directory, no $STATE_DIRECTORY)\n");
+        free(dir);
+    }
+    if (cfg->prometheus_textfile)
+        printf("export: Prometheus textfile %s, rewritten at every summary\n", cfg->prometheus_textfile);
+    if (cfg->emf)
+        printf("export: CloudWatch EMF documents in the log output, namespace %s\n", cfg->emf_namespace);
+    for (size_t i = 0; i < cfg->n_subs; i++) {
+        const struct mo_sub_config *s = &cfg->subs[i];
+        const struct mo_decoder *dec = &s->decoder;
+        if (dec->mode == MO_DECODE_BINARY)
+            printf("  %s/%s: decode binary, offset %zu\n", s->cache, s->topic, dec->offset);
+        else if (dec->mode == MO_DECODE_JSON)
+            printf("  %s/%s: decode json, field %s, format %s\n", s->cache, s->topic, dec->field,
+                   mo_ts_format_name(dec->format));
+        else
+            printf("  %s/%s: decode text, format %s\n", s->cache, s->topic,
+                   mo_ts_format_name(dec->format));
+    }
+}

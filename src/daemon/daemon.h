@@ -1,0 +1,125 @@
+/* daemon.h - the daemon itself, as the files on top of src/daemon/ share it.
+ *
+ * One struct mo_daemon, static in main.c; nothing below the top (the folders
+ * of src/daemon/) sees it: they get what they need as values, settings and
+ * callbacks. The top is split by job:
+ *
+ *   main.c         command line, start-up and teardown (one ordered table),
+ *                  the loop, signals, stop
+ *   subs.c         the subscriptions: settings, adding one, what their owner
+ *                  does when one is up or has stopped (a move, a removal, a stop)
+ *   status.c       summaries, STATUS= every second, READY=1, WATCHDOG=1
+ *   reload.c       SIGHUP: the new configuration applied, make before break
+ *   cmdline.c      the command line, and --check-config: what a configuration
+ *                  implies, printed
+ *
+ * Everything here runs on the loop thread.
+ */
+#ifndef MO_DAEMON_H
+#define MO_DAEMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config/config.h"
+#include "export/export.h"
+#include "hist.h"
+#include "latency/clockwatch.h"
+#include "log/budget.h"
+#include "loop.h"
+#include "remote/mover.h"
+#include "remote/pool.h"
+#include "remote/remote.h"
+#include "state/positions.h"
+#include "sub/stats.h"
+#include "sub/sub.h"
+
+struct mo_daemon {
+    mo_loop *loop;
+    struct mo_config *cfg;
+    struct mo_remote remote; /* key and target, from cfg and the key's source */
+    mo_pool *pool;
+    mo_positions *positions;
+    struct mo_sub_settings sub_settings; /* from cfg, rewritten by a reload */
+
+    mo_sub **subs; /* the configured subscriptions */
+    size_t n_subs;
+    mo_sub **dying; /* removed by a reload, still winding down */
+    size_t n_dying;
+    size_t live_subs; /* not yet fully stopped, dying ones included */
+    mo_mover *mover;  /* subscriptions moving to new connection settings */
+    bool stopping;
+    uint64_t stop_started_us;
+
+    mo_timer summary_timer, status_timer, watchdog_timer, ready_timer, stop_timer;
+    mo_timer state_timer;
+    /* the "*" summary's interval: between summaries it holds the last partial
+     * intervals of subscriptions a reload removed */
+    struct mo_stats total;
+    uint64_t watchdog_us;
+    bool ready_sent;
+    uint64_t status_last_total, status_last_us;
+    uint64_t delivered_gone; /* messages delivered by subscriptions since freed */
+    mo_hist *status_hist;
+    struct mo_clockwatch clockwatch; /* read with the status, every second */
+    mo_export *exports;              /* export: of the configuration */
+    struct mo_budget message_budget; /* logging.message_budget, for every subscription */
+};
+
+/* ---- subs.c ---- */
+
+/* d->sub_settings and the message budget from d->cfg (at start and reload). */
+void mo_daemon_settings_update(struct mo_daemon *d);
+/* The options a subscription's connection is opened with. */
+struct mo_conn_opts mo_daemon_conn_opts(const struct mo_daemon *d);
+/* A subscription for sc, IDLE, in d->subs; at start (`restore`) with the
+ * position the state file saved for it. -ENOMEM or a connection's error. */
+int mo_daemon_add_sub(struct mo_daemon *d, const struct mo_sub_config *sc, bool restore, mo_sub **ret);
+/* Whether (cache, topic) is one of d->subs. */
+bool mo_daemon_has_sub(const struct mo_daemon *d, const char *cache, const char *topic);
+/* Hands s to the dying list, to be summarised and freed once stopped; s
+ * must already be out of d->subs. -ENOMEM: the caller keeps it. */
+int mo_daemon_retire_sub(struct mo_daemon *d, mo_sub *s);
+/* The mover's `drained`: after the stop, its last probe is over. */
+void mo_daemon_mover_drained(void *ctx);
+
+/* ---- status.c ---- */
+
+/* Arms nothing: the timers' callbacks, once, before the loop runs. */
+void mo_daemon_status_init(struct mo_daemon *d);
+/* The first interval starts now: summary, status, READY at the latest, watchdog. */
+void mo_daemon_status_start(struct mo_daemon *d);
+/* One summary per subscription in subs (each over its own interval), each
+ * added into the "*" total; with `with_total`, then the "*" summary of
+ * everything since the last one, removed subscriptions included. */
+void mo_daemon_summaries(struct mo_daemon *d, mo_sub **subs, size_t n, bool with_total);
+/* Every subscription's summary and the total's now (SIGUSR1), and the next
+ * summary a whole interval later. */
+void mo_daemon_summary_now(struct mo_daemon *d);
+/* A subscription is up for the first time: READY=1 once every one has been. */
+void mo_daemon_sub_up(struct mo_daemon *d);
+
+/* ---- reload.c ---- */
+
+/* SIGHUP: the configuration file read again and applied (reload.c says how);
+ * an invalid file changes nothing. */
+void mo_daemon_reload(struct mo_daemon *d);
+
+/* ---- cmdline.c ---- */
+
+struct mo_daemon_args {
+    const char *config_path;
+    bool check;     /* --check-config */
+    int log_format; /* enum mo_log_format, or -1: the default */
+};
+/* Parses the command line into *a: -1 to go on, else the exit status
+ * (--help, --version: 0; a usage error, said on stderr: EX_USAGE). */
+int mo_daemon_parse_args(int argc, char **argv, struct mo_daemon_args *a);
+
+/* --check-config: what cfg implies, on stdout. `unresolved`: no key here. */
+void mo_daemon_check_config(const struct mo_config *cfg, const struct mo_remote *rm, bool unresolved);
+/* Every error of a configuration that did not load, one line each on stderr. */
+void mo_daemon_print_config_errors(const struct mo_config_errors *errs);
+
+#endif
