@@ -11,6 +11,7 @@
 
 #include "cleanup.h"
 #include "log/event.h"
+#include "log/idle.h"
 #include "export/export-emf.h"
 #include "export/export-prom.h"
 #include "export/export.h"
@@ -52,7 +53,7 @@ void mo_export_free(mo_export *x)
     if (!x)
         return;
     if (x->writer) {
-        mo_event_idle_work(NULL, NULL, x);
+        mo_idle_set(NULL, NULL, x);
         mo_textfile_free(x->writer, STOP_WAIT_US);
     }
     for (size_t i = 0; i < x->n; i++) {
@@ -231,7 +232,7 @@ void mo_export_commit(mo_export *x, const struct mo_stats *total, const struct m
             report_here(x, r, "starting its writer");
             return;
         }
-        mo_event_idle_work(result_waits, on_result, x);
+        mo_idle_set(result_waits, on_result, x);
     }
     take_result(x); /* the last write's outcome, if it was not taken yet */
     struct mo_prom_host host = {.clk = *clk,

@@ -16,8 +16,8 @@
 #include "cleanup.h"
 #include "clock.h"
 #include "log/event.h"
+#include "log/idle.h"
 #include "log/jsonw.h"
-#include "log/outlog.h"
 #include "log/sink.h"
 #include "timefmt.h"
 
@@ -65,8 +65,6 @@ static const struct type_info types[MO_EV__COUNT] = {
 };
 
 static enum mo_log_format sink = MO_LOG_JSON;
-
-const char *mo_event_type_name(enum mo_event_type t) { return types[t].name; }
 
 const char *mo_event_message_id(enum mo_event_type t) { return types[t].message_id; }
 
@@ -150,63 +148,6 @@ void mo_event_double(struct mo_event *e, const char *key, double value)
         f->d = value;
 }
 
-/* True for a code point a terminal may act on: C1 controls, the line and
- * paragraph separators and the bidirectional embeddings, overrides and
- * isolates (which reorder what follows them on screen). */
-static bool cp_is_control(uint32_t cp)
-{
-    return (cp >= 0x80 && cp <= 0x9f) || (cp >= 0x2028 && cp <= 0x202e) ||
-           (cp >= 0x2066 && cp <= 0x2069);
-}
-
-/* The sentence is for people, and its parts may come from anywhere (a
- * server's details, a payload quoted in a reason): every byte that is not
- * printable UTF-8 is written \xHH and every control code point \uHHHH, so
- * nothing in it can move a terminal's cursor, change its colours, start a
- * second line or reorder the text. The fields keep the exact values. The
- * result is cut at a whole character or escape to fit. */
-static void sentence_clean(const char *in, char *out, size_t len)
-{
-    static const char hex[] = "0123456789abcdef";
-    const unsigned char *p = (const unsigned char *)in, *end = p + strlen(in);
-    size_t o = 0;
-    while (*p) {
-        char esc[8];
-        size_t n = 1, el = 0;
-        if (*p < 0x20 || *p == 0x7f) {
-            el = 4;
-        } else if (*p >= 0x80) {
-            n = mo_utf8_seq(p, end);
-            if (n == 0) {
-                n = 1;
-                el = 4;
-            } else {
-                uint32_t cp = n == 2   ? (uint32_t)(p[0] & 0x1f) << 6 | (p[1] & 0x3f)
-                              : n == 3 ? (uint32_t)(p[0] & 0x0f) << 12 | (uint32_t)(p[1] & 0x3f) << 6 |
-                                             (p[2] & 0x3f)
-                                       : 0x10000; /* four bytes: nothing to escape there */
-                if (cp_is_control(cp)) {
-                    memcpy(esc, "\\u", 2);
-                    for (int i = 0; i < 4; i++)
-                        esc[2 + i] = hex[(cp >> (12 - 4 * i)) & 15];
-                    el = 6;
-                }
-            }
-        }
-        if (el == 4) {
-            esc[0] = '\\', esc[1] = 'x', esc[2] = hex[*p >> 4], esc[3] = hex[*p & 15];
-        }
-        const char *src = el ? esc : (const char *)p;
-        size_t sl = el ? el : n;
-        if (o + sl >= len)
-            break;
-        memcpy(out + o, src, sl);
-        o += sl;
-        p += n;
-    }
-    out[o] = '\0';
-}
-
 void mo_event_msg(struct mo_event *e, const char *fmt, ...)
 {
     va_list ap;
@@ -218,7 +159,7 @@ void mo_event_msg(struct mo_event *e, const char *fmt, ...)
         if (*p < 0x20 || *p >= 0x7f) {
             char raw[sizeof e->msg];
             memcpy(raw, e->msg, sizeof raw);
-            sentence_clean(raw, e->msg, sizeof e->msg);
+            mo_jw_sentence(raw, e->msg, sizeof e->msg);
             break;
         }
 }
@@ -400,6 +341,7 @@ static int ensure_sink(void)
 
 /* Fields lost to the limit: since start, and at the last "*" summary. */
 static uint64_t fields_dropped, fields_dropped_at_total;
+static bool fields_told[MO_EV__COUNT];
 
 uint64_t mo_event_fields_dropped_total(void) { return fields_dropped; }
 
@@ -407,6 +349,86 @@ static bool is_total_summary(const struct mo_event *e)
 {
     return e->type == MO_EV_SUMMARY && e->n > 0 && e->f[0].type == MO_F_STR && strcmp(e->f[0].key, "cache") == 0 &&
            strcmp(e->f[0].s, "*") == 0;
+}
+
+/* The first time an event of its type loses fields: a warning naming it. */
+static void tell_fields_dropped(const struct mo_event *e)
+{
+    if (fields_told[e->type])
+        return;
+    fields_told[e->type] = true;
+    const char *type = types[e->type].name;
+    struct mo_event w;
+    mo_event_init(&w, MO_EV_FIELDS_DROPPED, NULL, NULL);
+    mo_event_str(&w, "event_type", type);
+    mo_event_uint(&w, "dropped", e->dropped);
+    mo_event_str(&w, "first_dropped", e->first_dropped);
+    mo_event_uint(&w, "limit", MO_EVENT_MAX_FIELDS);
+    mo_event_msg(&w,
+                 "A %s event had %zu fields more than the %d an event holds, from %s on; they were left out "
+                 "(counted in event_fields_dropped; said once per event type)",
+                 type, e->dropped, MO_EVENT_MAX_FIELDS, e->first_dropped);
+    mo_event_emit(&w);
+}
+
+/* ---- the journal left and back (sink.h): each change the writer noted said once ---- */
+
+static bool said_away; /* log_fallback said, log_restored not yet */
+static uint64_t seen_epoch, seen_backs;
+
+static void say_fallback(const struct mo_sink_journal *st)
+{
+    char reason[160];
+    if (st->err == ETIMEDOUT)
+        snprintf(reason, sizeof reason, "journald did not read its socket for %u s",
+                 MO_SINK_JOURNAL_STALL_US / 1000000);
+    else
+        snprintf(reason, sizeof reason, "%s", strerror(st->err));
+    struct mo_event e;
+    mo_event_init(&e, MO_EV_LOG_FALLBACK, NULL, NULL);
+    mo_event_str(&e, "reason", reason);
+    mo_event_str(&e, "output", "stdout");
+    mo_event_uint(&e, "retry_ms", MO_SINK_JOURNAL_RETRY_US / 1000);
+    mo_event_msg(&e,
+                 "Cannot write to the journal (%s); writing events as JSON lines to standard output, "
+                 "and trying the journal again every %u s",
+                 reason, MO_SINK_JOURNAL_RETRY_US / 1000000);
+    mo_event_emit(&e);
+}
+
+static void say_restored(const struct mo_sink_journal *st)
+{
+    struct mo_event e;
+    mo_event_init(&e, MO_EV_LOG_RESTORED, NULL, NULL);
+    mo_event_uint(&e, "away_ms", st->away_us / 1000);
+    mo_event_uint(&e, "lines", st->lines);
+    mo_event_msg(&e, "Writing to the journal again after %.1f s; %llu events went to standard output meanwhile",
+                 (double)st->away_us / 1e6, (unsigned long long)st->lines);
+    mo_event_emit(&e);
+}
+
+static void journal_notices(void)
+{
+    uint64_t epoch = mo_sink_journal_epoch();
+    if (epoch == seen_epoch)
+        return;
+    seen_epoch = epoch;
+    struct mo_sink_journal st;
+    mo_sink_journal_state(&st);
+    bool back = st.backs != seen_backs; /* a whole absence may have passed since the last look */
+    seen_backs = st.backs;
+    if (!said_away && (st.away || back)) {
+        said_away = true;
+        say_fallback(&st);
+    }
+    if (said_away && back) {
+        said_away = false;
+        say_restored(&st);
+    }
+    if (!said_away && st.away) { /* away again since */
+        said_away = true;
+        say_fallback(&st);
+    }
 }
 
 static int emit(const struct mo_event *e, const struct mo_field *extra, size_t n_extra)
@@ -455,7 +477,7 @@ int mo_event_emit(const struct mo_event *e)
     }
     int r = emit(e, extra, n_extra);
     if (e->dropped)
-        mo_outlog_fields_dropped(e);
+        tell_fields_dropped(e);
     return r;
 }
 
@@ -489,53 +511,17 @@ int mo_event_emit_raw(enum mo_event_type type, const char *line, size_t len)
     return mo_sink_record(iov, ARRAY_SIZE(iov), meta.b, meta.len, MO_SINK_KEEP);
 }
 
-static struct idle_work {
-    bool (*pending)(void *ud);
-    void (*fn)(void *ud);
-    void *ud;
-} idle_work[4];
-
-int mo_event_idle_work(bool (*pending)(void *ud), void (*fn)(void *ud), void *ud)
-{
-    struct idle_work *free_slot = NULL;
-    for (size_t i = 0; i < ARRAY_SIZE(idle_work); i++) {
-        struct idle_work *w = &idle_work[i];
-        if (w->fn && w->ud == ud) {
-            *w = fn ? (struct idle_work){pending, fn, ud} : (struct idle_work){0};
-            return 0;
-        }
-        if (!w->fn && !free_slot)
-            free_slot = w;
-    }
-    if (!fn)
-        return 0;
-    if (!free_slot)
-        return -ENOSPC;
-    *free_slot = (struct idle_work){pending, fn, ud};
-    return 0;
-}
-
-static bool idle_work_pending(void)
-{
-    for (size_t i = 0; i < ARRAY_SIZE(idle_work); i++)
-        if (idle_work[i].fn && idle_work[i].pending(idle_work[i].ud))
-            return true;
-    return false;
-}
-
 void mo_event_flush(void)
 {
-    for (size_t i = 0; i < ARRAY_SIZE(idle_work); i++)
-        if (idle_work[i].fn && idle_work[i].pending(idle_work[i].ud))
-            idle_work[i].fn(idle_work[i].ud);
+    mo_idle_run();
     if (sink_open)
-        mo_outlog_journal();
+        journal_notices();
     mo_sink_flush();
 }
 
 bool mo_event_unflushed(void)
 {
-    return mo_sink_pending() || (sink_open && mo_outlog_journal_news()) || idle_work_pending();
+    return mo_sink_pending() || (sink_open && mo_sink_journal_epoch() != seen_epoch) || mo_idle_pending();
 }
 
 uint64_t mo_event_mark(void) { return mo_sink_mark(); }
@@ -546,7 +532,7 @@ size_t mo_event_close(uint64_t timeout_us)
 {
     if (!sink_open)
         return 0;
-    mo_outlog_journal(); /* the last change of the journal's, if it was not said yet */
+    journal_notices(); /* the last change of the journal's, if it was not said yet */
     sink_open = false;
     size_t left = mo_sink_close(timeout_us);
     if (left)
@@ -570,7 +556,12 @@ int mo_event_set_format(enum mo_log_format f)
         r = mo_sink_open_fd(STDOUT_FILENO);
     }
     sink_open = r == 0;
-    mo_outlog_reset();
+    /* a new sink: nothing said of it yet (one that opens away is news) */
+    struct mo_sink_journal st;
+    mo_sink_journal_state(&st);
+    said_away = false;
+    seen_backs = st.backs;
+    seen_epoch = mo_sink_journal_epoch() - 1;
     return r;
 }
 

@@ -80,7 +80,7 @@ struct mo_field {
     };
 };
 
-/* The widest event, the summary, has 40 fields, and a few more are to come
+/* The widest event, the summary, has 42 fields, and a few more are to come
  * (some 46); the rest is headroom. A field past the limit is left out, but never
  * silently: the event's `dropped` counts it, mo_event_emit adds it to
  * event_fields_dropped (in every "*" summary and the Prometheus textfile)
@@ -135,7 +135,7 @@ int mo_event_emit_raw(enum mo_event_type type, const char *line, size_t len);
  * later: nothing listens, or journald does not read), its records go to
  * stdout as JSON lines, and back to the journal when it takes them again
  * (sink.h); each change is a log_fallback or log_restored event, said at
- * the next flush (outlog.h). 0, or -errno when no sink could be started.
+ * the next flush. 0, or -errno when no sink could be started.
  * Without a call, the first event opens JSON on stdout. */
 int mo_event_set_format(enum mo_log_format f);
 /* journal when stderr is the journal stream ($JOURNAL_STREAM matches stderr), else json. */
@@ -144,18 +144,12 @@ int mo_log_format_parse(const char *s, enum mo_log_format *ret);
 
 /* Hands the events rendered since the last call to the writer. Call when the
  * loop goes idle (once per burst, not per event). Runs the idle work that
- * says it has something to do first (mo_event_idle_work). */
+ * says it has something to do first (idle.h), and says what the journal's
+ * writer noted since (log_fallback, log_restored). */
 void mo_event_flush(void);
-/* True when events were rendered since the last flush, or idle work waits. */
+/* True when events were rendered since the last flush, or idle work or a
+ * change of the journal's waits. */
 bool mo_event_unflushed(void);
-/* Work another module must do on the loop thread once a thread of its own
- * has finished something, and which may log (the textfile writer's outcome,
- * export.h): the loop's idle hook, which is the log's, asks pending(ud)
- * (cheap: an atomic flag) whenever it asks mo_event_unflushed, and when true
- * mo_event_flush calls fn(ud). The loop looks at least at every timer (the
- * status line's, every second). Up to 4; -ENOSPC beyond. fn NULL removes
- * the work registered for ud. */
-int mo_event_idle_work(bool (*pending)(void *ud), void (*fn)(void *ud), void *ud);
 /* A barrier for what must not be done before the events rendered so far are
  * out (a save of resume positions, momento-subscriberd(8) STATE FILE):
  * mo_event_mark, on the loop thread, flushes and returns a mark;
@@ -176,7 +170,6 @@ uint64_t mo_event_take_lost(void);
 uint64_t mo_event_fields_dropped_total(void);
 
 /* Names and ids, for tests and documentation. */
-const char *mo_event_type_name(enum mo_event_type t);
 const char *mo_event_message_id(enum mo_event_type t);
 const char *mo_level_name(enum mo_level l);
 

@@ -1,4 +1,4 @@
-/* jsonw.c - JSON into a fixed buffer; a journal record back into a JSON line (jsonw.h). */
+/* jsonw.c - sentences and JSON made safe; a journal record back into a JSON line (jsonw.h). */
 #include <config.h>
 
 #include <ctype.h>
@@ -26,6 +26,59 @@ size_t mo_utf8_seq(const unsigned char *p, const unsigned char *end)
         (n == 4 && p[0] == 0xf0 && p[1] < 0x90) || (n == 4 && p[0] == 0xf4 && p[1] >= 0x90))
         return 0; /* overlong, surrogate, or beyond U+10FFFF */
     return n;
+}
+
+/* True for a code point a terminal may act on: C1 controls, the line and
+ * paragraph separators and the bidirectional embeddings, overrides and
+ * isolates (which reorder what follows them on screen). */
+static bool cp_is_control(uint32_t cp)
+{
+    return (cp >= 0x80 && cp <= 0x9f) || (cp >= 0x2028 && cp <= 0x202e) ||
+           (cp >= 0x2066 && cp <= 0x2069);
+}
+
+/* The sentence is for people, and its parts may come from anywhere (a
+ * server's details, a payload quoted in a reason). */
+void mo_jw_sentence(const char *in, char *out, size_t len)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *p = (const unsigned char *)in, *end = p + strlen(in);
+    size_t o = 0;
+    while (*p) {
+        char esc[8];
+        size_t n = 1, el = 0;
+        if (*p < 0x20 || *p == 0x7f) {
+            el = 4;
+        } else if (*p >= 0x80) {
+            n = mo_utf8_seq(p, end);
+            if (n == 0) {
+                n = 1;
+                el = 4;
+            } else {
+                uint32_t cp = n == 2   ? (uint32_t)(p[0] & 0x1f) << 6 | (p[1] & 0x3f)
+                              : n == 3 ? (uint32_t)(p[0] & 0x0f) << 12 | (uint32_t)(p[1] & 0x3f) << 6 |
+                                             (p[2] & 0x3f)
+                                       : 0x10000; /* four bytes: nothing to escape there */
+                if (cp_is_control(cp)) {
+                    memcpy(esc, "\\u", 2);
+                    for (int i = 0; i < 4; i++)
+                        esc[2 + i] = hex[(cp >> (12 - 4 * i)) & 15];
+                    el = 6;
+                }
+            }
+        }
+        if (el == 4) {
+            esc[0] = '\\', esc[1] = 'x', esc[2] = hex[*p >> 4], esc[3] = hex[*p & 15];
+        }
+        const char *src = el ? esc : (const char *)p;
+        size_t sl = el ? el : n;
+        if (o + sl >= len)
+            break;
+        memcpy(out + o, src, sl);
+        o += sl;
+        p += n;
+    }
+    out[o] = '\0';
 }
 
 void mo_jw_raw(struct mo_jw *w, const char *s, size_t n)

@@ -1,5 +1,6 @@
-/* jsonw.h - JSON written straight into a fixed buffer, and a journal record
- * turned back into the JSON line of its event.
+/* jsonw.h - the text of events made safe: a sentence for a terminal, JSON
+ * written straight into a fixed buffer; and a journal record turned back
+ * into the JSON line of its event.
  *
  * Pure, and safe on any thread: the loop renders events with it (event.c),
  * and the log's writer thread turns journal records into JSON lines with it
@@ -9,6 +10,7 @@
  * runs out of room says so (overflow) instead of cutting a line.
  *
  *   mo_utf8_seq                    the valid UTF-8 sequence at p, if any
+ *   mo_jw_sentence                 a sentence nothing in which can act on a terminal
  *   mo_jw_raw, mo_jw_str(n), mo_jw_key   text, a string, ",key:"
  *   mo_jw_meta_init, mo_jw_meta_bare     what a record needs to be a JSON line again
  *   mo_jw_record_line               a journal record as its event's JSON line
@@ -24,6 +26,14 @@
  * read), or 0 if it is not one: overlong forms, surrogates and code points
  * past U+10FFFF are not. */
 size_t mo_utf8_seq(const unsigned char *p, const unsigned char *end);
+
+/* `in` into out (len bytes, NUL-terminated): every byte that is not
+ * printable UTF-8 written \xHH and every control code point (C1 controls,
+ * line and paragraph separators, bidirectional embeddings, overrides and
+ * isolates) \uHHHH, so that nothing in it can move a terminal's cursor,
+ * change its colours, start a second line or reorder the text; cut at a
+ * whole character or escape to fit. */
+void mo_jw_sentence(const char *in, char *out, size_t len);
 
 struct mo_jw {
     char *p, *end;
