@@ -4,9 +4,11 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "log/event.h"
+#include "log/jsonw.h"
 #include "test.h"
 
 static const int64_t TS = 1763867877123456789LL; /* 2025-11-23T03:17:57.123456789Z */
@@ -367,7 +369,7 @@ static void test_sentence(void)
 /* Runs fn with stdout redirected to a temporary file; returns what it wrote. */
 static char *capture_stdout(void (*fn)(void))
 {
-    static char out[8192];
+    static char out[65536];
     char path[] = "/tmp/test-event.XXXXXX";
     int fd = mkstemp(path);
     TEST_CHECK(fd >= 0);
@@ -405,6 +407,190 @@ static void test_raw(void)
     TEST_EQ_STR(mo_event_message_id(MO_EV_EMF), "625d4ce896864bb3b50610a620b5c861");
 }
 
+/* ---- the field limit: an event never loses a field silently ---- */
+
+static char keys[80][8];
+
+/* An event of type t with cache/topic and `extra` more fields f0, f1, ... */
+static void wide(struct mo_event *e, enum mo_event_type t, const char *cache, int extra)
+{
+    mo_event_init(e, t, cache, cache);
+    for (int i = 0; i < extra; i++) {
+        snprintf(keys[i], sizeof keys[i], "f%d", i);
+        mo_event_uint(e, keys[i], (uint64_t)i);
+    }
+    mo_event_msg(e, "wide");
+}
+
+static void wide_lines(void)
+{
+    struct mo_event e;
+    wide(&e, MO_EV_SUMMARY, "c", 62); /* 64 fields: all of them go out */
+    TEST_EQ_INT(mo_event_emit(&e), 0);
+    wide(&e, MO_EV_SUMMARY, "c", 68); /* 70: six too many, and said */
+    TEST_EQ_INT(mo_event_emit(&e), 0);
+    wide(&e, MO_EV_SUMMARY, "d", 66); /* the same type again: counted, not said again */
+    TEST_EQ_INT(mo_event_emit(&e), 0);
+    wide(&e, MO_EV_CONFIG_RELOADED, NULL, 70); /* another type: said for it too */
+    TEST_EQ_INT(mo_event_emit(&e), 0);
+    wide(&e, MO_EV_SUMMARY, "*", 0); /* the total carries the count since the last */
+    TEST_EQ_INT(mo_event_emit(&e), 0);
+    wide(&e, MO_EV_SUMMARY, "*", 0);
+    TEST_EQ_INT(mo_event_emit(&e), 0);
+}
+
+/* The JSON object of the n-th line of out (0-based) that has "event":ev. */
+static cJSON *nth_event(const char *out, const char *ev, int n)
+{
+    for (const char *s = out; *s;) {
+        const char *nl = strchr(s, '\n');
+        size_t len = nl ? (size_t)(nl - s) : strlen(s);
+        cJSON *o = cJSON_ParseWithLength(s, len);
+        cJSON *t = o ? cJSON_GetObjectItem(o, "event") : NULL;
+        if (t && cJSON_IsString(t) && strcmp(t->valuestring, ev) == 0 && n-- == 0)
+            return o;
+        cJSON_Delete(o);
+        s += len + (nl != NULL);
+    }
+    return NULL;
+}
+
+static double num(const cJSON *o, const char *key)
+{
+    const cJSON *v = o ? cJSON_GetObjectItem(o, key) : NULL;
+    return v && cJSON_IsNumber(v) ? v->valuedouble : -1;
+}
+
+static const char *str(const cJSON *o, const char *key)
+{
+    const cJSON *v = o ? cJSON_GetObjectItem(o, key) : NULL;
+    return v && cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static void test_field_limit(void)
+{
+    /* the widest event, the summary, has some 42 fields (more to come): the
+     * limit leaves room for 16 more */
+    TEST_CHECK(MO_EVENT_MAX_FIELDS >= 42 + 16);
+    TEST_EQ_INT(mo_event_set_format(MO_LOG_JSON), 0);
+    const char *out = capture_stdout(wide_lines);
+
+    cJSON *full = nth_event(out, "summary", 0);
+    TEST_EQ_INT(num(full, "f61"), 61); /* 64 fields, every one written */
+    cJSON_Delete(full);
+    cJSON *cut = nth_event(out, "summary", 1);
+    TEST_EQ_INT(num(cut, "f61"), 61);
+    TEST_CHECK(cut && !cJSON_GetObjectItem(cut, "f62"));
+    cJSON_Delete(cut);
+
+    /* said once per event type, naming it */
+    cJSON *w = nth_event(out, "fields_dropped", 0);
+    TEST_EQ_STR(str(w, "level"), "warning");
+    TEST_EQ_STR(str(w, "event_type"), "summary");
+    TEST_EQ_INT(num(w, "dropped"), 6);
+    TEST_EQ_STR(str(w, "first_dropped"), "f62");
+    TEST_EQ_INT(num(w, "limit"), 64);
+    cJSON_Delete(w);
+    w = nth_event(out, "fields_dropped", 1);
+    TEST_EQ_STR(str(w, "event_type"), "config_reloaded");
+    TEST_EQ_INT(num(w, "dropped"), 6);
+    cJSON_Delete(w);
+    TEST_CHECK(nth_event(out, "fields_dropped", 2) == NULL);
+
+    /* counted: 6 + 4 + 6 in the first total, none since in the next */
+    cJSON *t = nth_event(out, "summary", 3);
+    TEST_EQ_STR(str(t, "cache"), "*");
+    TEST_EQ_INT(num(t, "event_fields_dropped"), 16);
+    cJSON_Delete(t);
+    t = nth_event(out, "summary", 4);
+    TEST_EQ_INT(num(t, "event_fields_dropped"), 0);
+    cJSON_Delete(t);
+    /* only the total carries it */
+    full = nth_event(out, "summary", 0);
+    TEST_CHECK(full && !cJSON_GetObjectItem(full, "event_fields_dropped"));
+    cJSON_Delete(full);
+}
+
+/* ---- a journal record made a JSON line again, for the journal's fallback ---- */
+
+/* The record in the native protocol, as the sink writes it (written here
+ * from the protocol's description). */
+static size_t native(const struct iovec *iov, int n, char *out)
+{
+    size_t o = 0;
+    for (int i = 0; i < n; i++) {
+        const char *f = iov[i].iov_base, *eq = memchr(f, '=', iov[i].iov_len);
+        size_t kl = (size_t)(eq - f), vl = iov[i].iov_len - kl - 1;
+        if (!memchr(eq + 1, '\n', vl)) {
+            memcpy(out + o, f, iov[i].iov_len);
+            o += iov[i].iov_len;
+        } else {
+            memcpy(out + o, f, kl);
+            o += kl;
+            out[o++] = '\n';
+            for (int b = 0; b < 8; b++)
+                out[o++] = (char)((uint64_t)vl >> (8 * b));
+            memcpy(out + o, eq + 1, vl);
+            o += vl;
+        }
+        out[o++] = '\n';
+    }
+    return o;
+}
+
+/* The JSON line from e's journal record and the meta mo_event_emit gives
+ * it, against the line the json format writes for e. */
+static void same_line(const struct mo_event *e)
+{
+    struct iovec iov[80];
+    static char storage[8192], rec[16384], line[65536], want[8192];
+    int n = mo_event_render_journal(e, iov, 80, storage, sizeof storage);
+    TEST_CHECK(n >= 6);
+    if (n < 6)
+        return;
+    /* the header is 6 fields, then the event's, in order (the meta counts on it) */
+    TEST_EQ_INT(n, 6 + (int)e->n);
+    for (size_t i = 0; i < e->n; i++) {
+        const char *f = iov[6 + i].iov_base;
+        size_t kl = strlen(e->f[i].key);
+        TEST_CHECK(strncasecmp(f, e->f[i].key, kl) == 0 && f[kl] == '=');
+    }
+    struct mo_jw_meta m;
+    mo_jw_meta_init(&m, TS, false);
+    for (size_t i = 0; i < e->n; i++)
+        if (e->f[i].type != MO_F_STR)
+            mo_jw_meta_bare(&m, 6 + i);
+    size_t len = native(iov, n, rec);
+    long l = mo_jw_record_line(rec, len, m.b, m.len, line, 6 * len + 128);
+    TEST_CHECK(l > 0);
+    TEST_CHECK(mo_event_render_json(e, TS, want, sizeof want) > 0);
+    TEST_EQ_STR(line, want);
+    TEST_EQ_INT(mo_jw_record_line(rec, len, m.b, m.len, line, (size_t)l), -1); /* no room for it all */
+    TEST_EQ_INT(mo_jw_record_line(rec, len - 1, m.b, m.len, line, sizeof line), -1); /* cut short */
+}
+
+static void test_journal_line(void)
+{
+    struct mo_event e = sample(); /* every type, a newline in a value */
+    same_line(&e);
+    mo_event_init(&e, MO_EV_DECODE_ERROR, "c", "t");
+    mo_event_str(&e, "reason", "bad \"byte\" \x01 \xff, caf\xc3\xa9");
+    mo_event_int(&e, "seq", -5);
+    mo_event_msg(&e, "bad \x1b[31m");
+    same_line(&e);
+    mo_event_init(&e, MO_EV_STARTED, NULL, NULL);
+    same_line(&e);
+
+    /* a raw record (an EMF document) is its MESSAGE alone */
+    static const char rec[] = "MESSAGE={\"_aws\":1}\nPRIORITY=6\nEVENT=emf\n";
+    struct mo_jw_meta m;
+    mo_jw_meta_init(&m, TS, true);
+    char line[256];
+    TEST_EQ_INT(mo_jw_record_line(rec, sizeof rec - 1, m.b, m.len, line, sizeof line), 10);
+    TEST_EQ_STR(line, "{\"_aws\":1}");
+    TEST_EQ_INT(mo_jw_record_line("EVENT=emf\n", 10, m.b, m.len, line, sizeof line), -1);
+}
+
 int main(void)
 {
     test_json();
@@ -415,5 +601,7 @@ int main(void)
     test_text();
     test_ids();
     test_raw();
+    test_field_limit();
+    test_journal_line();
     return test_result("test-event");
 }

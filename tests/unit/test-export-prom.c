@@ -126,7 +126,8 @@ static void test_labels_and_host(void)
     struct mo_prom_series ps = {0};
     struct mo_prom_host h = {.clk = {.synced = false, .error_us = -1, .esterror_us = -1},
                              .have_log_dropped = true, .log_dropped = 42,
-                             .state_saves_ahead_of_log = 3};
+                             .state_saves_ahead_of_log = 3,
+                             .have_event_fields_dropped = true, .event_fields_dropped = 7};
     const int64_t v[] = {-1500000};
     char *text = render(v, 1, "a\"b\\c", "line\nbreak", &h, &ps);
     TEST_CONTAINS(text, "{cache=\"a\\\"b\\\\c\",topic=\"line\\nbreak\"}");
@@ -135,6 +136,8 @@ static void test_labels_and_host(void)
                         "momento_subscriber_log_dropped_total 42\n");
     TEST_CONTAINS(text, "# TYPE momento_subscriber_state_saves_ahead_of_log_total counter\n"
                         "momento_subscriber_state_saves_ahead_of_log_total 3\n");
+    TEST_CONTAINS(text, "# TYPE momento_subscriber_event_fields_dropped_total counter\n"
+                        "momento_subscriber_event_fields_dropped_total 7\n");
     TEST_CONTAINS(text, "momento_subscriber_clock_synchronized 0\n");
     TEST_CHECK(strstr(text, "clock_max_error") == NULL); /* unknown: not written */
     free(text);

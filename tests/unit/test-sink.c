@@ -2,9 +2,10 @@
  *
  * The outputs are real: a pipe that nobody reads (the writer blocks in
  * write), a datagram socket standing in for journald that nobody reads (the
- * writer blocks in sendmsg). The test thread plays the loop: it must never
- * block, so each test would hang, not fail, if it did; then the outputs are
- * drained and everything accepted must come out, in order. */
+ * writer gives up on it after the stall limit and writes to the fallback,
+ * then comes back when it reads again). The test thread plays the loop: it
+ * must never block, so each test would hang, not fail, if it did; then the
+ * outputs are drained and everything accepted must come out, in order. */
 #include <config.h>
 
 #include <errno.h>
@@ -238,19 +239,39 @@ static const char *native_get(const char *rec, size_t len, const char *key, size
     return NULL;
 }
 
+/* The fallback's lines, as a stand-in for jsonw.h's: "<meta> <MESSAGE>",
+ * the meta as hex, so that a test sees both arrive with their record. */
+static long test_line(const char *rec, size_t len, const unsigned char *meta, size_t meta_len, char *out, size_t cap)
+{
+    size_t vl;
+    const char *v = native_get(rec, len, "MESSAGE", &vl);
+    if (!v || cap < meta_len * 2 + vl + 2)
+        return -1;
+    size_t o = 0;
+    for (size_t i = 0; i < meta_len; i++)
+        o += (size_t)snprintf(out + o, cap - o, "%02x", meta[i]);
+    out[o++] = ' ';
+    memcpy(out + o, v, vl);
+    o += vl;
+    out[o] = '\0';
+    return (long)o;
+}
+
 static void test_journal_format(void)
 {
     int j = bind_journal();
-    TEST_EQ_INT(mo_sink_open_journal(jpath), 0);
+    int p[2];
+    TEST_EQ_INT(pipe(p), 0);
+    TEST_EQ_INT(mo_sink_open_journal(jpath, p[1], test_line), 0);
     TEST_EQ_INT(mo_sink_line("x", 1, MO_SINK_KEEP), -EINVAL); /* lines are for stdout */
     static const char multi[] = "DETAILS=two\nlines";
     struct iovec iov[] = {
         {(char *)"MESSAGE=hello", 13}, {(char *)"PRIORITY=6", 10}, {(char *)multi, sizeof multi - 1},
         {(char *)"EMPTY=", 6},
     };
-    TEST_EQ_INT(mo_sink_record(iov, 4, MO_SINK_KEEP), 0);
+    TEST_EQ_INT(mo_sink_record(iov, 4, "m", 1, MO_SINK_KEEP), 0);
     struct iovec bad[] = {{(char *)"NOEQUALS", 8}};
-    TEST_EQ_INT(mo_sink_record(bad, 1, MO_SINK_KEEP), -EINVAL);
+    TEST_EQ_INT(mo_sink_record(bad, 1, NULL, 0, MO_SINK_KEEP), -EINVAL);
     /* larger than any datagram the socket takes (its send buffer, asked for
      * 8 MiB, is at most twice that): it goes in a memfd */
     size_t big_len = 17 << 20;
@@ -258,7 +279,7 @@ static void test_journal_format(void)
     memcpy(big, "HISTOGRAM=", 10);
     memset(big + 10, 'h', big_len - 10);
     struct iovec iov2[] = {{(char *)"MESSAGE=big", 11}, {big, big_len}};
-    TEST_EQ_INT(mo_sink_record(iov2, 2, MO_SINK_KEEP), 0);
+    TEST_EQ_INT(mo_sink_record(iov2, 2, NULL, 0, MO_SINK_KEEP), 0);
     mo_sink_flush();
 
     static char rec[18 << 20];
@@ -272,6 +293,7 @@ static void test_journal_format(void)
     v = native_get(rec, n, "EMPTY", &vl);
     TEST_CHECK(v && vl == 0);
     TEST_CHECK(native_get(rec, n, "PRIORITY", &vl) != NULL);
+    TEST_CHECK(native_get(rec, n, "m", &vl) == NULL); /* the meta stays with the sink */
     n = recv_record(j, rec, sizeof rec, &via_fd);
     TEST_CHECK(via_fd);
     v = native_get(rec, n, "HISTOGRAM", &vl);
@@ -279,69 +301,215 @@ static void test_journal_format(void)
     free(big);
     TEST_EQ_INT(mo_sink_close(5000000), 0);
     TEST_EQ_INT(mo_sink_take_lost(), 0);
+    struct mo_sink_journal st;
+    mo_sink_journal_state(&st);
+    TEST_CHECK(!st.away);
+    TEST_EQ_INT(st.aways, 0);
     close(j);
     unlink(jpath);
 
-    /* nobody listening: refused at once */
-    int r = mo_sink_open_journal(jpath);
-    TEST_CHECK(r == -ENOENT || r == -ECONNREFUSED);
-    TEST_EQ_INT(mo_sink_record(iov, 1, MO_SINK_KEEP), -ENOBUFS); /* no sink open */
+    /* nobody listening: the sink opens on the fallback, and nothing is lost */
+    uint64_t epoch = mo_sink_journal_epoch();
+    TEST_EQ_INT(mo_sink_open_journal(jpath, p[1], test_line), 0);
+    mo_sink_journal_state(&st);
+    TEST_CHECK(st.away && (st.err == ENOENT || st.err == ECONNREFUSED));
+    TEST_EQ_INT(st.aways, 1);
+    TEST_CHECK(mo_sink_journal_epoch() != epoch);
+    TEST_EQ_INT(mo_sink_record(iov, 1, "\x01\xff", 2, MO_SINK_KEEP), 0);
+    TEST_EQ_INT(mo_sink_close(5000000), 0);
+    TEST_EQ_INT(mo_sink_take_lost(), 0);
+    char line[64] = "";
+    TEST_EQ_INT(read(p[0], line, sizeof line - 1), 11);
+    TEST_EQ_STR(line, "01ff hello\n");
+    close(p[0]);
+    close(p[1]);
+    TEST_EQ_INT(mo_sink_record(iov, 1, NULL, 0, MO_SINK_KEEP), -ENOBUFS); /* no sink open */
     mo_sink_take_lost();
 }
 
-static void test_journal_stalled(void)
+/* The stand-in journald reading again: every record it gets, in order. */
+struct drain {
+    int fd;
+    unsigned *got;
+    size_t n, cap;
+    bool order_ok;
+    pthread_t thread;
+};
+
+static void *drain_journal(void *arg)
+{
+    struct drain *d = arg;
+    static char rec[4096];
+    for (;;) {
+        bool via_fd;
+        size_t n = recv_record(d->fd, rec, sizeof rec, &via_fd), vl;
+        const char *v = native_get(rec, n, "MESSAGE", &vl);
+        if (!v || (vl == 4 && memcmp(v, "stop", 4) == 0))
+            return NULL;
+        unsigned i = (unsigned)strtoul(v, NULL, 10);
+        if (d->n && i <= d->got[d->n - 1])
+            d->order_ok = false;
+        if (d->n == d->cap)
+            d->got = realloc(d->got, (d->cap = d->cap * 2 + 1024) * sizeof *d->got);
+        d->got[d->n++] = i;
+    }
+}
+
+static int send_numbered(unsigned i, enum mo_sink_class c)
+{
+    char msg[256], meta[16];
+    int l = snprintf(msg, sizeof msg, "MESSAGE=%u %0180d", i, 0);
+    int ml = snprintf(meta, sizeof meta, "%u", i); /* each record's own meta */
+    struct iovec iov[] = {{msg, (size_t)l}};
+    return mo_sink_record(iov, 1, meta, (size_t)ml, c);
+}
+
+/* journald stops reading its socket: the loop never waits (this test would
+ * hang, not fail, if it did), the writer gives up on the journal after the
+ * stall limit and writes the records to the fallback; journald reads again:
+ * within a retry period the records go back to the journal. Every record
+ * accepted comes out exactly once, in order on each side, nothing lost;
+ * the writer noted one fallback and one return. Then journald goes away for
+ * good: straight to the fallback, nothing lost. */
+static void test_journal_fallback(void)
 {
     int j = bind_journal();
-    TEST_EQ_INT(mo_sink_open_journal(jpath), 0);
-    enum { N = 40000 };
-    static bool accepted[N];
-    unsigned ok = 0, refused = 0;
-    for (unsigned i = 0; i < N; i++) {
-        char msg[256];
-        enum mo_sink_class c = i % 10 == 0 ? MO_SINK_KEEP : MO_SINK_DROP;
-        int l = snprintf(msg, sizeof msg, "MESSAGE=%u %0180d", i, 0);
-        struct iovec iov[] = {{msg, (size_t)l}};
-        int r = mo_sink_record(iov, 1, c);
-        accepted[i] = r == 0;
-        if (c == MO_SINK_KEEP)
-            TEST_EQ_INT(r, 0);
-        ok += r == 0;
-        refused += r != 0;
-        if (i % 100 == 99)
-            mo_sink_flush();
-    }
-    mo_sink_flush();
-    TEST_CHECK(refused > 20000);
-    /* journald comes back: every accepted record, in order */
-    unsigned expect = 0, got = 0, wrong = 0;
-    static char rec[1024];
-    while (got < ok) {
-        bool via_fd;
-        size_t n = recv_record(j, rec, sizeof rec, &via_fd), vl;
-        const char *v = native_get(rec, n, "MESSAGE", &vl);
-        while (expect < N && !accepted[expect])
-            expect++;
-        if (!v || strtoul(v, NULL, 10) != expect)
-            wrong++;
-        expect++;
-        got++;
-    }
-    TEST_EQ_INT(wrong, 0);
-    TEST_EQ_INT(mo_sink_close(5000000), 0);
+    int p[2];
+    TEST_EQ_INT(pipe(p), 0);
+    struct reader rd = {.fd = p[0]};
+    pthread_create(&rd.thread, NULL, read_all, &rd);
+    mo_sink_journal_timing(100000, 100000); /* 0.1 s to give up, 0.1 s between tries */
+    struct mo_sink_journal st0;
+    mo_sink_journal_state(&st0);
+    TEST_EQ_INT(mo_sink_open_journal(jpath, p[1], test_line), 0);
 
-    /* journald goes away: records are lost and counted, and the sink says so */
-    TEST_EQ_INT(mo_sink_open_journal(jpath), 0);
+    enum { N = 60000 };
+    static bool accepted[N];
+    unsigned i = 0;
+    struct mo_sink_journal st;
+    /* journald does not read: the datagrams it holds fill up, then the
+     * stall limit runs out */
+    for (int turn = 0; turn < 1000; turn++) {
+        for (int k = 0; k < 20 && i < N; k++, i++) {
+            enum mo_sink_class c = i % 10 == 0 ? MO_SINK_KEEP : MO_SINK_DROP;
+            int r = send_numbered(i, c);
+            accepted[i] = r == 0;
+            if (c == MO_SINK_KEEP)
+                TEST_EQ_INT(r, 0);
+        }
+        mo_sink_flush();
+        mo_sink_journal_state(&st);
+        if (st.away)
+            break;
+        usleep(10000);
+    }
+    TEST_CHECK(st.away);
+    TEST_EQ_INT(st.err, ETIMEDOUT);
+    TEST_EQ_INT(st.aways, st0.aways + 1);
+
+    /* journald reads again: the records come back to it */
+    struct drain d = {.fd = j, .order_ok = true};
+    pthread_create(&d.thread, NULL, drain_journal, &d);
+    for (int turn = 0; turn < 1000 && i < N; turn++) {
+        for (int k = 0; k < 20 && i < N; k++, i++)
+            accepted[i] = send_numbered(i, MO_SINK_KEEP) == 0;
+        mo_sink_flush();
+        mo_sink_journal_state(&st);
+        if (!st.away)
+            break;
+        usleep(10000);
+    }
+    TEST_CHECK(!st.away);
+    TEST_EQ_INT(st.backs, st0.backs + 1);
+    unsigned back_at = i;
+    for (unsigned k = 0; k < 500 && i < N; k++, i++) /* and stay there */
+        accepted[i] = send_numbered(i, MO_SINK_KEEP) == 0;
+    unsigned sent = i;
+    mo_sink_flush();
+    TEST_EQ_INT(mo_sink_close(10000000), 0);
+    TEST_EQ_INT(mo_sink_take_lost(), 0);
+    mo_sink_journal_state(&st);
+    TEST_EQ_INT(st.aways, st0.aways + 1); /* once away, once back */
+    TEST_EQ_INT(st.backs, st0.backs + 1);
+
+    /* stop the drain and the reader */
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    memcpy(sa.sun_path, jpath, strlen(jpath) + 1);
+    int s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    TEST_EQ_INT(sendto(s, "MESSAGE=stop\n", 13, 0, (struct sockaddr *)&sa, sizeof sa), 13);
+    close(s);
+    pthread_join(d.thread, NULL);
+    close(p[1]);
+    pthread_join(rd.thread, NULL);
+    close(p[0]);
+
+    /* every accepted record once: in the journal, or a line "<meta> <message>" */
+    static unsigned seen[N];
+    memset(seen, 0, sizeof seen);
+    unsigned lines = 0, bad = 0, last = 0;
+    bool lines_ordered = true;
+    for (char *q = rd.buf, *end = rd.buf + rd.len; q < end;) {
+        char *nl = memchr(q, '\n', (size_t)(end - q));
+        if (!nl)
+            break;
+        char *sp = memchr(q, ' ', (size_t)(nl - q));
+        unsigned mi = 0;
+        for (char *h = q; sp && h + 1 < sp; h += 2) { /* the meta: the index's digits, as hex */
+            char hex[3] = {h[0], h[1], 0};
+            mi = mi * 10 + ((unsigned)strtoul(hex, NULL, 16) - '0');
+        }
+        unsigned li = sp ? (unsigned)strtoul(sp + 1, NULL, 10) : N;
+        if (!sp || li != mi || li >= N)
+            bad++;
+        else
+            seen[li]++;
+        if (lines && li <= last)
+            lines_ordered = false;
+        last = li;
+        lines++;
+        q = nl + 1;
+    }
+    for (size_t k = 0; k < d.n; k++)
+        if (d.got[k] < N)
+            seen[d.got[k]]++;
+    unsigned twice = 0, missing = 0, unasked = 0, n_acc = 0;
+    for (unsigned k = 0; k < sent; k++) {
+        n_acc += accepted[k];
+        twice += seen[k] > 1;
+        missing += accepted[k] && seen[k] == 0;
+        unasked += !accepted[k] && seen[k] != 0;
+    }
+    TEST_EQ_INT(bad, 0);
+    TEST_EQ_INT(twice, 0);
+    TEST_EQ_INT(missing, 0);
+    TEST_EQ_INT(unasked, 0);
+    TEST_EQ_INT(lines + d.n, n_acc);
+    TEST_CHECK(lines > 0 && d.n > 0);
+    TEST_CHECK(lines_ordered && d.order_ok);
+    TEST_EQ_INT(st.lines, lines); /* the return counts what went to the fallback */
+    /* the first records after the return went to the journal */
+    TEST_CHECK(d.n >= sent - back_at);
+    free(d.got);
+    free(rd.buf);
+
+    /* journald goes away: the records go to the fallback at once */
+    TEST_EQ_INT(pipe(p), 0);
+    TEST_EQ_INT(mo_sink_open_journal(jpath, p[1], test_line), 0);
     close(j);
     unlink(jpath);
     struct iovec iov[] = {{(char *)"MESSAGE=x", 9}};
-    TEST_EQ_INT(mo_sink_record(iov, 1, MO_SINK_KEEP), 0);
-    TEST_EQ_INT(mo_sink_record(iov, 1, MO_SINK_DROP), 0);
-    mo_sink_flush();
-    for (int i = 0; i < 500 && !mo_sink_journal_broken(); i++)
-        usleep(10000);
-    TEST_CHECK(mo_sink_journal_broken());
+    TEST_EQ_INT(mo_sink_record(iov, 1, "k", 1, MO_SINK_KEEP), 0);
+    TEST_EQ_INT(mo_sink_record(iov, 1, "d", 1, MO_SINK_DROP), 0);
     TEST_EQ_INT(mo_sink_close(5000000), 0);
-    TEST_EQ_INT(mo_sink_take_lost(), 2);
+    TEST_EQ_INT(mo_sink_take_lost(), 0);
+    mo_sink_journal_state(&st);
+    TEST_CHECK(st.away && (st.err == ENOENT || st.err == ECONNREFUSED));
+    char out[64] = "";
+    TEST_EQ_INT(read(p[0], out, sizeof out - 1), 10);
+    TEST_EQ_STR(out, "6b x\n64 x\n");
+    close(p[0]);
+    close(p[1]);
+    mo_sink_journal_timing(0, 0);
 }
 
 /* The barrier: a mark covers what was accepted before it; waiting for it
@@ -403,7 +571,7 @@ int main(void)
     test_hard_limit();
     test_closed_pipe();
     test_journal_format();
-    test_journal_stalled();
+    test_journal_fallback();
     test_barrier();
     test_abandon();
     return test_result("test-sink");

@@ -219,6 +219,12 @@ int mo_prom_render(FILE *f, const struct mo_prom_topic *t, size_t n, const struc
                "before it caught up would have lost those events.");
         fprintf(f, PREFIX "state_saves_ahead_of_log_total %" PRIu64 "\n", h->state_saves_ahead_of_log);
     }
+    if (h->have_event_fields_dropped) {
+        family(f, "event_fields_dropped_total", "counter",
+               "Fields left out of events since start, past the number an event holds (a bug: "
+               "each event type it happened to is named once in a fields_dropped warning).");
+        fprintf(f, PREFIX "event_fields_dropped_total %" PRIu64 "\n", h->event_fields_dropped);
+    }
     clock_gauges(f, &h->clk);
     return ferror(f) ? -EIO : 0;
 }

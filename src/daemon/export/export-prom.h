@@ -63,6 +63,8 @@ struct mo_prom_host {
      * events the log left out, saves of resume positions ahead of the log */
     bool have_log_dropped;
     uint64_t log_dropped, state_saves_ahead_of_log;
+    bool have_event_fields_dropped; /* fields events lost to their limit (event.h) */
+    uint64_t event_fields_dropped;
 };
 
 /* Adds the interval in s (its histogram and counters) into ps. */

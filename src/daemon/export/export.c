@@ -1,4 +1,5 @@
-/* export.c - the Prometheus textfile and the EMF lines, written at each summary. */
+/* export.c - the Prometheus textfile (rendered here, written by textfile.h's
+ * thread) and the EMF lines, at each summary. */
 #include <config.h>
 
 #include <errno.h>
@@ -10,9 +11,11 @@
 
 #include "cleanup.h"
 #include "log/event.h"
+#include "log/idle.h"
 #include "export/export-emf.h"
 #include "export/export-prom.h"
 #include "export/export.h"
+#include "export/textfile.h"
 
 struct topic {
     char *cache, *topic;
@@ -27,9 +30,14 @@ struct mo_export {
     struct topic *t;
     size_t n;
     char last_error[256]; /* the last failure reported, so it is said once */
+    bool failing;         /* the last write failed: its success is news */
     uint64_t log_dropped; /* message events left out of the log since start */
     uint64_t saves_ahead; /* saves of positions ahead of the log since start */
+    mo_textfile *writer;  /* started with the first textfile to write */
 };
+
+/* At stop, how long the last textfile may take to be written. */
+#define STOP_WAIT_US (250 * 1000)
 
 int mo_export_new(mo_export **ret)
 {
@@ -44,6 +52,10 @@ void mo_export_free(mo_export *x)
 {
     if (!x)
         return;
+    if (x->writer) {
+        mo_idle_set(NULL, NULL, x);
+        mo_textfile_free(x->writer, STOP_WAIT_US);
+    }
     for (size_t i = 0; i < x->n; i++) {
         free(x->t[i].cache);
         free(x->t[i].topic);
@@ -64,8 +76,10 @@ int mo_export_configure(mo_export *x, const struct mo_config *cfg)
         free(nsc);
         return -ENOMEM;
     }
-    if (file == NULL || x->textfile == NULL || strcmp(file, x->textfile) != 0)
+    if (file == NULL || x->textfile == NULL || strcmp(file, x->textfile) != 0) {
         x->last_error[0] = '\0'; /* another file: its failures are news */
+        x->failing = false;
+    }
     free(x->textfile);
     free(x->ns);
     x->textfile = file;
@@ -121,59 +135,89 @@ void mo_export_interval(mo_export *x, const char *cache, const char *topic, cons
     mo_emf_render(&in, emf_line, NULL); /* out of memory: no document this time */
 }
 
-/* Writes the textfile through a temporary file beside it; -errno with what
- * failed in `what`. */
-static int write_textfile(mo_export *x, const struct mo_prom_host *host, const char **what)
+/* ---- the textfile: rendered here, written by textfile.h's thread ---- */
+
+/* A finished write: a failure is said once per distinct reason, and the
+ * first success after one is said too. An outcome for a file no longer
+ * configured (a reload changed it meanwhile) is news to nobody. */
+static void report(mo_export *x, const struct mo_textfile_result *res)
 {
-    size_t len = strlen(x->textfile);
-    const char *slash = strrchr(x->textfile, '/'); /* the path is absolute (config) */
-    size_t dir = (size_t)(slash - x->textfile) + 1;
-    _cleanup_free_ char *tmp = malloc(len + 16);
+    if (!x->textfile || strcmp(res->path, x->textfile) != 0)
+        return;
+    struct mo_event e;
+    if (res->r == 0) {
+        x->last_error[0] = '\0';
+        if (!x->failing)
+            return;
+        x->failing = false;
+        mo_event_init(&e, MO_EV_EXPORT_RECOVERED, NULL, NULL);
+        mo_event_str(&e, "file", x->textfile);
+        mo_event_msg(&e, "The Prometheus textfile %.300s is written again", x->textfile);
+        mo_event_emit(&e);
+        return;
+    }
+    x->failing = true;
+    char reason[256];
+    snprintf(reason, sizeof reason, "%s: %s", res->what, strerror(-res->r));
+    if (strcmp(reason, x->last_error) == 0)
+        return; /* said already */
+    snprintf(x->last_error, sizeof x->last_error, "%s", reason);
+    mo_event_init(&e, MO_EV_EXPORT_ERROR, NULL, NULL);
+    mo_event_str(&e, "file", x->textfile);
+    mo_event_str(&e, "reason", reason);
+    mo_event_msg(&e, "Cannot write the Prometheus textfile %.300s (%s); trying again at the next summary",
+                 x->textfile, reason);
+    mo_event_emit(&e);
+}
+
+static void take_result(mo_export *x)
+{
+    struct mo_textfile_result res;
+    if (x->writer && mo_textfile_poll(x->writer, &res))
+        report(x, &res);
+}
+
+/* A failure on this side, before anything was handed to the writer. */
+static void report_here(mo_export *x, int r, const char *what)
+{
+    struct mo_textfile_result res = {.r = r, .what = what};
+    snprintf(res.path, sizeof res.path, "%s", x->textfile);
+    report(x, &res);
+}
+
+static bool result_waits(void *ud)
+{
+    mo_export *x = ud;
+    return x->writer && mo_textfile_ready(x->writer);
+}
+
+static void on_result(void *ud) { take_result(ud); }
+
+/* The textfile's text in memory: -errno with what failed in `what`. */
+static int render_textfile(mo_export *x, const struct mo_prom_host *host, char **ret, size_t *ret_len,
+                           const char **what)
+{
     _cleanup_free_ struct mo_prom_topic *t = calloc(x->n + 1, sizeof *t);
-    if (!tmp || !t) {
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = t ? open_memstream(&buf, &len) : NULL;
+    if (!f) {
         *what = "allocating";
         return -ENOMEM;
     }
-    /* hidden and without .prom, so that the collector never reads it */
-    snprintf(tmp, len + 16, "%.*s.%s.XXXXXX", (int)dir, x->textfile, slash + 1);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        *what = "creating a temporary file in its directory";
-        return -errno;
-    }
-    int r = 0;
-    FILE *f = fdopen(fd, "w");
-    if (!f) {
-        r = -errno;
-        close(fd);
-        *what = "writing";
-        goto fail;
-    }
-    /* node_exporter runs as another user: the file must be readable */
-    if (fchmod(fd, 0644) < 0) {
-        r = -errno;
-        fclose(f);
-        *what = "setting its mode";
-        goto fail;
-    }
     for (size_t i = 0; i < x->n; i++)
         t[i] = (struct mo_prom_topic){x->t[i].cache, x->t[i].topic, &x->t[i].series, x->t[i].up};
-    r = mo_prom_render(f, t, x->n, host);
+    int r = mo_prom_render(f, t, x->n, host);
     if (fclose(f) != 0 && r == 0)
-        r = -errno;
+        r = -ENOMEM;
     if (r < 0) {
-        *what = "writing";
-        goto fail;
+        free(buf);
+        *what = "rendering";
+        return r;
     }
-    if (rename(tmp, x->textfile) < 0) {
-        r = -errno;
-        *what = "renaming the temporary file over it";
-        goto fail;
-    }
+    *ret = buf;
+    *ret_len = len;
     return 0;
-fail:
-    unlink(tmp);
-    return r;
 }
 
 void mo_export_commit(mo_export *x, const struct mo_stats *total, const struct mo_clock_state *clk)
@@ -182,24 +226,27 @@ void mo_export_commit(mo_export *x, const struct mo_stats *total, const struct m
     x->saves_ahead += total->state_saves_ahead_of_log;
     if (!x->textfile)
         return;
-    struct mo_prom_host host = {.clk = *clk, .have_log_dropped = true, .log_dropped = x->log_dropped,
-                                .state_saves_ahead_of_log = x->saves_ahead};
-    const char *what = "";
-    int r = write_textfile(x, &host, &what);
-    if (r == 0) {
-        x->last_error[0] = '\0';
-        return;
+    if (!x->writer) {
+        int r = mo_textfile_new(&x->writer);
+        if (r < 0) {
+            report_here(x, r, "starting its writer");
+            return;
+        }
+        mo_idle_set(result_waits, on_result, x);
     }
-    char reason[256];
-    snprintf(reason, sizeof reason, "%s: %s", what, strerror(-r));
-    if (strcmp(reason, x->last_error) == 0)
-        return; /* said already */
-    snprintf(x->last_error, sizeof x->last_error, "%s", reason);
-    struct mo_event e;
-    mo_event_init(&e, MO_EV_EXPORT_ERROR, NULL, NULL);
-    mo_event_str(&e, "file", x->textfile);
-    mo_event_str(&e, "reason", reason);
-    mo_event_msg(&e, "Cannot write the Prometheus textfile %.300s (%s); trying again at the next summary",
-                 x->textfile, reason);
-    mo_event_emit(&e);
+    take_result(x); /* the last write's outcome, if it was not taken yet */
+    struct mo_prom_host host = {.clk = *clk,
+                                .have_log_dropped = true,
+                                .log_dropped = x->log_dropped,
+                                .state_saves_ahead_of_log = x->saves_ahead,
+                                .have_event_fields_dropped = true,
+                                .event_fields_dropped = mo_event_fields_dropped_total()};
+    char *buf;
+    size_t len;
+    const char *what = "";
+    int r = render_textfile(x, &host, &buf, &len, &what);
+    if (r == 0 && (r = mo_textfile_submit(x->writer, x->textfile, buf, len)) < 0)
+        what = "allocating";
+    if (r < 0)
+        report_here(x, r, what);
 }

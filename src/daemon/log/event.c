@@ -16,6 +16,8 @@
 #include "cleanup.h"
 #include "clock.h"
 #include "log/event.h"
+#include "log/idle.h"
+#include "log/jsonw.h"
 #include "log/sink.h"
 #include "timefmt.h"
 
@@ -56,6 +58,10 @@ static const struct type_info types[MO_EV__COUNT] = {
     [MO_EV_STATE_IGNORED] = {"state_ignored", MO_LEVEL_WARNING, "db7003d1ac8f49a897e24f24a93099c4"},
     [MO_EV_MOVE_FAILED] = {"move_failed", MO_LEVEL_ERROR, "2a912e12bb2b48a29db519cac152c249"},
     [MO_EV_MOVED] = {"moved", MO_LEVEL_NOTICE, "d6c27ff8a461483ab467e8bde4293651"},
+    [MO_EV_FIELDS_DROPPED] = {"fields_dropped", MO_LEVEL_WARNING, "8d1067d0471743a2890d745f701a0f35"},
+    [MO_EV_EXPORT_RECOVERED] = {"export_recovered", MO_LEVEL_NOTICE, "aa87600b65e14d0d8da326411159ef33"},
+    [MO_EV_LOG_FALLBACK] = {"log_fallback", MO_LEVEL_WARNING, "4916d04cab254f3ebeb3a9655812ff74"},
+    [MO_EV_LOG_RESTORED] = {"log_restored", MO_LEVEL_NOTICE, "df5a8d943e8948f1850bb516f62a8396"},
 };
 
 static enum mo_log_format sink = MO_LOG_JSON;
@@ -80,8 +86,13 @@ const char *mo_level_name(enum mo_level l)
 
 static struct mo_field *add(struct mo_event *e, const char *key, enum mo_field_type t)
 {
-    if (e->n >= MO_EVENT_MAX_FIELDS)
-        return NULL; /* a programming error; the field is dropped, the event still goes out */
+    if (e->n >= MO_EVENT_MAX_FIELDS) {
+        /* a programming error: the field is left out, the event still goes
+         * out, and mo_event_emit counts it and says so */
+        if (e->dropped++ == 0)
+            e->first_dropped = key;
+        return NULL;
+    }
     struct mo_field *f = &e->f[e->n++];
     f->key = key;
     f->type = t;
@@ -93,6 +104,8 @@ void mo_event_init(struct mo_event *e, enum mo_event_type type, const char *cach
     e->type = type;
     e->level = types[type].level;
     e->n = 0;
+    e->dropped = 0;
+    e->first_dropped = NULL;
     e->msg[0] = '\0';
     if (cache)
         mo_event_str(e, "cache", cache);
@@ -135,65 +148,6 @@ void mo_event_double(struct mo_event *e, const char *key, double value)
         f->d = value;
 }
 
-static size_t utf8_seq(const unsigned char *p);
-
-/* True for a code point a terminal may act on: C1 controls, the line and
- * paragraph separators and the bidirectional embeddings, overrides and
- * isolates (which reorder what follows them on screen). */
-static bool cp_is_control(uint32_t cp)
-{
-    return (cp >= 0x80 && cp <= 0x9f) || (cp >= 0x2028 && cp <= 0x202e) ||
-           (cp >= 0x2066 && cp <= 0x2069);
-}
-
-/* The sentence is for people, and its parts may come from anywhere (a
- * server's details, a payload quoted in a reason): every byte that is not
- * printable UTF-8 is written \xHH and every control code point \uHHHH, so
- * nothing in it can move a terminal's cursor, change its colours, start a
- * second line or reorder the text. The fields keep the exact values. The
- * result is cut at a whole character or escape to fit. */
-static void sentence_clean(const char *in, char *out, size_t len)
-{
-    static const char hex[] = "0123456789abcdef";
-    const unsigned char *p = (const unsigned char *)in;
-    size_t o = 0;
-    while (*p) {
-        char esc[8];
-        size_t n = 1, el = 0;
-        if (*p < 0x20 || *p == 0x7f) {
-            el = 4;
-        } else if (*p >= 0x80) {
-            n = utf8_seq(p);
-            if (n == 0) {
-                n = 1;
-                el = 4;
-            } else {
-                uint32_t cp = n == 2   ? (uint32_t)(p[0] & 0x1f) << 6 | (p[1] & 0x3f)
-                              : n == 3 ? (uint32_t)(p[0] & 0x0f) << 12 | (uint32_t)(p[1] & 0x3f) << 6 |
-                                             (p[2] & 0x3f)
-                                       : 0x10000; /* four bytes: nothing to escape there */
-                if (cp_is_control(cp)) {
-                    memcpy(esc, "\\u", 2);
-                    for (int i = 0; i < 4; i++)
-                        esc[2 + i] = hex[(cp >> (12 - 4 * i)) & 15];
-                    el = 6;
-                }
-            }
-        }
-        if (el == 4) {
-            esc[0] = '\\', esc[1] = 'x', esc[2] = hex[*p >> 4], esc[3] = hex[*p & 15];
-        }
-        const char *src = el ? esc : (const char *)p;
-        size_t sl = el ? el : n;
-        if (o + sl >= len)
-            break;
-        memcpy(out + o, src, sl);
-        o += sl;
-        p += n;
-    }
-    out[o] = '\0';
-}
-
 void mo_event_msg(struct mo_event *e, const char *fmt, ...)
 {
     va_list ap;
@@ -205,7 +159,7 @@ void mo_event_msg(struct mo_event *e, const char *fmt, ...)
         if (*p < 0x20 || *p >= 0x7f) {
             char raw[sizeof e->msg];
             memcpy(raw, e->msg, sizeof raw);
-            sentence_clean(raw, e->msg, sizeof e->msg);
+            mo_jw_sentence(raw, e->msg, sizeof e->msg);
             break;
         }
 }
@@ -254,127 +208,54 @@ static void number_text(const struct mo_field *f, char *buf, size_t len)
     buf[n] = '\0';
 }
 
-/* Length of the valid UTF-8 sequence at p (1-4), or 0 if it is not one. */
-static size_t utf8_seq(const unsigned char *p)
-{
-    if (p[0] < 0x80)
-        return 1;
-    /* c0, c1 (overlong) and f5-ff (beyond U+10FFFF, or forms UTF-8 no longer
-     * has) start nothing */
-    size_t n = p[0] >= 0xf0 && p[0] <= 0xf4   ? 4
-               : p[0] >= 0xe0 && p[0] <= 0xef ? 3
-               : p[0] >= 0xc2 && p[0] <= 0xdf ? 2
-                                              : 0;
-    for (size_t i = 1; i < n; i++)
-        if ((p[i] & 0xc0) != 0x80)
-            return 0;
-    if ((n == 3 && p[0] == 0xe0 && p[1] < 0xa0) || (n == 3 && p[0] == 0xed && p[1] >= 0xa0) ||
-        (n == 4 && p[0] == 0xf0 && p[1] < 0x90) || (n == 4 && p[0] == 0xf4 && p[1] >= 0x90))
-        return 0; /* overlong, surrogate, or beyond U+10FFFF */
-    return n;
-}
-
 /* ---- JSON, written directly: one event is one line, fields in order ---- */
 
-struct jw {
-    char *p, *end;
-    bool overflow;
-};
-
-static void jw_raw(struct jw *w, const char *s, size_t n)
+/* The fields of e, then `extra` (added by mo_event_emit, past the limit). */
+static const struct mo_field *field_at(const struct mo_event *e, const struct mo_field *extra, size_t i)
 {
-    if ((size_t)(w->end - w->p) < n) {
-        w->overflow = true;
-        return;
-    }
-    memcpy(w->p, s, n);
-    w->p += n;
+    return i < e->n ? &e->f[i] : &extra[i - e->n];
 }
 
-/* A JSON string. Strings from the network (publisher ids, server details) may
- * be any bytes, but a JSON line must be UTF-8: an invalid byte becomes U+FFFD. */
-static void jw_str(struct jw *w, const char *s)
-{
-    static const char hex[] = "0123456789abcdef";
-    jw_raw(w, "\"", 1);
-    const unsigned char *p = (const unsigned char *)s;
-    while (*p && !w->overflow) {
-        const unsigned char *run = p;
-        size_t n;
-        /* copy the longest run that needs no escaping in one go */
-        for (;;) {
-            if (*p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
-                p++; /* plain ASCII, the common case */
-            else if (*p >= 0x80 && (n = utf8_seq(p)) > 0)
-                p += n;
-            else
-                break;
-        }
-        jw_raw(w, (const char *)run, (size_t)(p - run));
-        if (!*p)
-            break;
-        char esc[6] = {'\\', 0};
-        if (*p == '"' || *p == '\\') {
-            esc[1] = (char)*p;
-            jw_raw(w, esc, 2);
-        } else if (*p == '\n') {
-            jw_raw(w, "\\n", 2);
-        } else if (*p == '\t') {
-            jw_raw(w, "\\t", 2);
-        } else if (*p == '\r') {
-            jw_raw(w, "\\r", 2);
-        } else if (*p < 0x20) {
-            char u[6] = {'\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 15]};
-            jw_raw(w, u, 6);
-        } else {
-            jw_raw(w, "\\ufffd", 6); /* not UTF-8 */
-        }
-        p++;
-    }
-    jw_raw(w, "\"", 1);
-}
-
-static void jw_key(struct jw *w, const char *key)
-{
-    jw_raw(w, ",", 1);
-    jw_str(w, key);
-    jw_raw(w, ":", 1);
-}
-
-int mo_event_render_json(const struct mo_event *e, int64_t ts_ns, char *buf, size_t len)
+static int render_json(const struct mo_event *e, const struct mo_field *extra, size_t n_extra, int64_t ts_ns,
+                       char *buf, size_t len)
 {
     if (len == 0)
         return -1;
-    struct jw w = {buf, buf + len - 1}; /* room for the NUL */
+    struct mo_jw w = {buf, buf + len - 1}; /* room for the NUL */
     char ts[48];
     mo_time_format_rfc3339(ts_ns, 6, 0, ts, sizeof ts);
-    jw_raw(&w, "{\"ts\":", 6);
-    jw_str(&w, ts);
-    jw_key(&w, "event");
-    jw_str(&w, types[e->type].name);
-    jw_key(&w, "level");
-    jw_str(&w, mo_level_name(e->level));
-    jw_key(&w, "message");
-    jw_str(&w, e->msg);
-    for (size_t i = 0; i < e->n; i++) {
-        const struct mo_field *f = &e->f[i];
-        jw_key(&w, f->key);
+    mo_jw_raw(&w, "{\"ts\":", 6);
+    mo_jw_str(&w, ts);
+    mo_jw_key(&w, "event");
+    mo_jw_str(&w, types[e->type].name);
+    mo_jw_key(&w, "level");
+    mo_jw_str(&w, mo_level_name(e->level));
+    mo_jw_key(&w, "message");
+    mo_jw_str(&w, e->msg);
+    for (size_t i = 0; i < e->n + n_extra; i++) {
+        const struct mo_field *f = field_at(e, extra, i);
+        mo_jw_key(&w, f->key);
         if (f->type == MO_F_STR) {
-            jw_str(&w, f->s);
+            mo_jw_str(&w, f->s);
         } else {
             /* numbers as text, so 64-bit integers stay exact */
             char num[32];
             number_text(f, num, sizeof num);
-            jw_raw(&w, num, strlen(num));
+            mo_jw_raw(&w, num, strlen(num));
         }
     }
-    jw_raw(&w, "}", 1);
+    mo_jw_raw(&w, "}", 1);
     if (w.overflow) {
         buf[0] = '\0';
         return -1;
     }
     *w.p = '\0';
     return (int)(w.p - buf);
+}
+
+int mo_event_render_json(const struct mo_event *e, int64_t ts_ns, char *buf, size_t len)
+{
+    return render_json(e, NULL, 0, ts_ns, buf, len);
 }
 
 int mo_event_render_text(const struct mo_event *e, int64_t ts_ns, char *buf, size_t len)
@@ -406,8 +287,8 @@ static int journal_field(struct iovec *iov, size_t *niov, size_t max_iov, char *
     return 0;
 }
 
-int mo_event_render_journal(const struct mo_event *e, struct iovec *iov, size_t max_iov,
-                            char *storage, size_t storage_len)
+static int render_journal(const struct mo_event *e, const struct mo_field *extra, size_t n_extra,
+                          struct iovec *iov, size_t max_iov, char *storage, size_t storage_len)
 {
     char *pos = storage, *end = storage + storage_len;
     size_t n = 0;
@@ -420,8 +301,8 @@ int mo_event_render_journal(const struct mo_event *e, struct iovec *iov, size_t 
         journal_field(iov, &n, max_iov, &pos, end, "EVENT", false, types[e->type].name) < 0 ||
         journal_field(iov, &n, max_iov, &pos, end, "LEVEL", false, mo_level_name(e->level)) < 0)
         return -1;
-    for (size_t i = 0; i < e->n; i++) {
-        const struct mo_field *f = &e->f[i];
+    for (size_t i = 0; i < e->n + n_extra; i++) {
+        const struct mo_field *f = field_at(e, extra, i);
         char num[32];
         const char *v = f->s;
         if (f->type != MO_F_STR) {
@@ -432,6 +313,12 @@ int mo_event_render_journal(const struct mo_event *e, struct iovec *iov, size_t 
             return -1;
     }
     return (int)n;
+}
+
+int mo_event_render_journal(const struct mo_event *e, struct iovec *iov, size_t max_iov,
+                            char *storage, size_t storage_len)
+{
+    return render_journal(e, NULL, 0, iov, max_iov, storage, storage_len);
 }
 
 /* ---- emitting: rendered for the format, handed to the sink (sink.h) ---- */
@@ -445,25 +332,106 @@ static enum mo_sink_class class_of(enum mo_event_type t)
     return types[t].per_message ? MO_SINK_DROP : MO_SINK_KEEP;
 }
 
-/* The journal cannot be reached (at start, or journald went away). */
-static void journal_fallback(int err)
-{
-    fprintf(stderr, "momento-subscriberd: cannot write to the journal (%s); writing JSON lines to stdout\n",
-            strerror(-err));
-    sink = MO_LOG_JSON;
-    sink_open = mo_sink_open_fd(STDOUT_FILENO) == 0;
-}
-
 static int ensure_sink(void)
 {
     if (!sink_open && mo_event_set_format(sink) < 0)
         return -EBADF;
-    if (sink == MO_LOG_JOURNAL && mo_sink_journal_broken())
-        journal_fallback(-ECONNREFUSED);
     return sink_open ? 0 : -EBADF;
 }
 
-int mo_event_emit(const struct mo_event *e)
+/* Fields lost to the limit: since start, and at the last "*" summary. */
+static uint64_t fields_dropped, fields_dropped_at_total;
+static bool fields_told[MO_EV__COUNT];
+
+uint64_t mo_event_fields_dropped_total(void) { return fields_dropped; }
+
+static bool is_total_summary(const struct mo_event *e)
+{
+    return e->type == MO_EV_SUMMARY && e->n > 0 && e->f[0].type == MO_F_STR && strcmp(e->f[0].key, "cache") == 0 &&
+           strcmp(e->f[0].s, "*") == 0;
+}
+
+/* The first time an event of its type loses fields: a warning naming it. */
+static void tell_fields_dropped(const struct mo_event *e)
+{
+    if (fields_told[e->type])
+        return;
+    fields_told[e->type] = true;
+    const char *type = types[e->type].name;
+    struct mo_event w;
+    mo_event_init(&w, MO_EV_FIELDS_DROPPED, NULL, NULL);
+    mo_event_str(&w, "event_type", type);
+    mo_event_uint(&w, "dropped", e->dropped);
+    mo_event_str(&w, "first_dropped", e->first_dropped);
+    mo_event_uint(&w, "limit", MO_EVENT_MAX_FIELDS);
+    mo_event_msg(&w,
+                 "A %s event had %zu fields more than the %d an event holds, from %s on; they were left out "
+                 "(counted in event_fields_dropped; said once per event type)",
+                 type, e->dropped, MO_EVENT_MAX_FIELDS, e->first_dropped);
+    mo_event_emit(&w);
+}
+
+/* ---- the journal left and back (sink.h): each change the writer noted said once ---- */
+
+static bool said_away; /* log_fallback said, log_restored not yet */
+static uint64_t seen_epoch, seen_backs;
+
+static void say_fallback(const struct mo_sink_journal *st)
+{
+    char reason[160];
+    if (st->err == ETIMEDOUT)
+        snprintf(reason, sizeof reason, "journald did not read its socket for %u s",
+                 MO_SINK_JOURNAL_STALL_US / 1000000);
+    else
+        snprintf(reason, sizeof reason, "%s", strerror(st->err));
+    struct mo_event e;
+    mo_event_init(&e, MO_EV_LOG_FALLBACK, NULL, NULL);
+    mo_event_str(&e, "reason", reason);
+    mo_event_str(&e, "output", "stdout");
+    mo_event_uint(&e, "retry_ms", MO_SINK_JOURNAL_RETRY_US / 1000);
+    mo_event_msg(&e,
+                 "Cannot write to the journal (%s); writing events as JSON lines to standard output, "
+                 "and trying the journal again every %u s",
+                 reason, MO_SINK_JOURNAL_RETRY_US / 1000000);
+    mo_event_emit(&e);
+}
+
+static void say_restored(const struct mo_sink_journal *st)
+{
+    struct mo_event e;
+    mo_event_init(&e, MO_EV_LOG_RESTORED, NULL, NULL);
+    mo_event_uint(&e, "away_ms", st->away_us / 1000);
+    mo_event_uint(&e, "lines", st->lines);
+    mo_event_msg(&e, "Writing to the journal again after %.1f s; %llu events went to standard output meanwhile",
+                 (double)st->away_us / 1e6, (unsigned long long)st->lines);
+    mo_event_emit(&e);
+}
+
+static void journal_notices(void)
+{
+    uint64_t epoch = mo_sink_journal_epoch();
+    if (epoch == seen_epoch)
+        return;
+    seen_epoch = epoch;
+    struct mo_sink_journal st;
+    mo_sink_journal_state(&st);
+    bool back = st.backs != seen_backs; /* a whole absence may have passed since the last look */
+    seen_backs = st.backs;
+    if (!said_away && (st.away || back)) {
+        said_away = true;
+        say_fallback(&st);
+    }
+    if (said_away && back) {
+        said_away = false;
+        say_restored(&st);
+    }
+    if (!said_away && st.away) { /* away again since */
+        said_away = true;
+        say_fallback(&st);
+    }
+}
+
+static int emit(const struct mo_event *e, const struct mo_field *extra, size_t n_extra)
 {
     int64_t now = mo_real_ns();
     int r = ensure_sink();
@@ -472,20 +440,45 @@ int mo_event_emit(const struct mo_event *e)
     enum mo_sink_class c = class_of(e->type);
     if (sink == MO_LOG_JOURNAL) {
         struct iovec iov[MO_EVENT_MAX_FIELDS + 8];
-        int n = mo_event_render_journal(e, iov, ARRAY_SIZE(iov), render_buf, sizeof render_buf);
-        if (n > 0)
-            return mo_sink_record(iov, (size_t)n, c);
+        _Static_assert(MO_EVENT_MAX_FIELDS + 8 <= MO_JW_META_FIELDS, "a record's meta holds every field");
+        /* for its JSON line, should the journal fail (jsonw.h): the time,
+         * and the fields that are not strings (after the 6 of the header) */
+        struct mo_jw_meta meta;
+        mo_jw_meta_init(&meta, now, false);
+        int n = render_journal(e, extra, n_extra, iov, ARRAY_SIZE(iov), render_buf, sizeof render_buf);
+        if (n > 0) {
+            for (size_t i = 0; i < e->n + n_extra; i++)
+                if (field_at(e, extra, i)->type != MO_F_STR)
+                    mo_jw_meta_bare(&meta, 6 + i);
+            return mo_sink_record(iov, (size_t)n, meta.b, meta.len, c);
+        }
         static const char big[] = "MESSAGE=event too large to render";
         struct iovec one[] = {{(char *)big, sizeof big - 1}};
-        return mo_sink_record(one, 1, c);
+        return mo_sink_record(one, 1, meta.b, meta.len, c);
     }
     int n = sink == MO_LOG_TEXT ? mo_event_render_text(e, now, render_buf, sizeof render_buf)
-                                : mo_event_render_json(e, now, render_buf, sizeof render_buf);
+                                : render_json(e, extra, n_extra, now, render_buf, sizeof render_buf);
     if (n < 0) /* only a pathological event exceeds the buffer; say so rather than cut JSON */
         n = snprintf(render_buf, sizeof render_buf,
                      "{\"event\":\"%s\",\"level\":\"error\",\"message\":\"event too large to render\"}",
                      types[e->type].name);
     return mo_sink_line(render_buf, (size_t)n, c);
+}
+
+int mo_event_emit(const struct mo_event *e)
+{
+    fields_dropped += e->dropped;
+    struct mo_field extra[1];
+    size_t n_extra = 0;
+    if (is_total_summary(e)) {
+        extra[n_extra++] = (struct mo_field){.key = "event_fields_dropped", .type = MO_F_UINT,
+                                             .u = fields_dropped - fields_dropped_at_total};
+        fields_dropped_at_total = fields_dropped;
+    }
+    int r = emit(e, extra, n_extra);
+    if (e->dropped)
+        tell_fields_dropped(e);
+    return r;
 }
 
 int mo_event_emit_raw(enum mo_event_type type, const char *line, size_t len)
@@ -513,12 +506,23 @@ int mo_event_emit_raw(enum mo_event_type type, const char *line, size_t len)
         {m, 8 + len}, {prio, strlen(prio)}, {id, strlen(id)}, {(char *)ident, sizeof ident - 1},
         {ev, strlen(ev)}, {lv, strlen(lv)},
     };
-    return mo_sink_record(iov, ARRAY_SIZE(iov), MO_SINK_KEEP);
+    struct mo_jw_meta meta; /* on the fallback, the line itself */
+    mo_jw_meta_init(&meta, mo_real_ns(), true);
+    return mo_sink_record(iov, ARRAY_SIZE(iov), meta.b, meta.len, MO_SINK_KEEP);
 }
 
-void mo_event_flush(void) { mo_sink_flush(); }
+void mo_event_flush(void)
+{
+    mo_idle_run();
+    if (sink_open)
+        journal_notices();
+    mo_sink_flush();
+}
 
-bool mo_event_unflushed(void) { return mo_sink_pending(); }
+bool mo_event_unflushed(void)
+{
+    return mo_sink_pending() || (sink_open && mo_sink_journal_epoch() != seen_epoch) || mo_idle_pending();
+}
 
 uint64_t mo_event_mark(void) { return mo_sink_mark(); }
 
@@ -528,6 +532,7 @@ size_t mo_event_close(uint64_t timeout_us)
 {
     if (!sink_open)
         return 0;
+    journal_notices(); /* the last change of the journal's, if it was not said yet */
     sink_open = false;
     size_t left = mo_sink_close(timeout_us);
     if (left)
@@ -541,12 +546,22 @@ uint64_t mo_event_take_lost(void) { return mo_sink_take_lost(); }
 int mo_event_set_format(enum mo_log_format f)
 {
     sink = f;
-    int r = f == MO_LOG_JOURNAL ? mo_sink_open_journal(MO_JOURNAL_SOCKET) : mo_sink_open_fd(STDOUT_FILENO);
-    sink_open = r == 0;
+    int r = f == MO_LOG_JOURNAL ? mo_sink_open_journal(MO_JOURNAL_SOCKET, STDOUT_FILENO, mo_jw_record_line)
+                                : mo_sink_open_fd(STDOUT_FILENO);
     if (r < 0 && f == MO_LOG_JOURNAL && r != -EBUSY) {
-        journal_fallback(r);
-        r = sink_open ? 0 : -EBADF;
+        /* not even a socket for the journal: JSON lines for good */
+        fprintf(stderr, "momento-subscriberd: cannot write to the journal (%s); writing JSON lines to stdout\n",
+                strerror(-r));
+        sink = MO_LOG_JSON;
+        r = mo_sink_open_fd(STDOUT_FILENO);
     }
+    sink_open = r == 0;
+    /* a new sink: nothing said of it yet (one that opens away is news) */
+    struct mo_sink_journal st;
+    mo_sink_journal_state(&st);
+    said_away = false;
+    seen_backs = st.backs;
+    seen_epoch = mo_sink_journal_epoch() - 1;
     return r;
 }
 

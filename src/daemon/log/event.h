@@ -55,6 +55,10 @@ enum mo_event_type {
     MO_EV_STATE_IGNORED,   /* a state file, or a subscription's entry, not used */
     MO_EV_MOVE_FAILED,     /* a reload's new settings do not work yet (mover.h) */
     MO_EV_MOVED,           /* they do now, after failing */
+    MO_EV_FIELDS_DROPPED,  /* an event had more fields than MO_EVENT_MAX_FIELDS (once per type) */
+    MO_EV_EXPORT_RECOVERED, /* the textfile is written again after an export_error */
+    MO_EV_LOG_FALLBACK,    /* the journal failed: events go to stdout (sink.h) */
+    MO_EV_LOG_RESTORED,    /* they go to the journal again */
     MO_EV__COUNT
 };
 
@@ -76,13 +80,20 @@ struct mo_field {
     };
 };
 
-#define MO_EVENT_MAX_FIELDS 48
+/* The widest event, the summary, has 42 fields, and a few more are to come
+ * (some 46); the rest is headroom. A field past the limit is left out, but never
+ * silently: the event's `dropped` counts it, mo_event_emit adds it to
+ * event_fields_dropped (in every "*" summary and the Prometheus textfile)
+ * and logs a fields_dropped warning the first time a type overflows. */
+#define MO_EVENT_MAX_FIELDS 64
 
 struct mo_event {
     enum mo_event_type type;
     enum mo_level level;
     size_t n;
     struct mo_field f[MO_EVENT_MAX_FIELDS];
+    size_t dropped;            /* fields left out past the limit */
+    const char *first_dropped; /* the key of the first of them */
     char msg[512];
 };
 
@@ -100,6 +111,9 @@ void mo_event_msg(struct mo_event *e, const char *fmt, ...) __attribute__((forma
 
 /* Renders the event for the current format and hands it to the sink
  * (sink.h), stamped with the real-time clock; never waits for the output.
+ * A summary of cache "*" also gets event_fields_dropped: the fields every
+ * event lost to the limit since the last such summary (added here, after
+ * the event's own fields, so that the limit it counts can never cut it).
  * Per-message events (message, decode_error, protocol_error, gap,
  * discontinuity, reset) are refused when the output is too far behind:
  * -ENOBUFS, and the caller counts them. Every other event is kept however far behind the output is (up to
@@ -117,9 +131,11 @@ int mo_event_emit(const struct mo_event *e);
 int mo_event_emit_raw(enum mo_event_type type, const char *line, size_t len);
 
 /* Chooses the format and opens its sink (starting its writer thread): the
- * journal's native socket, or stdout. Journal output falls back to JSON
- * lines on stdout if the journal cannot be reached, at once or later (each
- * time said once on stderr). 0, or -errno when no sink could be started.
+ * journal's native socket, or stdout. While the journal fails (at start or
+ * later: nothing listens, or journald does not read), its records go to
+ * stdout as JSON lines, and back to the journal when it takes them again
+ * (sink.h); each change is a log_fallback or log_restored event, said at
+ * the next flush. 0, or -errno when no sink could be started.
  * Without a call, the first event opens JSON on stdout. */
 int mo_event_set_format(enum mo_log_format f);
 /* journal when stderr is the journal stream ($JOURNAL_STREAM matches stderr), else json. */
@@ -127,9 +143,12 @@ enum mo_log_format mo_event_default_format(void);
 int mo_log_format_parse(const char *s, enum mo_log_format *ret);
 
 /* Hands the events rendered since the last call to the writer. Call when the
- * loop goes idle (once per burst, not per event). */
+ * loop goes idle (once per burst, not per event). Runs the idle work that
+ * says it has something to do first (idle.h), and says what the journal's
+ * writer noted since (log_fallback, log_restored). */
 void mo_event_flush(void);
-/* True when events were rendered since the last flush. */
+/* True when events were rendered since the last flush, or idle work or a
+ * change of the journal's waits. */
 bool mo_event_unflushed(void);
 /* A barrier for what must not be done before the events rendered so far are
  * out (a save of resume positions, momento-subscriberd(8) STATE FILE):
@@ -146,6 +165,9 @@ size_t mo_event_close(uint64_t timeout_us);
  * hard limit, and any that could not be written (journald gone, stdout
  * closed). For the total summary's sink_dropped. */
 uint64_t mo_event_take_lost(void);
+
+/* Fields left out past MO_EVENT_MAX_FIELDS since start, for the textfile. */
+uint64_t mo_event_fields_dropped_total(void);
 
 /* Names and ids, for tests and documentation. */
 const char *mo_event_message_id(enum mo_event_type t);

@@ -4,7 +4,8 @@
  * and appends to it; a full or flushed chunk goes to the tail of the queue
  * (under the mutex, which is never held across a system call). The writer
  * takes chunks from the head and writes them: a chunk of lines with write(2),
- * a chunk of journal records one datagram each. `queued` counts the bytes
+ * a chunk of journal records one datagram each (journal.h), or while the
+ * journal fails, each made a line for the fallback. `queued` counts the bytes
  * handed over and not yet written; with the open chunk's length it is what
  * admission compares with the limits, without taking the lock.
  *
@@ -16,26 +17,22 @@
 #include <config.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "log/journal.h"
 #include "log/sink.h"
 
 #define CHUNK_SIZE (64u << 10)
 #define WRITER_PAUSE_NS (10 * 1000 * 1000)
-/* journald raises its receive buffer; ours only bounds the datagram size
- * (an unprivileged process gets at most net.core.wmem_max) */
-#define JOURNAL_SNDBUF (8 << 20)
+/* a journal record in a chunk: its length, its meta's, the meta, the record */
+#define RECORD_HEAD (2 * sizeof(uint32_t))
 
 struct chunk {
     struct chunk *next;
@@ -49,9 +46,10 @@ static struct {
     bool open;
     bool abandoned; /* a close left a blocked writer behind: no second sink */
     enum output out;
-    int fd; /* OUT_FD: where lines go (not ours); OUT_JOURNAL: our socket */
-    struct sockaddr_un addr;
-    socklen_t addr_len;
+    int fd; /* where lines go (not ours): OUT_FD's output, OUT_JOURNAL's fallback */
+    struct mo_journal journal;
+    mo_sink_to_line to_line;
+    uint64_t stall_us, retry_us; /* 0: the defaults */
     pthread_t thread;
 
     /* the loop thread's */
@@ -67,14 +65,21 @@ static struct {
 
     /* barrier waiters: `written` moved (initialised once, never destroyed) */
     pthread_cond_t done;
+    struct mo_sink_journal jstate; /* the writer's notes, for the loop */
+
+    /* the writer's own: the journal failing, and the lines of the fallback */
+    bool away;
+    uint64_t retry_at_us, away_since_us, away_lines;
+    char *conv, *fb; /* a record made a line; the fallback's lines waiting for one write */
+    size_t conv_cap, fb_len, fb_cap;
 
     /* the writer's, read by the loop thread */
     atomic_size_t queued;
     atomic_uint_fast64_t written; /* bytes written (or lost), ever */
     atomic_uint_fast64_t lost;
-    atomic_bool broken;
-    atomic_bool told; /* a write error was reported on stderr */
-} S = {.fd = -1, .mu = PTHREAD_MUTEX_INITIALIZER};
+    atomic_uint_fast64_t epoch; /* moves at every change of jstate */
+    atomic_bool told;           /* a write error was reported on stderr */
+} S = {.fd = -1, .journal = {.fd = -1}, .mu = PTHREAD_MUTEX_INITIALIZER};
 
 /* ---- the writer thread ---- */
 
@@ -93,11 +98,12 @@ static void wait_writable(int fd)
         ;
 }
 
-static void write_lines(const struct chunk *c)
+/* Lines to S.fd, waiting as long as it makes the writer wait. */
+static void write_lines(const char *data, size_t len)
 {
     size_t off = 0;
-    while (off < c->len) {
-        ssize_t n = write(S.fd, c->data + off, c->len - off);
+    while (off < len) {
+        ssize_t n = write(S.fd, data + off, len - off);
         if (n >= 0) {
             off += (size_t)n;
         } else if (errno == EAGAIN) {
@@ -105,8 +111,8 @@ static void write_lines(const struct chunk *c)
         } else if (errno != EINTR) {
             /* a line not written to its end is lost */
             uint64_t lines = 0;
-            for (size_t i = off; i < c->len; i++)
-                lines += c->data[i] == '\n';
+            for (size_t i = off; i < len; i++)
+                lines += data[i] == '\n';
             atomic_fetch_add(&S.lost, lines);
             write_failed("standard output", errno);
             return;
@@ -114,77 +120,120 @@ static void write_lines(const struct chunk *c)
     }
 }
 
-/* A record too large for a datagram: journald reads it from a sealed memfd. */
-static int send_memfd(const char *p, size_t n)
+static uint64_t mono_us(void)
 {
-    int fd = memfd_create("momento-subscriberd", MFD_ALLOW_SEALING | MFD_CLOEXEC);
-    if (fd < 0)
-        return -errno;
-    int r = 0;
-    for (size_t off = 0; off < n && r == 0;) {
-        ssize_t w = write(fd, p + off, n - off);
-        if (w >= 0)
-            off += (size_t)w;
-        else if (errno != EINTR)
-            r = -errno;
-    }
-    if (r == 0 && fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0)
-        r = -errno;
-    if (r == 0) {
-        union {
-            struct cmsghdr h;
-            char buf[CMSG_SPACE(sizeof(int))];
-        } ctl;
-        memset(&ctl, 0, sizeof ctl);
-        struct msghdr mh = {.msg_name = &S.addr, .msg_namelen = S.addr_len, .msg_control = &ctl,
-                            .msg_controllen = sizeof ctl};
-        struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-        cm->cmsg_level = SOL_SOCKET;
-        cm->cmsg_type = SCM_RIGHTS;
-        cm->cmsg_len = CMSG_LEN(sizeof(int));
-        memcpy(CMSG_DATA(cm), &fd, sizeof fd);
-        while ((r = (int)sendmsg(S.fd, &mh, MSG_NOSIGNAL)) < 0 && errno == EINTR)
-            ;
-        r = r < 0 ? -errno : 0;
-    }
-    close(fd);
-    return r;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
-static int send_record(const char *p, size_t n)
+/* The fallback's lines, written in one go. */
+static void flush_away(void)
 {
-    struct iovec iov = {(void *)p, n};
-    struct msghdr mh = {.msg_name = &S.addr, .msg_namelen = S.addr_len, .msg_iov = &iov, .msg_iovlen = 1};
-    for (;;) {
-        if (sendmsg(S.fd, &mh, MSG_NOSIGNAL) >= 0)
-            return 0;
-        if (errno == EINTR)
-            continue;
-        if (errno == EAGAIN) {
-            wait_writable(S.fd);
-            continue;
-        }
-        if (errno == EMSGSIZE || errno == ENOBUFS)
-            return send_memfd(p, n);
-        return -errno;
+    if (S.fb_len)
+        write_lines(S.fb, S.fb_len);
+    S.fb_len = 0;
+}
+
+/* Room for n more bytes in *buf (cap *cap); false when memory runs out. */
+static bool grow(char **buf, size_t *cap, size_t need)
+{
+    if (*cap >= need)
+        return true;
+    size_t c = need > CHUNK_SIZE ? need : CHUNK_SIZE;
+    char *b = realloc(*buf, c);
+    if (!b)
+        return false;
+    *buf = b;
+    *cap = c;
+    return true;
+}
+
+/* A record for the journal, made a line of the fallback. */
+static void away_line(const char *rec, size_t n, const unsigned char *meta, size_t meta_len)
+{
+    long l = -1;
+    if (S.to_line && grow(&S.conv, &S.conv_cap, 6 * n + 128))
+        l = S.to_line(rec, n, meta, meta_len, S.conv, S.conv_cap);
+    if (l < 0 || !grow(&S.fb, &S.fb_cap, S.fb_len + (size_t)l + 1)) {
+        atomic_fetch_add(&S.lost, 1);
+        write_failed("standard output", l < 0 ? EINVAL : ENOMEM);
+        return;
     }
+    memcpy(S.fb + S.fb_len, S.conv, (size_t)l);
+    S.fb_len += (size_t)l;
+    S.fb[S.fb_len++] = '\n';
+    S.away_lines++;
+    if (S.fb_len >= CHUNK_SIZE)
+        flush_away();
+}
+
+/* The journal failed (err < 0): its records go to the fallback from now. */
+static void go_away(int err, uint64_t now)
+{
+    S.away = true;
+    S.away_since_us = now;
+    S.retry_at_us = now + (S.retry_us ? S.retry_us : MO_SINK_JOURNAL_RETRY_US);
+    S.away_lines = 0;
+    pthread_mutex_lock(&S.mu);
+    S.jstate.away = true;
+    S.jstate.err = -err;
+    S.jstate.aways++;
+    pthread_mutex_unlock(&S.mu);
+    atomic_fetch_add(&S.epoch, 1);
+}
+
+/* The journal took a record again: the fallback's lines out first. */
+static void come_back(uint64_t now)
+{
+    flush_away();
+    S.away = false;
+    pthread_mutex_lock(&S.mu);
+    S.jstate.away = false;
+    S.jstate.backs++;
+    S.jstate.away_us = now - S.away_since_us;
+    S.jstate.lines = S.away_lines;
+    pthread_mutex_unlock(&S.mu);
+    atomic_fetch_add(&S.epoch, 1);
+}
+
+/* One record: to the journal, waiting for it up to the stall limit; or
+ * while it fails, to the fallback, the journal tried again with it when
+ * the retry period has passed (without waiting: a journal that is back has
+ * room at once). */
+static void deliver(const char *rec, size_t n, const unsigned char *meta, size_t meta_len)
+{
+    if (!S.away) {
+        int r = mo_journal_send(&S.journal, rec, n, true);
+        if (r == 0)
+            return;
+        go_away(r, mono_us());
+    } else {
+        uint64_t now = mono_us();
+        if (now >= S.retry_at_us) {
+            if (mo_journal_send(&S.journal, rec, n, false) == 0) {
+                come_back(now);
+                return;
+            }
+            S.retry_at_us = now + (S.retry_us ? S.retry_us : MO_SINK_JOURNAL_RETRY_US);
+        }
+    }
+    away_line(rec, n, meta, meta_len);
 }
 
 static void send_records(const struct chunk *c)
 {
-    for (size_t off = 0; off + sizeof(uint32_t) <= c->len;) {
-        uint32_t n;
+    for (size_t off = 0; off + RECORD_HEAD <= c->len;) {
+        uint32_t n, m;
         memcpy(&n, c->data + off, sizeof n);
-        off += sizeof n;
-        int r = send_record(c->data + off, n);
+        memcpy(&m, c->data + off + sizeof n, sizeof m);
+        off += RECORD_HEAD;
+        const unsigned char *meta = (const unsigned char *)c->data + off;
+        off += m;
+        deliver(c->data + off, n, meta, m);
         off += n;
-        if (r < 0) {
-            atomic_fetch_add(&S.lost, 1);
-            if (r == -ENOENT || r == -ECONNREFUSED || r == -ENOTCONN)
-                atomic_store(&S.broken, true);
-            write_failed("the journal", -r);
-        }
     }
+    flush_away();
 }
 
 static void *writer(void *arg)
@@ -203,7 +252,7 @@ static void *writer(void *arg)
         S.busy = true;
         pthread_mutex_unlock(&S.mu);
         if (S.out == OUT_FD)
-            write_lines(c);
+            write_lines(c->data, c->len);
         else
             send_records(c);
         atomic_fetch_sub(&S.queued, c->len);
@@ -228,6 +277,10 @@ static void *writer(void *arg)
     }
     pthread_cond_broadcast(&S.idle);
     pthread_mutex_unlock(&S.mu);
+    free(S.conv);
+    free(S.fb);
+    S.conv = S.fb = NULL;
+    S.conv_cap = S.fb_cap = S.fb_len = 0;
     return NULL;
 }
 
@@ -300,11 +353,11 @@ int mo_sink_line(const char *s, size_t n, enum mo_sink_class c)
 
 /* The native protocol: KEY=value\n, or for a value holding a newline
  * KEY\n, its length as 64-bit little-endian, the value, \n. */
-int mo_sink_record(const struct iovec *iov, size_t n, enum mo_sink_class c)
+int mo_sink_record(const struct iovec *iov, size_t n, const void *meta, size_t meta_len, enum mo_sink_class c)
 {
     if (S.out != OUT_JOURNAL)
         return -EINVAL;
-    size_t size = sizeof(uint32_t);
+    size_t size = RECORD_HEAD + meta_len;
     for (size_t i = 0; i < n; i++) {
         const char *f = iov[i].iov_base, *eq = memchr(f, '=', iov[i].iov_len);
         if (!eq)
@@ -312,14 +365,17 @@ int mo_sink_record(const struct iovec *iov, size_t n, enum mo_sink_class c)
         size_t vl = iov[i].iov_len - (size_t)(eq - f) - 1;
         size += iov[i].iov_len + 1 + (memchr(eq + 1, '\n', vl) ? sizeof(uint64_t) : 0);
     }
-    if (size - sizeof(uint32_t) > UINT32_MAX)
+    if (size - RECORD_HEAD - meta_len > UINT32_MAX || meta_len > UINT32_MAX)
         return -E2BIG;
     char *p = reserve(size, c);
     if (!p)
         return -ENOBUFS;
-    uint32_t len = (uint32_t)(size - sizeof len);
+    uint32_t len = (uint32_t)(size - RECORD_HEAD - meta_len), ml = (uint32_t)meta_len;
     memcpy(p, &len, sizeof len);
-    char *w = p + sizeof len;
+    memcpy(p + sizeof len, &ml, sizeof ml);
+    if (meta_len)
+        memcpy(p + RECORD_HEAD, meta, meta_len);
+    char *w = p + RECORD_HEAD + meta_len;
     for (size_t i = 0; i < n; i++) {
         const char *f = iov[i].iov_base, *eq = memchr(f, '=', iov[i].iov_len);
         size_t kl = (size_t)(eq - f), vl = iov[i].iov_len - kl - 1;
@@ -402,7 +458,20 @@ bool mo_sink_wait_mark(uint64_t mark, uint64_t timeout_us)
     return done;
 }
 
-bool mo_sink_journal_broken(void) { return S.open && S.out == OUT_JOURNAL && atomic_load(&S.broken); }
+uint64_t mo_sink_journal_epoch(void) { return atomic_load_explicit(&S.epoch, memory_order_relaxed); }
+
+void mo_sink_journal_state(struct mo_sink_journal *ret)
+{
+    pthread_mutex_lock(&S.mu);
+    *ret = S.jstate;
+    pthread_mutex_unlock(&S.mu);
+}
+
+void mo_sink_journal_timing(uint64_t stall_us, uint64_t retry_us)
+{
+    S.stall_us = stall_us;
+    S.retry_us = retry_us;
+}
 
 /* ---- open and close ---- */
 
@@ -418,7 +487,6 @@ static int start(enum output out, int fd)
     S.out = out;
     S.fd = fd;
     S.stop = S.busy = false;
-    atomic_store(&S.broken, false);
     atomic_store(&S.told, false);
     int r = -pthread_create(&S.thread, NULL, writer, NULL);
     if (r < 0) {
@@ -439,37 +507,25 @@ int mo_sink_open_fd(int fd)
     return start(OUT_FD, fd);
 }
 
-int mo_sink_open_journal(const char *path)
+int mo_sink_open_journal(const char *path, int fallback_fd, mo_sink_to_line to_line)
 {
     mo_sink_close(1000000);
     if (S.abandoned)
         return -EBUSY;
-    struct sockaddr_un sa = {.sun_family = AF_UNIX};
-    size_t pl = strlen(path);
-    if (pl >= sizeof sa.sun_path)
-        return -ENAMETOOLONG;
-    memcpy(sa.sun_path, path, pl);
-    socklen_t sl = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + pl + 1);
-    /* whether journald listens: connecting a datagram socket tells without
-     * sending anything. Records go unconnected, addressed each time, so that
-     * a journald restarted on a new socket is found again. */
-    int probe = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (probe < 0)
-        return -errno;
-    int r = connect(probe, (struct sockaddr *)&sa, sl) < 0 ? -errno : 0;
-    close(probe);
+    int r = mo_journal_open(&S.journal, path, S.stall_us ? S.stall_us : MO_SINK_JOURNAL_STALL_US);
     if (r < 0)
         return r;
-    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return -errno;
-    int sz = JOURNAL_SNDBUF;
-    (void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof sz);
-    S.addr = sa;
-    S.addr_len = sl;
-    r = start(OUT_JOURNAL, fd);
+    S.to_line = to_line;
+    S.away = false;
+    pthread_mutex_lock(&S.mu);
+    S.jstate.away = false;
+    pthread_mutex_unlock(&S.mu);
+    int probe = mo_journal_probe(&S.journal);
+    if (probe < 0) /* nothing listens: on the fallback from the start */
+        go_away(probe, mono_us());
+    r = start(OUT_JOURNAL, fallback_fd);
     if (r < 0)
-        close(fd);
+        mo_journal_close(&S.journal);
     return r;
 }
 
@@ -501,7 +557,7 @@ size_t mo_sink_close(uint64_t timeout_us)
     pthread_cond_destroy(&S.idle);
     pthread_cond_destroy(&S.work);
     if (S.out == OUT_JOURNAL)
-        close(S.fd);
+        mo_journal_close(&S.journal);
     S.fd = -1;
     return 0;
 }
