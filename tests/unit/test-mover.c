@@ -7,6 +7,7 @@
  */
 #include <config.h>
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,10 +47,15 @@ struct fake_conn {
 };
 static const char *pool_target = "new:443";
 static int conns_open; /* acquired and not released */
+static bool pool_fail; /* the next acquire fails as a connection gRPC would not create */
 
 int mo_pool_acquire(mo_pool *p, const struct mo_conn_opts *opts, mo_conn **ret)
 {
     (void)p, (void)opts;
+    if (pool_fail) {
+        pool_fail = false;
+        return -EINVAL;
+    }
     struct fake_conn *c = calloc(1, sizeof *c);
     c->current = true;
     c->target = pool_target;
@@ -244,6 +250,15 @@ int main(void)
     fake_step(); /* the failure, from the loop: a retry armed */
     TEST_EQ_INT(fake_n_armed, 1);
     TEST_EQ_INT(mo_mover_busy(mv), 0);
+
+    /* 5b. a move that cannot be set up: move_failed (attempt 0), and the move
+     * already under way goes on */
+    pool_fail = true;
+    TEST_EQ_INT(mo_mover_begin(mv, one, 1, &opts).moving, 0);
+    TEST_EQ_INT(fake_n_armed, 1); /* the retry of the move under way, still armed */
+    ev = events();
+    TEST_CHECK(strstr(ev, "\"attempt\":0") && strstr(ev, "cannot set up a connection for the move"));
+    mo_event_set_format(MO_LOG_JSON);
 
     /* 6. the stop: probes cancelled; drained once the last is over */
     fake_step(); /* probing again */

@@ -41,6 +41,9 @@ struct move {
     unsigned failures;
     grpc_status_code last_status;
     char from[512]; /* the target the stream is on */
+    /* the probe's `cache` header points into this copy: a detached probe may
+     * outlive its subscription, and gRPC reads the header until the call is over */
+    char *cache;
 };
 
 struct mo_mover {
@@ -82,6 +85,7 @@ static void move_free(struct move *m)
 {
     mo_timer_stop(m->mv->loop, &m->timer);
     mo_pool_release(m->mv->pool, m->to);
+    free(m->cache);
     free(m);
 }
 
@@ -123,6 +127,51 @@ static void detach(mo_mover *mv, size_t i)
     }
 }
 
+/* A move could not even be set up (out of memory, or a connection gRPC would
+ * not create): said as a move_failed, the stream stays where it is; the next
+ * reload that changes momento: tries again. */
+static void setup_failed(mo_mover *mv, mo_sub *s, int err)
+{
+    const char *cache = mo_sub_cache(s), *topic = mo_sub_topic(s);
+    char details[160];
+    snprintf(details, sizeof details, "cannot set up a connection for the move: %s", strerror(-err));
+    struct mo_event e;
+    mo_event_init(&e, MO_EV_MOVE_FAILED, cache, topic);
+    mo_event_str(&e, "endpoint", mv->set->target);
+    mo_event_str(&e, "from", mo_pool_target(mv->pool, mo_sub_conn(s)));
+    mo_event_str(&e, "status", "INTERNAL");
+    mo_event_str(&e, "details", details);
+    mo_event_uint(&e, "attempt", 0);
+    mo_event_uint(&e, "retry_in_ms", 0);
+    mo_event_str(&e, "hint", "the stream stays where it is; reload again to retry the move");
+    mo_event_msg(&e, "%s/%s cannot move to %s: %s; the stream stays where it is: reload again to retry",
+                 cache, topic, mv->set->target, details);
+    mo_event_emit(&e);
+}
+
+/* A move for s to a new connection, or NULL (said). */
+static struct move *move_new(mo_mover *mv, mo_sub *s, const struct mo_conn_opts *opts)
+{
+    struct move *m = calloc(1, sizeof *m);
+    int r = -ENOMEM;
+    if (!m || !(m->cache = strdup(mo_sub_cache(s))) || (r = mo_pool_acquire(mv->pool, opts, &m->to)) < 0) {
+        if (m)
+            free(m->cache);
+        free(m);
+        setup_failed(mv, s, r);
+        return NULL;
+    }
+    m->mv = mv;
+    m->s = s;
+    snprintf(m->from, sizeof m->from, "%s", mo_pool_target(mv->pool, mo_sub_conn(s)));
+    mo_subcall_init(&m->probe);
+    m->probe.tag_start.fn = on_probe_start;
+    m->probe.tag_status.fn = on_probe_status;
+    m->probe.tag_recv.fn = on_probe_recv;
+    mo_timer_init(&m->timer, on_timer);
+    return m;
+}
+
 struct mo_mover_begun mo_mover_begin(mo_mover *mv, mo_sub *const *subs, size_t n,
                                      const struct mo_conn_opts *opts)
 {
@@ -132,32 +181,25 @@ struct mo_mover_begun mo_mover_begin(mo_mover *mv, mo_sub *const *subs, size_t n
         ssize_t k = find(mv, s);
         if (k >= 0 && mv->v[k]->state == SWITCHING)
             continue; /* its old stream is stopping; the owner checks the new one */
-        bool current = mo_pool_current(mv->pool, mo_sub_conn(s));
-        if (k >= 0) {
-            detach(mv, (size_t)k);
-            b.cancelled += current;
+        if (mo_pool_current(mv->pool, mo_sub_conn(s))) {
+            if (k >= 0) {
+                detach(mv, (size_t)k);
+                b.cancelled++;
+            }
+            continue;
         }
-        if (current)
-            continue;
+        /* the new move first: one that cannot be made leaves an older one be */
         struct move **v = realloc(mv->v, (mv->n + 1) * sizeof *v);
-        if (!v)
+        if (!v) {
+            setup_failed(mv, s, -ENOMEM);
             continue;
+        }
         mv->v = v;
-        struct move *m = calloc(1, sizeof *m);
+        struct move *m = move_new(mv, s, opts);
         if (!m)
             continue;
-        if (mo_pool_acquire(mv->pool, opts, &m->to) < 0) {
-            free(m);
-            continue;
-        }
-        m->mv = mv;
-        m->s = s;
-        snprintf(m->from, sizeof m->from, "%s", mo_pool_target(mv->pool, mo_sub_conn(s)));
-        mo_subcall_init(&m->probe);
-        m->probe.tag_start.fn = on_probe_start;
-        m->probe.tag_status.fn = on_probe_status;
-        m->probe.tag_recv.fn = on_probe_recv;
-        mo_timer_init(&m->timer, on_timer);
+        if (k >= 0)
+            detach(mv, (size_t)k);
         mv->v[mv->n++] = m;
         b.moving++;
         probe_start(m);
@@ -199,8 +241,7 @@ static void probe_start(struct move *m)
     m->state = PROBING;
     m->answered = m->timed_out = false;
     mv->busy++;
-    if (!mo_subcall_open(&m->probe, m->to, mo_loop_cq(mv->loop), mo_sub_cache(m->s), mo_sub_topic(m->s),
-                         0, 0)) {
+    if (!mo_subcall_open(&m->probe, m->to, mo_loop_cq(mv->loop), m->cache, mo_sub_topic(m->s), 0, 0)) {
         /* nothing pending: it failed at once; said from the loop */
         m->open_failed = true;
         mo_timer_start(mv->loop, &m->timer, 0);

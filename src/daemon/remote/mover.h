@@ -13,7 +13,10 @@
  * subscription again on it (mo_sub_restart), resuming after the last item the
  * old stream delivered. The service replays what came meanwhile, so nothing
  * is lost, and nothing arrives twice: the probe's own messages are never
- * counted, and the old stream is over before the new one starts.
+ * counted, and the old stream is over before the new one starts. (A
+ * subscription with no position yet, which has received no item, asks the
+ * new side for new messages: one published in the moment between the two
+ * streams is neither seen nor counted as lost.)
  *
  * While the new side fails (refused, unreachable, a TLS failure, a rejected
  * key, no first message within MO_MOVER_PROBE_WAIT_US) the old stream keeps
@@ -61,7 +64,9 @@ struct mo_mover_begun {
 /* For each of the n subscriptions: on a connection the pool still hands out
  * (mo_pool_current), a move under way is cancelled; otherwise it starts
  * moving to a connection from the pool (opened with `opts`), replacing an
- * older move. One that cannot get a connection (out of memory) stays where it is. */
+ * older move. One whose move cannot be set up (out of memory, a connection gRPC
+ * would not create) stays where it is, an older move of it goes on, and a
+ * move_failed says so. */
 struct mo_mover_begun mo_mover_begin(mo_mover *mv, mo_sub *const *subs, size_t n,
                                      const struct mo_conn_opts *opts);
 
