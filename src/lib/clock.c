@@ -28,6 +28,19 @@ int64_t mo_real_ns(void)
     return (int64_t)ts.tv_sec * MO_NSEC_PER_SEC + ts.tv_nsec;
 }
 
+struct timespec mo_mono_deadline(uint64_t timeout_us)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    t.tv_sec += (time_t)(timeout_us / 1000000);
+    t.tv_nsec += (long)(timeout_us % 1000000) * 1000;
+    if (t.tv_nsec >= 1000000000L) {
+        t.tv_sec++;
+        t.tv_nsec -= 1000000000L;
+    }
+    return t;
+}
+
 void mo_clock_override(uint64_t (*mono_us)(void), int64_t (*real_ns)(void))
 {
     mono_hook = mono_us;

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #define MO_USEC_PER_SEC 1000000ULL
 #define MO_USEC_PER_MSEC 1000ULL
@@ -21,6 +22,11 @@ uint64_t mo_mono_us(void);
 
 /* Real-time clock in nanoseconds since the Unix epoch (CLOCK_REALTIME). */
 int64_t mo_real_ns(void);
+
+/* CLOCK_MONOTONIC's now plus timeout_us, as pthread_cond_timedwait takes it
+ * on a condition variable set to that clock (the system's, never the hook's:
+ * it is for threads that wait). */
+struct timespec mo_mono_deadline(uint64_t timeout_us);
 
 /* Test hooks: NULL restores the system clock. */
 void mo_clock_override(uint64_t (*mono_us)(void), int64_t (*real_ns)(void));

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "export/textfile.h"
 
 struct job {
@@ -219,14 +220,7 @@ bool mo_textfile_poll(mo_textfile *t, struct mo_textfile_result *ret)
 
 bool mo_textfile_wait(mo_textfile *t, uint64_t timeout_us)
 {
-    struct timespec until;
-    clock_gettime(CLOCK_MONOTONIC, &until);
-    until.tv_sec += (time_t)(timeout_us / 1000000);
-    until.tv_nsec += (long)(timeout_us % 1000000) * 1000;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
+    struct timespec until = mo_mono_deadline(timeout_us);
     pthread_mutex_lock(&t->lock);
     int r = 0;
     while ((t->pending.buf || t->writing) && r != ETIMEDOUT)

@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log/journal.h"
 #include "log/sink.h"
 
@@ -425,19 +426,6 @@ static void done_init(void)
     pthread_condattr_destroy(&ca);
 }
 
-static struct timespec deadline(uint64_t timeout_us)
-{
-    struct timespec dl;
-    clock_gettime(CLOCK_MONOTONIC, &dl);
-    dl.tv_sec += (time_t)(timeout_us / 1000000);
-    dl.tv_nsec += (long)(timeout_us % 1000000) * 1000;
-    if (dl.tv_nsec >= 1000000000) {
-        dl.tv_sec++;
-        dl.tv_nsec -= 1000000000;
-    }
-    return dl;
-}
-
 uint64_t mo_sink_mark(void)
 {
     mo_sink_flush();
@@ -449,7 +437,7 @@ bool mo_sink_wait_mark(uint64_t mark, uint64_t timeout_us)
     if (atomic_load(&S.written) >= mark)
         return true;
     pthread_once(&done_once, done_init);
-    struct timespec dl = deadline(timeout_us);
+    struct timespec dl = mo_mono_deadline(timeout_us);
     pthread_mutex_lock(&S.mu);
     while (atomic_load(&S.written) < mark && pthread_cond_timedwait(&S.done, &S.mu, &dl) == 0)
         ;
@@ -538,7 +526,7 @@ size_t mo_sink_close(uint64_t timeout_us)
     free(S.open_chunk);
     S.open_chunk = NULL;
 
-    struct timespec dl = deadline(timeout_us);
+    struct timespec dl = mo_mono_deadline(timeout_us);
     pthread_mutex_lock(&S.mu);
     S.stop = true;
     pthread_cond_signal(&S.work);

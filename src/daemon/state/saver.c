@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "state/saver.h"
 
 struct job {
@@ -156,14 +157,7 @@ bool mo_saver_busy(mo_saver *sv)
 
 bool mo_saver_wait(mo_saver *sv, uint64_t timeout_us)
 {
-    struct timespec until;
-    clock_gettime(CLOCK_MONOTONIC, &until);
-    until.tv_sec += (time_t)(timeout_us / 1000000);
-    until.tv_nsec += (long)(timeout_us % 1000000) * 1000;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
+    struct timespec until = mo_mono_deadline(timeout_us);
     pthread_mutex_lock(&sv->lock);
     int r = 0;
     while ((sv->pending.buf || sv->writing) && r != ETIMEDOUT)
