@@ -41,6 +41,15 @@ struct timespec mo_mono_deadline(uint64_t timeout_us)
     return t;
 }
 
+void mo_mono_cond_init(pthread_cond_t *c)
+{
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(c, &ca);
+    pthread_condattr_destroy(&ca);
+}
+
 void mo_clock_override(uint64_t (*mono_us)(void), int64_t (*real_ns)(void))
 {
     mono_hook = mono_us;

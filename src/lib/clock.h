@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -27,6 +28,8 @@ int64_t mo_real_ns(void);
  * on a condition variable set to that clock (the system's, never the hook's:
  * it is for threads that wait). */
 struct timespec mo_mono_deadline(uint64_t timeout_us);
+/* A condition variable whose timed waits take mo_mono_deadline's times. */
+void mo_mono_cond_init(pthread_cond_t *c);
 
 /* Test hooks: NULL restores the system clock. */
 void mo_clock_override(uint64_t (*mono_us)(void), int64_t (*real_ns)(void));

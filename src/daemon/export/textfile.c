@@ -144,14 +144,10 @@ int mo_textfile_new(mo_textfile **ret)
     mo_textfile *t = calloc(1, sizeof *t);
     if (!t)
         return -ENOMEM;
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    /* mo_textfile_wait counts its limit on the monotonic clock, as every timer does */
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_mutex_init(&t->lock, NULL);
     pthread_cond_init(&t->work, NULL);
-    pthread_cond_init(&t->idle, &ca);
-    pthread_condattr_destroy(&ca);
+    /* mo_textfile_wait counts its limit on the monotonic clock, as every timer does */
+    mo_mono_cond_init(&t->idle);
     int r = pthread_create(&t->thread, NULL, run, t);
     if (r != 0) {
         destroy(t);

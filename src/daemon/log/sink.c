@@ -419,11 +419,7 @@ static pthread_once_t done_once = PTHREAD_ONCE_INIT;
 
 static void done_init(void)
 {
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&S.done, &ca);
-    pthread_condattr_destroy(&ca);
+    mo_mono_cond_init(&S.done);
 }
 
 uint64_t mo_sink_mark(void)
@@ -466,11 +462,7 @@ void mo_sink_journal_timing(uint64_t stall_us, uint64_t retry_us)
 static int start(enum output out, int fd)
 {
     pthread_once(&done_once, done_init);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&S.idle, &ca);
-    pthread_condattr_destroy(&ca);
+    mo_mono_cond_init(&S.idle);
     pthread_cond_init(&S.work, NULL);
     S.out = out;
     S.fd = fd;

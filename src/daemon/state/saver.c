@@ -78,14 +78,10 @@ int mo_saver_new(mo_saver **ret)
     mo_saver *sv = calloc(1, sizeof *sv);
     if (!sv)
         return -ENOMEM;
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    /* mo_saver_wait counts its limit on the monotonic clock, as every timer does */
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_mutex_init(&sv->lock, NULL);
     pthread_cond_init(&sv->work, NULL);
-    pthread_cond_init(&sv->idle, &ca);
-    pthread_condattr_destroy(&ca);
+    /* mo_saver_wait counts its limit on the monotonic clock, as every timer does */
+    mo_mono_cond_init(&sv->idle);
     int r = pthread_create(&sv->thread, NULL, run, sv);
     if (r != 0) {
         pthread_cond_destroy(&sv->idle);
