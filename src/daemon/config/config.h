@@ -30,8 +30,19 @@ struct mo_sub_config {
     char *topic;
     struct mo_decoder decoder; /* defaults merged with the entry's overrides */
     int line, column;          /* where the entry starts, for messages */
+    bool canary;               /* the canary's own subscription, appended by the loader */
 };
 
+struct mo_canary_config {
+    bool enabled;            /* canary.cache given */
+    char *cache, *topic;     /* topic default "momento-subscriber-canary" */
+    uint64_t rate_milli;     /* probes per 1000 s: 100 (0.1/s) .. 100000 (100/s); default 1000 */
+    uint64_t size;           /* bytes to pad each probe to, 0 = none; at most 4096 */
+    uint64_t deadline_us;    /* default 5 s; 100 ms .. 60 s */
+    uint64_t slo_latency_us; /* default 20 ms; 1 ms .. deadline */
+    uint32_t slo_target_ppm; /* parts per million: "99.9%" = 999000 */
+    int line, column;        /* where canary: starts */
+};
 struct mo_config {
     char *path;
 
@@ -66,6 +77,8 @@ struct mo_config {
     bool emf;                  /* default false */
     const char *emf_namespace; /* default "MomentoSubscriber"; in strings */
 
+    /* canary: */
+    struct mo_canary_config canary;
     /* storage for strings the decoders point into */
     char **strings;
     size_t n_strings;

@@ -62,6 +62,12 @@ static const struct type_info types[MO_EV__COUNT] = {
     [MO_EV_EXPORT_RECOVERED] = {"export_recovered", MO_LEVEL_NOTICE, "aa87600b65e14d0d8da326411159ef33"},
     [MO_EV_LOG_FALLBACK] = {"log_fallback", MO_LEVEL_WARNING, "4916d04cab254f3ebeb3a9655812ff74"},
     [MO_EV_LOG_RESTORED] = {"log_restored", MO_LEVEL_NOTICE, "df5a8d943e8948f1850bb516f62a8396"},
+    [MO_EV_CANARY] = {"canary", MO_LEVEL_INFO, "e4f1628b20b44df8b8a3b5635eac48e6"},
+    [MO_EV_CANARY_PEER] = {"canary_peer", MO_LEVEL_INFO, "a67aeda463f14e94b621d355596a52c5"},
+    [MO_EV_CANARY_LOST] = {"canary_lost", MO_LEVEL_WARNING, "0717b4346b1440cd9a33077a1ba44c8c"},
+    [MO_EV_CANARY_DEGRADED] = {"canary_degraded", MO_LEVEL_WARNING, "e6b402ed7b14474084df5dcddd8dd42d"},
+    [MO_EV_CANARY_RECOVERED] = {"canary_recovered", MO_LEVEL_NOTICE, "9b0c577f50804b969f02641838f440bc"},
+    [MO_EV_CANARY_ERROR] = {"canary_error", MO_LEVEL_ERROR, "fd38feb563474ca7a3bfffc7fb34f40d"},
 };
 
 static enum mo_log_format sink = MO_LOG_JSON;

@@ -59,6 +59,12 @@ enum mo_event_type {
     MO_EV_EXPORT_RECOVERED, /* the textfile is written again after an export_error */
     MO_EV_LOG_FALLBACK,    /* the journal failed: events go to stdout (sink.h) */
     MO_EV_LOG_RESTORED,    /* they go to the journal again */
+    MO_EV_CANARY,          /* the canary's own probes, per summary (canary/canary.h) */
+    MO_EV_CANARY_PEER,     /* another instance's probes, per host and summary */
+    MO_EV_CANARY_LOST,     /* a probe not received by its deadline */
+    MO_EV_CANARY_DEGRADED, /* an interval's burn rate passed 1 */
+    MO_EV_CANARY_RECOVERED, /* and fell back */
+    MO_EV_CANARY_ERROR,    /* the canary cannot publish (or publishes fail) */
     MO_EV__COUNT
 };
 

@@ -7,7 +7,8 @@
  *      item, or the reason it has none; then the publisher's floor;
  *   3. the counters (stats.h): what the verdict and the latency count for;
  *   4. the log (sublog.h): the warnings and the message event, each within
- *      its budget.
+ *      its budget;
+ *   5. a tap, when the owner set one (the canary reads its probes there).
  * Heartbeats end at the activity they show; discontinuities are counted when
  * they come and reported with their loss at the next item; a server message
  * the wire format does not allow is a protocol error, not a message.
@@ -112,6 +113,9 @@ static void on_item(mo_sub *s, const struct mo_item *it, int64_t received_ns)
     mo_stats_item(&s->stats, v, &st, l);
     /* 4. the log (last_activity_us is now: mo_sub_on_message has just set it) */
     mo_sublog_item(&s->log, &s->stats, v, &st, it->seq, it, l, s->last_activity_us);
+    /* 5. a tap, on the canary's stream only */
+    if (__builtin_expect(s->tap != NULL, 0) && l)
+        s->tap(s->tap_ctx, it, l, s->last_activity_us);
 }
 
 /* A discontinuity is counted when it comes and reported with its loss at the

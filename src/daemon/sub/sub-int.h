@@ -53,6 +53,8 @@ struct mo_sub {
     struct mo_sublog log;
     mo_pubfloor *floor; /* per-publisher floors; made at the first publisher_id */
     uint64_t delivered; /* since mo_sub_new, for the owner's rates */
+    mo_sub_tap_fn tap;  /* sees each delivered item (the canary's stream); NULL for most */
+    void *tap_ctx;
 };
 
 /* message.c: one server message, in order through the rooms (sub.h), once

@@ -131,6 +131,12 @@ int mo_sub_restart(mo_sub *s, mo_conn *conn)
     return 0;
 }
 
+void mo_sub_set_tap(mo_sub *s, mo_sub_tap_fn fn, void *ctx)
+{
+    s->tap = fn;
+    s->tap_ctx = fn ? ctx : NULL;
+}
+
 int mo_sub_set_decoder(mo_sub *s, const struct mo_decoder *dec)
 {
     char *field = NULL;

@@ -26,6 +26,7 @@
  *   mo_sub_stop_to_move           cancel to restart elsewhere, then owner->stopped
  *   mo_sub_restart                a stopped subscription started again, on another connection
  *   mo_sub_set_decoder            a reloaded decoder, the stream untouched
+ *   mo_sub_set_tap                one more reader of each delivered item (the canary)
  *   mo_sub_end_interval           summary event of its stats (and publisher floors), next interval
  *   mo_sub_cache, _topic, _conn, _state, _ever_up, _stats, _delivered   read-only
  *   mo_sub_position               where it stands: page and last number, if any
@@ -93,6 +94,14 @@ struct mo_sub_owner {
     void (*stopped)(void *ctx, mo_sub *s);
 };
 
+/* A tap sees each item continuity delivered (duplicates and items at or below
+ * the position never), after it was counted: the item, its latency (ok or
+ * not) and the monotonic moment it was taken off the completion queue. It
+ * runs on the message path, from inside the subscription's callback: it may
+ * not stop, free or restart the subscription. */
+typedef void (*mo_sub_tap_fn)(void *ctx, const struct mo_item *it, const struct mo_latency *lat,
+                              uint64_t received_mono_us);
+
 /* A subscription to sc's cache and topic, IDLE, with a copy of sc's names and
  * decoder. `loop`, `conn`, `set` must outlive it; *owner is copied.
  * -ENOMEM or a decoder error. */
@@ -115,6 +124,8 @@ void mo_sub_stop(mo_sub *s);
 void mo_sub_stop_to_move(mo_sub *s);
 /* Takes a copy of a new decoder (reload) without touching the stream. */
 int mo_sub_set_decoder(mo_sub *s, const struct mo_decoder *dec);
+/* fn(ctx, ...) for each delivered item from now on; fn NULL: none. */
+void mo_sub_set_tap(mo_sub *s, mo_sub_tap_fn fn, void *ctx);
 
 /* Ends the summary interval of s at now_us (mo_stats_end_interval with its
  * cache and topic), then logs its publishers' floors (pubfloor.h) when its
