@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "canary/canary.h"
 #include "config/config.h"
 #include "export/export.h"
 #include "hist.h"
@@ -65,6 +66,10 @@ struct mo_daemon {
     struct mo_clockwatch clockwatch; /* read with the status, every second */
     mo_export *exports;              /* export: of the configuration */
     struct mo_budget message_budget; /* logging.message_budget, for every subscription */
+    mo_canary *canary;               /* canary: of the configuration, or NULL */
+    mo_sub *canary_sub;              /* its subscription, one of subs */
+    mo_canary **old_canaries;        /* retired by a reload, their publishes winding down */
+    size_t n_old_canaries;
 };
 
 /* ---- subs.c ---- */
@@ -83,6 +88,31 @@ bool mo_daemon_has_sub(const struct mo_daemon *d, const char *cache, const char 
 int mo_daemon_retire_sub(struct mo_daemon *d, mo_sub *s);
 /* The mover's `drained`: after the stop, its last probe is over. */
 void mo_daemon_mover_drained(void *ctx);
+
+/* Stops the loop once the daemon is stopping and nothing is in flight any
+ * more (subscriptions, the mover's probes, the canary's publishes). */
+void mo_daemon_quit_if_done(struct mo_daemon *d);
+
+/* ---- canaries.c ---- */
+
+/* The canary of d->cfg, if it has one (a start-up step); its channel is made. */
+int mo_daemon_canary_init(struct mo_daemon *d);
+void mo_daemon_canary_fini(struct mo_daemon *d);
+/* A subscription added (or kept by a reload) for sc: the canary's tap on it
+ * when sc is the canary's, none otherwise. */
+void mo_daemon_canary_wire(struct mo_daemon *d, mo_sub *s, const struct mo_sub_config *sc);
+/* A subscription's first server message: the canary's schedule starts on its own. */
+void mo_daemon_canary_up(struct mo_daemon *d, mo_sub *s);
+/* A subscription is going away (removed by a reload). */
+void mo_daemon_canary_gone(struct mo_daemon *d, mo_sub *s);
+/* The daemon stops: the canary's publishes in flight are cancelled. */
+void mo_daemon_canary_stop(struct mo_daemon *d);
+bool mo_daemon_canary_busy(const struct mo_daemon *d);
+/* A reload with d->cfg already the new configuration and `old` the old
+ * canary section: the canary kept and updated, added, replaced or retired.
+ * Says which ("none", "kept", "added", "replaced", "removed", "failed"). */
+const char *mo_daemon_canary_reload(struct mo_daemon *d, const struct mo_canary_config *old,
+                                    bool remote_changed);
 
 /* ---- status.c ---- */
 

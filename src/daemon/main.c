@@ -159,6 +159,7 @@ static const struct step {
     {"the mover", init_mover, fini_mover},
     {"the resume positions", init_positions, fini_positions},
     {"the exports", init_exports, fini_exports},
+    {"the canary", mo_daemon_canary_init, mo_daemon_canary_fini},
     {"the timers and signals", init_loop_hooks, fini_loop_hooks},
     {"the subscriptions", init_subs, fini_subs},
 };
@@ -306,8 +307,9 @@ static void begin_stop(struct mo_daemon *d, int signo)
     /* positions are saved once the streams are down (main, after the loop) */
     mo_timer_stop(d->loop, &d->state_timer);
     mo_mover_stop(d->mover);
+    mo_daemon_canary_stop(d);
     if (d->live_subs == 0) {
-        if (mo_mover_busy(d->mover) == 0)
+        if (mo_mover_busy(d->mover) == 0 && !mo_daemon_canary_busy(d))
             mo_loop_quit(d->loop);
         else
             mo_timer_start(d->loop, &d->stop_timer, STOP_GRACE_US);

@@ -15,6 +15,9 @@
  *      a reload back cancels a move under way);
  *   5. the state directory, new subscriptions, the summary interval and the
  *      exports follow, and config_reloaded says what changed.
+ * The canary goes before 3 (canaries.c): kept with its cache and topic
+ * (updated in place, probes in flight included), else retired and, if the
+ * file still has one, made again.
  * systemd hears RELOADING=1 before and READY=1 after (Type=notify-reload),
  * once the daemon has been ready.
  */
@@ -57,6 +60,7 @@ static void keep_or_remove(struct mo_daemon *d, const struct mo_config *nc, stru
             continue;
         }
         o->kept++;
+        mo_daemon_canary_wire(d, s, sc);
         int r = mo_sub_set_decoder(s, &sc->decoder);
         if (r < 0) {
             mo_reloadlog_not_applied(nc, sc, r, false);
@@ -115,12 +119,16 @@ static void apply(struct mo_daemon *d)
     mo_remote_clear(&d->remote);
     d->remote = nr; /* sub_settings points into it: same addresses, new text */
 
-    struct mo_reloadlog_outcome o = {0};
+    /* the canary first: kept subscriptions are wired to the canary that
+     * stays, new ones to a new one */
+    struct mo_config *old = d->cfg;
+    d->cfg = nc;
+    const char *canary = mo_daemon_canary_reload(d, &old->canary, changed != 0);
+
+    struct mo_reloadlog_outcome o = {.canary = canary};
     keep_or_remove(d, nc, &o);
 
     /* 4. every subscription, kept or dying, reads the new values */
-    struct mo_config *old = d->cfg;
-    d->cfg = nc;
     mo_daemon_settings_update(d);
     if (changed) {
         struct mo_conn_opts opts = mo_daemon_conn_opts(d);

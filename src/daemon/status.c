@@ -6,6 +6,7 @@
 #include <config.h>
 
 #include <stdio.h>
+#include <string.h>
 
 #include "cleanup.h"
 #include "clock.h"
@@ -59,6 +60,8 @@ void mo_daemon_summaries(struct mo_daemon *d, mo_sub **subs, size_t n, bool with
     if (with_total) {
         d->total.sink_dropped += mo_event_take_lost();
         d->total.state_saves_ahead_of_log += mo_positions_take_ahead_of_log(d->positions);
+        if (d->canary)
+            mo_canary_summary(d->canary);
         mo_export_commit(d->exports, &d->total, &clk); /* before the summary resets it */
         mo_stats_end_interval(&d->total, "*", "*", now, &clk, NULL);
     }
@@ -111,8 +114,19 @@ static void on_status_timer(mo_timer *t)
         snprintf(status + n, sizeof status - (size_t)n, ", p99 %s ms",
                  mo_fmt_ms(mo_hist_quantile(d->status_hist, 0.99), p99, sizeof p99));
     mo_hist_reset(d->status_hist);
+    n = (int)strlen(status);
+    if (d->canary && (size_t)n + 2 < sizeof status) {
+        status[n++] = ',';
+        status[n++] = ' ';
+        mo_canary_status(d->canary, status + n, sizeof status - (size_t)n);
+    }
     mo_notify_status(status);
     mo_clockwatch_check(&d->clockwatch, NULL);
+    if (d->canary) {
+        struct mo_clock_state clk;
+        mo_clock_state_read(&clk);
+        mo_canary_set_bound(d->canary, clk.error_us);
+    }
     mo_timer_start(d->loop, t, STATUS_PERIOD_US);
 }
 

@@ -67,8 +67,10 @@ int mo_daemon_add_sub(struct mo_daemon *d, const struct mo_sub_config *sc, bool 
     d->subs = v;
     d->subs[d->n_subs++] = s;
     d->live_subs++;
-    if (mo_positions_name_fits(d->positions, sc->cache, sc->topic) && restore)
+    /* the canary's stream starts at new messages: older probes are another process's */
+    if (mo_positions_name_fits(d->positions, sc->cache, sc->topic) && restore && !sc->canary)
         mo_positions_restore(d->positions, s);
+    mo_daemon_canary_wire(d, s, sc);
     *ret = s;
     return 0;
 }
@@ -88,6 +90,7 @@ int mo_daemon_retire_sub(struct mo_daemon *d, mo_sub *s)
         return -ENOMEM;
     d->dying = v;
     d->dying[d->n_dying++] = s;
+    mo_daemon_canary_gone(d, s);
     mo_conn *to = mo_mover_take(d->mover, s); /* it goes nowhere now */
     if (to)
         mo_pool_release(d->pool, to);
@@ -95,17 +98,17 @@ int mo_daemon_retire_sub(struct mo_daemon *d, mo_sub *s)
     return 0;
 }
 
-static void quit_if_done(struct mo_daemon *d)
+void mo_daemon_quit_if_done(struct mo_daemon *d)
 {
-    if (d->stopping && d->live_subs == 0 && mo_mover_busy(d->mover) == 0)
+    if (d->stopping && d->live_subs == 0 && mo_mover_busy(d->mover) == 0 && !mo_daemon_canary_busy(d))
         mo_loop_quit(d->loop);
 }
 
-void mo_daemon_mover_drained(void *ctx) { quit_if_done(ctx); }
+void mo_daemon_mover_drained(void *ctx) { mo_daemon_quit_if_done(ctx); }
 
 static void on_sub_up(void *ctx, mo_sub *s)
 {
-    (void)s;
+    mo_daemon_canary_up(ctx, s);
     mo_daemon_sub_up(ctx);
 }
 
@@ -140,5 +143,5 @@ static void on_sub_stopped(void *ctx, mo_sub *s)
         break;
     }
     /* a current subscription stopping with the daemon is kept for the final summary */
-    quit_if_done(d);
+    mo_daemon_quit_if_done(d);
 }

@@ -252,9 +252,12 @@ static void on_publish_done(mo_tag *tag, bool ok)
     mo_canary *c = pc->c;
     uint64_t latency = mo_mono_us() - pc->start_us;
     grpc_status_code st = ok ? pc->status : GRPC_STATUS_UNKNOWN;
-    char *details = mo_slice_strdup(pc->details);
-    publish_ended(c, pc->seq, st, details ? details : "", latency);
-    free(details);
+    /* a call the stop cancelled says nothing of the service: not counted */
+    if (!c->stopping) {
+        char *details = mo_slice_strdup(pc->details);
+        publish_ended(c, pc->seq, st, details ? details : "", latency);
+        free(details);
+    }
     call_release(pc);
     if (c->stopping && c->n_calls == 0 && c->drained)
         mo_timer_start(c->loop, &c->drained_timer, 0);
