@@ -391,6 +391,7 @@ static void test_example(void)
     struct mo_config *cfg = text ? load_ok(text) : NULL;
     if (cfg) {
         TEST_EQ_INT(cfg->n_subs, 1);
+        TEST_CHECK(!cfg->canary.enabled);
         TEST_EQ_INT(cfg->tls, -1);
         TEST_CHECK(cfg->endpoint_override == NULL);
         TEST_EQ_INT(cfg->subs[0].decoder.mode, MO_DECODE_JSON);
@@ -402,7 +403,11 @@ static void test_example(void)
     text = example(true);
     cfg = text ? load_ok(text) : NULL;
     if (cfg) {
-        TEST_EQ_INT(cfg->n_subs, 4);
+        TEST_EQ_INT(cfg->n_subs, 5); /* four listed and the canary's */
+        TEST_CHECK(cfg->canary.enabled);
+        TEST_EQ_INT(cfg->canary.rate_milli, 1000);
+        TEST_EQ_INT(cfg->canary.slo_target_ppm, 999000);
+        TEST_CHECK(cfg->subs[4].canary);
         TEST_EQ_INT(cfg->tls, 1);
         TEST_CHECK(cfg->endpoint != NULL);
         TEST_CHECK(cfg->api_key_file != NULL);
