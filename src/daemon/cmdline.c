@@ -1,13 +1,17 @@
 /* cmdline.c - the command line (daemon.h): options, --help, and
- * --check-config: what a configuration implies, printed for the operator, and
- * a failed load's errors, one line each. */
+ * --check-config: what a configuration implies (the canary's cost included),
+ * printed for the operator, and a failed load's errors, one line each. */
 #include <config.h>
 
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sysexits.h>
+#include <unistd.h>
 
+#include "canary/probe.h"
 #include "daemon.h"
 #include "log/event.h"
 #include "state/state.h"
@@ -92,15 +96,95 @@ void mo_daemon_print_config_errors(const struct mo_config_errors *errs)
     }
 }
 
+/* ---- --check-config ---- */
+
+_Static_assert(MO_CANARY_SIZE_MAX == MO_PROBE_SIZE_MAX, "canary.size's bound is the probe's");
+
+/* n in units of 10^-digits as a decimal, without trailing zeros: 1000 with
+ * 3 digits is "1", 100 "0.1", 999000 with 4 digits "99.9". */
+static const char *fmt_fixed(uint64_t n, unsigned digits, char *buf, size_t len)
+{
+    uint64_t one = 1;
+    for (unsigned i = 0; i < digits; i++)
+        one *= 10;
+    uint64_t frac = n % one;
+    if (!frac) {
+        snprintf(buf, len, "%" PRIu64, n / one);
+        return buf;
+    }
+    while (frac % 10 == 0) {
+        frac /= 10;
+        digits--;
+    }
+    snprintf(buf, len, "%" PRIu64 ".%0*" PRIu64, n / one, (int)digits, frac);
+    return buf;
+}
+
+/* A byte count with a decimal unit and three significant digits: "21.6 MB". */
+static const char *fmt_bytes(uint64_t b, char *buf, size_t len)
+{
+    static const char *const units[] = {"bytes", "kB", "MB", "GB", "TB"};
+    size_t u = 0;
+    double v = (double)b;
+    while (v >= 999.5 && u + 1 < sizeof units / sizeof units[0]) {
+        v /= 1000;
+        u++;
+    }
+    if (u == 0)
+        snprintf(buf, len, "%" PRIu64 " bytes", b);
+    else
+        snprintf(buf, len, "%.*f %s", v < 9.995 ? 2 : v < 99.95 ? 1 : 0, v, units[u]);
+    /* "8.00 MB" is "8 MB" */
+    char *sp = strchr(buf, ' '), *dot = strchr(buf, '.');
+    if (u && sp && dot && dot < sp) {
+        char *e = sp;
+        while (e[-1] == '0')
+            e--;
+        if (e[-1] == '.')
+            e--;
+        memmove(e, sp, strlen(sp) + 1);
+    }
+    return buf;
+}
+
+/* What the canary costs: two lines. The probes' size depends on this host's
+ * name, as the daemon's own would carry it. */
+static void check_canary(const struct mo_canary_config *k)
+{
+    char rate[32], dl[32], lat[32], target[32], bytes[32];
+    fmt_fixed(k->rate_milli, 3, rate, sizeof rate);
+    mo_time_format_duration(k->deadline_us, dl, sizeof dl);
+    mo_time_format_duration(k->slo_latency_us, lat, sizeof lat);
+    fmt_fixed(k->slo_target_ppm, 4, target, sizeof target); /* ppm: 10^-4 percent */
+    printf("canary: %s/%s, %s/s, deadline %s, slo %s at %s%%\n", k->cache, k->topic, rate, dl, lat,
+           target);
+
+    char name[256] = "", host[MO_PROBE_HOST_MAX + 1];
+    if (gethostname(name, sizeof name - 1) < 0)
+        name[0] = '\0';
+    mo_probe_host_clean(name, host);
+    size_t probe = mo_probe_len_max(strlen(host), k->size);
+    /* publishes a day = rate_milli * 86400 / 1000 = rate_milli * 864 / 10 */
+    uint64_t tenths = k->rate_milli * 864;
+    uint64_t day_bytes = (tenths * probe + 5) / 10;
+    char per_day[48];
+    fmt_fixed(tenths, 1, per_day, sizeof per_day);
+    printf("canary: %s publishes a day, %s a day (probes of at most %zu bytes)\n", per_day,
+           fmt_bytes(day_bytes, bytes, sizeof bytes), probe);
+}
+
 void mo_daemon_check_config(const struct mo_config *cfg, const struct mo_remote *rm, bool unresolved)
 {
     const struct mo_creds *creds = &rm->creds;
     const struct mo_endpoint *ep = &rm->ep;
     size_t conns = (cfg->n_subs + MO_STREAMS_PER_CONN - 1) / MO_STREAMS_PER_CONN;
+    /* the canary's subscription is one more stream, not one of the file's list */
+    size_t listed = cfg->n_subs - (cfg->canary.enabled ? 1 : 0);
     printf("configuration OK\n");
-    printf("%s: %zu subscription%s -> %zu stream%s on %zu gRPC connection%s (at most %d streams each)\n",
-           cfg->path, cfg->n_subs, cfg->n_subs == 1 ? "" : "s", cfg->n_subs,
-           cfg->n_subs == 1 ? "" : "s", conns, conns == 1 ? "" : "s", MO_STREAMS_PER_CONN);
+    printf("%s: %zu subscription%s%s -> %zu stream%s on %zu gRPC connection%s (at most %d streams each)\n",
+           cfg->path, listed, listed == 1 ? "" : "s", cfg->canary.enabled ? " and the canary" : "",
+           cfg->n_subs, cfg->n_subs == 1 ? "" : "s", conns, conns == 1 ? "" : "s",
+           MO_STREAMS_PER_CONN);
     if (unresolved) {
         printf("credentials: no API key found here (api_key_file, $CREDENTIALS_DIRECTORY/momento-api-key, "
                "MOMENTO_API_KEY); the service needs one, e.g. through LoadCredential=momento-api-key\n");
@@ -128,6 +212,8 @@ void mo_daemon_check_config(const struct mo_config *cfg, const struct mo_remote 
     for (size_t i = 0; i < cfg->n_subs; i++) {
         const struct mo_sub_config *s = &cfg->subs[i];
         const struct mo_decoder *dec = &s->decoder;
+        if (s->canary) /* its own lines follow */
+            continue;
         if (dec->mode == MO_DECODE_BINARY)
             printf("  %s/%s: decode binary, offset %zu\n", s->cache, s->topic, dec->offset);
         else if (dec->mode == MO_DECODE_JSON)
@@ -137,4 +223,6 @@ void mo_daemon_check_config(const struct mo_config *cfg, const struct mo_remote 
             printf("  %s/%s: decode text, format %s\n", s->cache, s->topic,
                    mo_ts_format_name(dec->format));
     }
+    if (cfg->canary.enabled)
+        check_canary(&cfg->canary);
 }

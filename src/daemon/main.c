@@ -200,8 +200,11 @@ static void started_event(const struct mo_daemon *d)
     mo_event_str(&e, "endpoint", d->remote.ep.target);
     mo_event_str(&e, "state_directory", state_dir ? state_dir : "");
     mo_event_str(&e, "state_directory_from", state_from);
-    mo_event_msg(&e, "momento-subscriberd %s started: %zu subscription%s at %s (%s); positions %s%s%s%s%s",
-                 PACKAGE_VERSION, cfg->n_subs, cfg->n_subs == 1 ? "" : "s", d->remote.ep.target,
+    /* the field counts the streams; the sentence tells the file's list from the canary's */
+    size_t listed = cfg->n_subs - (cfg->canary.enabled ? 1 : 0);
+    mo_event_msg(&e, "momento-subscriberd %s started: %zu subscription%s%s at %s (%s); positions %s%s%s%s%s",
+                 PACKAGE_VERSION, listed, listed == 1 ? "" : "s",
+                 cfg->canary.enabled ? " and the canary" : "", d->remote.ep.target,
                  d->remote.ep.tls ? "TLS" : "plaintext", state_dir ? "saved in " : "not saved",
                  state_dir ? state_dir : " (no state.directory, no $STATE_DIRECTORY)",
                  state_dir ? " (from " : "", state_dir ? state_from : "", state_dir ? ")" : "");

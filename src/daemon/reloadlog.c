@@ -43,7 +43,10 @@ void mo_reloadlog_not_applied(const struct mo_config *nc, const struct mo_sub_co
 {
     struct mo_config_error ce = {.line = sc->line, .column = sc->column};
     char where[1600];
-    snprintf(ce.key, sizeof ce.key, "subscriptions[%zu]", (size_t)(sc - nc->subs));
+    if (sc->canary) /* not in the file's list: the loader appended it for canary: */
+        snprintf(ce.key, sizeof ce.key, "canary");
+    else
+        snprintf(ce.key, sizeof ce.key, "subscriptions[%zu]", (size_t)(sc - nc->subs));
     snprintf(ce.reason, sizeof ce.reason, "%.150s/%.150s %s (%s); %s", sc->cache, sc->topic,
              added ? "cannot be subscribed" : "cannot take its new decode settings", strerror(-err),
              added ? "the next reload tries again"

@@ -20,6 +20,57 @@ write_daemon_config "$WORK/many.yaml" "$subs"
 out=$("$D" -c "$WORK/many.yaml" --check-config) || fail "150 subscriptions rejected"
 grep -q "150 subscriptions -> 150 streams on 2 gRPC connections" <<<"$out" || fail "$out"
 
+# the canary: one more stream, not one of the subscriptions, and what it costs
+write_daemon_config "$WORK/canary.yaml" "
+  - cache: c1
+    topic: a
+  - cache: c2
+    topic: b" "canary:
+  cache: probes
+  size: 1000"
+out=$("$D" -c "$WORK/canary.yaml" --check-config) || fail "canary config rejected: $out"
+grep -q "2 subscriptions and the canary -> 3 streams on 1 gRPC connection" <<<"$out" || fail "$out"
+grep -qx "canary: probes/momento-subscriber-canary, 1/s, deadline 5s, slo 20ms at 99.9%" <<<"$out" \
+    || fail "no canary line: $out"
+grep -qx "canary: 86400 publishes a day, 86.4 MB a day (probes of at most 1000 bytes)" <<<"$out" \
+    || fail "no canary cost line: $out"
+! grep -q "^  probes/" <<<"$out" || fail "the canary listed as a subscription: $out"
+write_daemon_config "$WORK/canary-slow.yaml" "
+  - cache: c1
+    topic: a" "canary:
+  cache: probes
+  topic: rtt
+  rate: 0.1/s
+  size: 1000
+  deadline: 2s
+  slo:
+    latency: 50ms
+    target: 99.95%"
+out=$("$D" -c "$WORK/canary-slow.yaml" --check-config) || fail "canary config rejected: $out"
+grep -q "1 subscription and the canary -> 2 streams on 1 gRPC connection" <<<"$out" || fail "$out"
+grep -qx "canary: probes/rtt, 0.1/s, deadline 2s, slo 50ms at 99.95%" <<<"$out" || fail "$out"
+grep -qx "canary: 8640 publishes a day, 8.64 MB a day (probes of at most 1000 bytes)" <<<"$out" \
+    || fail "$out"
+# unpadded, the probes' size depends on this host's name
+write_daemon_config "$WORK/canary-small.yaml" "
+  - cache: c1
+    topic: a" "canary:
+  cache: probes"
+out=$("$D" -c "$WORK/canary-small.yaml" --check-config) || fail "canary config rejected: $out"
+grep -Eqx "canary: 86400 publishes a day, [0-9.]+ MB a day \(probes of at most [0-9]+ bytes\)" <<<"$out" \
+    || fail "$out"
+# a canary on a listed subscription's topic is an error at canary.topic
+write_daemon_config "$WORK/canary-dup.yaml" "
+  - cache: probes
+    topic: rtt" "canary:
+  cache: probes
+  topic: rtt"
+rc=0
+err=$("$D" -c "$WORK/canary-dup.yaml" --check-config 2>&1) || rc=$?
+[ $rc = 78 ] || fail "canary on a subscription's topic: exit $rc, expected 78"
+grep -qx "$WORK/canary-dup.yaml:10:10: canary.topic: the canary's topic is also subscriptions\[0\] (line 6): give the canary a topic of its own" <<<"$err" \
+    || fail "$err"
+
 # configuration errors: exit 78 with file:line:column
 cat >"$WORK/bad.yaml" <<'YAML'
 momento:

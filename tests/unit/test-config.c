@@ -391,6 +391,7 @@ static void test_example(void)
     struct mo_config *cfg = text ? load_ok(text) : NULL;
     if (cfg) {
         TEST_EQ_INT(cfg->n_subs, 1);
+        TEST_CHECK(!cfg->canary.enabled);
         TEST_EQ_INT(cfg->tls, -1);
         TEST_CHECK(cfg->endpoint_override == NULL);
         TEST_EQ_INT(cfg->subs[0].decoder.mode, MO_DECODE_JSON);
@@ -402,7 +403,11 @@ static void test_example(void)
     text = example(true);
     cfg = text ? load_ok(text) : NULL;
     if (cfg) {
-        TEST_EQ_INT(cfg->n_subs, 4);
+        TEST_EQ_INT(cfg->n_subs, 5); /* four listed and the canary's */
+        TEST_CHECK(cfg->canary.enabled);
+        TEST_EQ_INT(cfg->canary.rate_milli, 1000);
+        TEST_EQ_INT(cfg->canary.slo_target_ppm, 999000);
+        TEST_CHECK(cfg->subs[4].canary);
         TEST_EQ_INT(cfg->tls, 1);
         TEST_CHECK(cfg->endpoint != NULL);
         TEST_CHECK(cfg->api_key_file != NULL);
@@ -1122,6 +1127,315 @@ static void test_exports(void)
                "is only whitespace");
 }
 
+/* ---- canary: ---- */
+
+#define CANARY SUBS "canary:\n  cache: cc\n" /* a key of canary: on line 6, column 3 */
+
+/* canary.KEY: VALUE loads, and the config is returned for its checks. */
+static struct mo_config *canary_ok_at(int line, const char *key, const char *value)
+{
+    char text[512];
+    snprintf(text, sizeof text, CANARY "  %s: %s\n", key, value);
+    return load_ok_at(line, text);
+}
+#define canary_ok(key, value) canary_ok_at(__LINE__, key, value)
+
+static void test_canary_defaults(void)
+{
+    /* absent and null: off, with the defaults, and no subscription added */
+    const char *off[] = {SUBS, SUBS "canary:\n", SUBS "canary: null\n", SUBS "canary: ~\n"};
+    for (size_t i = 0; i < sizeof off / sizeof off[0]; i++) {
+        struct mo_config *cfg = load_ok(off[i]);
+        if (!cfg)
+            continue;
+        const struct mo_canary_config *k = &cfg->canary;
+        TEST_CHECK(!k->enabled);
+        TEST_CHECK(k->cache == NULL);
+        TEST_EQ_STR(k->topic, "momento-subscriber-canary");
+        TEST_EQ_INT(k->rate_milli, 1000);
+        TEST_EQ_INT(k->size, 0);
+        TEST_EQ_INT(k->deadline_us, 5000000);
+        TEST_EQ_INT(k->slo_latency_us, 20000);
+        TEST_EQ_INT(k->slo_target_ppm, 999000);
+        TEST_EQ_INT(cfg->n_subs, 1);
+        TEST_CHECK(!cfg->subs[0].canary);
+        mo_config_free(cfg);
+    }
+
+    /* a cache enables it, and its own subscription comes last, decoding its
+     * probes whatever defaults: says */
+    struct mo_config *cfg =
+        load_ok("defaults:\n  decode: binary\n  timestamp: {offset: 8}\n" SUBS "canary:\n"
+                "  cache: cc\n");
+    if (!cfg)
+        return;
+    const struct mo_canary_config *k = &cfg->canary;
+    TEST_CHECK(k->enabled);
+    TEST_EQ_STR(k->cache, "cc");
+    TEST_EQ_STR(k->topic, "momento-subscriber-canary");
+    TEST_EQ_INT(k->line, 7);
+    TEST_EQ_INT(k->column, 1);
+    TEST_EQ_INT(cfg->n_subs, 2);
+    TEST_CHECK(!cfg->subs[0].canary);
+    TEST_EQ_INT(cfg->subs[0].decoder.mode, MO_DECODE_BINARY);
+    const struct mo_sub_config *s = &cfg->subs[1];
+    TEST_CHECK(s->canary);
+    TEST_EQ_STR(s->cache, "cc");
+    TEST_EQ_STR(s->topic, "momento-subscriber-canary");
+    TEST_EQ_INT(s->line, 7);
+    TEST_EQ_INT(s->column, 1);
+    TEST_EQ_INT(s->decoder.mode, MO_DECODE_JSON);
+    TEST_EQ_STR(s->decoder.field, "timestamp");
+    TEST_EQ_INT(s->decoder.path_len, 1);
+    TEST_EQ_INT(s->decoder.format, MO_TS_AUTO);
+    TEST_EQ_INT(s->decoder.offset, 0);
+    /* to reloads it is one more subscription */
+    TEST_CHECK(mo_config_find(cfg, "cc", "momento-subscriber-canary") == s);
+    mo_config_free(cfg);
+
+    /* every key */
+    cfg = load_ok(SUBS "canary:\n  cache: cc\n  topic: probes\n  rate: 2.5/s\n  size: 1000\n"
+                       "  deadline: 2s\n  slo:\n    latency: 50ms\n    target: 99.95%\n");
+    if (!cfg)
+        return;
+    k = &cfg->canary;
+    TEST_EQ_STR(k->topic, "probes");
+    TEST_EQ_INT(k->rate_milli, 2500);
+    TEST_EQ_INT(k->size, 1000);
+    TEST_EQ_INT(k->deadline_us, 2000000);
+    TEST_EQ_INT(k->slo_latency_us, 50000);
+    TEST_EQ_INT(k->slo_target_ppm, 999500);
+    TEST_EQ_INT(cfg->n_subs, 2);
+    TEST_EQ_STR(cfg->subs[1].topic, "probes");
+    TEST_CHECK(mo_config_find(cfg, "cc", "probes") == &cfg->subs[1]);
+    mo_config_free(cfg);
+
+    /* the same cache as a subscription, another topic, is fine */
+    cfg = load_ok(SUBS "canary:\n  cache: c\n");
+    TEST_CHECK(cfg && cfg->n_subs == 2);
+    mo_config_free(cfg);
+}
+
+static void test_canary_values(void)
+{
+    static const struct {
+        const char *key, *value;
+        uint64_t want;
+    } ok[] = {
+        {"rate", "1/s", 1000},       {"rate", "0.5/s", 500},     {"rate", "0.1/s", 100},
+        {"rate", "100/s", 100000},   {"rate", "0.125/s", 125},   {"rate", "2.50/s", 2500},
+        {"rate", "1.5000/s", 1500},  {"rate", "\"3/s\"", 3000},  {"rate", "60/m", 1000},
+        {"rate", "6/m", 100},        {"rate", "6000/m", 100000}, {"rate", "0.06/m", 0},
+        {"rate", "7.5/m", 125},      {"size", "0", 0},           {"size", "256", 256},
+        {"size", "4096", 4096},      {"deadline", "100ms", 100000}, {"deadline", "60s", 60000000},
+        {"deadline", "1m", 60000000},
+    };
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        if (ok[i].want == 0)
+            continue; /* 0.06/m is 1 in 1000 s, below the range: see below */
+        struct mo_config *cfg = canary_ok(ok[i].key, ok[i].value);
+        if (!cfg)
+            continue;
+        const struct mo_canary_config *k = &cfg->canary;
+        uint64_t got = strcmp(ok[i].key, "rate") == 0   ? k->rate_milli
+                       : strcmp(ok[i].key, "size") == 0 ? k->size
+                                                        : k->deadline_us;
+        if (got != ok[i].want)
+            fprintf(stderr, "  canary.%s: %s\n", ok[i].key, ok[i].value);
+        TEST_EQ_INT(got, ok[i].want);
+        mo_config_free(cfg);
+    }
+
+    static const struct {
+        const char *value;
+        uint32_t want;
+    } targets[] = {
+        {"99.9%", 999000},   {"99.95%", 999500},  {"99%", 990000},     {"50%", 500000},
+        {"99.9999%", 999999}, {"99.99990%", 999999}, {"\"99.9%\"", 999000}, {"0.999", 999000},
+        {"0.5", 500000},     {"0.999999", 999999}, {"0.99", 990000},    {"0.9990", 999000},
+    };
+    for (size_t i = 0; i < sizeof targets / sizeof targets[0]; i++) {
+        char text[300];
+        snprintf(text, sizeof text, CANARY "  slo:\n    target: %s\n", targets[i].value);
+        struct mo_config *cfg = load_ok(text);
+        if (!cfg)
+            continue;
+        if (cfg->canary.slo_target_ppm != targets[i].want)
+            fprintf(stderr, "  canary.slo.target: %s\n", targets[i].value);
+        TEST_EQ_INT(cfg->canary.slo_target_ppm, targets[i].want);
+        mo_config_free(cfg);
+    }
+
+    /* slo.latency: from 1ms to the deadline, the deadline included */
+    struct mo_config *cfg = load_ok(CANARY "  slo: {latency: 1ms}\n");
+    TEST_CHECK(cfg && cfg->canary.slo_latency_us == 1000);
+    mo_config_free(cfg);
+    cfg = load_ok(CANARY "  deadline: 200ms\n  slo: {latency: 200ms}\n");
+    TEST_CHECK(cfg && cfg->canary.slo_latency_us == 200000 && cfg->canary.deadline_us == 200000);
+    mo_config_free(cfg);
+    cfg = load_ok(CANARY "  slo:\n");
+    TEST_CHECK(cfg && cfg->canary.slo_latency_us == 20000);
+    mo_config_free(cfg);
+}
+
+static void test_canary_errors(void)
+{
+    /* canary.rate, at line 6 column 9 */
+    const char *range = "is out of range: write a rate from 0.1/s to 100/s (6/m to 6000/m)";
+    static const struct {
+        const char *value, *reason;
+    } rates[] = {
+        {"1", "'1' needs a unit: write 1/s (a second) or 1/m (a minute)"},
+        {"0.5", "'0.5' needs a unit: write 0.5/s"},
+        {"0.05/s", NULL},
+        {"0.099/s", NULL},
+        {"101/s", NULL},
+        {"100.001/s", NULL},
+        {"0/s", NULL},
+        {"5.4/m", NULL},
+        {"0.06/m", NULL},
+        {"99999999999999999999/s", NULL},
+        {"1/h", "'1/h' is not a rate: write a number of probes, then /s"},
+        {"1/sec", "is not a rate"},
+        {"1 /s", "is not a rate"},
+        {"-1/s", "is not a rate"},
+        {".5/s", "is not a rate"},
+        {"1./s", "is not a rate"},
+        {"/s", "is not a rate"},
+        {"1e2/s", "is not a rate"},
+        {"fast", "'fast' is not a rate"},
+        {"0.1234/s", "'0.1234/s' has more than 3 digits after the point"},
+        {"10/m", "'10/m' is not a whole number of thousandths of a probe per second; write a "
+                 "rate per minute that is a multiple of 0.06/m"},
+        {"0.01/m", "is not a whole number of thousandths"},
+        {"\"\"", "needs a value: a rate such as 1/s"},
+        {"[1]", "expected a rate such as 1/s here, not a list"},
+    };
+    for (size_t i = 0; i < sizeof rates / sizeof rates[0]; i++) {
+        char text[300], reason[200];
+        snprintf(text, sizeof text, CANARY "  rate: %s\n", rates[i].value);
+        snprintf(reason, sizeof reason, "%s %s", rates[i].value, range);
+        expect_one_at(__LINE__, text, 6, 9, "canary.rate", rates[i].reason ? rates[i].reason : reason);
+    }
+    expect_one(CANARY "  rate:\n", 6, 8, "canary.rate", "needs a value: a rate such as 1/s");
+
+    /* canary.slo.target, at line 7 column 13 */
+    static const struct {
+        const char *value, *reason;
+    } targets[] = {
+        {"100%", "100% is out of range: write a target from 50% to 99.9999% (0.5 to 0.999999); "
+                 "100% leaves no room for a single late or lost probe"},
+        {"1", "1 is out of range: write a target from 50%"},
+        {"1.0", "1.0 is out of range"},
+        {"0.4999", "0.4999 is out of range"},
+        {"49.9999%", "49.9999% is out of range"},
+        {"0%", "0% is out of range"},
+        {"150%", "150% is out of range"},
+        {"0", "0 is out of range"},
+        {"99.9", "'99.9' is more than 1; write a percentage with its sign (99.9%) or a fraction"},
+        {"99.99999%", "'99.99999%' is finer than a part per million; write at most 4 digits"},
+        {"0.9999999", "'0.9999999' is finer than a part per million; write at most 6 digits"},
+        {"high", "'high' is not a target: write a percentage such as 99.9% (at most 4 digits "
+                 "after the point) or a fraction such as 0.999"},
+        {"99.9%%", "is not a target"},
+        {"99.9 %", "is not a target"},
+        {"\"%\"", "is not a target"},
+        {"-0.5", "is not a target"},
+        {"99,9%", "is not a target"},
+        {"{a: 1}", "expected a percentage such as 99.9% here, not a mapping"},
+        {"\"\"", "needs a value: a percentage such as 99.9%"},
+    };
+    for (size_t i = 0; i < sizeof targets / sizeof targets[0]; i++) {
+        char text[300];
+        snprintf(text, sizeof text, CANARY "  slo:\n    target: %s\n", targets[i].value);
+        expect_one_at(__LINE__, text, 7, 13, "canary.slo.target", targets[i].reason);
+    }
+
+    /* canary.size */
+    expect_one(CANARY "  size: 255\n", 6, 9, "canary.size",
+               "255 is too small: write 0 (no padding) or a size from 256 to 4096 bytes (every "
+               "probe fits in 256 bytes unpadded)");
+    expect_one(CANARY "  size: 1\n", 6, 9, "canary.size", "1 is too small");
+    expect_one(CANARY "  size: 4097\n", 6, 9, "canary.size",
+               "4097 is out of range: write a number from 0 to 4096");
+    expect_one(CANARY "  size: 1k\n", 6, 9, "canary.size", "'1k' is not a whole number");
+
+    /* canary.deadline and canary.slo.latency */
+    expect_one(CANARY "  deadline: 50ms\n", 6, 13, "canary.deadline",
+               "50ms is out of range: write a duration from 100ms to 1m");
+    expect_one(CANARY "  deadline: 61s\n", 6, 13, "canary.deadline", "61s is out of range");
+    expect_one(CANARY "  deadline: 5\n", 6, 13, "canary.deadline", "'5' needs a unit");
+    expect_one(CANARY "  slo:\n    latency: 500us\n", 7, 14, "canary.slo.latency",
+               "500us is out of range: write a duration from 1ms to 1m");
+    expect_one(CANARY "  slo:\n    latency: 6s\n", 7, 14, "canary.slo.latency",
+               "slo.latency (6s) is longer than deadline (5s, the default); a probe not received "
+               "by the deadline is lost, not late: make slo.latency at most the deadline");
+    expect_one(CANARY "  deadline: 1s\n  slo:\n    latency: 1001ms\n", 8, 14, "canary.slo.latency",
+               "slo.latency (1001ms) is longer than deadline (1s); a probe");
+
+    /* canary.cache and canary.topic */
+    expect_one(SUBS "canary:\n  rate: 1/s\n", 4, 1, "canary.cache",
+               "missing: give the cache the canary publishes to, or remove canary:");
+    expect_one(SUBS "canary: {}\n", 4, 1, "canary.cache", "missing: give the cache");
+    expect_one(SUBS "canary:\n  cache: \"\"\n", 5, 10, "canary.cache",
+               "is empty; write a cache name");
+    expect_one(SUBS "canary:\n  cache:\n", 5, 9, "canary.cache", "is empty; write a cache name");
+    expect_one(SUBS "canary:\n  cache: \" \"\n", 5, 10, "canary.cache", "is only whitespace");
+    expect_one(SUBS "canary:\n  cache: [a]\n", 5, 10, "canary.cache",
+               "expected a string here, not a list");
+    expect_one(CANARY "  topic: \"\"\n", 6, 10, "canary.topic", "is empty; write a topic name");
+    expect_one(CANARY "  cache: dd\n", 6, 3, "canary.cache",
+               "duplicate key 'cache' (first at line 5, column 3)");
+
+    /* the mapping itself */
+    expect_one(SUBS "canary: cc\n", 4, 9, "canary",
+               "expected a mapping (indented 'key: value' lines), not a single value");
+    expect_one(SUBS "canary:\n  - cache: cc\n", 5, 3, "canary", "expected a mapping");
+    expect_one(CANARY "  colour: blue\n", 6, 3, "canary.colour",
+               "unknown key 'colour' in canary; the keys here are: cache, topic, rate, size, "
+               "deadline, slo");
+    expect_one(CANARY "  rte: 1/s\n", 6, 3, "canary.rte",
+               "unknown key 'rte' in canary; did you mean 'rate'?");
+    expect_one(CANARY "  target: 99%\n", 6, 3, "canary.target",
+               "unknown key 'target' in canary; it belongs under 'slo:'");
+    expect_one(CANARY "  slo:\n    budget: 1\n", 7, 5, "canary.slo.budget",
+               "unknown key 'budget' in canary.slo; the keys here are: latency, target");
+    expect_one(CANARY "  slo: 99.9%\n", 6, 8, "canary.slo", "expected a mapping");
+    expect_one(SUBS "canary:\n  cache: cc\ncanary:\n  cache: dd\n", 6, 1, "canary",
+               "duplicate key 'canary' (first at line 4, column 1)");
+
+    /* a topic of its own */
+    expect_one("subscriptions:\n  - cache: a\n    topic: b\n  - cache: cc\n    topic: probes\n"
+               "canary:\n  cache: cc\n  topic: probes\n",
+               8, 10, "canary.topic",
+               "the canary's topic is also subscriptions[1] (line 4): give the canary a topic of "
+               "its own");
+    expect_one("subscriptions:\n  - cache: cc\n    topic: momento-subscriber-canary\n"
+               "canary:\n  cache: cc\n",
+               4, 1, "canary.topic", "the canary's topic is also subscriptions[0] (line 2)");
+
+    /* the canary does not count as a subscription */
+    expect_one("canary:\n  cache: cc\n", 1, 1, "subscriptions",
+               "missing; list at least one subscription");
+    expect_one("subscriptions: []\ncanary:\n  cache: cc\n", 1, 16, "subscriptions",
+               "is empty; list at least one subscription");
+
+    /* errors together, in file order */
+    struct mo_config_errors errs;
+    int rc;
+    struct mo_config *cfg = load(SUBS "canary:\n  rate: 1/h\n  size: 9\n  slo:\n    target: 1\n",
+                                 &errs, &rc);
+    TEST_EQ_INT(rc, -EINVAL);
+    TEST_CHECK(cfg == NULL);
+    TEST_EQ_INT(errs.n, 4);
+    check_error(&errs, 0, 4, 1, "canary.cache", "missing");
+    check_error(&errs, 1, 5, 9, "canary.rate", "is not a rate");
+    check_error(&errs, 2, 6, 9, "canary.size", "is too small");
+    check_error(&errs, 3, 8, 13, "canary.slo.target", "is out of range");
+    mo_config_free(cfg);
+    mo_config_errors_clear(&errs);
+}
+
 int main(void)
 {
     snprintf(tmpdir, sizeof tmpdir, "%s/test-config.XXXXXX",
@@ -1154,6 +1468,9 @@ int main(void)
     test_secrets();
     test_load_buffer();
     test_exports();
+    test_canary_defaults();
+    test_canary_values();
+    test_canary_errors();
     rmdir(tmpdir);
     return test_result("test-config");
 }

@@ -4,10 +4,13 @@
  * the entry, else from defaults:, else from the table; then the rules that
  * involve more than one key (a subscription needed, plaintext only with an
  * override, backoff_max >= backoff_initial, the binary window, no
- * subscription twice). Each error points at the value that makes it so.
+ * subscription twice, the canary's cache, size, latency within its deadline
+ * and a topic of its own). Each error points at the value that makes it so.
+ * Last, an enabled canary's own subscription is appended to the list.
  */
 #include <config.h> /* autoconf's, from the build directory */
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,6 +157,104 @@ static void check_backoff(struct mo_config_ctx *c, const struct mo_config *cfg)
                         b, max ? "" : ", the default", a, initial ? "" : ", the default");
 }
 
+/* ---- canary: ---- */
+
+/* The value of key `name` in mapping m (the first, as the walker reads it),
+ * and the key itself in *kn; NULL when m has none. */
+static const struct mo_ytree_node *map_get(const struct mo_ytree_node *m, const char *name,
+                                           const struct mo_ytree_node **kn)
+{
+    for (size_t i = 0; m && m->kind == MO_YTREE_MAP && i + 1 < m->n; i += 2)
+        if (m->kids[i]->kind == MO_YTREE_SCALAR && strcmp(m->kids[i]->value, name) == 0) {
+            if (kn)
+                *kn = m->kids[i];
+            return m->kids[i + 1];
+        }
+    return NULL;
+}
+
+/* Where canary.KEY's value was written, else where canary: starts. */
+static struct mo_config_mark canary_mark(struct mo_config_ctx *c, const struct mo_canary_config *k,
+                                         const void *field)
+{
+    const struct mo_config_written *w = mo_config_where(c, field, false);
+    return w ? w->val : (struct mo_config_mark){k->line, k->column};
+}
+
+/* A canary: mapping needs its cache; the rest of its values against each
+ * other and against the subscriptions. Absent or null, it is off. */
+static void check_canary(struct mo_config_ctx *c, struct mo_config *cfg,
+                         const struct mo_ytree_node *root)
+{
+    struct mo_canary_config *k = &cfg->canary;
+    const struct mo_ytree_node *kn = NULL, *vn = map_get(root, "canary", &kn);
+    if (!vn || vn->kind != MO_YTREE_MAP) /* absent or null: off; anything else is reported */
+        return;
+    k->line = kn->line;
+    k->column = kn->column;
+    if (!map_get(vn, "cache", NULL)) /* written but wrong: reported by the walker */
+        mo_config_add_error(c, (struct mo_config_mark){k->line, k->column}, "canary.cache",
+                            "missing: give the cache the canary publishes to, or remove canary:");
+    k->enabled = k->cache != NULL;
+
+    if (k->size > 0 && k->size < MO_CANARY_SIZE_MIN)
+        mo_config_add_error(c, canary_mark(c, k, &k->size), "canary.size",
+                            "%" PRIu64 " is too small: write 0 (no padding) or a size from %d to "
+                            "%d bytes (every probe fits in %d bytes unpadded)",
+                            k->size, MO_CANARY_SIZE_MIN, MO_CANARY_SIZE_MAX, MO_CANARY_SIZE_MIN);
+
+    if (k->slo_latency_us > k->deadline_us) {
+        char lat[32], dl[32];
+        bool dl_given = mo_config_where(c, &k->deadline_us, false) != NULL;
+        mo_time_format_duration(k->slo_latency_us, lat, sizeof lat);
+        mo_time_format_duration(k->deadline_us, dl, sizeof dl);
+        /* slo.latency's default is below every deadline: it was written */
+        mo_config_add_error(c, canary_mark(c, k, &k->slo_latency_us), "canary.slo.latency",
+                            "slo.latency (%s) is longer than deadline (%s%s); a probe not "
+                            "received by the deadline is lost, not late: make slo.latency at "
+                            "most the deadline",
+                            lat, dl, dl_given ? "" : ", the default");
+    }
+
+    for (size_t i = 0; k->enabled && k->topic && i < cfg->n_subs; i++) {
+        const struct mo_sub_config *s = &cfg->subs[i];
+        if (s->cache && s->topic && strcmp(s->cache, k->cache) == 0 &&
+            strcmp(s->topic, k->topic) == 0) {
+            mo_config_add_error(c, canary_mark(c, k, &k->topic), "canary.topic",
+                                "the canary's topic is also subscriptions[%zu] (line %d): give "
+                                "the canary a topic of its own",
+                                i, s->line);
+            break;
+        }
+    }
+}
+
+/* The canary's own subscription, the last entry: its probes are JSON with
+ * the time in `timestamp` (canary/probe.h), whatever defaults: says. */
+static void append_canary(struct mo_config_ctx *c, struct mo_config *cfg)
+{
+    const struct mo_canary_config *k = &cfg->canary;
+    struct mo_sub_config *v = realloc(cfg->subs, (cfg->n_subs + 1) * sizeof *v);
+    if (!v) {
+        c->oom = true;
+        return;
+    }
+    cfg->subs = v;
+    struct mo_sub_config *s = &v[cfg->n_subs];
+    *s = (struct mo_sub_config){.line = k->line, .column = k->column, .canary = true};
+    mo_config_set_defaults(c, mo_config_ts_keys, (char *)&s->decoder);
+    s->decoder.mode = MO_DECODE_JSON;
+    s->cache = strdup(k->cache);
+    s->topic = strdup(k->topic);
+    if (!s->cache || !s->topic || mo_decoder_set_field(&s->decoder, s->decoder.field) < 0) {
+        free(s->cache);
+        free(s->topic);
+        c->oom = true;
+        return;
+    }
+    cfg->n_subs++;
+}
+
 void mo_config_check(struct mo_config_ctx *c, struct mo_config_target *t,
                      const struct mo_ytree_node *root)
 {
@@ -183,4 +284,8 @@ void mo_config_check(struct mo_config_ctx *c, struct mo_config_target *t,
 
     check_backoff(c, cfg);
     check_duplicates(c, cfg);
+    check_canary(c, cfg, root);
+    /* last: the walker's record of where each entry was written ends here */
+    if (cfg->canary.enabled && mo_config_n_errors(c) == 0)
+        append_canary(c, cfg);
 }

@@ -8,7 +8,8 @@
  *                   values written straight into struct mo_config
  *   config-check.c  what involves more than one key: each subscription's
  *                   decoder from its keys and defaults:, cross-key rules,
- *                   duplicate subscriptions
+ *                   duplicate subscriptions, the canary's rules and its own
+ *                   subscription
  *
  * The walker writes into a struct mo_config_target and records where each
  * value it stores was written (struct mo_config_written), so the checks that
@@ -41,6 +42,8 @@ enum mo_config_type {
     MO_CONFIG_UINT,     /* an unsigned integer of `size` bytes */
     MO_CONFIG_DURATION, /* uint64_t microseconds */
     MO_CONFIG_ENUM,     /* an int-sized enum, indexed like names */
+    MO_CONFIG_RATE,     /* uint64_t probes per 1000 s, from "N/s" or "N/m" */
+    MO_CONFIG_PERCENT,  /* uint32_t or uint64_t parts per million, from "99.9%" or 0.999 */
 };
 
 enum {
@@ -51,7 +54,7 @@ enum {
 
 union mo_config_value {
     const char *s;
-    uint64_t u; /* UINT; DURATION in microseconds */
+    uint64_t u; /* UINT; DURATION in microseconds; RATE, PERCENT */
     int e;      /* ENUM: index into names; TRIBOOL: -1, 0, 1 */
     bool b;
 };
@@ -62,7 +65,7 @@ struct mo_config_key {
     size_t off, size; /* where the value lands, from the base of the enclosing mapping */
     const struct mo_config_key *sub; /* SECTION, LIST: the child mapping's keys */
     size_t elem_size, count_off;     /* LIST */
-    uint64_t lo, hi;                 /* UINT, DURATION: inclusive bounds */
+    uint64_t lo, hi;                 /* UINT, DURATION, RATE, PERCENT: inclusive bounds */
     const char *const *names;        /* ENUM, NULL-terminated, indexed by the C enum */
     unsigned flags;
     union mo_config_value def; /* when the key is absent */

@@ -3,7 +3,8 @@
  *
  * Offsets are from the base of the enclosing mapping: the root's is a struct
  * mo_config_target, a subscription's a struct mo_sub_config, a timestamp:
- * mapping's a struct mo_decoder. The walker writes each value there as it
+ * mapping's a struct mo_decoder, canary: and canary.slo: a struct
+ * mo_canary_config. The walker writes each value there as it
  * reads it; there is no intermediate copy of the configuration.
  */
 #include <config.h> /* autoconf's, from the build directory */
@@ -224,6 +225,30 @@ static const struct mo_config_key export_keys[] = {
     {NULL},
 };
 
+/* canary: the rate is probes per 1000 s (0.1/s to 100/s), the target parts
+ * per million (50% to 99.9999%: 100% leaves no room for one late probe) */
+#define CAN(f) AT(struct mo_canary_config, f)
+static const struct mo_config_key canary_slo_keys[] = {
+    {"latency", MO_CONFIG_DURATION, CAN(slo_latency_us), .lo = MS, .hi = 60 * SEC,
+     .def.u = 20 * MS},
+    {"target", MO_CONFIG_PERCENT, CAN(slo_target_ppm), .lo = 500000, .hi = 999999,
+     .def.u = 999000},
+    {NULL},
+};
+
+static const struct mo_config_key canary_keys[] = {
+    {"cache", MO_CONFIG_STRING, CAN(cache), .flags = MO_CONFIG_F_NONEMPTY},
+    {"topic", MO_CONFIG_STRING, CAN(topic), .flags = MO_CONFIG_F_NONEMPTY,
+     .def.s = MO_CANARY_TOPIC_DEFAULT},
+    {"rate", MO_CONFIG_RATE, CAN(rate_milli), .lo = 100, .hi = 100000, .def.u = 1000},
+    /* 1 to MO_CANARY_SIZE_MIN - 1 is refused by config-check.c */
+    {"size", MO_CONFIG_UINT, CAN(size), .lo = 0, .hi = MO_CANARY_SIZE_MAX, .def.u = 0},
+    {"deadline", MO_CONFIG_DURATION, CAN(deadline_us), .lo = 100 * MS, .hi = 60 * SEC,
+     .def.u = 5 * SEC},
+    {"slo", MO_CONFIG_SECTION, .off = 0, .sub = canary_slo_keys},
+    {NULL},
+};
+
 #define TGT(f) AT(struct mo_config_target, f)
 #define IN_CFG .off = offsetof(struct mo_config_target, cfg)
 const struct mo_config_key mo_config_root_keys[] = {
@@ -236,5 +261,6 @@ const struct mo_config_key mo_config_root_keys[] = {
     {"reconnect", MO_CONFIG_SECTION, IN_CFG, .sub = reconnect_keys},
     {"state", MO_CONFIG_SECTION, IN_CFG, .sub = state_keys},
     {"export", MO_CONFIG_SECTION, IN_CFG, .sub = export_keys},
+    {"canary", MO_CONFIG_SECTION, TGT(cfg.canary), .sub = canary_keys},
     {NULL},
 };

@@ -106,6 +106,8 @@ void mo_config_put(struct mo_config_ctx *c, const struct mo_config_key *k, void 
         break;
     case MO_CONFIG_UINT:
     case MO_CONFIG_DURATION:
+    case MO_CONFIG_RATE:
+    case MO_CONFIG_PERCENT:
         if (k->size == sizeof(uint32_t))
             *(uint32_t *)dst = (uint32_t)v.u; /* the bounds make it fit */
         else
@@ -233,6 +235,145 @@ void mo_config_report_anchors(struct mo_config_ctx *c, const struct mo_ytree_nod
 
 /* ---- scalars ---- */
 
+/* Reads a decimal number at s, digits with at most `frac` after an optional
+ * point (more are allowed only as trailing zeros), scaled by 10^frac: "1.5"
+ * with frac 3 is 1500. Returns 0 with *ret and *end after the number,
+ * -EINVAL for no number (or a point without digits on both sides), -EDOM for
+ * a nonzero digit past `frac`, -ERANGE for an integer part over 10^12. */
+static int parse_fixed(const char *s, unsigned frac, uint64_t *ret, const char **end)
+{
+    const char *p = s;
+    uint64_t v = 0;
+    if (!isdigit((unsigned char)*p))
+        return -EINVAL;
+    for (; isdigit((unsigned char)*p); p++) {
+        v = v * 10 + (uint64_t)(*p - '0');
+        if (v > UINT64_C(1000000000000))
+            return -ERANGE;
+    }
+    unsigned n = 0;
+    if (*p == '.') {
+        if (!isdigit((unsigned char)*++p))
+            return -EINVAL;
+        for (; isdigit((unsigned char)*p); p++) {
+            if (n == frac) {
+                if (*p != '0')
+                    return -EDOM;
+                continue;
+            }
+            v = v * 10 + (uint64_t)(*p - '0');
+            n++;
+        }
+    }
+    for (; n < frac; n++)
+        v *= 10;
+    *ret = v;
+    *end = p;
+    return 0;
+}
+
+/* canary.rate: "N/s" or "N/m", N with at most 3 decimals, as probes per
+ * 1000 s; a rate per minute must come out whole in those. */
+static bool parse_rate(struct mo_config_ctx *c, struct mo_config_mark at,
+                       const struct mo_config_key *k, const char *path, const char *s,
+                       uint64_t *out)
+{
+    char lo[32], hi[32];
+    snprintf(lo, sizeof lo, "%" PRIu64 ".%" PRIu64 "/s", k->lo / 1000, k->lo % 1000 / 100);
+    snprintf(hi, sizeof hi, "%" PRIu64 "/s", k->hi / 1000);
+    uint64_t n;
+    const char *end = NULL;
+    int r = parse_fixed(s, 3, &n, &end);
+    if (r == 0 && *end == '\0') {
+        mo_config_add_error(c, at, path,
+                            "'%.60s' needs a unit: write %.40s/s (a second) or %.40s/m (a minute)",
+                            s, s, s);
+        return false;
+    }
+    bool per_min = r != -EINVAL && end && strcmp(end, "/m") == 0;
+    if (r == -EDOM) {
+        mo_config_add_error(c, at, path,
+                            "'%.60s' has more than 3 digits after the point; write at most 3 "
+                            "(e.g. 0.125/s)",
+                            s);
+        return false;
+    }
+    if (r == -EINVAL || (r == 0 && strcmp(end, "/s") != 0 && !per_min)) {
+        mo_config_add_error(c, at, path,
+                            "'%.60s' is not a rate: write a number of probes, then /s (a second) "
+                            "or /m (a minute), e.g. 1/s, 0.5/s, 30/m; the number is decimal "
+                            "digits with at most 3 after the point",
+                            s);
+        return false;
+    }
+    if (r == 0 && per_min) {
+        if (n % 60) {
+            mo_config_add_error(c, at, path,
+                                "'%.60s' is not a whole number of thousandths of a probe per "
+                                "second; write a rate per minute that is a multiple of 0.06/m "
+                                "(e.g. 6/m, 30/m), or per second (e.g. 0.167/s)",
+                                s);
+            return false;
+        }
+        n /= 60;
+    }
+    if (r < 0 || n < k->lo || n > k->hi) {
+        mo_config_add_error(c, at, path,
+                            "%.60s is out of range: write a rate from %s to %s (%" PRIu64
+                            "/m to %" PRIu64 "/m)",
+                            s, lo, hi, k->lo * 60 / 1000, k->hi * 60 / 1000);
+        return false;
+    }
+    *out = n;
+    return true;
+}
+
+/* canary.slo.target: a percentage with at most 4 decimals ("99.9%"), or a
+ * fraction with at most 6 (0.999), as parts per million. */
+static bool parse_percent(struct mo_config_ctx *c, struct mo_config_mark at,
+                          const struct mo_config_key *k, const char *path, const char *s,
+                          uint64_t *out)
+{
+    size_t len = strlen(s);
+    bool pct = len > 0 && s[len - 1] == '%';
+    uint64_t n;
+    const char *end = NULL;
+    int r = parse_fixed(s, pct ? 4 : 6, &n, &end);
+    if (r == 0 && end != s + len - pct)
+        r = -EINVAL; /* something after the number (or the %) */
+    if (r == -EINVAL) {
+        mo_config_add_error(c, at, path,
+                            "'%.60s' is not a target: write a percentage such as 99.9%% (at most "
+                            "4 digits after the point) or a fraction such as 0.999",
+                            s);
+        return false;
+    }
+    if (r == -EDOM) {
+        mo_config_add_error(c, at, path,
+                            "'%.60s' is finer than a part per million; write at most %d digits "
+                            "after the point",
+                            s, pct ? 4 : 6);
+        return false;
+    }
+    if (r == 0 && !pct && n > UINT64_C(1000000) && n <= UINT64_C(100000000)) {
+        mo_config_add_error(c, at, path,
+                            "'%.60s' is more than 1; write a percentage with its sign "
+                            "(%.40s%%) or a fraction (e.g. 0.999)",
+                            s, s);
+        return false;
+    }
+    if (r < 0 || n < k->lo || n > k->hi) {
+        mo_config_add_error(c, at, path,
+                            "%.60s is out of range: write a target from %" PRIu64 "%% to "
+                            "99.9999%% (%" PRIu64 ".%" PRIu64 " to 0.999999); 100%% leaves no "
+                            "room for a single late or lost probe",
+                            s, k->lo / 10000, k->lo / 1000000, k->lo % 1000000 / 100000);
+        return false;
+    }
+    *out = n;
+    return true;
+}
+
 /* Converts one scalar for key k. Returns true and *out, or false after
  * recording why not. */
 static bool parse_scalar(struct mo_config_ctx *c, const struct mo_ytree_node *v,
@@ -260,6 +401,12 @@ static bool parse_scalar(struct mo_config_ctx *c, const struct mo_ytree_node *v,
             break;
         case MO_CONFIG_DURATION:
             want = "a duration such as 30s";
+            break;
+        case MO_CONFIG_RATE:
+            want = "a rate such as 1/s";
+            break;
+        case MO_CONFIG_PERCENT:
+            want = "a percentage such as 99.9%";
             break;
         default:
             break;
@@ -372,6 +519,17 @@ static bool parse_scalar(struct mo_config_ctx *c, const struct mo_ytree_node *v,
         out->u = us;
         return true;
     }
+
+    case MO_CONFIG_RATE:
+    case MO_CONFIG_PERCENT:
+        if (null || !*s) {
+            mo_config_add_error(c, at, path, "needs a value: %s",
+                                k->type == MO_CONFIG_RATE ? "a rate such as 1/s"
+                                                          : "a percentage such as 99.9%");
+            return false;
+        }
+        return k->type == MO_CONFIG_RATE ? parse_rate(c, at, k, path, s, &out->u)
+                                         : parse_percent(c, at, k, path, s, &out->u);
 
     case MO_CONFIG_ENUM: {
         for (int i = 0; k->names[i]; i++)

@@ -33,16 +33,30 @@ struct mo_sub_config {
     bool canary;               /* the canary's own subscription, appended by the loader */
 };
 
+#define MO_CANARY_TOPIC_DEFAULT "momento-subscriber-canary"
+/* canary.size is 0 (no padding) or MO_CANARY_SIZE_MIN to MO_CANARY_SIZE_MAX
+ * bytes. Every probe fits in MO_CANARY_SIZE_MIN unpadded (a 16-hex-digit id,
+ * a host name of at most 64 bytes, a 20-digit sequence number and bound, a
+ * 27-character timestamp: 217 bytes with the JSON around them), so a size the
+ * file accepts is never smaller than a probe. MO_CANARY_SIZE_MAX is the
+ * service's payload limit (MO_PROBE_SIZE_MAX, canary/probe.h). */
+#define MO_CANARY_SIZE_MIN 256
+#define MO_CANARY_SIZE_MAX 4096
+
+/* canary: (momento-subscriber.yaml(5), CANARY): the defaults, and enabled
+ * false, when it is absent or null. */
 struct mo_canary_config {
     bool enabled;            /* canary.cache given */
-    char *cache, *topic;     /* topic default "momento-subscriber-canary" */
+    char *cache, *topic;     /* topic default MO_CANARY_TOPIC_DEFAULT */
     uint64_t rate_milli;     /* probes per 1000 s: 100 (0.1/s) .. 100000 (100/s); default 1000 */
-    uint64_t size;           /* bytes to pad each probe to, 0 = none; at most 4096 */
+    uint64_t size;           /* bytes to pad each probe to, 0 = none; else 256 .. 4096 */
     uint64_t deadline_us;    /* default 5 s; 100 ms .. 60 s */
     uint64_t slo_latency_us; /* default 20 ms; 1 ms .. deadline */
-    uint32_t slo_target_ppm; /* parts per million: "99.9%" = 999000 */
+    uint32_t slo_target_ppm; /* parts per million: "99.9%" = 999000; default 999000;
+                                500000 (50%) .. 999999 (99.9999%) */
     int line, column;        /* where canary: starts */
 };
+
 struct mo_config {
     char *path;
 
@@ -52,7 +66,8 @@ struct mo_config {
     char *endpoint_override; /* NULL = none */
     int tls;                 /* -1 not set (TLS), 0, 1 */
 
-    /* subscriptions: (defaults are already merged into each entry) */
+    /* subscriptions: (defaults are already merged into each entry); with
+     * the canary enabled, its own subscription is the last entry (.canary) */
     struct mo_sub_config *subs;
     size_t n_subs;
 
@@ -79,6 +94,7 @@ struct mo_config {
 
     /* canary: */
     struct mo_canary_config canary;
+
     /* storage for strings the decoders point into */
     char **strings;
     size_t n_strings;
