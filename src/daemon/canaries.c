@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cleanup.h"
 #include "daemon.h"
 #include "log/event.h"
 #include "util.h"

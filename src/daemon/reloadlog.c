@@ -87,8 +87,14 @@ void mo_reloadlog_reloaded(const struct mo_config *nc, const struct mo_reloadlog
     mo_event_uint(&e, "moves_cancelled", o->moves_cancelled);
     if (o->dir_changed)
         mo_event_str(&e, "state_directory", o->dir ? o->dir : "");
-    mo_event_msg(&e, "Configuration reloaded from %s: %zu added, %zu removed, %zu kept%s%s%s%s%s", nc->path,
-                 o->added, o->removed, o->kept, how, o->dir_changed ? "; positions now saved in " : "",
+    const char *canary = o->canary ? o->canary : "none";
+    mo_event_str(&e, "canary", canary);
+    char cn[80] = "";
+    if (strcmp(canary, "none") != 0)
+        snprintf(cn, sizeof cn, "; canary %s%s", canary,
+                 strcmp(canary, "failed") == 0 ? " (see the warning before this)" : "");
+    mo_event_msg(&e, "Configuration reloaded from %s: %zu added, %zu removed, %zu kept%s%s%s%s%s%s", nc->path,
+                 o->added, o->removed, o->kept, cn, how, o->dir_changed ? "; positions now saved in " : "",
                  o->dir_changed ? (o->dir ? o->dir : "no directory (not saved)") : "", fails,
                  o->exports_kept ? "; out of memory: the export: settings are the old ones" : "");
     mo_event_emit(&e);

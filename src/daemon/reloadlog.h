@@ -41,6 +41,7 @@ struct mo_reloadlog_outcome {
     bool dir_changed;            /* the state directory changed ... */
     const char *dir;             /* ... to this one (NULL: positions not saved) */
     bool exports_kept;           /* out of memory: the old export: settings */
+    const char *canary;          /* what became of the canary: none, kept, added, replaced, removed, failed */
 };
 void mo_reloadlog_reloaded(const struct mo_config *nc, const struct mo_reloadlog_outcome *o);
 
