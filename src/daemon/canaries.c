@@ -24,7 +24,7 @@ static struct mo_canary_env env_of(const struct mo_daemon *d)
 {
     return (struct mo_canary_env){.warnings_per_interval = d->cfg->warnings_per_interval,
                                   .key_source = d->remote.creds.source,
-                                  .host = getenv("MOMENTO_SUBSCRIBER_HOST")};
+                                  .host = NULL};
 }
 
 static int make(struct mo_daemon *d)

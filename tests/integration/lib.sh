@@ -209,3 +209,13 @@ ensure_journald() {
     bg journald "$jd"
     wait_for 10 test -S /run/systemd/journal/socket || fail "journald did not start"
 }
+
+# ---- the canary ----
+
+# canary_unbalanced FILE : the canary events of FILE whose totals do not add
+# up (sent_total = received_total + lost_total + in_flight); empty when all do
+canary_unbalanced() {
+    events "$1" '.event=="canary" and (.sent_total != .received_total + .lost_total + .in_flight)'
+}
+# canary_last FILE JQ-EXPR : the expression over the last canary event of FILE
+canary_last() { events "$1" '.event=="canary"' | tail -n 1 | jq -r "$2"; }

@@ -497,13 +497,15 @@ void mo_canary_status(const mo_canary *c, char *buf, size_t len)
         snprintf(buf, len, "canary waiting");
         return;
     }
-    char p99[32] = "-", pct[32] = "-";
+    char p99[32], pct[32] = "no probe back yet";
     double a = mo_canary_availability(&c->acct.total);
-    if (mo_hist_count(c->acct.rtt))
-        mo_fmt_ms(mo_hist_quantile(c->acct.rtt, 0.99), p99, sizeof p99);
     if (a >= 0)
         snprintf(pct, sizeof pct, "%.2f%%", a * 100);
-    snprintf(buf, len, "canary rtt p99 %s ms, %s", p99, pct);
+    if (mo_hist_count(c->acct.rtt))
+        snprintf(buf, len, "canary rtt p99 %s ms, %s", mo_fmt_ms(mo_hist_quantile(c->acct.rtt, 0.99), p99, sizeof p99),
+                 pct);
+    else
+        snprintf(buf, len, "canary %s", pct);
 }
 
 const struct mo_canary_account *mo_canary_account_of(const mo_canary *c) { return &c->acct; }

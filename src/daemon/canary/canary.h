@@ -85,9 +85,9 @@ void mo_canary_summary(mo_canary *c);
 void mo_canary_stop(mo_canary *c, void (*drained)(void *ctx), void *ctx);
 bool mo_canary_busy(const mo_canary *c);
 
-/* "canary rtt p99 3.1 ms, 100.00%" over the current interval (rtt part only
- * with a probe received, availability since start), or "canary waiting" before
- * the schedule started. */
+/* "canary rtt p99 3.1 ms, 100.00%": the round trip over the current
+ * interval (left out before a probe came back in it: "canary 100.00%"), the
+ * availability since start; "canary waiting" before the schedule started. */
 void mo_canary_status(const mo_canary *c, char *buf, size_t len);
 
 const struct mo_canary_account *mo_canary_account_of(const mo_canary *c);
