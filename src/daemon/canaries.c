@@ -87,12 +87,11 @@ bool mo_daemon_canary_busy(const struct mo_daemon *d)
     return (d->canary && mo_canary_busy(d->canary)) || d->n_old_canaries > 0;
 }
 
-static void quit_if_done_cb(void *ctx) { mo_daemon_quit_if_done(ctx); }
-
-void mo_daemon_canary_stop(struct mo_daemon *d)
+void mo_daemon_canary_stop(struct mo_daemon *d, void (*drained)(void *ctx))
 {
+    d->canary_drained = drained;
     if (d->canary)
-        mo_canary_stop(d->canary, quit_if_done_cb, d);
+        mo_canary_stop(d->canary, drained, d);
 }
 
 /* ---- reload ---- */
@@ -106,7 +105,8 @@ static void old_drained(void *ctx)
         mo_canary_free(d->old_canaries[i]);
         d->old_canaries[i--] = d->old_canaries[--d->n_old_canaries];
     }
-    mo_daemon_quit_if_done(d);
+    if (d->canary_drained)
+        d->canary_drained(d);
 }
 
 static void retire(struct mo_daemon *d)
@@ -134,8 +134,9 @@ static bool same_place(const struct mo_canary_config *a, const struct mo_canary_
 }
 
 const char *mo_daemon_canary_reload(struct mo_daemon *d, const struct mo_canary_config *old,
-                                    bool remote_changed)
+                                    bool remote_changed, void (*drained)(void *ctx))
 {
+    d->canary_drained = drained;
     const struct mo_canary_config *nw = &d->cfg->canary;
     if (d->canary && !same_place(old, nw)) {
         retire(d);

@@ -70,6 +70,7 @@ struct mo_daemon {
     mo_sub *canary_sub;              /* its subscription, one of subs */
     mo_canary **old_canaries;        /* retired by a reload, their publishes winding down */
     size_t n_old_canaries;
+    void (*canary_drained)(void *d); /* told when a canary's publishes are all back */
 };
 
 /* ---- subs.c ---- */
@@ -86,12 +87,9 @@ bool mo_daemon_has_sub(const struct mo_daemon *d, const char *cache, const char 
 /* Hands s to the dying list, to be summarised and freed once stopped; s
  * must already be out of d->subs. -ENOMEM: the caller keeps it. */
 int mo_daemon_retire_sub(struct mo_daemon *d, mo_sub *s);
-/* The mover's `drained`: after the stop, its last probe is over. */
-void mo_daemon_mover_drained(void *ctx);
-
-/* Stops the loop once the daemon is stopping and nothing is in flight any
- * more (subscriptions, the mover's probes, the canary's publishes). */
-void mo_daemon_quit_if_done(struct mo_daemon *d);
+/* Something that was in flight is over (the mover's last probe, a canary's
+ * publishes): when the daemon stops and nothing is left, the loop quits. */
+void mo_daemon_drained(void *ctx);
 
 /* ---- canaries.c ---- */
 
@@ -105,14 +103,16 @@ void mo_daemon_canary_wire(struct mo_daemon *d, mo_sub *s, const struct mo_sub_c
 void mo_daemon_canary_up(struct mo_daemon *d, mo_sub *s);
 /* A subscription is going away (removed by a reload). */
 void mo_daemon_canary_gone(struct mo_daemon *d, mo_sub *s);
-/* The daemon stops: the canary's publishes in flight are cancelled. */
-void mo_daemon_canary_stop(struct mo_daemon *d);
+/* The daemon stops: the canary's publishes in flight are cancelled;
+ * drained(d) once they are back. */
+void mo_daemon_canary_stop(struct mo_daemon *d, void (*drained)(void *d));
 bool mo_daemon_canary_busy(const struct mo_daemon *d);
 /* A reload with d->cfg already the new configuration and `old` the old
- * canary section: the canary kept and updated, added, replaced or retired.
+ * canary section: the canary kept and updated, added, replaced or retired
+ * (drained(d) once a retired one's publishes are back).
  * Says which ("none", "kept", "added", "replaced", "removed", "failed"). */
 const char *mo_daemon_canary_reload(struct mo_daemon *d, const struct mo_canary_config *old,
-                                    bool remote_changed);
+                                    bool remote_changed, void (*drained)(void *d));
 
 /* ---- status.c ---- */
 

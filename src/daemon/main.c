@@ -76,7 +76,7 @@ static void fini_pool(struct mo_daemon *d) { mo_pool_free(d->pool); }
 
 static int init_mover(struct mo_daemon *d)
 {
-    return mo_mover_new(d->loop, d->pool, &d->sub_settings, mo_daemon_mover_drained, d, &d->mover);
+    return mo_mover_new(d->loop, d->pool, &d->sub_settings, mo_daemon_drained, d, &d->mover);
 }
 static void fini_mover(struct mo_daemon *d) { mo_mover_free(d->mover); }
 
@@ -310,7 +310,7 @@ static void begin_stop(struct mo_daemon *d, int signo)
     /* positions are saved once the streams are down (main, after the loop) */
     mo_timer_stop(d->loop, &d->state_timer);
     mo_mover_stop(d->mover);
-    mo_daemon_canary_stop(d);
+    mo_daemon_canary_stop(d, mo_daemon_drained);
     if (d->live_subs == 0) {
         if (mo_mover_busy(d->mover) == 0 && !mo_daemon_canary_busy(d))
             mo_loop_quit(d->loop);

@@ -123,7 +123,7 @@ static void apply(struct mo_daemon *d)
      * stays, new ones to a new one */
     struct mo_config *old = d->cfg;
     d->cfg = nc;
-    const char *canary = mo_daemon_canary_reload(d, &old->canary, changed != 0);
+    const char *canary = mo_daemon_canary_reload(d, &old->canary, changed != 0, mo_daemon_drained);
 
     struct mo_reloadlog_outcome o = {.canary = canary};
     keep_or_remove(d, nc, &o);

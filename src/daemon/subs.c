@@ -98,13 +98,14 @@ int mo_daemon_retire_sub(struct mo_daemon *d, mo_sub *s)
     return 0;
 }
 
-void mo_daemon_quit_if_done(struct mo_daemon *d)
+/* the loop ends once the daemon stops and nothing is in flight any more */
+static void quit_if_done(struct mo_daemon *d)
 {
     if (d->stopping && d->live_subs == 0 && mo_mover_busy(d->mover) == 0 && !mo_daemon_canary_busy(d))
         mo_loop_quit(d->loop);
 }
 
-void mo_daemon_mover_drained(void *ctx) { mo_daemon_quit_if_done(ctx); }
+void mo_daemon_drained(void *ctx) { quit_if_done(ctx); }
 
 static void on_sub_up(void *ctx, mo_sub *s)
 {
@@ -143,5 +144,5 @@ static void on_sub_stopped(void *ctx, mo_sub *s)
         break;
     }
     /* a current subscription stopping with the daemon is kept for the final summary */
-    mo_daemon_quit_if_done(d);
+    quit_if_done(d);
 }
