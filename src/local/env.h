@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ledger.h"
 #include "loop.h"
 #include "opts.h"
 #include "topic.h"
@@ -13,6 +14,7 @@ struct tl_env {
     mo_loop *loop;
     const struct tl_opts *opts;
     tl_store *store;
+    tl_ledger *ledger; /* --ledger; NULL without (tl_ledger_* then do nothing) */
     size_t live;     /* calls taken from gRPC and not yet released */
     uint64_t streams; /* Subscribe streams ever opened, to name them in logs */
     /* Called after a handler released its call (live went down by one). */

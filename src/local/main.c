@@ -13,6 +13,7 @@
 #include <grpc/support/log.h>
 
 #include "clock.h"
+#include "ledger.h"
 #include "loop.h"
 #include "rpc.h"
 #include "opts.h"
@@ -86,6 +87,7 @@ int main(int argc, char **argv)
     mo_loop *loop = NULL;
     tl_store *store = NULL;
     tl_server *srv = NULL;
+    tl_ledger *ledger = NULL;
     grpc_init();
     struct tl_store_opts so = {
         .caches = (const char *const *)opts.caches,
@@ -102,7 +104,11 @@ int main(int argc, char **argv)
         mo_warn("out of memory");
         goto out;
     }
-    r = tl_server_new(&opts, loop, store, &srv, err, sizeof err);
+    if (opts.ledger && tl_ledger_open(opts.ledger, &ledger, err, sizeof err) < 0) {
+        mo_warn("%s", err);
+        goto out;
+    }
+    r = tl_server_new(&opts, loop, store, ledger, &srv, err, sizeof err);
     if (r < 0) {
         mo_warn("%s", err);
         goto out;
@@ -137,6 +143,7 @@ out:
     tl_server_free(srv);
     mo_loop_free(loop);
     tl_store_free(store);
+    tl_ledger_free(ledger);
     mo_grpc_shutdown_wait(2000);
     tl_opts_clear(&opts);
     return rc;

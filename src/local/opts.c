@@ -40,6 +40,9 @@ enum {
     OPT_FAULT_DROP_EVERY,
     OPT_FAULT_RESET_AFTER,
     OPT_FAULT_REJECT,
+    OPT_FAULT_REJECT_RPC,
+    OPT_FAULT_DELAY_PUBLISH,
+    OPT_LEDGER,
     OPT_FAULT_MALFORMED_EVERY,
     OPT_VERSION,
 };
@@ -69,6 +72,9 @@ static const struct option long_opts[] = {
     {"fault-drop-every", required_argument, NULL, OPT_FAULT_DROP_EVERY},
     {"fault-reset-after", required_argument, NULL, OPT_FAULT_RESET_AFTER},
     {"fault-reject", required_argument, NULL, OPT_FAULT_REJECT},
+    {"fault-reject-rpc", required_argument, NULL, OPT_FAULT_REJECT_RPC},
+    {"fault-delay-publish", required_argument, NULL, OPT_FAULT_DELAY_PUBLISH},
+    {"ledger", required_argument, NULL, OPT_LEDGER},
     {"fault-malformed-every", required_argument, NULL, OPT_FAULT_MALFORMED_EVERY},
     {"verbose", no_argument, NULL, 'v'},
     {"version", no_argument, NULL, OPT_VERSION},
@@ -102,6 +108,9 @@ void tl_opts_usage(FILE *f)
           "  --tls-cert PEM --tls-key PEM   serve TLS with this certificate and key\n"
           "  --publisher-id ID        publisher_id carried by every item (default: empty)\n"
           "  --publisher-id-from-token  each item's publisher_id is its Publish call's token\n"
+          "  --ledger FILE            write a line to FILE for every message published,\n"
+          "                           delivered to a stream or dropped, and every call\n"
+          "                           rejected by a fault (see the man page for the format)\n"
           "  -v, --verbose            log streams and injected faults to stderr\n"
           "\n"
           "Fault injection, for tests:\n"
@@ -110,6 +119,10 @@ void tl_opts_usage(FILE *f)
           "  --fault-drop-every N     every Nth message of a topic is lost (a discontinuity instead)\n"
           "  --fault-reset-after N    a topic moves to a new page after every N messages\n"
           "  --fault-reject CODE[:COUNT]  reject every call (or the first COUNT) with CODE\n"
+          "  --fault-reject-rpc publish|subscribe  only calls of this method: the other works\n"
+          "                           (default: both); COUNT counts only these calls\n"
+          "  --fault-delay-publish DURATION  answer every Publish this late (the message is\n"
+          "                           delivered at once; 0s = off)\n"
           "  --fault-malformed-every N  after every Nth item a stream sends a message that is no\n"
           "                           valid item: garbled bytes, then an item of no kind, in turn\n"
           "\n"
@@ -347,6 +360,25 @@ int tl_opts_parse(int argc, char **argv, struct tl_opts *o, char *err, size_t er
         case OPT_FAULT_REJECT:
             r = parse_reject(optarg, o, err, errlen);
             break;
+        case OPT_FAULT_REJECT_RPC:
+            if (strcmp(optarg, "publish") == 0)
+                o->fault_reject_rpc = TL_RPC_PUBLISH;
+            else if (strcmp(optarg, "subscribe") == 0)
+                o->fault_reject_rpc = TL_RPC_SUBSCRIBE;
+            else
+                return bad(err, errlen, name, "neither publish nor subscribe:", optarg);
+            break;
+        case OPT_FAULT_DELAY_PUBLISH:
+            if (mo_time_parse_duration(optarg, &o->fault_delay_publish_us) < 0)
+                return bad(err, errlen, name, "not a duration (like 500ms, 1s, 2m):", optarg);
+            if (o->fault_delay_publish_us > 0 && o->fault_delay_publish_us < 1000)
+                return bad(err, errlen, name, "shorter than 1ms:", optarg);
+            break;
+        case OPT_LEDGER:
+            if (!*optarg)
+                return bad(err, errlen, name, "empty file name", optarg);
+            o->ledger = optarg;
+            break;
         case OPT_FAULT_MALFORMED_EVERY:
             r = parse_count(name, optarg, 1, &o->fault_malformed_every, err, errlen);
             break;
@@ -387,6 +419,12 @@ int tl_opts_parse(int argc, char **argv, struct tl_opts *o, char *err, size_t er
     if (o->publisher_id && o->publisher_id_from_token) {
         snprintf(err, errlen,
                  "--publisher-id and --publisher-id-from-token exclude each other: give one");
+        return -EINVAL;
+    }
+    if (o->fault_reject_rpc != TL_RPC_ANY && o->fault_reject_code < 0) {
+        snprintf(err, errlen,
+                 "--fault-reject-rpc needs --fault-reject: it says which calls --fault-reject "
+                 "refuses");
         return -EINVAL;
     }
     if (!o->tls_cert != !o->tls_key) {

@@ -9,6 +9,13 @@
 
 #define TL_OFF UINT64_MAX /* an unset count option */
 
+/* Which calls --fault-reject refuses (--fault-reject-rpc). */
+enum tl_rpc {
+    TL_RPC_ANY,       /* Publish and Subscribe */
+    TL_RPC_PUBLISH,
+    TL_RPC_SUBSCRIBE,
+};
+
 /* How --stream-items and --stream-lifetime end a healthy stream. */
 enum tl_stream_end {
     TL_END_OK,  /* status OK, no message */
@@ -35,13 +42,16 @@ struct tl_opts {
     const char *publisher_id;
     bool publisher_id_from_token; /* each item's publisher_id: its Publish call's authorization */
     bool verbose;
+    const char *ledger;       /* --ledger FILE, or NULL */
     /* fault injection, for tests */
     uint64_t fault_end_after;   /* TL_OFF or items per stream */
     uint64_t fault_stall_after; /* TL_OFF or items per stream */
     uint64_t fault_drop_every;  /* 0 = off */
     uint64_t fault_reset_after; /* 0 = off */
     int fault_reject_code;      /* -1 = off */
-    uint64_t fault_reject_count;/* 0 = every call */
+    uint64_t fault_reject_count;/* 0 = every call (of fault_reject_rpc) */
+    enum tl_rpc fault_reject_rpc; /* the calls it applies to */
+    uint64_t fault_delay_publish_us; /* 0 = off; else every Publish is answered this late */
     uint64_t fault_malformed_every; /* 0 = off; else items per stream between malformed messages */
 };
 

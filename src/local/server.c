@@ -44,6 +44,22 @@ struct slot {
     grpc_call_details details;
 };
 
+/* A unary answer: a Publish reply or a Trailers-Only refusal. */
+struct reply {
+    mo_tag tag;
+    struct tl_env *env;
+    grpc_call *call;
+    int cancelled;
+    grpc_status_code code;
+    grpc_byte_buffer *msg;
+    grpc_slice details;
+    grpc_metadata trailer;
+    bool has_trailer;
+    /* --fault-delay-publish: waiting to be sent, in the server's list */
+    mo_timer timer;
+    struct reply *prev, *next;
+};
+
 struct tl_server {
     struct tl_env env;
     grpc_server *srv;
@@ -52,20 +68,12 @@ struct tl_server {
     struct slot slots[SLOT_KINDS][SLOTS_PER_METHOD];
     size_t armed;
     uint64_t rejected; /* calls refused by --fault-reject */
+    struct reply late; /* head of the circular list of replies held back */
     bool started, stopping, stopped;
     mo_tag shutdown_tag;
 };
 
-/* A unary answer: a Publish reply or a Trailers-Only refusal. */
-struct reply {
-    mo_tag tag;
-    struct tl_env *env;
-    grpc_call *call;
-    int cancelled;
-    grpc_byte_buffer *msg;
-    grpc_slice details;
-    grpc_metadata trailer;
-};
+static void reply_send(struct reply *r);
 
 /* ---- shutdown bookkeeping ---- */
 
@@ -96,6 +104,12 @@ void tl_server_shutdown(tl_server *s)
     grpc_server_shutdown_and_notify(s->srv, mo_loop_cq(s->env.loop), &s->shutdown_tag);
     /* streams never end by themselves: cancel them so the shutdown completes */
     grpc_server_cancel_all_calls(s->srv);
+    /* and replies held back go now (to cancelled calls), so that they are released */
+    while (s->late.next != &s->late) {
+        struct reply *r = s->late.next;
+        mo_timer_stop(s->env.loop, &r->timer);
+        reply_send(r);
+    }
     maybe_stopped(s);
 }
 
@@ -114,12 +128,56 @@ static void on_reply_done(mo_tag *tag, bool ok)
     env->released(env);
 }
 
-/* Answers a call in one batch and releases it. With a non-OK code nothing but
- * the status goes out, so the transport sends Trailers-Only (one HEADERS
- * frame); `err` (may be NULL) goes into the trailing metadata. Takes the call. */
-static void reply(struct tl_env *env, grpc_call *call, grpc_status_code code, const char *details,
-                  const char *err)
+/* Sends a reply in one batch (taken off the list of late ones first, if it
+ * is there). With a non-OK code nothing but the status goes out, so the
+ * transport sends Trailers-Only (one HEADERS frame); the `err` trailer, if
+ * any, goes into the trailing metadata. */
+static void reply_send(struct reply *r)
 {
+    if (r->next) {
+        r->prev->next = r->next;
+        r->next->prev = r->prev;
+        r->next = r->prev = NULL;
+    }
+    grpc_op ops[4];
+    size_t n = 0;
+    ops[n++] = mo_op(GRPC_OP_SEND_INITIAL_METADATA);
+    if (r->msg) {
+        ops[n] = mo_op(GRPC_OP_SEND_MESSAGE);
+        ops[n++].data.send_message.send_message = r->msg;
+    }
+    ops[n] = mo_op(GRPC_OP_SEND_STATUS_FROM_SERVER);
+    ops[n].data.send_status_from_server.status = r->code;
+    ops[n].data.send_status_from_server.status_details = &r->details;
+    if (r->has_trailer) {
+        ops[n].data.send_status_from_server.trailing_metadata_count = 1;
+        ops[n].data.send_status_from_server.trailing_metadata = &r->trailer;
+    }
+    n++;
+    ops[n] = mo_op(GRPC_OP_RECV_CLOSE_ON_SERVER);
+    ops[n++].data.recv_close_on_server.cancelled = &r->cancelled;
+    grpc_call_error e = grpc_call_start_batch(r->call, ops, n, &r->tag, NULL);
+    if (e != GRPC_CALL_OK) {
+        mo_warn("cannot answer a call (gRPC error %d)", e);
+        grpc_call_cancel(r->call, NULL);
+        on_reply_done(&r->tag, false);
+    }
+}
+
+static void on_reply_due(mo_timer *t)
+{
+    reply_send(container_of(t, struct reply, timer));
+}
+
+/* Answers a call and releases it: at once, or, for a Publish with
+ * --fault-delay-publish, that much later (on a timer: the loop goes on
+ * meanwhile). `err` (may be NULL) goes into the trailing metadata. Takes the
+ * slot's call. */
+static void reply(struct slot *sl, grpc_status_code code, const char *details, const char *err)
+{
+    tl_server *s = sl->srv;
+    grpc_call *call = sl->call;
+    sl->call = NULL;
     struct reply *r = calloc(1, sizeof *r);
     if (!r) {
         grpc_call_cancel(call, NULL);
@@ -127,47 +185,34 @@ static void reply(struct tl_env *env, grpc_call *call, grpc_status_code code, co
         return;
     }
     r->tag.fn = on_reply_done;
-    r->env = env;
+    r->env = &s->env;
     r->call = call;
+    r->code = code;
     r->details = grpc_slice_from_copied_string(details ? details : "");
-    grpc_op ops[4];
-    size_t n = 0;
-    ops[n++] = mo_op(GRPC_OP_SEND_INITIAL_METADATA);
-    if (code == GRPC_STATUS_OK) {
+    if (code == GRPC_STATUS_OK)
         r->msg = grpc_raw_byte_buffer_create(NULL, 0); /* common._Empty: zero bytes */
-        ops[n] = mo_op(GRPC_OP_SEND_MESSAGE);
-        ops[n++].data.send_message.send_message = r->msg;
-    }
-    ops[n] = mo_op(GRPC_OP_SEND_STATUS_FROM_SERVER);
-    ops[n].data.send_status_from_server.status = code;
-    ops[n].data.send_status_from_server.status_details = &r->details;
     if (err) {
         r->trailer.key = grpc_slice_from_static_string("err");
         r->trailer.value = grpc_slice_from_static_string(err);
-        ops[n].data.send_status_from_server.trailing_metadata_count = 1;
-        ops[n].data.send_status_from_server.trailing_metadata = &r->trailer;
+        r->has_trailer = true;
     }
-    n++;
-    ops[n] = mo_op(GRPC_OP_RECV_CLOSE_ON_SERVER);
-    ops[n++].data.recv_close_on_server.cancelled = &r->cancelled;
-    env->live++;
-    grpc_call_error e = grpc_call_start_batch(call, ops, n, &r->tag, NULL);
-    if (e != GRPC_CALL_OK) {
-        mo_warn("cannot answer a call (gRPC error %d)", e);
-        grpc_call_cancel(call, NULL);
-        env->live--;
-        if (r->msg)
-            grpc_byte_buffer_destroy(r->msg);
-        grpc_slice_unref(r->details);
-        grpc_call_unref(call);
-        free(r);
+    s->env.live++;
+    uint64_t delay = s->env.opts->fault_delay_publish_us;
+    if (sl->kind == SLOT_PUBLISH && delay && !s->stopping) {
+        mo_timer_init(&r->timer, on_reply_due);
+        r->next = &s->late;
+        r->prev = s->late.prev;
+        s->late.prev->next = r;
+        s->late.prev = r;
+        mo_timer_start(s->env.loop, &r->timer, delay);
+        return;
     }
+    reply_send(r);
 }
 
-static void replyf(struct tl_env *env, grpc_call *call, grpc_status_code code, const char *err,
-                   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-static void replyf(struct tl_env *env, grpc_call *call, grpc_status_code code, const char *err,
-                   const char *fmt, ...)
+static void replyf(struct slot *sl, grpc_status_code code, const char *err, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void replyf(struct slot *sl, grpc_status_code code, const char *err, const char *fmt, ...)
 {
     char details[512];
     va_list ap;
@@ -175,33 +220,55 @@ static void replyf(struct tl_env *env, grpc_call *call, grpc_status_code code, c
     vsnprintf(details, sizeof details, fmt, ap);
     va_end(ap);
     if (code != GRPC_STATUS_OK)
-        tl_log(env, "refused a call: %s: %s", mo_status_name(code), details);
-    reply(env, call, code, details, err);
+        tl_log(&sl->srv->env, "refused a call: %s: %s", mo_status_name(code), details);
+    reply(sl, code, details, err);
 }
 
 /* ---- checks shared by both methods ---- */
 
-/* Applies --fault-reject and --token; true when the call was answered. */
-static bool refuse_early(tl_server *s, grpc_call *call, const grpc_metadata_array *md)
+static const char *rpc_name(enum slot_kind k) { return k == SLOT_PUBLISH ? "publish" : "subscribe"; }
+
+/* Whether --fault-reject refuses this call (--fault-reject-rpc, COUNT). */
+static bool fault_rejects(const tl_server *s, enum slot_kind kind)
 {
     const struct tl_opts *o = s->env.opts;
-    if (o->fault_reject_code > 0 &&
-        (o->fault_reject_count == 0 || s->rejected < o->fault_reject_count)) {
+    if (o->fault_reject_code <= 0)
+        return false;
+    if ((o->fault_reject_rpc == TL_RPC_PUBLISH && kind != SLOT_PUBLISH) ||
+        (o->fault_reject_rpc == TL_RPC_SUBSCRIBE && kind != SLOT_SUBSCRIBE))
+        return false;
+    /* only calls it applies to get here, and each is refused until COUNT:
+     * the refusals count exactly the calls COUNT is about */
+    return o->fault_reject_count == 0 || s->rejected < o->fault_reject_count;
+}
+
+/* Applies --fault-reject and --token; true when the call was answered. */
+static bool refuse_early(tl_server *s, struct slot *sl)
+{
+    const struct tl_opts *o = s->env.opts;
+    if (fault_rejects(s, sl->kind)) {
+        grpc_status_code code = (grpc_status_code)o->fault_reject_code;
         s->rejected++;
-        tl_log(&s->env, "fault: rejecting call %" PRIu64 " with %s", s->rejected,
-               mo_status_name(o->fault_reject_code));
-        replyf(&s->env, call, o->fault_reject_code, NULL,
-               "rejected by fault injection (--fault-reject)");
+        tl_log(&s->env, "fault: rejecting %s call %" PRIu64 " with %s", rpc_name(sl->kind),
+               s->rejected, mo_status_name(code));
+        tl_ledger_rejected(s->env.ledger, rpc_name(sl->kind), mo_status_name(code));
+        if (code == GRPC_STATUS_PERMISSION_DENIED)
+            /* what a key without the right to this method meets (the service's
+             * own wording is not known: a plain sentence) */
+            replyf(sl, code, NULL, "the API key does not have permission to %s this topic",
+                   sl->kind == SLOT_PUBLISH ? "publish to" : "subscribe to");
+        else
+            replyf(sl, code, NULL, "rejected by fault injection (--fault-reject)");
         return true;
     }
     if (o->token) {
-        const grpc_slice *auth = mo_md_get(md, "authorization");
+        const grpc_slice *auth = mo_md_get(&sl->md, "authorization");
         size_t len = strlen(o->token);
         bool match = auth ? GRPC_SLICE_LENGTH(*auth) == len &&
                                 memcmp(GRPC_SLICE_START_PTR(*auth), o->token, len) == 0
                           : len == 0;
         if (!match) {
-            replyf(&s->env, call, GRPC_STATUS_UNAUTHENTICATED, NULL, "Invalid signature");
+            replyf(sl, GRPC_STATUS_UNAUTHENTICATED, NULL, "Invalid signature");
             return true;
         }
     }
@@ -209,26 +276,24 @@ static bool refuse_early(tl_server *s, grpc_call *call, const grpc_metadata_arra
 }
 
 /* Checks the names and finds the cache; NULL when the call was answered. */
-static tl_cache *find_cache(tl_server *s, grpc_call *call, struct tl_str cache,
+static tl_cache *find_cache(tl_server *s, struct slot *sl, struct tl_str cache,
                             struct tl_str topic)
 {
     if (tl_str_blank(cache)) {
-        replyf(&s->env, call, GRPC_STATUS_INVALID_ARGUMENT, NULL,
-               "cache name must not be empty or blank");
+        replyf(sl, GRPC_STATUS_INVALID_ARGUMENT, NULL, "cache name must not be empty or blank");
         return NULL;
     }
     if (tl_str_blank(topic)) {
-        replyf(&s->env, call, GRPC_STATUS_INVALID_ARGUMENT, NULL,
-               "topic name must not be empty or blank");
+        replyf(sl, GRPC_STATUS_INVALID_ARGUMENT, NULL, "topic name must not be empty or blank");
         return NULL;
     }
     errno = 0;
     tl_cache *c = tl_store_cache(s->env.store, cache);
     if (!c) {
         if (errno == ENOMEM)
-            replyf(&s->env, call, GRPC_STATUS_INTERNAL, NULL, "out of memory");
+            replyf(sl, GRPC_STATUS_INTERNAL, NULL, "out of memory");
         else
-            replyf(&s->env, call, GRPC_STATUS_NOT_FOUND, NULL, "cache not found: %.*s",
+            replyf(sl, GRPC_STATUS_NOT_FOUND, NULL, "cache not found: %.*s",
                    (int)(cache.len > 200 ? 200 : cache.len), cache.p);
     }
     return c;
@@ -238,11 +303,10 @@ static tl_cache *find_cache(tl_server *s, grpc_call *call, struct tl_str cache,
  * one slice into out; false (and the call answered) if either stops it. */
 static bool accept_call(tl_server *s, struct slot *sl, grpc_slice *out)
 {
-    if (refuse_early(s, sl->call, &sl->md))
+    if (refuse_early(s, sl))
         return false;
     if (!sl->payload || !mo_bb_read(sl->payload, out)) {
-        replyf(&s->env, sl->call, GRPC_STATUS_INVALID_ARGUMENT, NULL,
-               "the call carried no request message");
+        replyf(sl, GRPC_STATUS_INVALID_ARGUMENT, NULL, "the call carried no request message");
         return false;
     }
     return true;
@@ -252,7 +316,6 @@ static bool accept_call(tl_server *s, struct slot *sl, grpc_slice *out)
 
 static void handle_publish(tl_server *s, struct slot *sl)
 {
-    grpc_call *call = sl->call;
     grpc_slice body;
     if (!accept_call(s, sl, &body))
         return;
@@ -260,15 +323,14 @@ static void handle_publish(tl_server *s, struct slot *sl)
     const struct tl_opts *o = s->env.opts;
     tl_cache *c;
     if (tl_wire_publish_decode(GRPC_SLICE_START_PTR(body), GRPC_SLICE_LENGTH(body), &req) < 0) {
-        replyf(&s->env, call, GRPC_STATUS_INTERNAL, NULL,
-               "failed to decode the _PublishRequest message");
-    } else if (!(c = find_cache(s, call, req.cache, req.topic))) {
+        replyf(sl, GRPC_STATUS_INTERNAL, NULL, "failed to decode the _PublishRequest message");
+    } else if (!(c = find_cache(s, sl, req.cache, req.topic))) {
         /* answered */
     } else if (!req.has_value) {
-        replyf(&s->env, call, GRPC_STATUS_INVALID_ARGUMENT, NULL,
+        replyf(sl, GRPC_STATUS_INVALID_ARGUMENT, NULL,
                "the message has no value (neither text nor binary)");
     } else if (o->max_payload && req.value_len > o->max_payload) {
-        replyf(&s->env, call, GRPC_STATUS_RESOURCE_EXHAUSTED, "item_size_limit_exceeded",
+        replyf(sl, GRPC_STATUS_RESOURCE_EXHAUSTED, "item_size_limit_exceeded",
                "item size %zu bytes exceeds the limit of %" PRIu64 " bytes", req.value_len,
                o->max_payload);
     } else {
@@ -286,16 +348,22 @@ static void handle_publish(tl_server *s, struct slot *sl)
             r = tl_topic_publish(t, req.binary, req.value, req.value_len, &p);
         }
         if (r < 0) {
-            replyf(&s->env, call, GRPC_STATUS_INTERNAL, NULL, "out of memory");
+            replyf(sl, GRPC_STATUS_INTERNAL, NULL, "out of memory");
         } else {
-            if (p.dropped)
+            /* (the streams it went to were only handed it: their delivered
+             * lines come when gRPC has sent it, after this one) */
+            tl_ledger_published(s->env.ledger, tl_cache_name(c), tl_topic_name(t), p.seq,
+                                req.binary, req.value, req.value_len);
+            if (p.dropped) {
                 tl_log(&s->env, "fault: message %" PRIu64 " of %s/%s (page %" PRIu64 ") lost",
                        p.seq, tl_cache_name(c), tl_topic_name(t), p.page);
+                tl_ledger_dropped(s->env.ledger, tl_cache_name(c), tl_topic_name(t), p.seq);
+            }
             if (p.new_page)
                 tl_log(&s->env, "fault: %s/%s reset to page %" PRIu64 " after %" PRIu64
                                 " messages",
                        tl_cache_name(c), tl_topic_name(t), p.new_page, p.seq);
-            reply(&s->env, call, GRPC_STATUS_OK, NULL, NULL);
+            reply(sl, GRPC_STATUS_OK, NULL, NULL);
         }
     }
     grpc_slice_unref(body);
@@ -303,7 +371,6 @@ static void handle_publish(tl_server *s, struct slot *sl)
 
 static void handle_subscribe(tl_server *s, struct slot *sl)
 {
-    grpc_call *call = sl->call;
     grpc_slice body;
     if (!accept_call(s, sl, &body))
         return;
@@ -312,19 +379,21 @@ static void handle_subscribe(tl_server *s, struct slot *sl)
     tl_cache *c;
     tl_topic *t;
     if (tl_wire_subscribe_decode(GRPC_SLICE_START_PTR(body), GRPC_SLICE_LENGTH(body), &req) < 0) {
-        replyf(&s->env, call, GRPC_STATUS_INTERNAL, NULL,
+        replyf(sl, GRPC_STATUS_INTERNAL, NULL,
                "failed to decode the _SubscriptionRequest message");
-    } else if (!(c = find_cache(s, call, req.cache, req.topic))) {
+    } else if (!(c = find_cache(s, sl, req.cache, req.topic))) {
         /* answered */
     } else if (o->max_subscribers && tl_cache_subscribers(c) >= o->max_subscribers) {
-        replyf(&s->env, call, GRPC_STATUS_RESOURCE_EXHAUSTED, "topic_subscriptions_limit_exceeded",
+        replyf(sl, GRPC_STATUS_RESOURCE_EXHAUSTED, "topic_subscriptions_limit_exceeded",
                "Number of subscribers for cache %s exceeds the limit of %" PRIu64
                " concurrent subscribers",
                tl_cache_name(c), o->max_subscribers);
     } else if (!(t = tl_cache_topic(c, req.topic))) {
-        replyf(&s->env, call, GRPC_STATUS_INTERNAL, NULL, "out of memory");
-    } else if (tl_stream_start(&s->env, call, c, t, &req) < 0) {
-        replyf(&s->env, call, GRPC_STATUS_INTERNAL, NULL, "cannot start the stream");
+        replyf(sl, GRPC_STATUS_INTERNAL, NULL, "out of memory");
+    } else if (tl_stream_start(&s->env, sl->call, c, t, &req) < 0) {
+        replyf(sl, GRPC_STATUS_INTERNAL, NULL, "cannot start the stream");
+    } else {
+        sl->call = NULL; /* the stream's now */
     }
     grpc_slice_unref(body);
 }
@@ -367,7 +436,6 @@ static void on_call(mo_tag *tag, bool ok)
     sl->armed = false;
     s->armed--;
     if (ok && sl->call) {
-        grpc_call *call = sl->call;
         switch (sl->kind) {
         case SLOT_PUBLISH:
             handle_publish(s, sl);
@@ -382,7 +450,7 @@ static void on_call(mo_tag *tag, bool ok)
                 n = sizeof method - 1;
             memcpy(method, GRPC_SLICE_START_PTR(sl->details.method), n);
             method[n] = '\0';
-            replyf(&s->env, call, GRPC_STATUS_UNIMPLEMENTED, NULL, "unknown method %s", method);
+            replyf(sl, GRPC_STATUS_UNIMPLEMENTED, NULL, "unknown method %s", method);
         }
         }
     }
@@ -473,8 +541,8 @@ static bool explain_bind_failure(const char *listen, char *err, size_t errlen)
     return e != 0;
 }
 
-int tl_server_new(const struct tl_opts *o, mo_loop *loop, tl_store *store, tl_server **ret,
-                  char *err, size_t errlen)
+int tl_server_new(const struct tl_opts *o, mo_loop *loop, tl_store *store, tl_ledger *ledger,
+                  tl_server **ret, char *err, size_t errlen)
 {
     grpc_server_credentials *creds;
     if (o->tls_cert) {
@@ -500,7 +568,9 @@ int tl_server_new(const struct tl_opts *o, mo_loop *loop, tl_store *store, tl_se
         grpc_server_credentials_release(creds);
         return -ENOMEM;
     }
-    s->env = (struct tl_env){.loop = loop, .opts = o, .store = store, .released = on_released};
+    s->env = (struct tl_env){.loop = loop, .opts = o, .store = store, .ledger = ledger,
+                             .released = on_released};
+    s->late.next = s->late.prev = &s->late;
     s->shutdown_tag.fn = on_shutdown_done;
 
     grpc_arg args[] = {

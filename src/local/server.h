@@ -4,22 +4,27 @@
  * the service would (fault rejection, token, names, cache, limits), answers
  * Publish and hands Subscribe calls to a stream. Every refusal is sent as a
  * Trailers-Only response, with the `err` trailer where the SDKs look for it.
+ * With --fault-delay-publish every Publish answer is held back on a timer
+ * (the message itself is delivered at once). What it accepts and rejects by
+ * fault goes to the ledger (ledger.h).
  */
 #ifndef TL_SERVER_H
 #define TL_SERVER_H
 
 #include <stddef.h>
 
+#include "ledger.h"
 #include "loop.h"
 #include "opts.h"
 #include "topic.h"
 
 typedef struct tl_server tl_server;
 
-/* Creates the server, binds and starts it. `opts`, `loop` and `store` must
- * outlive it. Returns 0, or a negative errno with a sentence in err. */
-int tl_server_new(const struct tl_opts *opts, mo_loop *loop, tl_store *store, tl_server **ret,
-                  char *err, size_t errlen);
+/* Creates the server, binds and starts it. `opts`, `loop`, `store` and
+ * `ledger` (NULL: none) must outlive it. Returns 0, or a negative errno with a
+ * sentence in err. */
+int tl_server_new(const struct tl_opts *opts, mo_loop *loop, tl_store *store, tl_ledger *ledger,
+                  tl_server **ret, char *err, size_t errlen);
 /* The port it listens on (the real one when --listen asked for port 0). */
 int tl_server_port(const tl_server *s);
 /* Begins a clean stop: no new calls, every open call cancelled. The loop is

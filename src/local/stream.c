@@ -55,6 +55,7 @@ struct tl_stream {
 
     bool sending;
     bool sending_item;
+    uint64_t sending_seq; /* the item's sequence number, for the ledger */
     grpc_byte_buffer *bb;
     uint64_t items;     /* items sent on this stream */
     uint64_t discs;     /* discontinuities sent */
@@ -186,6 +187,8 @@ static void on_sent(mo_tag *tag, bool ok)
     const struct tl_opts *o = st->env->opts;
     if (st->sending_item) {
         st->items++;
+        tl_ledger_delivered(st->env->ledger, tl_cache_name(st->cache), tl_topic_name(st->topic),
+                            st->sending_seq, st->id);
         if (o->fault_malformed_every && st->items % o->fault_malformed_every == 0)
             st->malformed_due = true; /* sent next, before anything else */
     }
@@ -216,7 +219,8 @@ static void on_closed(mo_tag *tag, bool ok)
 }
 
 /* Sends `msg` (the caller's ref is kept by the byte buffer's own ref). */
-static void send_msg(struct tl_stream *st, grpc_slice msg, bool item, bool with_headers)
+static void send_msg(struct tl_stream *st, grpc_slice msg, bool item, uint64_t seq,
+                     bool with_headers)
 {
     st->bb = grpc_raw_byte_buffer_create(&msg, 1);
     grpc_op ops[2];
@@ -235,6 +239,7 @@ static void send_msg(struct tl_stream *st, grpc_slice msg, bool item, bool with_
     st->tags_out++;
     st->sending = true;
     st->sending_item = item;
+    st->sending_seq = seq;
 }
 
 static void send_discontinuity(struct tl_stream *st, const struct tl_start *d)
@@ -243,7 +248,7 @@ static void send_discontinuity(struct tl_stream *st, const struct tl_start *d)
     st->known_seq = d->new_seq;
     st->known_page = d->page;
     st->discs++;
-    send_msg(st, s, false, false);
+    send_msg(st, s, false, 0, false);
     grpc_slice_unref(s);
 }
 
@@ -258,12 +263,12 @@ static void pump(struct tl_stream *st)
         st->malformed_due = false;
         tl_log(st->env, "fault: stream %" PRIu64 " sends %s after %" PRIu64 " items", st->id,
                no_kind ? "an item of no kind" : "a garbled item", st->items);
-        send_msg(st, tl_wire_malformed(no_kind), false, false);
+        send_msg(st, tl_wire_malformed(no_kind), false, 0, false);
         return;
     }
     if (st->hb_due) {
         st->hb_due = false;
-        send_msg(st, tl_wire_heartbeat(), false, false);
+        send_msg(st, tl_wire_heartbeat(), false, 0, false);
         return;
     }
     if (st->disc_due) {
@@ -296,7 +301,7 @@ static void pump(struct tl_stream *st)
         st->known_page = e->page;
         st->discs++;
     }
-    send_msg(st, e->msg, e->kind == TL_ENTRY_ITEM, false);
+    send_msg(st, e->msg, e->kind == TL_ENTRY_ITEM, e->seq, false);
 }
 
 static void on_topic_grew(struct tl_watcher *w)
@@ -376,7 +381,7 @@ int tl_stream_start(struct tl_env *env, grpc_call *call, tl_cache *cache, tl_top
     }
 
     /* The heartbeat goes out with the response headers: the SDKs wait for it. */
-    send_msg(st, tl_wire_heartbeat(), false, true);
+    send_msg(st, tl_wire_heartbeat(), false, 0, true);
     if (st->state == ST_OPEN && env->opts->heartbeat_us)
         mo_timer_start(env->loop, &st->hb_timer, env->opts->heartbeat_us);
     if (st->state == ST_OPEN && env->opts->stream_lifetime_us)

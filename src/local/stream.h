@@ -7,7 +7,8 @@
  * ring gets a _Discontinuity and continues from the oldest entry, so its
  * memory is bounded whatever the client's speed. Heartbeats come from a timer
  * per stream, also while items flow. The stream fault options
- * (--fault-end-after, --fault-stall-after) are applied here.
+ * (--fault-end-after, --fault-stall-after) are applied here, and each item
+ * gRPC reports sent is a `delivered` line of the ledger (ledger.h).
  */
 #ifndef TL_STREAM_H
 #define TL_STREAM_H

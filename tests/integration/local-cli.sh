@@ -9,7 +9,7 @@ LOCAL=$BIN/momento-topics-local
 
 "$LOCAL" --help >"$WORK/help.out" || fail "--help exited $?"
 for o in --fault-reject --announce-page --discontinuity-seq --stream-items --stream-lifetime \
-    --stream-end --replay-window; do
+    --stream-end --replay-window --fault-reject-rpc --fault-delay-publish --ledger; do
     grep -q -- "$o" "$WORK/help.out" || fail "--help does not list $o"
 done
 "$LOCAL" --version >"$WORK/version.out" || fail "--version exited $?"
@@ -36,6 +36,14 @@ usage --listen 127.0.0.1:70000 '--listen: not HOST:PORT'
 usage --fault-reject bogus '--fault-reject: not a gRPC error status.*bogus'
 usage --fault-reject ok '--fault-reject: not a gRPC error status'
 usage --fault-reject unavailable:x '--fault-reject'
+usage --fault-reject-rpc publish '--fault-reject-rpc needs --fault-reject'
+usage --fault-reject-rpc subscribe --fault-reject-rpc publish '--fault-reject-rpc needs --fault-reject'
+usage --fault-reject unavailable --fault-reject-rpc both '--fault-reject-rpc: neither publish nor subscribe.*"both"'
+usage --fault-reject unavailable --fault-reject-rpc Publish '--fault-reject-rpc: neither publish nor subscribe'
+usage --fault-reject-rpc '--fault-reject-rpc needs a value'
+usage --fault-delay-publish 500 '--fault-delay-publish: not a duration.*"500"'
+usage --fault-delay-publish 500us '--fault-delay-publish: shorter than 1ms'
+usage --ledger '' '--ledger: empty file name'
 usage --fault-drop-every 0 '--fault-drop-every: must be at least 1'
 usage --fault-end-after '' '--fault-end-after'
 usage --caches 'a,,b' '--caches: empty cache name'

@@ -1,8 +1,10 @@
 #!/bin/bash
 # momento-topics-local fault options: --fault-end-after, --fault-stall-after,
-# --fault-drop-every, --fault-reset-after, --fault-reject, --fault-malformed-every.
+# --fault-drop-every, --fault-reset-after, --fault-reject, --fault-malformed-every,
+# --fault-delay-publish (--fault-reject-rpc: local-reject-rpc.sh).
 source "$top_srcdir/tests/integration/lib.sh"
 source "$top_srcdir/tests/integration/local-lib.sh"
+source "$top_srcdir/tests/integration/publish-lib.sh"
 
 summary() {
     jq -r 'if .type=="item" then "i\(.seq)" elif .type=="discontinuity" then "d\(.last)/\(.new)" elif .type=="status" then "s\(.code)" elif .type=="malformed" then "m\(.bytes)" else .type end' \
@@ -106,3 +108,65 @@ subscribe m2 --resume 1 --timeout 20 --count 3
 wait "$SUB_PID" || fail "m2: $(cat "$WORK/m2.out")"
 expect_eq "a new stream counts again" "$(summary m2)" "i1 i2 m3 i3"
 pass "--fault-malformed-every: garbled bytes and items of no kind in turn, every N items of a stream"
+
+# --fault-delay-publish 500ms: every Publish answered at least 500 ms late, by a
+# timer (20 at once take 500 ms, not 10 s), the messages delivered meanwhile
+start_local delay --fault-delay-publish 500ms --ledger "$WORK/delay.ledger"
+sub dl c t --count 20
+pub -c c -t t -n 20 >"$WORK/delay.pub" 2>"$WORK/delay.pub.err" || fail "momento-publish: $(cat "$WORK/delay.pub.err")"
+wait_sub dl
+line=$(closing_line "$WORK/delay.pub")
+read -r secs p50 max < <(sed -nE 's/^published 20 messages in ([0-9.]+) s .*latency ms: p50 ([0-9.]+) .* max ([0-9.]+);.*errors: 0$/\1 \2 \3/p' <<<"$line")
+[ -n "${p50:-}" ] || fail "closing line: $line"
+awk -v p="$p50" 'BEGIN { exit !(p >= 500) }' || fail "publish latency p50 $p50 ms < 500 ms: $line"
+awk -v m="$max" 'BEGIN { exit !(m < 5000) }' || fail "publish latency max $max ms: $line"
+awk -v s="$secs" 'BEGIN { exit !(s < 5) }' || fail "20 publishes took $secs s: answered one after another: $line"
+expect_eq "ledger" "$(cut -d' ' -f1 "$WORK/delay.ledger" | sort | uniq -c | tr -s ' ' | tr '\n' ,)" \
+    " 20 delivered, 20 published,"
+stop_local
+pass "--fault-delay-publish 500ms: latency p50 $p50 ms, max $max ms; 20 in $secs s"
+
+# delivered at once: the subscriber has the message (and the ledger its lines)
+# while momento-publish still waits for its answer
+start_local delay3 --fault-delay-publish 3s --ledger "$WORK/delay3.ledger"
+sub d3 c t --count 1
+pub -c c -t t -n 1 >"$WORK/delay3.pub" 2>"$WORK/delay3.pub.err" &
+PUB_PID=$!
+wait_sub d3
+kill -0 $PUB_PID 2>/dev/null || fail "momento-publish was answered before the subscriber got the message"
+expect_eq "ledger while the answer is held" \
+    "$(awk '{ print $1 == "published" ? $1 " " $2 " " $3 " " $4 : $0 }' "$WORK/delay3.ledger" | tr '\n' ,)" \
+    "published c t 1,delivered c t 1 1,"
+wait $PUB_PID || fail "momento-publish: $(cat "$WORK/delay3.pub.err")"
+p50=$(sed -nE 's/.*latency ms: p50 ([0-9.]+) .*/\1/p' "$WORK/delay3.pub")
+awk -v p="$p50" 'BEGIN { exit !(p >= 3000) }' || fail "publish latency $p50 ms < 3000 ms"
+stop_local
+pass "--fault-delay-publish 3s: the subscriber had the message while the publish waited ($p50 ms)"
+
+# a refused Publish is answered late too; Subscribe is not delayed
+start_local delayrej --fault-delay-publish 500ms --fault-reject unavailable:1 --fault-reject-rpc publish
+t0=$(now_us)
+expect_eq "refused late" "$(publish x | jq -r .name)" UNAVAILABLE
+t1=$(now_us)
+[ $((t1 - t0)) -ge 500000 ] || fail "the refusal came after $(((t1 - t0) / 1000)) ms"
+subscribe dr --timeout 20 --messages 1
+wait "$SUB_PID" || fail "dr: $(cat "$WORK/dr.out")"
+stop_local
+pass "--fault-delay-publish: a refused publish is answered $(((t1 - t0) / 1000)) ms late"
+
+# a stop does not wait for the answers held back: they go out to the cancelled calls
+start_local delaystop --fault-delay-publish 60s --ledger "$WORK/delaystop.ledger"
+rc=0
+pub -c c -t t -n 5 --timeout 120s >"$WORK/delaystop.pub" 2>"$WORK/delaystop.pub.err" &
+PUB_PID=$!
+five_published() { [ "$(grep -c '^published' "$WORK/delaystop.ledger")" = 5 ]; }
+wait_for 30 five_published ||
+    fail "publishes not accepted: $(cat "$WORK/delaystop.ledger")"
+t0=$(now_us)
+stop_local
+t1=$(now_us)
+[ $((t1 - t0)) -lt 30000000 ] || fail "the stop took $(((t1 - t0) / 1000)) ms"
+wait $PUB_PID || rc=$?
+expect_eq "momento-publish exit" "$rc" 1
+grep -q "errors: 5 (UNAVAILABLE 5)$" "$WORK/delaystop.pub" || fail "momento-publish: $(cat "$WORK/delaystop.pub")"
+pass "--fault-delay-publish: a stop answers the held publishes at once (UNAVAILABLE), exit 0"

@@ -16,10 +16,12 @@ printf '%s\n' "$V1_INNER" >"$KEYS/v1-inner.key"
 # ---- running with a key as its token, logging every call
 for how in token token-file; do
     if [ $how = token ]; then
-        start_local "srv-$how" -v --token "$V2" --caches known,c --heartbeat 200ms
+        start_local "srv-$how" -v --token "$V2" --caches known,c --heartbeat 200ms \
+            --ledger "$WORK/srv-$how.ledger"
         key=$V2
     else
-        start_local "srv-$how" -v --token-file "$KEYS/v1-inner.key" --caches known,c --heartbeat 200ms
+        start_local "srv-$how" -v --token-file "$KEYS/v1-inner.key" --caches known,c --heartbeat 200ms \
+            --ledger "$WORK/srv-$how.ledger"
         key=$V1_INNER
     fi
     srv=$LOCAL_PID
@@ -38,15 +40,21 @@ for how in token token-file; do
     subscribe "sub-$how" --token "$key" --topic "$V2" --count 1 --timeout 20
     wait_type "sub-$how" heartbeat 1
     expect_ok --token "$key" --topic "$V2" y
+    expect_ok --token "$key" "the key: $key, published"
     wait "$SUB_PID" || fail "$how: the subscriber did not get its item"
     subscribe "sub2-$how" --token "$key" --cache "$V1_INNER" --timeout 20
     wait "$SUB_PID" || true
     stop_local
     grep -q "refused a call: UNAUTHENTICATED" "$WORK/srv-$how.err" || fail "$how: refusals not logged"
     grep -q "stream .* closed" "$WORK/srv-$how.err" || fail "$how: streams not logged: $(cat "$WORK/srv-$how.err")"
-    no_secrets "$WORK/srv-$how.out" "$WORK/srv-$how.err"
+    no_secrets "$WORK/srv-$how.out" "$WORK/srv-$how.err" "$WORK/srv-$how.ledger"
+    # the ledger has the lines, with the key hidden
+    grep -q '^published c "<hidden>" 1 "y"$' "$WORK/srv-$how.ledger" ||
+        fail "$how: ledger: $(cat "$WORK/srv-$how.ledger")"
+    grep -q '^published c t [0-9]* "the key: <hidden>, published"$' "$WORK/srv-$how.ledger" ||
+        fail "$how: ledger: $(cat "$WORK/srv-$how.ledger")"
 done
-pass "--token and --token-file with a key, -v: every call logged, no key echoed"
+pass "--token and --token-file with a key, -v, --ledger: every call logged, no key echoed"
 
 # ---- the key where it does not belong, and unreadable token files
 # usage NAME STATUS ARGS... : the server must exit with STATUS at once
@@ -61,8 +69,8 @@ usage() {
 for k in "$V2" "$V1" "$V1_INNER"; do
     for opt in --listen --heartbeat --replay --replay-window --discontinuity-seq --stream-items \
         --stream-lifetime --stream-end --max-subscribers --max-payload --fault-end-after \
-        --fault-reject --port-file; do
-        if [ $opt = --port-file ]; then # a file that cannot be written
+        --fault-reject --fault-reject-rpc --fault-delay-publish --port-file --ledger; do
+        if [ $opt = --port-file ] || [ $opt = --ledger ]; then # a file that cannot be written
             usage "w$opt" 1 $opt "$WORK/nodir/$k"
         else
             usage "w$opt" 64 $opt "$k"
