@@ -13,7 +13,7 @@ size_t mo_ring_cap_for(uint64_t rate_milli, uint64_t deadline_us)
 {
     /* rate x deadline = rate_milli x deadline_us / 10^9, rounded up */
     uint64_t q = deadline_us / 1000000, r = deadline_us % 1000000;
-    uint64_t milli = rate_milli * q * 1000 + (rate_milli * r + 999) / 1000; /* probes x 1000 */
+    uint64_t milli = rate_milli * q + (rate_milli * r + 999999) / 1000000; /* probes x 1000 */
     return (size_t)((milli + 999) / 1000) + 2;
 }
 
