@@ -25,7 +25,7 @@ static size_t lost_bits_for(size_t cap)
 
 int mo_ring_init(struct mo_ring *r, size_t cap, uint64_t first)
 {
-    *r = (struct mo_ring){.cap = cap ? cap : 1, .base = first};
+    *r = (struct mo_ring){.cap = cap ? cap : 1, .base = first, .first = first};
     r->lost_bits = lost_bits_for(r->cap);
     r->v = calloc(r->cap, sizeof *r->v);
     r->lost = calloc(r->lost_bits / 64, sizeof *r->lost);
@@ -124,7 +124,7 @@ static void pop(struct mo_ring *r, bool lost)
 
 enum mo_ring_verdict mo_ring_receive(struct mo_ring *r, uint64_t seq, struct mo_ring_slot *ret)
 {
-    if (seq >= r->base + r->n)
+    if (seq >= r->base + r->n || seq < r->first)
         return MO_RING_NOT_SENT;
     if (seq < r->base) {
         if (r->base - seq > r->lost_bits)
