@@ -25,7 +25,7 @@ static size_t lost_bits_for(size_t cap)
 
 int mo_ring_init(struct mo_ring *r, size_t cap, uint64_t first)
 {
-    *r = (struct mo_ring){.cap = cap ? cap : 1, .base = first, .first = first};
+    *r = (struct mo_ring){.cap = cap ? cap : 1, .base = first, .first = first, .known_from = first};
     r->lost_bits = lost_bits_for(r->cap);
     r->v = calloc(r->cap, sizeof *r->v);
     r->lost = calloc(r->lost_bits / 64, sizeof *r->lost);
@@ -85,6 +85,9 @@ int mo_ring_resize(struct mo_ring *r, size_t cap)
             lost[b / 64] |= UINT64_C(1) << (b % 64);
         }
     }
+    /* a longer memory has no verdict for the numbers the shorter one forgot */
+    if (r->base > keep && r->base - keep > r->known_from)
+        r->known_from = r->base - keep;
     free(r->v);
     free(r->lost);
     r->v = v;
@@ -127,7 +130,7 @@ enum mo_ring_verdict mo_ring_receive(struct mo_ring *r, uint64_t seq, struct mo_
     if (seq >= r->base + r->n || seq < r->first)
         return MO_RING_NOT_SENT;
     if (seq < r->base) {
-        if (r->base - seq > r->lost_bits)
+        if (r->base - seq > r->lost_bits || seq < r->known_from)
             return MO_RING_TOO_OLD;
         if (!lost_get(r, seq))
             return MO_RING_DUPLICATE;
