@@ -72,10 +72,16 @@ int mo_probe_parse(const void *value, size_t len, struct mo_probe *p)
     /* most values of a canary topic are probes; anything else is cheap to refuse */
     if (len < 2 || ((const char *)value)[0] != '{')
         return -EINVAL;
-    cJSON *root = cJSON_ParseWithLength(value, len);
+    const char *end = NULL, *stop = (const char *)value + len;
+    cJSON *root = cJSON_ParseWithLengthOpts(value, len, &end, false);
     if (!root)
         return -EINVAL;
     int r = -EINVAL;
+    /* one object and nothing after it but white space, as JSON allows */
+    while (end < stop && (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r'))
+        end++;
+    if (end != stop)
+        goto out;
     const cJSON *c = cJSON_GetObjectItemCaseSensitive(root, "canary");
     const cJSON *id = cJSON_GetObjectItemCaseSensitive(c, "id");
     const cJSON *host = cJSON_GetObjectItemCaseSensitive(c, "host");

@@ -13,7 +13,7 @@ size_t mo_ring_cap_for(uint64_t rate_milli, uint64_t deadline_us)
 {
     /* rate x deadline = rate_milli x deadline_us / 10^9, rounded up */
     uint64_t q = deadline_us / 1000000, r = deadline_us % 1000000;
-    uint64_t milli = rate_milli * q * 1000 + (rate_milli * r + 999) / 1000; /* probes x 1000 */
+    uint64_t milli = rate_milli * q + (rate_milli * r + 999999) / 1000000; /* probes x 1000 */
     return (size_t)((milli + 999) / 1000) + 2;
 }
 
@@ -25,7 +25,7 @@ static size_t lost_bits_for(size_t cap)
 
 int mo_ring_init(struct mo_ring *r, size_t cap, uint64_t first)
 {
-    *r = (struct mo_ring){.cap = cap ? cap : 1, .base = first};
+    *r = (struct mo_ring){.cap = cap ? cap : 1, .base = first, .first = first, .known_from = first};
     r->lost_bits = lost_bits_for(r->cap);
     r->v = calloc(r->cap, sizeof *r->v);
     r->lost = calloc(r->lost_bits / 64, sizeof *r->lost);
@@ -85,6 +85,9 @@ int mo_ring_resize(struct mo_ring *r, size_t cap)
             lost[b / 64] |= UINT64_C(1) << (b % 64);
         }
     }
+    /* a longer memory has no verdict for the numbers the shorter one forgot */
+    if (r->base > keep && r->base - keep > r->known_from)
+        r->known_from = r->base - keep;
     free(r->v);
     free(r->lost);
     r->v = v;
@@ -124,10 +127,10 @@ static void pop(struct mo_ring *r, bool lost)
 
 enum mo_ring_verdict mo_ring_receive(struct mo_ring *r, uint64_t seq, struct mo_ring_slot *ret)
 {
-    if (seq >= r->base + r->n)
+    if (seq >= r->base + r->n || seq < r->first)
         return MO_RING_NOT_SENT;
     if (seq < r->base) {
-        if (r->base - seq > r->lost_bits)
+        if (r->base - seq > r->lost_bits || seq < r->known_from)
             return MO_RING_TOO_OLD;
         if (!lost_get(r, seq))
             return MO_RING_DUPLICATE;

@@ -57,6 +57,8 @@ struct mo_ring {
     uint64_t base; /* the front's number; the next to push is base + n */
     uint64_t *lost; /* lost_bits bits over the numbers below base: lost, not arrived since */
     size_t lost_bits;
+    uint64_t first;      /* the first number pushed: those below were never sent */
+    uint64_t known_from; /* the memory knows nothing below this (a resize that grew it) */
     uint64_t in_flight; /* probes OUT */
 };
 
