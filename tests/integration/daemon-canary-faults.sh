@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# The canary's accounting is exact under every fault momento-topics-local can
+# make, checked against what the server says it accepted and delivered
+# (--ledger, tests/tools/canary-ledger): messages dropped, streams ended,
+# a stream gone silent (lost probes arriving late after the resubscribe: lost
+# all the same, and after_deadline), pages reset, a server restart; a publish
+# that fails with a passing status is counted by status, one the key may not
+# make is a canary_error with its hint while the other stream runs on; a
+# canary stream that cannot subscribe says so and sends nothing.
+source "$(dirname "$0")/lib.sh"
+
+CHECK=$top_srcdir/tests/tools/canary-ledger
+OTHER="
+  - cache: c
+    topic: other"
+canary_cfg() { # FILE [EXTRA] : 20 probes a second, deadline 1 s, every loss logged
+    write_daemon_config "$1" "$OTHER" "
+logging:
+  summary_interval: 1s
+  messages: none
+  warnings_per_interval: 100000
+reconnect:
+  idle_timeout: 2s
+  backoff_max: 1s
+canary:
+  cache: c
+  rate: 20/s
+  deadline: 1s
+${2:-}"
+}
+
+# run_case NAME SECONDS SERVER-ARGS... : a server with a ledger, the daemon
+# for SECONDS, then the check
+run_case() {
+    local name=$1 secs=$2
+    shift 2
+    start_local "srv-$name" --heartbeat 200ms --ledger "$WORK/$name.ledger" "$@"
+    canary_cfg "$WORK/$name.yaml"
+    start_daemon "d-$name" "$WORK/$name.yaml"
+    wait_events 10 "$WORK/d-$name.out" '.event=="canary" and .received_total > 0' 1 ||
+        fail "$name: no probe came back: $(tail -3 "$WORK/d-$name.out")"
+    sleep "$secs"
+    stop "$DAEMON_PID" || fail "$name: daemon exit status"
+    stop "$LOCAL_PID" || true
+    "$CHECK" "$WORK/d-$name.out" "$WORK/$name.ledger" >"$WORK/$name.check" ||
+        fail "$name: $(cat "$WORK/$name.check")"
+    echo "$name: $(cat "$WORK/$name.check")"
+}
+
+run_case drops 4 --fault-drop-every 9
+[ "$(canary_last "$WORK/d-drops.out" .lost_total)" -ge 5 ] || fail "drops: too few probes lost to count"
+run_case ends 4 --fault-end-after 15
+run_case resets 4 --fault-reset-after 25
+# a silent stream: what it held back comes after the resubscribe, too late
+run_case stall 6 --fault-stall-after 30
+[ "$(events "$WORK/d-stall.out" '.event=="canary"' | jq -s 'map(.after_deadline) | add')" -ge 1 ] ||
+    fail "stall: no probe counted after_deadline"
+
+# ---- a server restart: two ledgers, one daemon ----
+start_local srv-r1 --heartbeat 200ms --ledger "$WORK/r1.ledger"
+port=$LOCAL_PORT
+canary_cfg "$WORK/restart.yaml"
+start_daemon d-restart "$WORK/restart.yaml"
+D=$DAEMON_PID
+out=$WORK/d-restart.out
+wait_events 10 "$out" '.event=="canary" and .received_total > 0' 1 || fail "restart: no probe came back"
+sleep 1
+stop "$LOCAL_PID" || true
+sleep 1.5
+bg srv-r2 "$BIN/momento-topics-local" --listen "127.0.0.1:$port" --heartbeat 200ms --ledger "$WORK/r2.ledger"
+n=$(canary_last "$out" .received_total)
+wait_events 15 "$out" ".event==\"canary\" and .received_total > $((n + 20))" 1 || fail "restart: the canary does not recover"
+stop "$D" || fail "restart: daemon exit status"
+stop "$LAST_PID" || true
+"$CHECK" "$out" "$WORK/r1.ledger" "$WORK/r2.ledger" >"$WORK/restart.check" || fail "restart: $(cat "$WORK/restart.check")"
+[ "$(canary_last "$out" .lost_total)" -ge 10 ] || fail "restart: a 1.5 s outage lost fewer than 10 probes"
+echo "restart: $(cat "$WORK/restart.check")"
+
+# ---- publishes refused: a passing status, counted by status ----
+start_local srv-unavail --heartbeat 200ms --fault-reject UNAVAILABLE:5 --fault-reject-rpc publish
+canary_cfg "$WORK/unavail.yaml"
+start_daemon d-unavail "$WORK/unavail.yaml"
+out=$WORK/d-unavail.out
+wait_events 10 "$out" '.event=="canary" and .received_total > 0' 1 || fail "unavailable: no probe came back"
+sleep 1.5
+stop "$DAEMON_PID" || fail "unavailable: daemon exit status"
+stop "$LOCAL_PID" || true
+events "$out" '.event=="canary"' | jq -s -e '(map(.publish_errors) | add) == 5 and
+    (map(.publish_error_statuses // empty) | all(test("^UNAVAILABLE:[0-9]+$")))' >/dev/null ||
+    fail "unavailable: publish errors not counted by status: $(events "$out" '.event=="canary"' | head -3)"
+[ "$(canary_last "$out" .lost_total)" -ge 5 ] || fail "unavailable: refused probes not lost"
+[ "$(count_events "$out" '.event=="canary_error"')" = 0 ] || fail "unavailable: a passing failure made a canary_error"
+
+# ---- publish-only failure: the key may not publish ----
+start_local srv-deny --heartbeat 200ms --fault-reject PERMISSION_DENIED --fault-reject-rpc publish
+canary_cfg "$WORK/deny.yaml"
+start_daemon d-deny "$WORK/deny.yaml"
+out=$WORK/d-deny.out
+wait_events 10 "$out" '.event=="canary_error"' 1 || fail "publish denied: no canary_error: $(tail -3 "$out")"
+e=$(events "$out" '.event=="canary_error"' | sed -n 1p)
+jq -e '.status == "PERMISSION_DENIED" and .level == "error" and
+    (.hint | contains("this key cannot publish to c/momento-subscriber-canary: give the canary a key with publish rights, or remove canary:"))' \
+    <<<"$e" >/dev/null || fail "publish denied: canary_error: $e"
+# the rest runs on: every stream stays up (the server refuses every publish,
+# so there is nothing to receive; a stream that ended would resubscribe)
+sleep 2
+[ "$(count_events "$out" '.event=="subscribed"')" = 2 ] || fail "publish denied: the streams did not both come up"
+[ "$(count_events "$out" '.event=="resubscribing"')" = 0 ] || fail "publish denied: a stream ended"
+stop "$DAEMON_PID" || fail "publish denied: daemon exit status"
+stop "$LOCAL_PID" || true
+[ "$(count_events "$out" '.event=="canary_error"')" = 1 ] || fail "publish denied: canary_error said more than once"
+[ "$(canary_last "$out" .received_total)" = 0 ] || fail "publish denied: probes received"
+[ -z "$(canary_unbalanced "$out")" ] || fail "publish denied: unbalanced: $(canary_unbalanced "$out")"
+
+# ---- subscribe-only failure: the canary stream cannot start ----
+start_local srv-nosub --heartbeat 200ms --fault-reject PERMISSION_DENIED --fault-reject-rpc subscribe
+canary_cfg "$WORK/nosub.yaml"
+start_daemon d-nosub "$WORK/nosub.yaml"
+out=$WORK/d-nosub.out
+wait_events 10 "$out" '.event=="auth_error" and .topic=="momento-subscriber-canary"' 1 ||
+    fail "subscribe denied: no error event for the canary's stream: $(tail -3 "$out")"
+e=$(events "$out" '.event=="auth_error" and .topic=="momento-subscriber-canary"' | sed -n 1p)
+jq -e '.status == "PERMISSION_DENIED" and (.hint|length) > 0' <<<"$e" >/dev/null || fail "subscribe denied: $e"
+wait_events 10 "$out" '.event=="canary"' 2 || fail "subscribe denied: no canary summary"
+c=$(canary_last "$out" .)
+jq -e '.sent_total == 0 and (.message|contains("waiting for the canary stream"))' <<<"$c" >/dev/null ||
+    fail "subscribe denied: probes sent on a stream that never came up: $c"
+stop "$DAEMON_PID" || fail "subscribe denied: daemon exit status"
+stop "$LOCAL_PID" || true
+pass "canary accounting exact under drops, stream ends, resets, a stall, a server restart; publish and subscribe refusals said"
