@@ -1,4 +1,4 @@
-/* journal.c - summaries from the journal through sd-journal. */
+/* journal.c - summaries and canary events from the journal through sd-journal. */
 #include <config.h>
 
 #include <ctype.h>
@@ -81,6 +81,42 @@ static int add_match(sd_journal *j, const char *field, const char *value)
     return sd_journal_add_match(j, m, 0);
 }
 
+/* One matched entry: a summary, or a canary or canary_peer event (the
+ * matches let no other through). The entry's host is its source. */
+static int one_entry(struct lr_sink *k, struct jentry *e, int64_t t, mo_hist *scratch)
+{
+    const char *event = jfield(e, "event"), *host = jfield(e, "_hostname");
+    host = host ? mo_secret_redact(host) : "";
+    bool peer = event && strcmp(event, "canary_peer") == 0;
+    bool canary = k->canary && event && (peer || strcmp(event, "canary") == 0);
+    struct lr_summary s = {.hist = scratch, .ts_us = t, .host = host};
+    struct lr_canary c = {.hist = scratch, .ts_us = t, .source = host};
+    struct lr_canary_peer p = {.hist = scratch, .ts_us = t, .source = host};
+    char err[256];
+    int r;
+    if (canary)
+        r = peer ? lr_canary_peer_parse(jfield, e, &p, err, sizeof err)
+                 : lr_canary_parse(jfield, e, &c, err, sizeof err);
+    else if (event && strcmp(event, "summary") == 0)
+        r = lr_summary_parse(jfield, e, &s, err, sizeof err);
+    else {
+        k->diag.other++; /* a canary event with no canary merge */
+        return e->oom ? -ENOMEM : 0;
+    }
+    if (e->oom || r == -ENOMEM)
+        return -ENOMEM;
+    if (r < 0) {
+        char where[128], ts[48];
+        mo_time_format_rfc3339(t * 1000, 6, 0, ts, sizeof ts);
+        snprintf(where, sizeof where, "journal entry of %.40s at %s", host, ts);
+        lr_diag_damaged(&k->diag, where, "%s: %s", canary ? event : "summary", err);
+        return 0;
+    }
+    if (canary)
+        return peer ? lr_sink_take_peer(k, &p) : lr_sink_take_canary(k, &c);
+    return lr_sink_take(k, &s);
+}
+
 static int read_entries(struct lr_sink *k, sd_journal *j, mo_hist *scratch)
 {
     int r;
@@ -93,22 +129,7 @@ static int read_entries(struct lr_sink *k, sd_journal *j, mo_hist *scratch)
             break; /* entries come in time order */
         if (k->window.has_since && (int64_t)t < k->window.since_us)
             continue;
-        struct lr_summary s = {.hist = scratch, .ts_us = (int64_t)t};
-        char err[256];
-        r = lr_summary_parse(jfield, &e, &s, err, sizeof err);
-        const char *host = jfield(&e, "_hostname");
-        s.host = host ? mo_secret_redact(host) : "";
-        if (e.oom || r == -ENOMEM) {
-            r = -ENOMEM;
-        } else if (r < 0) {
-            char where[128], ts[48];
-            mo_time_format_rfc3339((int64_t)t * 1000, 6, 0, ts, sizeof ts);
-            snprintf(where, sizeof where, "journal entry of %.40s at %s", s.host, ts);
-            lr_diag_damaged(&k->diag, where, "summary: %s", err);
-            r = 0;
-        } else {
-            r = lr_sink_take(k, &s);
-        }
+        r = one_entry(k, &e, (int64_t)t, scratch);
         jentry_clear(&e);
         if (r < 0)
             break;
@@ -138,9 +159,14 @@ int lr_journal_read(struct lr_sink *k, const char *directory, const char *unit, 
     mo_hist *scratch = NULL;
     /* a summary's histogram can be 150 KB: past the library's default
      * 64 KiB threshold it would be cut */
+    /* (the unit's summaries) or (the unit's canary and canary_peer events) */
     if ((r = sd_journal_set_data_threshold(j, 0)) < 0 || (r = add_match(j, "_SYSTEMD_UNIT", unit)) < 0 ||
         (r = add_match(j, "EVENT", "summary")) < 0 ||
         (r = add_match(j, "MESSAGE_ID", SUMMARY_MESSAGE_ID)) < 0 ||
+        (k->canary && ((r = sd_journal_add_disjunction(j)) < 0 ||
+                       (r = add_match(j, "_SYSTEMD_UNIT", unit)) < 0 ||
+                       (r = add_match(j, "EVENT", "canary")) < 0 ||
+                       (r = add_match(j, "EVENT", "canary_peer")) < 0)) ||
         (r = k->window.has_since ? sd_journal_seek_realtime_usec(j, (uint64_t)k->window.since_us)
                                  : sd_journal_seek_head(j)) < 0 ||
         (r = mo_hist_new(&scratch)) < 0) {

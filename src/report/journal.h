@@ -1,11 +1,14 @@
-/* journal.h - read summary records from the systemd journal (sd-journal).
+/* journal.h - read summary records, and canary ones, from the systemd
+ * journal (sd-journal).
  *
  * Records matched: _SYSTEMD_UNIT=UNIT, EVENT=summary and the summary's
- * MESSAGE_ID, from the local journal or from the journal files under a
- * directory (copied from other hosts: journalctl --directory). Fields are
- * the summary's in upper case (summary.h looks them up in lower case); the
- * time is the record's realtime timestamp, the host its _HOSTNAME. The window
- * is applied by seeking to --since and stopping after --until.
+ * MESSAGE_ID; and when the sink has a canary merge, _SYSTEMD_UNIT=UNIT with
+ * EVENT=canary or EVENT=canary_peer. They come from the local journal or
+ * from the journal files under a directory (copied from other hosts:
+ * journalctl --directory). Fields are the event's in upper case (summary.h
+ * and canary.h look them up in lower case); the time is the record's
+ * realtime timestamp, the host (a canary event's source) its _HOSTNAME. The
+ * window is applied by seeking to --since and stopping after --until.
  */
 #ifndef LR_JOURNAL_H
 #define LR_JOURNAL_H

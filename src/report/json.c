@@ -55,7 +55,102 @@ static cJSON *row_json(const struct lr_report *r, const struct lr_row *row)
     return o;
 }
 
-int lr_json_print(FILE *f, const struct lr_report *r)
+/* A latency in microseconds, or null when none was measured. */
+static bool add_us(cJSON *o, const char *key, bool measured, int64_t v)
+{
+    return measured ? add_num(o, key, (double)v) : cJSON_AddNullToObject(o, key) != NULL;
+}
+
+static cJSON *canary_json(const struct lr_canary_row *row)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+        return NULL;
+    bool ok = true, m = row->received > 0;
+    if (row->host)
+        ok = cJSON_AddStringToObject(o, "host", row->host) &&
+             cJSON_AddStringToObject(o, "cache", row->cache) && cJSON_AddStringToObject(o, "topic", row->topic);
+    const struct {
+        const char *key;
+        uint64_t v;
+    } n[] = {{"events", row->events},
+             {"sent", row->sent},
+             {"received", row->received},
+             {"lost", row->lost},
+             {"late", row->late},
+             {"duplicates", row->duplicates},
+             {"out_of_order", row->out_of_order},
+             {"after_deadline", row->after_deadline},
+             {"publish_errors", row->publish_errors}};
+    for (size_t i = 0; ok && i < sizeof n / sizeof *n; i++)
+        ok = add_num(o, n[i].key, (double)n[i].v);
+    ok = ok && (row->has_availability ? add_num(o, "availability", (double)row->availability_ppm / 1e6)
+                                      : cJSON_AddNullToObject(o, "availability") != NULL);
+    ok = ok && add_us(o, "rtt_min_us", m, row->min_us) && add_us(o, "rtt_p50_us", m, row->p50_us) &&
+         add_us(o, "rtt_p90_us", m, row->p90_us) && add_us(o, "rtt_p99_us", m, row->p99_us) &&
+         add_us(o, "rtt_p999_us", m, row->p999_us) && add_us(o, "rtt_max_us", m, row->max_us);
+    if (!ok) {
+        cJSON_Delete(o);
+        return NULL;
+    }
+    return o;
+}
+
+static cJSON *peer_json(const struct lr_peer_row *row)
+{
+    cJSON *o = cJSON_CreateObject();
+    bool m = row->received > 0;
+    bool ok = o && cJSON_AddStringToObject(o, "reporter", row->reporter) &&
+              cJSON_AddStringToObject(o, "host", row->host) && add_num(o, "events", (double)row->events) &&
+              add_num(o, "received", (double)row->received) && add_num(o, "lost", (double)row->lost) &&
+              add_us(o, "p50_us", m, row->p50_us) && add_us(o, "p90_us", m, row->p90_us) &&
+              add_us(o, "p99_us", m, row->p99_us) && add_us(o, "p999_us", m, row->p999_us) &&
+              add_us(o, "max_us", m, row->max_us) &&
+              add_us(o, "bound_us", row->has_bound, (int64_t)row->bound_us);
+    if (!ok) {
+        cJSON_Delete(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* "canary", "canary_total" and "canary_peers", when the window has canary events. */
+static bool add_canary(cJSON *doc, const struct lr_canary_report *c)
+{
+    if (!c || (c->n_rows == 0 && c->n_peers == 0))
+        return true;
+    cJSON *rows = cJSON_AddArrayToObject(doc, "canary"), *o;
+    if (!rows)
+        return false;
+    for (size_t i = 0; i < c->n_rows; i++) {
+        if (!(o = canary_json(&c->rows[i])))
+            return false;
+        cJSON_AddItemToArray(rows, o);
+    }
+    if (c->all) {
+        if (!(o = canary_json(c->all)))
+            return false;
+        if (!cJSON_AddItemToObject(doc, "canary_total", o)) {
+            cJSON_Delete(o);
+            return false;
+        }
+    } else if (!cJSON_AddNullToObject(doc, "canary_total")) {
+        return false;
+    }
+    cJSON *peers = cJSON_AddArrayToObject(doc, "canary_peers");
+    if (!peers)
+        return false;
+    for (size_t i = 0; i < c->n_peers; i++) {
+        if (!(o = peer_json(&c->peers[i])))
+            return false;
+        cJSON_AddItemToArray(peers, o);
+    }
+    return true;
+}
+
+int lr_json_print(FILE *f, const struct lr_report *r) { return lr_json_print_with(f, r, NULL); }
+
+int lr_json_print_with(FILE *f, const struct lr_report *r, const struct lr_canary_report *c)
 {
     char first[48], last[48];
     mo_time_format_rfc3339(r->first_us * 1000, 6, 0, first, sizeof first);
@@ -84,6 +179,7 @@ int lr_json_print(FILE *f, const struct lr_report *r)
             total = o;
     }
     ok = ok && total && cJSON_AddItemToObject(doc, "total", total);
+    ok = ok && add_canary(doc, c);
     char *text = ok ? cJSON_PrintUnformatted(doc) : NULL;
     if (!ok && total && doc && !cJSON_GetObjectItem(doc, "total"))
         cJSON_Delete(total);

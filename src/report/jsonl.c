@@ -1,4 +1,4 @@
-/* jsonl.c - summaries from JSON lines. */
+/* jsonl.c - summaries and canary events from JSON lines. */
 #include <config.h>
 
 #include <errno.h>
@@ -48,6 +48,32 @@ static const char *jfield(void *ud, const char *key)
     return buf;
 }
 
+/* A canary or canary_peer event. Its reporting instance's source is the
+ * file: the "host" field is the instance's own (canary) or its peer's. */
+static int canary_line(struct lr_sink *k, const cJSON *o, const char *event, const char *where,
+                       const char *default_host, mo_hist *scratch)
+{
+    struct jfields jf = {.o = o};
+    char err[256];
+    bool peer = strcmp(event, "canary_peer") == 0;
+    struct lr_canary c = {.hist = scratch, .source = mo_secret_redact(default_host)};
+    struct lr_canary_peer p = {.hist = scratch, .source = c.source};
+    int r = peer ? lr_canary_peer_parse(jfield, &jf, &p, err, sizeof err)
+                 : lr_canary_parse(jfield, &jf, &c, err, sizeof err);
+    if (r < 0) {
+        lr_diag_damaged(&k->diag, where, "%s: %s", event, err);
+        return 0;
+    }
+    const cJSON *ts = cJSON_GetObjectItemCaseSensitive(o, "ts");
+    int64_t ts_us;
+    if (!cJSON_IsString(ts) || lr_when_parse_rfc3339(ts->valuestring, &ts_us) < 0) {
+        lr_diag_damaged(&k->diag, where, "%s: no RFC 3339 time in \"ts\"", event);
+        return 0;
+    }
+    c.ts_us = p.ts_us = ts_us;
+    return peer ? lr_sink_take_peer(k, &p) : lr_sink_take_canary(k, &c);
+}
+
 static int one_line(struct lr_sink *k, const char *line, const char *where, const char *default_host,
                     mo_hist *scratch)
 {
@@ -70,6 +96,8 @@ static int one_line(struct lr_sink *k, const char *line, const char *where, cons
         lr_diag_damaged(&k->diag, where, "no \"event\": not a momento-subscriberd event");
         return 0;
     }
+    if (k->canary && (strcmp(ev->valuestring, "canary") == 0 || strcmp(ev->valuestring, "canary_peer") == 0))
+        return canary_line(k, o, ev->valuestring, where, default_host, scratch);
     if (strcmp(ev->valuestring, "summary") != 0) {
         k->diag.other++;
         return 0;

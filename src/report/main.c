@@ -1,5 +1,6 @@
 /* main.c - momento-latency-report: merge the daemon's summary histograms over
- * a window and print exact percentiles. Options, output and exit statuses:
+ * a window and print exact percentiles, and its canary's round trips and
+ * availability. Options, output and exit statuses:
  * momento-latency-report(1). */
 #include <config.h>
 
@@ -14,6 +15,7 @@
 #include <sysexits.h>
 
 #include "clock.h"
+#include "cmerge.h"
 #include "journal.h"
 #include "json.h"
 #include "jsonl.h"
@@ -46,7 +48,8 @@ static void usage(FILE *out)
             "                              [--by-host] [--json | --plot]\n"
             "\n"
             "Merges the latency histograms of momento-subscriberd's summaries over a window\n"
-            "and prints messages, rate and percentiles per topic, with totals.\n"
+            "and prints messages, rate and percentiles per topic, with totals; with a\n"
+            "canary, each host's round trip, availability and lost probes, and its peers.\n"
             "\n"
             "  -S, --since TIME       summaries logged at or after TIME\n"
             "  -U, --until TIME       summaries logged at or before TIME\n"
@@ -211,6 +214,29 @@ static int print_plots(const struct lr_report *rep, const lr_series *series, boo
     return r;
 }
 
+/* The same for the canary's own probes: their round trips, every host's. */
+static int print_canary_plots(const struct lr_canary_report *c, const lr_series *series, bool utf8)
+{
+    const char *hosts = c->n_hosts > 1 ? ", all hosts" : "";
+    char title[160];
+    snprintf(title, sizeof title, "canary round trip distribution%s: %llu round trips, log scale", hosts,
+             (unsigned long long)c->all->received);
+    fputc('\n', stdout);
+    int r = lr_plot_distribution(stdout, title, c->all->hist, utf8);
+    if (r < 0)
+        return r;
+    struct lr_column *cols;
+    size_t n;
+    int64_t step;
+    if ((r = lr_series_columns(series, LR_PLOT_COLUMNS, &cols, &n, &step)) < 0)
+        return r;
+    snprintf(title, sizeof title, "canary round trip p99 over time%s", hosts);
+    fputc('\n', stdout);
+    r = lr_plot_time(stdout, title, cols, n, step, utf8);
+    free(cols);
+    return r;
+}
+
 int main(int argc, char **argv)
 {
     mo_progname = "momento-latency-report";
@@ -229,7 +255,8 @@ int main(int argc, char **argv)
     int status = EX_SOFTWARE;
     char unit[300];
     lr_journal_unit_name(a.unit ? a.unit : DEFAULT_UNIT, unit, sizeof unit);
-    if (lr_merge_new(a.by_host, &k.merge) < 0 || (a.plot && lr_series_new(&k.series) < 0)) {
+    if (lr_merge_new(a.by_host, &k.merge) < 0 || (a.plot && lr_series_new(&k.series) < 0) ||
+        lr_cmerge_new(&k.canary) < 0 || (a.plot && lr_series_new(&k.canary_series) < 0)) {
         mo_warn("out of memory");
         goto out;
     }
@@ -256,9 +283,19 @@ int main(int argc, char **argv)
         mo_warn("out of memory");
         goto out;
     }
-    r = a.json ? lr_json_print(stdout, &rep) : lr_table_print(stdout, &rep);
+    struct lr_canary_report can;
+    if ((r = lr_cmerge_report(k.canary, &can)) < 0) {
+        mo_warn("out of memory");
+        goto out;
+    }
+    if (a.json)
+        r = lr_json_print_with(stdout, &rep, &can);
+    else if ((r = lr_table_print(stdout, &rep)) == 0)
+        r = lr_table_print_canary(stdout, &can);
     if (r == 0 && a.plot)
         r = print_plots(&rep, k.series, utf8);
+    if (r == 0 && a.plot && can.all)
+        r = print_canary_plots(&can, k.canary_series, utf8);
     if (r == -ENOMEM) {
         mo_warn("out of memory");
         goto out;
@@ -272,5 +309,7 @@ int main(int argc, char **argv)
 out:
     lr_merge_free(k.merge);
     lr_series_free(k.series);
+    lr_cmerge_free(k.canary);
+    lr_series_free(k.canary_series);
     return status;
 }

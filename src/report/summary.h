@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "field.h"
 #include "hist.h"
 
 struct lr_summary {
@@ -33,10 +34,6 @@ struct lr_summary {
     const char *host;
     int64_t ts_us; /* when the summary was logged: the end of its interval */
 };
-
-/* Returns the text of field `key` (lower case) of the current record, or NULL
- * when it has none. The text must stay valid until the record is done. */
-typedef const char *(*lr_field_fn)(void *ud, const char *key);
 
 /* Reads and checks a summary's fields into s (s->hist must be set). Returns 0,
  * or -EINVAL with a reason in err (e.g. "field gaps: \"x\" is not a whole

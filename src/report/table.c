@@ -1,4 +1,4 @@
-/* table.c - print the report as two tables that fit 80 columns. */
+/* table.c - print the report as tables that fit 80 columns. */
 #include <config.h>
 
 #include <errno.h>
@@ -163,5 +163,97 @@ int lr_table_print(FILE *f, const struct lr_report *r)
     latency_table(f, r);
     fputc('\n', f);
     counts_table(f, r);
+    return ferror(f) ? -EIO : 0;
+}
+
+/* ---- the canary ---- */
+
+const char *lr_fmt_ppm(uint64_t ppm, char *buf, size_t len)
+{
+    snprintf(buf, len, "%llu.%02llu%%", (unsigned long long)(ppm / 10000),
+             (unsigned long long)(ppm / 100 % 100));
+    return buf;
+}
+
+static void canary_line(FILE *f, const char *name, const struct lr_canary_row *row)
+{
+    char c[4][32], a[5][32];
+    name_cell(f, name);
+    fprintf(f, " %6s %6s %4s %4s %7s", lr_fmt_count(row->sent, 6, c[0], sizeof c[0]),
+            lr_fmt_count(row->received, 6, c[1], sizeof c[1]), lr_fmt_count(row->lost, 4, c[2], sizeof c[2]),
+            lr_fmt_count(row->late, 4, c[3], sizeof c[3]),
+            row->has_availability ? lr_fmt_ppm(row->availability_ppm, a[4], sizeof a[4]) : "-");
+    if (row->received == 0) {
+        fprintf(f, "%8s%8s%8s%8s\n", "-", "-", "-", "-");
+        return;
+    }
+    int64_t v[4] = {row->p50_us, row->p99_us, row->p999_us, row->max_us};
+    for (int k = 0; k < 4; k++)
+        lr_fmt_ms(v[k], a[k], sizeof a[k]);
+    fprintf(f, " %7s %7s %7s %7s\n", a[0], a[1], a[2], a[3]);
+}
+
+static void round_trip_table(FILE *f, const struct lr_canary_report *c)
+{
+    char name[600];
+    fprintf(f, "canary round trip (ms; each host's own probes, one clock)\n");
+    fprintf(f, "%-*s%7s%7s%5s%5s%8s%8s%8s%8s%8s\n", NAME_W, "host", "sent", "recv", "lost", "late", "avail",
+            "p50", "p99", "p99.9", "max");
+    for (size_t i = 0; i < c->n_rows; i++) {
+        const struct lr_canary_row *row = &c->rows[i];
+        const char *host = *row->host ? row->host : "(no host)";
+        if (c->n_topics == 1) {
+            canary_line(f, host, row);
+            continue;
+        }
+        if (i == 0 || strcmp(c->rows[i - 1].host, row->host) != 0)
+            whole_line(f, host);
+        snprintf(name, sizeof name, "  %s/%s", row->cache, row->topic);
+        canary_line(f, name, row);
+    }
+    if (c->n_rows > 1)
+        canary_line(f, c->n_hosts > 1 ? "all hosts" : "total", c->all);
+}
+
+#define PEER_W 16 /* the reporter and peer columns, each and a space */
+
+static void peers_table(FILE *f, const struct lr_canary_report *c)
+{
+    char names[1200], n[2][32], a[4][32];
+    fprintf(f, "canary peers (ms; one-way, two clocks)\n");
+    fprintf(f, "%-*s %-*s%7s%7s%8s%8s%8s%8s\n", PEER_W, "reporter", PEER_W, "peer host", "recv", "lost", "p50",
+            "p99", "max", "bound");
+    for (size_t i = 0; i < c->n_peers; i++) {
+        const struct lr_peer_row *row = &c->peers[i];
+        const char *reporter = *row->reporter ? row->reporter : "(no host)";
+        if (strlen(reporter) > PEER_W || strlen(row->host) > PEER_W) {
+            snprintf(names, sizeof names, "%s from %s", reporter, row->host);
+            whole_line(f, names);
+            fprintf(f, "%-*s %-*s", PEER_W, "", PEER_W, "");
+        } else {
+            fprintf(f, "%-*s %-*s", PEER_W, reporter, PEER_W, row->host);
+        }
+        fprintf(f, " %6s %6s", lr_fmt_count(row->received, 6, n[0], sizeof n[0]),
+                lr_fmt_count(row->lost, 6, n[1], sizeof n[1]));
+        if (row->received) {
+            fprintf(f, " %7s %7s %7s", lr_fmt_ms(row->p50_us, a[0], sizeof a[0]),
+                    lr_fmt_ms(row->p99_us, a[1], sizeof a[1]), lr_fmt_ms(row->max_us, a[2], sizeof a[2]));
+        } else {
+            fprintf(f, "%8s%8s%8s", "-", "-", "-");
+        }
+        fprintf(f, " %7s\n", row->has_bound ? lr_fmt_ms((int64_t)row->bound_us, a[3], sizeof a[3]) : "-");
+    }
+}
+
+int lr_table_print_canary(FILE *f, const struct lr_canary_report *c)
+{
+    if (c->n_rows) {
+        fputc('\n', f);
+        round_trip_table(f, c);
+    }
+    if (c->n_peers) {
+        fputc('\n', f);
+        peers_table(f, c);
+    }
     return ferror(f) ? -EIO : 0;
 }

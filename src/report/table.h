@@ -15,6 +15,21 @@
  * counts too wide for their column are shortened with k, M, G, T. Split by
  * host, each host's name heads its topics and its total, and "all hosts"
  * closes the table. The number formatters are exposed for the plot and tests.
+ *
+ * The canary's tables (lr_table_print_canary), after those, when the window
+ * has canary events:
+ *
+ *   canary round trip (ms; each host's own probes, one clock)
+ *   host               sent   recv  lost  late   avail     p50     p99   p99.9     max
+ *   HOST ...
+ *   all hosts ...                  (when there is more than one row)
+ *
+ *   canary peers (ms; one-way, two clocks)
+ *   reporter         peer host           recv   lost     p50     p99     max   bound
+ *
+ * With more than one canary topic, each host's name heads its CACHE/TOPIC
+ * rows. Availability is a percentage with two decimals, rounded down; "-"
+ * when no probe was received or lost, as latencies are when none arrived.
  */
 #ifndef LR_TABLE_H
 #define LR_TABLE_H
@@ -23,12 +38,20 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "cmerge.h"
 #include "merge.h"
 
 #define LR_TABLE_WIDTH 80
 
 /* Writes the report; returns 0 or -EIO when the stream failed. */
 int lr_table_print(FILE *f, const struct lr_report *r);
+
+/* Writes the canary's tables, each after an empty line: nothing when the
+ * window has no canary event. Returns 0 or -EIO when the stream failed. */
+int lr_table_print_canary(FILE *f, const struct lr_canary_report *c);
+
+/* Millionths as a percentage with two decimals, rounded down ("99.50%"). */
+const char *lr_fmt_ppm(uint64_t ppm, char *buf, size_t len);
 
 /* Microseconds as milliseconds in at most 7 characters ("0.512", "12.345",
  * "123.46", "1234.6", "12346", "1.2e+06"); one more for a minus sign. */

@@ -256,6 +256,44 @@ report_in a --json --unit $U --since "@$((mid / 1000000)).$(printf %06d $((mid %
     fail "--since a summary's time: $(row '.topics[] | select(.topic=="shared")'), want $want messages"
 pass "--since/--until on the journal"
 
+# ---- canary events in the journal ----
+
+# a canary, a canary_peer and a damaged canary record in the unit, sent as
+# the damaged summary was (until each is attributed)
+canary_record() {
+    local kind=$1
+    shift
+    unit_cgroups a $U
+    printf '%s\n' "MESSAGE=$kind" "$@" >"$WORK/canary.fields"
+    # shellcheck disable=SC2016
+    in_ns a bash -c 'for c in "${@:2}"; do echo $$ >"$c/cgroup.procs"; done; logger --journald <"$1"; sleep 0.3' \
+        _ "$WORK/canary.fields" "${UNIT_CGS[@]}"
+    records_at_least a 1 _SYSTEMD_UNIT=$U MESSAGE="$kind"
+}
+canary_fields=("EVENT=canary" "CACHE=c" "TOPIC=canary" "HOST=host-a" "ID=0123456789abcdef" "INTERVAL_S=1.000"
+    "SENT=10" "RECEIVED=10" "LOST=0" "LATE=1" "DUPLICATES=0" "OUT_OF_ORDER=0" "AFTER_DEADLINE=0"
+    "PUBLISH_ERRORS=0" "RTT_MIN_US=100" "RTT_MAX_US=100" "HISTOGRAM=h1,100:10")
+wait_for 10 canary_record "canary record" "${canary_fields[@]}" || fail "no canary record attributed to $U"
+wait_for 10 canary_record "canary peer record" "EVENT=canary_peer" "CACHE=c" "TOPIC=canary" "HOST=host-b" \
+    "ID=fedcba9876543210" "RECEIVED=2" "LOST=1" "MAX_US=200" "BOUND_US=50" "HISTOGRAM=h1,200:2" ||
+    fail "no canary_peer record attributed to $U"
+no_sent=()
+for f in "${canary_fields[@]}"; do [ "$f" = SENT=10 ] || no_sent+=("$f"); done
+wait_for 10 canary_record "damaged canary" "${no_sent[@]}" || fail "no damaged canary attributed"
+nc=$(journal a _SYSTEMD_UNIT=$U MESSAGE="canary record" | wc -l)
+np=$(journal a _SYSTEMD_UNIT=$U MESSAGE="canary peer record" | wc -l)
+report_in a --json || fail "canary in the journal: exit $?: $(cat "$WORK/report.err")"
+jq -e --argjson nc "$nc" --argjson np "$np" '(.canary | map(.host)) == ["host-a"] and
+    (.canary[0] | .events == $nc and .sent == 10 * $nc and .received == 10 * $nc and .late == $nc and
+        .availability == 0.9 and .rtt_p50_us == 100 and .rtt_max_us == 100) and
+    (.canary_peers | map([.reporter, .host])) == [["host-a", "host-b"]] and
+    (.canary_peers[0] | .received == 2 * $np and .lost == $np and .max_us == 200 and .bound_us == 50) and
+    .total.messages == 800' "$WORK/report.out" >/dev/null ||
+    fail "canary in the journal: $(jq -c '{canary, canary_peers}' "$WORK/report.out")"
+grep -qE "journal entry of host-a at [0-9T:.-]+Z: canary: no field sent" "$WORK/report.err" ||
+    fail "damaged canary record not quoted: $(cat "$WORK/report.err")"
+pass "canary and canary_peer records of the unit; a damaged one counted"
+
 # ---- journals copied from both hosts into one directory ----
 
 stop "${NS_PID[a]}" || true

@@ -13,6 +13,9 @@
 #   row FILTER                     the row of $WORK/report.out (--json) that a
 #                                  jq filter selects, e.g. '.total'
 #   fits_80 FILE                   no line of FILE is wider than 80 columns
+#   hist_encode V*N...             the histogram encoding (src/lib/hist.h) of N
+#                                  values V each (V integer microseconds), for
+#                                  hand-written events
 #   run_daemon NAME SUBS N PUBLISH a daemon with every message logged and 1 s
 #                                  summaries; PUBLISH (a function) publishes N
 #                                  messages, the daemon stops once they are in;
@@ -49,6 +52,35 @@ fits_80() {
     local w
     w=$(LC_ALL=C.UTF-8 wc -L <"$1")
     [ "$w" -le 80 ] || fail "$1 is $w columns wide: $(LC_ALL=C.UTF-8 awk 'length > 80' "$1" | head -3)"
+}
+
+# hist_key V: the bucket key of a value (mo_hist_key)
+hist_key() {
+    local v=$1 neg=0 m b
+    if [ "$v" -lt 0 ]; then
+        neg=1
+        v=$((-v))
+    fi
+    if [ "$v" -lt 256 ]; then
+        b=$v
+    else
+        m=0
+        while [ $((v >> (m + 1))) -gt 0 ]; do m=$((m + 1)); done # floor(log2 v)
+        m=$((m - 7))
+        b=$((256 + (m - 1) * 128 + (v >> m) - 128))
+    fi
+    [ $neg = 1 ] && b=$((-(b + 1)))
+    echo "$b"
+}
+
+hist_encode() {
+    local item
+    for item in "$@"; do
+        echo "$(hist_key "${item%\**}") ${item#*\*}"
+    done | sort -n | awk 'BEGIN { printf "h1" }
+        { if (NR > 1 && $1 == key) { n += $2; next } if (NR > 1) { printf ",%d:%d", key - prev, n; prev = key }
+          key = $1; n = $2 }
+        END { if (NR) printf ",%d:%d", key - prev, n; printf "\n" }'
 }
 
 run_daemon() {
