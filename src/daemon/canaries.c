@@ -115,7 +115,7 @@ static void retire(struct mo_daemon *d)
     if (d->canary_sub)
         mo_sub_set_tap(d->canary_sub, NULL, NULL);
     d->canary_sub = NULL;
-    mo_canary_summary(c); /* its last interval, with what is in flight */
+    mo_canary_summary(c, NULL, NULL); /* its last interval, with what is in flight */
     mo_canary **v = realloc(d->old_canaries, (d->n_old_canaries + 1) * sizeof *v);
     if (!v) { /* no room to wait for it: its calls are cancelled and left to end on their own */
         mo_canary_stop(c, NULL, NULL);

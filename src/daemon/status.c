@@ -61,7 +61,7 @@ void mo_daemon_summaries(struct mo_daemon *d, mo_sub **subs, size_t n, bool with
         d->total.sink_dropped += mo_event_take_lost();
         d->total.state_saves_ahead_of_log += mo_positions_take_ahead_of_log(d->positions);
         if (d->canary)
-            mo_canary_summary(d->canary);
+            mo_canary_summary(d->canary, NULL, NULL);
         mo_export_commit(d->exports, &d->total, &clk); /* before the summary resets it */
         mo_stats_end_interval(&d->total, "*", "*", now, &clk, NULL);
     }
