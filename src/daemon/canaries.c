@@ -6,8 +6,8 @@
  * (mo_canary_tap) and d->canary_sub. A reload that keeps the canary's cache
  * and topic updates the canary in place, probes in flight included; one that
  * changes them or removes canary: retires it: its last interval is
- * summarised with what is still in flight, its publishes are cancelled, and
- * it is freed once they are back.
+ * exported and summarised with what is still in flight, its publishes are
+ * cancelled, and it is freed once they are back.
  */
 #include <config.h>
 
@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "cleanup.h"
+#include "clock.h"
 #include "daemon.h"
 #include "log/event.h"
 #include "util.h"
@@ -109,13 +110,21 @@ static void old_drained(void *ctx)
         d->canary_drained(d);
 }
 
+/* A retired canary's last interval goes to the exports like any other: its
+ * series keep those values until the daemon restarts. */
+static void export_last(void *ud, const struct mo_canary_interval *iv)
+{
+    struct mo_daemon *d = ud;
+    mo_export_canary(d->exports, iv, mo_real_ns());
+}
+
 static void retire(struct mo_daemon *d)
 {
     mo_canary *c = TAKE_PTR(d->canary);
     if (d->canary_sub)
         mo_sub_set_tap(d->canary_sub, NULL, NULL);
     d->canary_sub = NULL;
-    mo_canary_summary(c); /* its last interval, with what is in flight */
+    mo_canary_summary(c, export_last, d); /* its last interval, with what is in flight */
     mo_canary **v = realloc(d->old_canaries, (d->n_old_canaries + 1) * sizeof *v);
     if (!v) { /* no room to wait for it: its calls are cancelled and left to end on their own */
         mo_canary_stop(c, NULL, NULL);

@@ -43,6 +43,20 @@ void mo_daemon_status_start(struct mo_daemon *d)
         mo_timer_start(d->loop, &d->watchdog_timer, d->watchdog_us / 2);
 }
 
+/* A round of summaries, for the canary's report. */
+struct round {
+    struct mo_daemon *d;
+    int64_t now_ns;
+};
+
+/* The canary's interval, settled by its summary, goes to the exports with
+ * the round's time before the summary resets it. */
+static void export_canary(void *ud, const struct mo_canary_interval *iv)
+{
+    const struct round *r = ud;
+    mo_export_canary(r->d->exports, iv, r->now_ns);
+}
+
 /* Each subscription's summary covers its own interval (one added by a reload
  * started later). */
 void mo_daemon_summaries(struct mo_daemon *d, mo_sub **subs, size_t n, bool with_total)
@@ -61,7 +75,7 @@ void mo_daemon_summaries(struct mo_daemon *d, mo_sub **subs, size_t n, bool with
         d->total.sink_dropped += mo_event_take_lost();
         d->total.state_saves_ahead_of_log += mo_positions_take_ahead_of_log(d->positions);
         if (d->canary)
-            mo_canary_summary(d->canary);
+            mo_canary_summary(d->canary, export_canary, &(struct round){d, now_ns});
         mo_export_commit(d->exports, &d->total, &clk); /* before the summary resets it */
         mo_stats_end_interval(&d->total, "*", "*", now, &clk, NULL);
     }

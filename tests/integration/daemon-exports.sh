@@ -10,7 +10,11 @@
 #   summary's histogram, and an interval of 150 distinct latencies is split
 #   into documents of at most 100 values;
 # - three publishers of one topic, two with clocks skewed by a known amount
-#   (-2 s and +3 s), each show their own latency floor.
+#   (-2 s and +3 s), each show their own latency floor;
+# - a canary: the textfile's canary series pass promtool and agree with the
+#   `canary` events (totals since start, late and the like summed, in flight,
+#   availability, burn rate, round trips counted), its EMF documents with the
+#   interval's event; a canary removed by a reload keeps its last values.
 source "$(dirname "$0")/lib.sh"
 
 command -v promtool >/dev/null || skip "promtool is not installed (apt-get install prometheus)"
@@ -197,3 +201,139 @@ grep -qx 'momento_subscriber_latency_seconds_count{cache="c",topic="seed"} 50' "
 pass "an unwritable textfile is reported once, and written when it can be"
 
 stop "$DAEMON_PID" || fail "daemon exit status"
+
+# ---- the canary: its series in the textfile, its EMF documents ----
+CPROM=$WORK/node/canary.prom
+ccfg=$WORK/canary.yaml
+canary_config() {
+    write_daemon_config "$ccfg" "
+  - cache: c
+    topic: seed" "
+logging:
+  summary_interval: 1h
+export:
+  prometheus_textfile: $CPROM
+  emf: true
+  emf_namespace: Test/Exports
+$1"
+}
+canary_config "canary: {cache: cc, rate: 10/s}"
+start_daemon dc "$ccfg"
+cout=$WORK/dc.out
+wait_events 10 "$cout" '.event=="subscribed"' 2 || fail "canary daemon: not every topic subscribed"
+# probes come back on the canary topic's stream
+wait_events 10 "$cout" '.event=="message" and .cache=="cc"' 10 || fail "no probes back: $(tail -3 "$cout")"
+
+CT='{cache="cc",topic="momento-subscriber-canary"}'
+cval() { awk -v k="momento_subscriber_canary_$1$CT" '$1 == k { print $2 }' "$CPROM"; }
+clast() { events "$cout" '.event=="canary"' | tail -n 1 | jq -r "$1"; }
+csum() { events "$cout" '.event=="canary"' | jq -s "map($1) | add"; }
+# the textfile agrees with the canary events: N canary events seen
+check_canary_prom() {
+    local n=$1 c v want
+    wait_for 10 grep -qx "momento_subscriber_canary_sent_total$CT $(clast .sent_total)" "$CPROM" ||
+        fail "canary: sent_total $(cval sent_total), the last canary event says $(clast .sent_total)"
+    promtool check metrics <"$CPROM" >"$WORK/promtool.out" 2>&1 ||
+        fail "promtool check metrics (canary): $(cat "$WORK/promtool.out")"
+    [ "$(count_events "$cout" '.event=="canary"')" = "$n" ] || fail "canary: not $n canary events"
+    for c in received lost; do
+        [ "$(cval ${c}_total)" = "$(clast ".${c}_total")" ] ||
+            fail "canary: ${c}_total $(cval ${c}_total), the last event says $(clast ".${c}_total")"
+    done
+    for c in late duplicates out_of_order after_deadline; do
+        [ "$(cval ${c}_total)" = "$(csum ".$c")" ] ||
+            fail "canary: ${c}_total $(cval ${c}_total), the events add up to $(csum ".$c")"
+    done
+    [ "$(cval in_flight)" = "$(clast .in_flight)" ] || fail "canary: in_flight $(cval in_flight) vs $(clast .in_flight)"
+    [ "$(cval sent_total)" = $(($(cval received_total) + $(cval lost_total) + $(cval in_flight))) ] ||
+        fail "canary: the textfile does not balance"
+    # every probe received has its round trip, on the topic histogram's bounds
+    [ "$(cval rtt_seconds_count)" = "$(cval received_total)" ] || fail "canary: rtt _count $(cval rtt_seconds_count)"
+    [ "$(grep -c "^momento_subscriber_canary_rtt_seconds_bucket{cache=\"cc\",topic=\"momento-subscriber-canary\",le=" "$CPROM")" = 26 ] ||
+        fail "canary: not 26 rtt buckets"
+    grep -qx "momento_subscriber_canary_rtt_seconds_bucket{cache=\"cc\",topic=\"momento-subscriber-canary\",le=\"+Inf\"} $(cval received_total)" "$CPROM" ||
+        fail "canary: the +Inf bucket is not received_total"
+    [ "$(grep -c '^momento_subscriber_canary_publish_errors_total' "$CPROM")" = 0 ] || fail "canary: publish errors"
+    # the events print a fraction with 3 decimals: within half of the last
+    want=$(clast '.availability_total // "none"')
+    v=$(cval availability)
+    if [ "$want" = none ]; then
+        [ -z "$v" ] || fail "canary: availability $v without any probe back or lost"
+    else
+        awk -v a="$v" -v b="$want" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(a != "" && d <= 0.0005001) }' ||
+            fail "canary: availability $v, the last event's availability_total $want"
+    fi
+    want=$(clast '.burn_rate // "none"')
+    v=$(cval burn_rate)
+    if [ "$want" = none ]; then
+        [ -z "$v" ] || fail "canary: burn_rate $v for an interval without one"
+    else
+        awk -v a="$v" -v b="$want" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(a != "" && d <= 0.0005001) }' ||
+            fail "canary: burn_rate $v, the last event's $want"
+    fi
+}
+# the canary documents of FILE: one, agreeing with the last canary event
+check_canary_emf() {
+    local file=$1 e docs
+    e=$(events "$cout" '.event=="canary"' | tail -n 1)
+    docs=$(jq -c 'select(has("CanarySent"))' "$file")
+    python3 "$top_srcdir/tests/emf/emf-check.py" "$top_srcdir/tests/emf/emf.schema.json" "$file" \
+        >"$WORK/emf-check.out" 2>&1 || fail "canary EMF documents: $(head -5 "$WORK/emf-check.out")"
+    jq -e -s --argjson e "$e" '
+        length == 1 and .[0] as $d
+        | $d.cache == "cc" and $d.topic == "momento-subscriber-canary" and $d.host == $e.host and $d.id == $e.id
+        and $d._aws.CloudWatchMetrics[0].Dimensions == [["cache","topic"]]
+        and $d._aws.CloudWatchMetrics[0].Namespace == "Test/Exports"
+        and $d.CanarySent == $e.sent and $d.CanaryReceived == $e.received and $d.CanaryLost == $e.lost
+        and $d.CanaryLate == $e.late and $d.CanaryPublishErrors == $e.publish_errors
+        and (($d.CanaryRoundTrip.Counts // []) | add // 0) == $e.received
+        and (if $e.received > 0 then $d.CanaryRoundTrip.Min == $e.rtt_min_us and $d.CanaryRoundTrip.Max == $e.rtt_max_us
+             else ($d | has("CanaryRoundTrip") | not) end)
+        and (if $e.availability == null then ($d | has("CanaryAvailability") | not)
+             else ($d.CanaryAvailability - $e.availability | if . < 0 then -. else . end) <= 0.0005001 end)
+        and ([$d._aws.CloudWatchMetrics[0].Metrics[] | select(.Name == "CanaryAvailability") | .Unit] | . == [] or . == ["None"])' \
+        <<<"$docs" >/dev/null || fail "canary EMF document vs its event $e: $docs"
+}
+cemf() { grep '^{"_aws":' "$cout"; }
+
+kill -USR1 "$DAEMON_PID"
+wait_events 10 "$cout" '.event=="canary"' 1 || fail "no canary event after SIGUSR1"
+check_canary_prom 1
+[ "$(cval received_total)" -gt 0 ] || fail "canary: no probe received in the textfile"
+cemf >"$WORK/cemf1.jsonl"
+check_canary_emf "$WORK/cemf1.jsonl"
+pass "canary: textfile sent_total $(cval sent_total) = the canary event's, received $(cval received_total), in flight $(cval in_flight); one EMF document with the interval"
+
+# a second interval: the textfile counts since start, EMF the interval only
+sleep 1
+kill -USR1 "$DAEMON_PID"
+wait_events 10 "$cout" '.event=="canary"' 2 || fail "no second canary event"
+check_canary_prom 2
+cemf | tail -n +$(($(wc -l <"$WORK/cemf1.jsonl") + 1)) >"$WORK/cemf2.jsonl"
+check_canary_emf "$WORK/cemf2.jsonl"
+[ "$(clast .sent)" -lt "$(cval sent_total)" ] || fail "canary: the textfile does not count since start"
+pass "canary: a second interval adds up in the textfile ($(cval sent_total) sent), EMF has the interval's $(clast .sent)"
+
+# removed by a reload: its last interval is exported, then its values stay
+sleep 1
+canary_config ""
+kill -HUP "$DAEMON_PID"
+wait_events 10 "$cout" '.event=="config_reloaded"' 1 || fail "no reload"
+wait_events 10 "$cout" '.event=="canary"' 3 || fail "no last canary event at the reload"
+kept=$(clast .sent_total)
+cemf | tail -n +$(($(wc -l <"$WORK/cemf1.jsonl") + $(wc -l <"$WORK/cemf2.jsonl") + 1)) >"$WORK/cemf3.jsonl"
+check_canary_emf "$WORK/cemf3.jsonl"
+kill -USR1 "$DAEMON_PID"
+wait_events 10 "$cout" '.event=="summary" and .cache=="*"' 3 || fail "no summary after the reload"
+check_canary_prom 3
+# one more message, so that the next textfile can be told from the last
+publish c seed -n 1
+wait_events 10 "$cout" '.event=="message" and .topic=="seed"' 1 || fail "the seed message is missing"
+kill -USR1 "$DAEMON_PID"
+wait_for 10 grep -qx 'momento_subscriber_latency_seconds_count{cache="c",topic="seed"} 1' "$CPROM" ||
+    fail "no textfile after the second summary since the reload"
+check_canary_prom 3
+[ "$(cval sent_total)" = "$kept" ] || fail "canary: the retired canary's sent_total moved: $(cval sent_total), was $kept"
+pass "canary: removed by a reload, its series keep their last values ($kept sent)"
+
+stop "$DAEMON_PID" || fail "canary daemon exit status"

@@ -1,12 +1,14 @@
 /* Unit tests for the CloudWatch EMF renderer (src/daemon/export/export-emf.c):
  * the documents parse, hold what the header promises, split at 100 values, and
- * their Counts add up to the interval's count. The schema check of real
- * documents is in tests/integration/daemon-exports.sh. */
+ * their Counts add up to the interval's count; the canary's documents, from
+ * an account built by hand (canary/account.h), likewise. The schema check of
+ * real documents is in tests/integration/daemon-exports.sh. */
 #include <config.h>
 
 #include <cjson/cJSON.h>
 #include <stdlib.h>
 
+#include "canary/account.h"
 #include "export/export-emf.h"
 #include "hist.h"
 #include "sub/stats.h"
@@ -210,9 +212,152 @@ static void test_split(void)
     mo_stats_clear(&s);
 }
 
+/* A canary document: its metadata, dimensions and members; every metric
+ * named is on the root with its unit. `first`: the counters are there.
+ * Returns the sum of CanaryRoundTrip's Counts (0 without it). */
+static uint64_t check_canary_doc(const cJSON *d, bool first, bool availability)
+{
+    const cJSON *aws = cJSON_GetObjectItemCaseSensitive(d, "_aws");
+    TEST_EQ_INT(num(aws, "Timestamp"), 1765000000456);
+    const cJSON *dir = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(aws, "CloudWatchMetrics"), 0);
+    TEST_EQ_STR(cJSON_GetObjectItemCaseSensitive(dir, "Namespace")->valuestring, "NS");
+    char *dims = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(dir, "Dimensions"));
+    TEST_EQ_STR(dims, "[[\"cache\",\"topic\"]]");
+    free(dims);
+    TEST_EQ_STR(cJSON_GetObjectItemCaseSensitive(d, "cache")->valuestring, "canary");
+    TEST_EQ_STR(cJSON_GetObjectItemCaseSensitive(d, "topic")->valuestring, "momento-subscriber-canary");
+    TEST_EQ_STR(cJSON_GetObjectItemCaseSensitive(d, "host")->valuestring, "web-1");
+    TEST_EQ_STR(cJSON_GetObjectItemCaseSensitive(d, "id")->valuestring, "0123456789abcdef");
+    TEST_EQ_INT(num(d, "interval_s"), 60);
+    static const char *const counts[] = {"CanarySent", "CanaryReceived", "CanaryLost", "CanaryLate",
+                                         "CanaryPublishErrors"};
+    bool rtt = false, avail = false;
+    size_t n = 0, nc = 0;
+    const cJSON *m;
+    cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(dir, "Metrics"))
+    {
+        const char *name = cJSON_GetObjectItemCaseSensitive(m, "Name")->valuestring;
+        const char *unit = cJSON_GetObjectItemCaseSensitive(m, "Unit")->valuestring;
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(d, name);
+        TEST_CHECK(v != NULL);
+        n++;
+        if (strcmp(name, "CanaryRoundTrip") == 0) {
+            rtt = true;
+            TEST_EQ_STR(unit, "Microseconds");
+        } else if (strcmp(name, "CanaryAvailability") == 0) {
+            avail = true;
+            TEST_EQ_STR(unit, "None");
+            TEST_CHECK(cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble <= 1);
+        } else {
+            bool known = false;
+            for (size_t i = 0; i < sizeof counts / sizeof *counts; i++)
+                known |= strcmp(name, counts[i]) == 0;
+            TEST_CHECK(known);
+            TEST_EQ_STR(unit, "Count");
+            TEST_CHECK(cJSON_IsNumber(v));
+            nc++;
+        }
+    }
+    TEST_EQ_INT(nc, first ? 5 : 0);
+    TEST_EQ_INT(avail, first && availability);
+    TEST_EQ_INT(cJSON_GetObjectItemCaseSensitive(d, "CanaryAvailability") != NULL, first && availability);
+    TEST_EQ_INT(n, nc + avail + rtt);
+    if (!rtt)
+        return 0;
+    const cJSON *r = cJSON_GetObjectItemCaseSensitive(d, "CanaryRoundTrip");
+    const cJSON *vals = cJSON_GetObjectItemCaseSensitive(r, "Values");
+    const cJSON *cnts = cJSON_GetObjectItemCaseSensitive(r, "Counts");
+    int k = cJSON_GetArraySize(vals);
+    TEST_CHECK(k >= 1 && k <= MO_EMF_MAX_VALUES);
+    TEST_EQ_INT(cJSON_GetArraySize(cnts), k);
+    uint64_t count = 0;
+    int64_t prev = INT64_MIN;
+    for (int i = 0; i < k; i++) {
+        int64_t v = (int64_t)cJSON_GetArrayItem(vals, i)->valuedouble;
+        TEST_CHECK(v > prev && v >= num(r, "Min") && v <= num(r, "Max"));
+        prev = v;
+        count += (uint64_t)cJSON_GetArrayItem(cnts, i)->valuedouble;
+    }
+    TEST_EQ_INT(num(r, "Count"), count);
+    return count;
+}
+
+static void test_canary(void)
+{
+    struct mo_canary_account a;
+    TEST_EQ_INT(mo_canary_account_init(&a, 500000, 999000), 0);
+    for (int i = 0; i < 8; i++)
+        mo_canary_account_sent(&a, 0);
+    mo_canary_account_received(&a, 1, 1500);
+    mo_canary_account_received(&a, 2, 1500);
+    mo_canary_account_received(&a, 3, 2500);
+    mo_canary_account_received(&a, 4, 700000); /* late */
+    mo_canary_account_lost(&a);
+    mo_canary_account_publish(&a, 14, 1000);
+    mo_canary_account_publish(&a, 4, 1000);
+    mo_canary_account_publish(&a, 0, 1000);
+    struct mo_emf_canary_input in = {.ns = "NS", .cache = "canary", .topic = "momento-subscriber-canary",
+                                     .host = "web-1", .id = "0123456789abcdef",
+                                     .timestamp_ms = 1765000000456, .interval_s = 60, .acct = &a};
+    TEST_EQ_INT(mo_emf_render_canary(&in, collect, NULL), 1);
+    cJSON *d = cJSON_Parse(got.line[0]);
+    TEST_CHECK(d != NULL);
+    TEST_EQ_INT(check_canary_doc(d, true, true), 4);
+    TEST_EQ_INT(num(d, "CanarySent"), 8);
+    TEST_EQ_INT(num(d, "CanaryReceived"), 4);
+    TEST_EQ_INT(num(d, "CanaryLost"), 1);
+    TEST_EQ_INT(num(d, "CanaryLate"), 1);
+    TEST_EQ_INT(num(d, "CanaryPublishErrors"), 2);
+    /* (4 - 1) / (4 + 1) */
+    TEST_CHECK(cJSON_GetObjectItemCaseSensitive(d, "CanaryAvailability")->valuedouble == 0.6);
+    const cJSON *r = cJSON_GetObjectItemCaseSensitive(d, "CanaryRoundTrip");
+    TEST_EQ_INT(num(r, "Min"), 1500);
+    TEST_EQ_INT(num(r, "Max"), 700000);
+    char *cnts = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(r, "Counts"));
+    TEST_EQ_STR(cnts, "[2,1,1]");
+    free(cnts);
+    cJSON_Delete(d);
+    reset();
+
+    /* the next interval: the interval's counts only; nothing received or
+     * lost: no round trip and no availability */
+    mo_canary_account_end_interval(&a);
+    mo_canary_account_sent(&a, 0);
+    TEST_EQ_INT(mo_emf_render_canary(&in, collect, NULL), 1);
+    d = cJSON_Parse(got.line[0]);
+    TEST_EQ_INT(check_canary_doc(d, true, false), 0);
+    TEST_CHECK(cJSON_GetObjectItemCaseSensitive(d, "CanaryRoundTrip") == NULL);
+    TEST_EQ_INT(num(d, "CanarySent"), 1);
+    TEST_EQ_INT(num(d, "CanaryReceived"), 0);
+    TEST_EQ_INT(num(d, "CanaryPublishErrors"), 0);
+    cJSON_Delete(d);
+    reset();
+
+    /* 150 distinct round trips: split as a topic's latencies, the counters
+     * in the first document only */
+    mo_canary_account_end_interval(&a);
+    for (uint64_t i = 0; i < 150; i++) {
+        mo_canary_account_sent(&a, 0);
+        mo_canary_account_received(&a, 10 + i, 1000 + 40 * i); /* 1 ms to 7 ms, 4%..0.6% apart */
+    }
+    int docs = mo_emf_render_canary(&in, collect, NULL);
+    TEST_EQ_INT(docs, 2);
+    uint64_t counted = 0;
+    for (size_t i = 0; i < got.n && i < 2; i++) {
+        d = cJSON_Parse(got.line[i]);
+        TEST_CHECK(d != NULL);
+        counted += check_canary_doc(d, i == 0, true);
+        cJSON_Delete(d);
+    }
+    TEST_EQ_INT(counted, 150);
+    reset();
+    mo_canary_account_clear(&a);
+}
+
 int main(void)
 {
     test_one_document();
     test_split();
+    test_canary();
     return test_result("test-export-emf");
 }

@@ -1,12 +1,14 @@
 /* Unit tests for the Prometheus textfile renderer
  * (src/daemon/export/export-prom.c): the bounds are bucket edges, the buckets
  * count exactly, the text follows the exposition format (HELP and TYPE per
- * family, escaped labels, exact decimal seconds). promtool checks the daemon's
- * real file in tests/integration/daemon-exports.sh. */
+ * family, escaped labels, exact decimal seconds); the canary's series fold
+ * its intervals from an account built by hand (canary/account.h). promtool
+ * checks the daemon's real file in tests/integration/daemon-exports.sh. */
 #include <config.h>
 
 #include <stdlib.h>
 
+#include "canary/account.h"
 #include "export/export-prom.h"
 #include "hist.h"
 #include "sub/stats.h"
@@ -98,6 +100,7 @@ static void test_render(void)
     TEST_CONTAINS(text, "momento_subscriber_clock_estimated_error_seconds 0.00002\n");
     TEST_CHECK(strstr(text, "log_dropped") == NULL); /* not counted: not written */
     TEST_CHECK(strstr(text, "ahead_of_log") == NULL);
+    TEST_CHECK(strstr(text, "canary") == NULL); /* no canary: none of its families */
     /* every family has its HELP and TYPE once; every line ends with a newline */
     size_t helps = 0, types = 0;
     for (const char *p = text; (p = strstr(p, "# HELP ")); p++)
@@ -153,10 +156,155 @@ static void test_labels_and_host(void)
     free(buf);
 }
 
+/* the text of the host h with one canary of series cs (and no topic) */
+static char *render_canary(const struct mo_prom_canary_series *cs, const char *cache, const char *topic)
+{
+    struct mo_prom_canary c = {.cache = cache, .topic = topic, .series = cs};
+    struct mo_prom_host h = {.clk = {.synced = true, .error_us = -1, .esterror_us = -1},
+                             .canaries = &c, .n_canaries = 1};
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    TEST_EQ_INT(mo_prom_render(f, NULL, 0, &h), 0);
+    fclose(f);
+    return text;
+}
+
+static size_t count_of(const char *text, const char *needle)
+{
+    size_t n = 0;
+    for (const char *p = text; (p = strstr(p, needle)); p++)
+        n++;
+    return n;
+}
+
+#define CS "{cache=\"canary\",topic=\"momento-subscriber-canary\""
+
+static void test_canary(void)
+{
+    struct mo_canary_account a;
+    /* SLO: 500 ms, 99.9% */
+    TEST_EQ_INT(mo_canary_account_init(&a, 500000, 999000), 0);
+    for (int i = 0; i < 10; i++)
+        mo_canary_account_sent(&a, 0);
+    mo_canary_account_received(&a, 1, 800);
+    mo_canary_account_received(&a, 2, 1200);
+    mo_canary_account_received(&a, 4, 60000);
+    mo_canary_account_received(&a, 3, 600000); /* late, and out of order */
+    mo_canary_account_received(&a, 5, 9984);   /* a bound: counts in the next bucket */
+    mo_canary_account_lost(&a);
+    mo_canary_account_lost(&a);
+    mo_canary_account_after_deadline(&a);
+    mo_canary_account_duplicate(&a);
+    mo_canary_account_publish(&a, 0, 700);
+    mo_canary_account_publish(&a, 14, 900);
+    mo_canary_account_publish(&a, 14, 900);
+    mo_canary_account_publish(&a, 4, 5000000);
+    mo_canary_account_publish(&a, 99, 10); /* no such status: counted as UNKNOWN */
+    TEST_CHECK(mo_canary_account_balanced(&a, 3));
+
+    struct mo_prom_canary_series cs = {.burn_rate = -1};
+    mo_prom_fold_canary(&cs, &a, 3);
+    char *text = render_canary(&cs, "canary", "momento-subscriber-canary");
+    TEST_CONTAINS(text, "# HELP momento_subscriber_canary_rtt_seconds ");
+    TEST_CONTAINS(text, "# TYPE momento_subscriber_canary_rtt_seconds histogram\n");
+    /* the topic histogram's bounds, 25 and +Inf */
+    TEST_EQ_INT(count_of(text, "momento_subscriber_canary_rtt_seconds_bucket{"), 26);
+    TEST_CONTAINS(text, "momento_subscriber_canary_rtt_seconds_bucket" CS ",le=\"0.0005\"} 0\n");
+    TEST_CONTAINS(text, "momento_subscriber_canary_rtt_seconds_bucket" CS ",le=\"0.001\"} 1\n");
+    TEST_CONTAINS(text, "momento_subscriber_canary_rtt_seconds_bucket" CS ",le=\"0.002\"} 2\n");
+    TEST_CONTAINS(text, "momento_subscriber_canary_rtt_seconds_bucket" CS ",le=\"0.009984\"} 2\n");
+    TEST_CONTAINS(text, "momento_subscriber_canary_rtt_seconds_bucket" CS ",le=\"0.019968\"} 3\n");
+    TEST_CONTAINS(text, "momento_subscriber_canary_rtt_seconds_bucket" CS ",le=\"0.09984\"} 4\n");
+    TEST_CONTAINS(text, "momento_subscriber_canary_rtt_seconds_bucket" CS ",le=\"0.499712\"} 4\n");
+    TEST_CONTAINS(text, "momento_subscriber_canary_rtt_seconds_bucket" CS ",le=\"0.999424\"} 5\n");
+    TEST_CONTAINS(text, "momento_subscriber_canary_rtt_seconds_bucket" CS ",le=\"+Inf\"} 5\n");
+    TEST_CONTAINS(text, "momento_subscriber_canary_rtt_seconds_sum" CS "} 0.671984\n");
+    TEST_CONTAINS(text, "momento_subscriber_canary_rtt_seconds_count" CS "} 5\n");
+    TEST_CONTAINS(text, "# TYPE momento_subscriber_canary_sent_total counter\n"
+                        "momento_subscriber_canary_sent_total" CS "} 10\n");
+    TEST_CONTAINS(text, "momento_subscriber_canary_received_total" CS "} 5\n");
+    TEST_CONTAINS(text, "momento_subscriber_canary_lost_total" CS "} 2\n");
+    TEST_CONTAINS(text, "momento_subscriber_canary_late_total" CS "} 1\n");
+    TEST_CONTAINS(text, "momento_subscriber_canary_duplicates_total" CS "} 1\n");
+    TEST_CONTAINS(text, "momento_subscriber_canary_out_of_order_total" CS "} 1\n");
+    TEST_CONTAINS(text, "momento_subscriber_canary_after_deadline_total" CS "} 1\n");
+    /* by status, those that happened only, in status order */
+    TEST_CONTAINS(text, "# TYPE momento_subscriber_canary_publish_errors_total counter\n"
+                        "momento_subscriber_canary_publish_errors_total" CS ",status=\"UNKNOWN\"} 1\n"
+                        "momento_subscriber_canary_publish_errors_total" CS ",status=\"DEADLINE_EXCEEDED\"} 1\n"
+                        "momento_subscriber_canary_publish_errors_total" CS ",status=\"UNAVAILABLE\"} 2\n");
+    TEST_EQ_INT(count_of(text, "momento_subscriber_canary_publish_errors_total{"), 3);
+    TEST_CHECK(strstr(text, "status=\"OK\"") == NULL);
+    TEST_CONTAINS(text, "# TYPE momento_subscriber_canary_in_flight gauge\n"
+                        "momento_subscriber_canary_in_flight" CS "} 3\n");
+    /* (5 - 1) / (5 + 2) */
+    TEST_CONTAINS(text, "# TYPE momento_subscriber_canary_availability gauge\n"
+                        "momento_subscriber_canary_availability" CS "} 0.571428571\n");
+    /* (1 - 4/7) / (1 - 0.999) */
+    TEST_CONTAINS(text, "# TYPE momento_subscriber_canary_burn_rate gauge\n"
+                        "momento_subscriber_canary_burn_rate" CS "} 428.571429\n");
+    /* 12 canary families and the clock's one; HELP and TYPE once each */
+    TEST_EQ_INT(count_of(text, "# HELP "), 13);
+    TEST_EQ_INT(count_of(text, "# TYPE "), 13);
+    free(text);
+
+    /* a second interval adds up; the gauges are the last summary's */
+    mo_canary_account_end_interval(&a);
+    mo_canary_account_sent(&a, 0);
+    mo_canary_account_sent(&a, 0);
+    mo_canary_account_received(&a, 6, 150);
+    mo_canary_account_received(&a, 7, 150);
+    mo_canary_account_publish(&a, 14, 900);
+    mo_prom_fold_canary(&cs, &a, 3);
+    text = render_canary(&cs, "canary", "momento-subscriber-canary");
+    TEST_CONTAINS(text, "momento_subscriber_canary_rtt_seconds_bucket" CS ",le=\"0.0002\"} 2\n");
+    TEST_CONTAINS(text, "momento_subscriber_canary_rtt_seconds_bucket" CS ",le=\"0.001\"} 3\n");
+    TEST_CONTAINS(text, "momento_subscriber_canary_rtt_seconds_count" CS "} 7\n");
+    TEST_CONTAINS(text, "momento_subscriber_canary_rtt_seconds_sum" CS "} 0.672284\n");
+    TEST_CONTAINS(text, "momento_subscriber_canary_sent_total" CS "} 12\n");
+    TEST_CONTAINS(text, "momento_subscriber_canary_received_total" CS "} 7\n");
+    TEST_CONTAINS(text, "momento_subscriber_canary_lost_total" CS "} 2\n");
+    TEST_CONTAINS(text, "momento_subscriber_canary_publish_errors_total" CS ",status=\"UNAVAILABLE\"} 3\n");
+    TEST_CONTAINS(text, "momento_subscriber_canary_availability" CS "} 0.666666667\n"); /* 6 / 9 */
+    TEST_CONTAINS(text, "momento_subscriber_canary_burn_rate" CS "} 0\n"); /* all in time */
+    free(text);
+
+    /* an interval in which nothing came back or was lost: no burn rate;
+     * the availability since start stays */
+    mo_canary_account_end_interval(&a);
+    mo_canary_account_sent(&a, 0);
+    mo_prom_fold_canary(&cs, &a, 4);
+    text = render_canary(&cs, "canary", "momento-subscriber-canary");
+    TEST_CHECK(strstr(text, "canary_burn_rate") == NULL);
+    TEST_CONTAINS(text, "momento_subscriber_canary_availability" CS "} 0.666666667\n");
+    TEST_CONTAINS(text, "momento_subscriber_canary_in_flight" CS "} 4\n");
+    TEST_CONTAINS(text, "momento_subscriber_canary_sent_total" CS "} 13\n");
+    free(text);
+    mo_canary_account_clear(&a);
+
+    /* a canary with nothing resolved yet: neither availability nor burn
+     * rate, no publish error family; labels escaped as a topic's */
+    TEST_EQ_INT(mo_canary_account_init(&a, 500000, 999000), 0);
+    mo_canary_account_sent(&a, 0);
+    struct mo_prom_canary_series fresh = {.burn_rate = -1};
+    mo_prom_fold_canary(&fresh, &a, 1);
+    text = render_canary(&fresh, "c\"x", "t\\y");
+    TEST_CHECK(strstr(text, "canary_availability") == NULL);
+    TEST_CHECK(strstr(text, "canary_burn_rate") == NULL);
+    TEST_CHECK(strstr(text, "canary_publish_errors_total") == NULL);
+    TEST_CONTAINS(text, "momento_subscriber_canary_sent_total{cache=\"c\\\"x\",topic=\"t\\\\y\"} 1\n");
+    TEST_CONTAINS(text, "momento_subscriber_canary_rtt_seconds_count{cache=\"c\\\"x\",topic=\"t\\\\y\"} 0\n");
+    TEST_CONTAINS(text, "momento_subscriber_canary_in_flight{cache=\"c\\\"x\",topic=\"t\\\\y\"} 1\n");
+    free(text);
+    mo_canary_account_clear(&a);
+}
+
 int main(void)
 {
     test_bounds();
     test_render();
     test_labels_and_host();
+    test_canary();
     return test_result("test-export-prom");
 }

@@ -22,11 +22,12 @@
  *   mo_canary_stream_up       the canary stream's first server message: the schedule starts
  *   mo_canary_tap             the canary subscription's tap (mo_sub_tap_fn)
  *   mo_canary_set_bound       this host's clock error bound, for probes and peers
- *   mo_canary_summary         `canary` and `canary_peer` events; degraded / recovered
+ *   mo_canary_summary         `canary` and `canary_peer` events; degraded / recovered;
+ *                             the interval handed to the caller's exports first
  *   mo_canary_stop            no more probes; publishes in flight cancelled
  *   mo_canary_busy            publish calls still in flight
  *   mo_canary_status          the STATUS= part ("canary rtt p99 3.1 ms, 100.00%")
- *   mo_canary_account_of, _in_flight, _id, _host   read-only, for the exports
+ *   mo_canary_account_of, _in_flight, _id, _cache, _topic   read-only
  * Everything runs on the loop thread.
  */
 #ifndef MO_CANARY_H
@@ -75,10 +76,21 @@ void mo_canary_stream_up(mo_canary *c);
 void mo_canary_tap(void *ctx, const struct mo_item *it, const struct mo_latency *lat, uint64_t received_mono_us);
 void mo_canary_set_bound(mo_canary *c, int64_t bound_us);
 
-/* The interval's `canary` event and one `canary_peer` per host heard from,
- * then canary_degraded / canary_recovered when the interval turned it; the
- * next interval starts. */
-void mo_canary_summary(mo_canary *c);
+/* A summary's interval as its `canary` event reports it: probes past their
+ * deadline already counted lost, the interval not reset yet. */
+struct mo_canary_interval {
+    const char *cache, *topic, *host, *id;
+    const struct mo_canary_account *acct; /* iv: this interval; total: since start */
+    uint64_t in_flight;
+    uint64_t interval_us;
+};
+typedef void mo_canary_report_fn(void *ud, const struct mo_canary_interval *iv);
+
+/* The interval's probes past their deadline counted lost, then report(ud,
+ * ...) with it (NULL: none), then its `canary` event and one `canary_peer` per
+ * host heard from, then canary_degraded / canary_recovered when the interval
+ * turned it; the next interval starts. */
+void mo_canary_summary(mo_canary *c, mo_canary_report_fn *report, void *ud);
 /* Stops the schedule and cancels the publishes in flight; drained(ctx) runs
  * from the loop once the last has come back (at once, from the loop, when
  * none is out). Probes in flight stay in flight. */

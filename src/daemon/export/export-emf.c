@@ -1,4 +1,5 @@
-/* export-emf.c - CloudWatch Embedded Metric Format documents of one interval. */
+/* export-emf.c - CloudWatch Embedded Metric Format documents of one interval
+ * (a topic's, the canary's). */
 #include <config.h>
 
 #include <errno.h>
@@ -121,30 +122,28 @@ static bool collect(bool negative, size_t bucket, uint64_t count, void *ud)
 
 /* ---- documents ---- */
 
-static const struct counter {
+/* One metric of a document's first part: a count, or a ratio (unit None). */
+struct metric {
     const char *name;
-    size_t off;
-} counters[] = {
-    {"Messages", offsetof(struct mo_stats, count)},
-    {"DecodeErrors", offsetof(struct mo_stats, decode_errors)},
-    {"ProtocolErrors", offsetof(struct mo_stats, protocol_errors)},
-    {"Gaps", offsetof(struct mo_stats, gaps)},
-    {"Duplicates", offsetof(struct mo_stats, duplicates)},
-    {"Discontinuities", offsetof(struct mo_stats, discontinuities)},
-    {"Resets", offsetof(struct mo_stats, resets)},
-    {"Reconnects", offsetof(struct mo_stats, resubscribes)},
-    {"LogDropped", offsetof(struct mo_stats, log_dropped)}, /* message events not logged */
+    bool ratio;
+    uint64_t count;
+    double value;
 };
 
-static uint64_t counter_value(const struct mo_stats *s, const struct counter *c)
-{
-    uint64_t v;
-    memcpy(&v, (const char *)s + c->off, sizeof v);
-    return v;
-}
+/* What the documents of one interval hold besides the distribution. */
+struct docs {
+    const char *ns, *cache, *topic;
+    const char *host, *id; /* context members of the canary's, or NULL */
+    int64_t timestamp_ms;
+    double interval_s;
+    const mo_hist *h;
+    const char *dist;         /* the distribution's metric name */
+    const struct metric *m;   /* in the first document only */
+    size_t nm;
+};
 
 /* The part before the metric values: metadata, dimensions, context. */
-static void head(struct buf *b, const struct mo_emf_input *in, bool latency, bool with_counters)
+static void head(struct buf *b, const struct docs *in, bool latency, bool with_counters)
 {
     putf(b, "{\"_aws\":{\"Timestamp\":%" PRId64 ",\"CloudWatchMetrics\":[{\"Namespace\":",
          in->timestamp_ms);
@@ -152,20 +151,26 @@ static void head(struct buf *b, const struct mo_emf_input *in, bool latency, boo
     puts_(b, ",\"Dimensions\":[[\"cache\",\"topic\"]],\"Metrics\":[");
     bool first = true;
     if (latency) {
-        puts_(b, "{\"Name\":\"Latency\",\"Unit\":\"Microseconds\"}");
+        putf(b, "{\"Name\":\"%s\",\"Unit\":\"Microseconds\"}", in->dist);
         first = false;
     }
-    if (with_counters) {
-        for (size_t i = 0; i < sizeof counters / sizeof *counters; i++) {
-            putf(b, "%s{\"Name\":\"%s\",\"Unit\":\"Count\"}", first ? "" : ",", counters[i].name);
-            first = false;
-        }
-        putf(b, ",{\"Name\":\"NegativeLatencies\",\"Unit\":\"Count\"}");
+    for (size_t i = 0; with_counters && i < in->nm; i++) {
+        putf(b, "%s{\"Name\":\"%s\",\"Unit\":\"%s\"}", first ? "" : ",", in->m[i].name,
+             in->m[i].ratio ? "None" : "Count");
+        first = false;
     }
     puts_(b, "]}]},\"cache\":");
     put_str(b, in->cache);
     puts_(b, ",\"topic\":");
     put_str(b, in->topic);
+    if (in->host) {
+        puts_(b, ",\"host\":");
+        put_str(b, in->host);
+    }
+    if (in->id) {
+        puts_(b, ",\"id\":");
+        put_str(b, in->id);
+    }
     putf(b, ",\"interval_s\":%.3f", in->interval_s);
 }
 
@@ -179,9 +184,10 @@ static int64_t sum_add(int64_t sum, int64_t v, uint64_t n)
     return r;
 }
 
-static void latency(struct buf *b, const struct point *v, size_t n, int64_t min, int64_t max)
+static void latency(struct buf *b, const char *name, const struct point *v, size_t n, int64_t min,
+                    int64_t max)
 {
-    puts_(b, ",\"Latency\":{\"Values\":[");
+    putf(b, ",\"%s\":{\"Values\":[", name);
     for (size_t i = 0; i < n; i++)
         putf(b, "%s%" PRId64, i ? "," : "", v[i].value);
     puts_(b, "],\"Counts\":[");
@@ -196,10 +202,11 @@ static void latency(struct buf *b, const struct point *v, size_t n, int64_t min,
          min, max, count, sum);
 }
 
-int mo_emf_render(const struct mo_emf_input *in,
-                  void (*out)(void *ud, const char *line, size_t len), void *ud)
+/* The documents of one interval: the distribution split at MO_EMF_MAX_VALUES,
+ * the metrics in the first. */
+static int render(const struct docs *in, void (*out)(void *ud, const char *line, size_t len), void *ud)
 {
-    const mo_hist *h = in->s->hist;
+    const mo_hist *h = in->h;
     struct points pts = {.min = mo_hist_min(h), .max = mo_hist_max(h)};
     if (mo_hist_count(h))
         mo_hist_foreach(h, collect, &pts);
@@ -214,12 +221,13 @@ int mo_emf_render(const struct mo_emf_input *in,
         if (n) {
             int64_t lo = first ? pts.min : pts.v[at].value;
             int64_t hi = at + n == pts.n ? pts.max : pts.v[at + n - 1].value;
-            latency(&b, pts.v + at, n, lo, hi);
+            latency(&b, in->dist, pts.v + at, n, lo, hi);
         }
-        if (first) {
-            for (size_t i = 0; i < sizeof counters / sizeof *counters; i++)
-                putf(&b, ",\"%s\":%" PRIu64, counters[i].name, counter_value(in->s, &counters[i]));
-            putf(&b, ",\"NegativeLatencies\":%" PRIu64, mo_hist_negative(h));
+        for (size_t i = 0; first && i < in->nm; i++) {
+            if (in->m[i].ratio)
+                putf(&b, ",\"%s\":%.6f", in->m[i].name, in->m[i].value);
+            else
+                putf(&b, ",\"%s\":%" PRIu64, in->m[i].name, in->m[i].count);
         }
         put(&b, "}", 1);
         if (b.oom || pts.oom)
@@ -232,4 +240,46 @@ int mo_emf_render(const struct mo_emf_input *in,
     free(b.p);
     free(pts.v);
     return oom ? -ENOMEM : docs;
+}
+
+int mo_emf_render(const struct mo_emf_input *in,
+                  void (*out)(void *ud, const char *line, size_t len), void *ud)
+{
+    const struct mo_stats *s = in->s;
+    const struct metric m[] = {
+        {.name = "Messages", .count = s->count},
+        {.name = "DecodeErrors", .count = s->decode_errors},
+        {.name = "ProtocolErrors", .count = s->protocol_errors},
+        {.name = "Gaps", .count = s->gaps},
+        {.name = "Duplicates", .count = s->duplicates},
+        {.name = "Discontinuities", .count = s->discontinuities},
+        {.name = "Resets", .count = s->resets},
+        {.name = "Reconnects", .count = s->resubscribes},
+        {.name = "LogDropped", .count = s->log_dropped}, /* message events not logged */
+        {.name = "NegativeLatencies", .count = mo_hist_negative(s->hist)},
+    };
+    struct docs d = {.ns = in->ns, .cache = in->cache, .topic = in->topic,
+                     .timestamp_ms = in->timestamp_ms, .interval_s = in->interval_s,
+                     .h = s->hist, .dist = "Latency", .m = m, .nm = sizeof m / sizeof *m};
+    return render(&d, out, ud);
+}
+
+int mo_emf_render_canary(const struct mo_emf_canary_input *in,
+                         void (*out)(void *ud, const char *line, size_t len), void *ud)
+{
+    const struct mo_canary_counts *iv = &in->acct->iv;
+    double avail = mo_canary_availability(iv);
+    const struct metric m[] = {
+        {.name = "CanarySent", .count = iv->sent},
+        {.name = "CanaryReceived", .count = iv->received},
+        {.name = "CanaryLost", .count = iv->lost},
+        {.name = "CanaryLate", .count = iv->late},
+        {.name = "CanaryPublishErrors", .count = iv->publish_errors},
+        {.name = "CanaryAvailability", .ratio = true, .value = avail}, /* left out below without one */
+    };
+    size_t nm = sizeof m / sizeof *m - (avail < 0);
+    struct docs d = {.ns = in->ns, .cache = in->cache, .topic = in->topic, .host = in->host,
+                     .id = in->id, .timestamp_ms = in->timestamp_ms, .interval_s = in->interval_s,
+                     .h = in->acct->rtt, .dist = "CanaryRoundTrip", .m = m, .nm = nm};
+    return render(&d, out, ud);
 }

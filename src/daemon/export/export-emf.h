@@ -24,7 +24,23 @@
  * document carries the counters; the next ones only more of Latency. An
  * interval without a latency has no Latency metric.
  *
- *   mo_emf_render     the documents of one topic's interval
+ * The canary's interval (canary.h) makes documents of the same shape, with
+ * the same dimensions, and the canary's host and instance id as members:
+ *
+ *   {"_aws":{...,"Dimensions":[["cache","topic"]],"Metrics":[
+ *     {"Name":"CanaryRoundTrip","Unit":"Microseconds"},{"Name":"CanarySent","Unit":"Count"},...,
+ *     {"Name":"CanaryAvailability","Unit":"None"}]}]},
+ *    "cache":C,"topic":T,"host":H,"id":I,"interval_s":60.000,
+ *    "CanaryRoundTrip":{"Values":[...],"Counts":[...],...},
+ *    "CanarySent":N,"CanaryReceived":N,"CanaryLost":N,"CanaryLate":N,"CanaryPublishErrors":N,
+ *    "CanaryAvailability":0.998000}
+ *
+ * CanaryRoundTrip is the interval's round trips as Latency is a topic's
+ * latencies (split alike); CanaryAvailability the interval's (received -
+ * late) / (received + lost), 0 to 1, left out when neither happened.
+ *
+ *   mo_emf_render          the documents of one topic's interval
+ *   mo_emf_render_canary   the documents of one interval of the canary
  */
 #ifndef MO_EXPORT_EMF_H
 #define MO_EXPORT_EMF_H
@@ -32,6 +48,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "canary/account.h"
 #include "sub/stats.h"
 
 #define MO_EMF_MAX_VALUES 100 /* distinct values per metric per document (the EMF spec) */
@@ -49,5 +66,17 @@ struct mo_emf_input {
  * a newline. Returns the number of documents, or -ENOMEM. */
 int mo_emf_render(const struct mo_emf_input *in,
                   void (*out)(void *ud, const char *line, size_t len), void *ud);
+
+struct mo_emf_canary_input {
+    const char *ns;
+    const char *cache, *topic, *host, *id;
+    int64_t timestamp_ms;
+    double interval_s;
+    const struct mo_canary_account *acct; /* its iv and rtt: the interval */
+};
+
+/* As mo_emf_render. */
+int mo_emf_render_canary(const struct mo_emf_canary_input *in,
+                         void (*out)(void *ud, const char *line, size_t len), void *ud);
 
 #endif

@@ -1,4 +1,4 @@
-/* export-prom.c - the Prometheus text exposition of each topic's series. */
+/* export-prom.c - the Prometheus text exposition of each topic's series and the canary's. */
 #include <config.h>
 
 #include <errno.h>
@@ -9,6 +9,7 @@
 
 #include "export/export-prom.h"
 #include "hist.h"
+#include "rpc.h"
 
 /* Bucket edges of hist.h at or just below a 1-2-3-5 ladder (export-prom.h);
  * test-export-prom checks that each is an edge. */
@@ -32,10 +33,11 @@ static size_t bin_of(size_t b)
     return i;
 }
 
+/* ud: the bins, MO_PROM_NBOUNDS + 1 of them */
 static bool fold_bucket(bool negative, size_t b, uint64_t count, void *ud)
 {
-    struct mo_prom_series *ps = ud;
-    ps->bin[negative ? 0 : bin_of(b)] += count;
+    uint64_t *bin = ud;
+    bin[negative ? 0 : bin_of(b)] += count;
     return true;
 }
 
@@ -49,7 +51,7 @@ static int64_t add_sat(int64_t a, int64_t b)
 
 void mo_prom_fold(struct mo_prom_series *ps, const struct mo_stats *s)
 {
-    mo_hist_foreach(s->hist, fold_bucket, ps);
+    mo_hist_foreach(s->hist, fold_bucket, ps->bin);
     ps->sum_us = add_sat(ps->sum_us, mo_hist_sum(s->hist));
     ps->count += mo_hist_count(s->hist);
     ps->negative += mo_hist_negative(s->hist);
@@ -61,6 +63,26 @@ void mo_prom_fold(struct mo_prom_series *ps, const struct mo_stats *s)
     ps->discontinuities += s->discontinuities;
     ps->resets += s->resets;
     ps->reconnects += s->resubscribes;
+}
+
+void mo_prom_fold_canary(struct mo_prom_canary_series *cs, const struct mo_canary_account *a,
+                         uint64_t in_flight)
+{
+    const struct mo_canary_counts *iv = &a->iv;
+    mo_hist_foreach(a->rtt, fold_bucket, cs->bin);
+    cs->sum_us = add_sat(cs->sum_us, mo_hist_sum(a->rtt));
+    cs->count += mo_hist_count(a->rtt);
+    cs->sent += iv->sent;
+    cs->received += iv->received;
+    cs->lost += iv->lost;
+    cs->late += iv->late;
+    cs->duplicates += iv->duplicates;
+    cs->out_of_order += iv->out_of_order;
+    cs->after_deadline += iv->after_deadline;
+    for (size_t i = 0; i < MO_CANARY_STATUSES; i++)
+        cs->publish_errors_by[i] += iv->publish_errors_by[i];
+    cs->in_flight = in_flight;
+    cs->burn_rate = mo_canary_burn_rate(mo_canary_availability(iv), a->target_ppm);
 }
 
 /* ---- rendering ---- */
@@ -104,18 +126,50 @@ static void family(FILE *f, const char *name, const char *type, const char *help
     fprintf(f, "# HELP " PREFIX "%s %s\n# TYPE " PREFIX "%s %s\n", name, help, name, type);
 }
 
-/* name{cache="...",topic="..."[,le="..."]} */
-static void series(FILE *f, const char *name, const struct mo_prom_topic *t, const char *le)
+/* name{cache="...",topic="..."[,KEY="VALUE"]} (VALUE a label value as is:
+ * a bound, a status name) */
+static void labelled(FILE *f, const char *name, const char *cache, const char *topic, const char *key,
+                     const char *value)
 {
     fputs(PREFIX, f);
     fputs(name, f);
     fputs("{cache=\"", f);
-    label_value(f, t->cache);
+    label_value(f, cache);
     fputs("\",topic=\"", f);
-    label_value(f, t->topic);
-    if (le)
-        fprintf(f, "\",le=\"%s", le);
+    label_value(f, topic);
+    if (key)
+        fprintf(f, "\",%s=\"%s", key, value);
     fputs("\"} ", f);
+}
+
+/* name{cache="...",topic="..."} of a topic */
+static void series(FILE *f, const char *name, const struct mo_prom_topic *t)
+{
+    labelled(f, name, t->cache, t->topic, NULL, NULL);
+}
+
+/* The _bucket, _sum and _count lines of one histogram series `name`. */
+static void hist_lines(FILE *f, const char *name, const char *cache, const char *topic,
+                       const uint64_t *bin, int64_t sum_us, uint64_t count)
+{
+    char bucket[96], sum[96], cnt[96], v[32];
+    snprintf(bucket, sizeof bucket, "%s_bucket", name);
+    snprintf(sum, sizeof sum, "%s_sum", name);
+    snprintf(cnt, sizeof cnt, "%s_count", name);
+    uint64_t below = 0;
+    for (size_t b = 0; b < MO_PROM_NBOUNDS; b++) {
+        below += bin[b];
+        seconds(mo_prom_bounds_us[b], v, sizeof v);
+        labelled(f, bucket, cache, topic, "le", v);
+        fprintf(f, "%" PRIu64 "\n", below);
+    }
+    labelled(f, bucket, cache, topic, "le", "+Inf");
+    fprintf(f, "%" PRIu64 "\n", count);
+    seconds(sum_us, v, sizeof v);
+    labelled(f, sum, cache, topic, NULL, NULL);
+    fprintf(f, "%s\n", v);
+    labelled(f, cnt, cache, topic, NULL, NULL);
+    fprintf(f, "%" PRIu64 "\n", count);
 }
 
 static void histogram(FILE *f, const struct mo_prom_topic *t, size_t n)
@@ -125,21 +179,7 @@ static void histogram(FILE *f, const struct mo_prom_topic *t, size_t n)
            "daemon started.");
     for (size_t i = 0; i < n; i++) {
         const struct mo_prom_series *ps = t[i].series;
-        uint64_t below = 0;
-        char le[32];
-        for (size_t b = 0; b < MO_PROM_NBOUNDS; b++) {
-            below += ps->bin[b];
-            seconds(mo_prom_bounds_us[b], le, sizeof le);
-            series(f, "latency_seconds_bucket", &t[i], le);
-            fprintf(f, "%" PRIu64 "\n", below);
-        }
-        series(f, "latency_seconds_bucket", &t[i], "+Inf");
-        fprintf(f, "%" PRIu64 "\n", ps->count);
-        seconds(ps->sum_us, le, sizeof le);
-        series(f, "latency_seconds_sum", &t[i], NULL);
-        fprintf(f, "%s\n", le);
-        series(f, "latency_seconds_count", &t[i], NULL);
-        fprintf(f, "%" PRIu64 "\n", ps->count);
+        hist_lines(f, "latency_seconds", t[i].cache, t[i].topic, ps->bin, ps->sum_us, ps->count);
     }
 }
 
@@ -165,6 +205,114 @@ static const struct {
     C("reconnects_total", reconnects, "Subscribe calls started again after a stream ended."),
 #undef C
 };
+
+/* ---- the canary ---- */
+
+/* The canary's counters, in the order they are written (publish errors,
+ * labelled by status, apart). */
+static const struct {
+    const char *name, *help;
+    size_t off;
+} canary_counters[] = {
+#define C(name, field, help) {name, help, offsetof(struct mo_prom_canary_series, field)}
+    C("canary_sent_total", sent, "Probes the canary's schedule issued."),
+    C("canary_received_total", received, "The canary's own probes received within their deadline."),
+    C("canary_lost_total", lost, "The canary's own probes not received by their deadline."),
+    C("canary_late_total", late,
+      "Probes received within their deadline but slower than canary.slo.latency (also in "
+      "received_total)."),
+    C("canary_duplicates_total", duplicates, "Copies of a probe received again, dropped."),
+    C("canary_out_of_order_total", out_of_order,
+      "Probes received after a higher-numbered one (also in received_total)."),
+    C("canary_after_deadline_total", after_deadline,
+      "Probes that arrived after their deadline (they stay in lost_total)."),
+#undef C
+};
+
+static uint64_t canary_counter(const struct mo_prom_canary *c, size_t i)
+{
+    uint64_t v;
+    memcpy(&v, (const char *)c->series + canary_counters[i].off, sizeof v);
+    return v;
+}
+
+/* (received - late) / (received + lost) since start, or -1 with neither */
+static double canary_availability(const struct mo_prom_canary_series *cs)
+{
+    uint64_t all = cs->received + cs->lost;
+    return all ? (double)(cs->received - cs->late) / (double)all : -1;
+}
+
+/* A ratio as a sample value: enough digits for an availability target of
+ * five nines and more, no trailing noise. */
+static void ratio(FILE *f, double v) { fprintf(f, "%.9g\n", v); }
+
+static void canaries(FILE *f, const struct mo_prom_canary *c, size_t n)
+{
+    family(f, "canary_rtt_seconds", "histogram",
+           "Round trip of the canary's own probes, from the moment each was due to its receipt "
+           "(monotonic clock), since the daemon started.");
+    for (size_t i = 0; i < n; i++) {
+        const struct mo_prom_canary_series *cs = c[i].series;
+        hist_lines(f, "canary_rtt_seconds", c[i].cache, c[i].topic, cs->bin, cs->sum_us, cs->count);
+    }
+    for (size_t k = 0; k < sizeof canary_counters / sizeof *canary_counters; k++) {
+        family(f, canary_counters[k].name, "counter", canary_counters[k].help);
+        for (size_t i = 0; i < n; i++) {
+            labelled(f, canary_counters[k].name, c[i].cache, c[i].topic, NULL, NULL);
+            fprintf(f, "%" PRIu64 "\n", canary_counter(&c[i], k));
+        }
+    }
+    /* by status, the statuses that happened only; the family once there is one */
+    bool said = false;
+    for (size_t i = 0; i < n; i++)
+        for (int st = 0; st < MO_CANARY_STATUSES; st++) {
+            uint64_t v = c[i].series->publish_errors_by[st];
+            if (!v)
+                continue;
+            if (!said)
+                family(f, "canary_publish_errors_total", "counter",
+                       "The canary's publish calls that failed, by gRPC status (a failed publish "
+                       "is not a lost probe until its deadline passes).");
+            said = true;
+            labelled(f, "canary_publish_errors_total", c[i].cache, c[i].topic, "status",
+                     mo_status_name((grpc_status_code)st));
+            fprintf(f, "%" PRIu64 "\n", v);
+        }
+    family(f, "canary_in_flight", "gauge",
+           "The canary's probes sent and neither received nor lost yet, at the last summary.");
+    for (size_t i = 0; i < n; i++) {
+        labelled(f, "canary_in_flight", c[i].cache, c[i].topic, NULL, NULL);
+        fprintf(f, "%" PRIu64 "\n", c[i].series->in_flight);
+    }
+    said = false;
+    for (size_t i = 0; i < n; i++) {
+        double a = canary_availability(c[i].series);
+        if (a < 0)
+            continue;
+        if (!said)
+            family(f, "canary_availability", "gauge",
+                   "The canary's availability since the daemon started: (received - late) / "
+                   "(received + lost), from 0 to 1; none before a probe was received or lost.");
+        said = true;
+        labelled(f, "canary_availability", c[i].cache, c[i].topic, NULL, NULL);
+        ratio(f, a);
+    }
+    said = false;
+    for (size_t i = 0; i < n; i++) {
+        double b = c[i].series->burn_rate;
+        if (b < 0)
+            continue;
+        if (!said)
+            family(f, "canary_burn_rate", "gauge",
+                   "The last summary interval's error budget burn rate, (1 - availability) / "
+                   "(1 - canary.slo.target): above 1 spends it faster than the SLO allows; none "
+                   "for an interval in which no probe was received or lost.");
+        said = true;
+        labelled(f, "canary_burn_rate", c[i].cache, c[i].topic, NULL, NULL);
+        ratio(f, b);
+    }
+}
 
 static void clock_gauges(FILE *f, const struct mo_clock_state *clk)
 {
@@ -193,7 +341,7 @@ int mo_prom_render(FILE *f, const struct mo_prom_topic *t, size_t n, const struc
     for (size_t c = 0; c < sizeof counters / sizeof *counters && n; c++) {
         family(f, counters[c].name, "counter", counters[c].help);
         for (size_t i = 0; i < n; i++) {
-            series(f, counters[c].name, &t[i], NULL);
+            series(f, counters[c].name, &t[i]);
             const char *field = (const char *)t[i].series + counters[c].off;
             uint64_t v;
             memcpy(&v, field, sizeof v);
@@ -204,10 +352,12 @@ int mo_prom_render(FILE *f, const struct mo_prom_topic *t, size_t n, const struc
         family(f, "stream_up", "gauge",
                "1 when the topic's Subscribe stream was up at the last summary, else 0.");
         for (size_t i = 0; i < n; i++) {
-            series(f, "stream_up", &t[i], NULL);
+            series(f, "stream_up", &t[i]);
             fprintf(f, "%d\n", t[i].up ? 1 : 0);
         }
     }
+    if (h->n_canaries)
+        canaries(f, h->canaries, h->n_canaries);
     if (h->have_log_dropped) {
         family(f, "log_dropped_total", "counter",
                "Message events left out of the log since start (over logging.message_budget, "

@@ -18,8 +18,16 @@
  * so they are in every bucket, as the format wants, and in _sum; the counter
  * momento_subscriber_latency_negative_total says how many there were.
  *
+ * The canary's series (canary.h), one set per cache/topic it has probed,
+ * are folded from each of its intervals in the same way: its round trips on
+ * the same bounds (momento_subscriber_canary_rtt_seconds), its counters since
+ * start, and gauges: probes in flight and the last interval's burn rate at
+ * the last summary, the availability since start. None is written while the
+ * daemon has had no canary.
+ *
  *   mo_prom_bounds_us        the bounds, in microseconds
  *   mo_prom_fold             adds one summary interval into a topic's series
+ *   mo_prom_fold_canary      adds one interval of the canary into its series
  *   mo_prom_render           every family, HELP and TYPE lines, to a stream
  */
 #ifndef MO_EXPORT_PROM_H
@@ -30,6 +38,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "canary/account.h"
 #include "clock.h"
 #include "sub/stats.h"
 
@@ -56,6 +65,23 @@ struct mo_prom_topic {
     bool up; /* its stream is up (the last summary's view) */
 };
 
+/* The canary on one cache/topic since start. */
+struct mo_prom_canary_series {
+    uint64_t bin[MO_PROM_NBOUNDS + 1]; /* round trips, binned as a topic's latencies */
+    int64_t sum_us;
+    uint64_t count;
+    uint64_t sent, received, lost, late, duplicates, out_of_order, after_deadline;
+    uint64_t publish_errors_by[MO_CANARY_STATUSES]; /* by gRPC status, as account.h */
+    uint64_t in_flight; /* at the last summary */
+    double burn_rate;   /* of the last interval; -1: it had none */
+};
+
+/* What the file says of one canary. */
+struct mo_prom_canary {
+    const char *cache, *topic;
+    const struct mo_prom_canary_series *series;
+};
+
 /* What it says of the daemon as a whole. */
 struct mo_prom_host {
     struct mo_clock_state clk;
@@ -65,13 +91,21 @@ struct mo_prom_host {
     uint64_t log_dropped, state_saves_ahead_of_log;
     bool have_event_fields_dropped; /* fields events lost to their limit (event.h) */
     uint64_t event_fields_dropped;
+    /* the canaries it has had since start (a retired one keeps its last values) */
+    const struct mo_prom_canary *canaries;
+    size_t n_canaries;
 };
 
 /* Adds the interval in s (its histogram and counters) into ps. */
 void mo_prom_fold(struct mo_prom_series *ps, const struct mo_stats *s);
 
-/* Writes the exposition text for n topics and the host to f. Returns 0, or
- * -EIO when the stream reports an error. */
+/* Adds the canary's interval in a (its round trips and counters, a->iv)
+ * into cs, with in_flight probes and the interval's burn rate as its gauges. */
+void mo_prom_fold_canary(struct mo_prom_canary_series *cs, const struct mo_canary_account *a,
+                         uint64_t in_flight);
+
+/* Writes the exposition text for n topics and the host (its canaries
+ * included) to f. Returns 0, or -EIO when the stream reports an error. */
 int mo_prom_render(FILE *f, const struct mo_prom_topic *t, size_t n, const struct mo_prom_host *h);
 
 #endif

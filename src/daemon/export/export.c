@@ -1,5 +1,5 @@
 /* export.c - the Prometheus textfile (rendered here, written by textfile.h's
- * thread) and the EMF lines, at each summary. */
+ * thread) and the EMF lines, at each summary: the topics' and the canary's. */
 #include <config.h>
 
 #include <errno.h>
@@ -23,12 +23,19 @@ struct topic {
     bool up;
 };
 
+struct canary {
+    char *cache, *topic;
+    struct mo_prom_canary_series series;
+};
+
 struct mo_export {
     char *textfile; /* NULL: none */
     bool emf;
     char *ns;
     struct topic *t;
     size_t n;
+    struct canary *c; /* every canary since start, by cache/topic */
+    size_t nc;
     char last_error[256]; /* the last failure reported, so it is said once */
     bool failing;         /* the last write failed: its success is news */
     uint64_t log_dropped; /* message events left out of the log since start */
@@ -61,6 +68,11 @@ void mo_export_free(mo_export *x)
         free(x->t[i].topic);
     }
     free(x->t);
+    for (size_t i = 0; i < x->nc; i++) {
+        free(x->c[i].cache);
+        free(x->c[i].topic);
+    }
+    free(x->c);
     free(x->textfile);
     free(x->ns);
     free(x);
@@ -135,6 +147,46 @@ void mo_export_interval(mo_export *x, const char *cache, const char *topic, cons
     mo_emf_render(&in, emf_line, NULL); /* out of memory: no document this time */
 }
 
+static struct canary *find_canary(mo_export *x, const char *cache, const char *topic)
+{
+    for (size_t i = 0; i < x->nc; i++)
+        if (strcmp(x->c[i].cache, cache) == 0 && strcmp(x->c[i].topic, topic) == 0)
+            return &x->c[i];
+    struct canary *v = realloc(x->c, (x->nc + 1) * sizeof *v);
+    if (!v)
+        return NULL;
+    x->c = v;
+    struct canary *c = &x->c[x->nc];
+    *c = (struct canary){.cache = strdup(cache), .topic = strdup(topic), .series.burn_rate = -1};
+    if (!c->cache || !c->topic) {
+        free(c->cache);
+        free(c->topic);
+        return NULL;
+    }
+    x->nc++;
+    return c;
+}
+
+void mo_export_canary(mo_export *x, const struct mo_canary_interval *iv, int64_t now_ns)
+{
+    struct canary *c = find_canary(x, iv->cache, iv->topic);
+    if (c) /* out of memory: its series miss the interval */
+        mo_prom_fold_canary(&c->series, iv->acct, iv->in_flight);
+    if (!x->emf)
+        return;
+    struct mo_emf_canary_input in = {
+        .ns = x->ns,
+        .cache = iv->cache,
+        .topic = iv->topic,
+        .host = iv->host,
+        .id = iv->id,
+        .timestamp_ms = now_ns / 1000000,
+        .interval_s = (double)iv->interval_us / 1e6,
+        .acct = iv->acct,
+    };
+    mo_emf_render_canary(&in, emf_line, NULL); /* out of memory: no document this time */
+}
+
 /* ---- the textfile: rendered here, written by textfile.h's thread ---- */
 
 /* A finished write: a failure is said once per distinct reason, and the
@@ -198,16 +250,22 @@ static int render_textfile(mo_export *x, const struct mo_prom_host *host, char *
                            const char **what)
 {
     _cleanup_free_ struct mo_prom_topic *t = calloc(x->n + 1, sizeof *t);
+    _cleanup_free_ struct mo_prom_canary *c = calloc(x->nc + 1, sizeof *c);
     char *buf = NULL;
     size_t len = 0;
-    FILE *f = t ? open_memstream(&buf, &len) : NULL;
+    FILE *f = t && c ? open_memstream(&buf, &len) : NULL;
     if (!f) {
         *what = "allocating";
         return -ENOMEM;
     }
     for (size_t i = 0; i < x->n; i++)
         t[i] = (struct mo_prom_topic){x->t[i].cache, x->t[i].topic, &x->t[i].series, x->t[i].up};
-    int r = mo_prom_render(f, t, x->n, host);
+    for (size_t i = 0; i < x->nc; i++)
+        c[i] = (struct mo_prom_canary){x->c[i].cache, x->c[i].topic, &x->c[i].series};
+    struct mo_prom_host h = *host;
+    h.canaries = c;
+    h.n_canaries = x->nc;
+    int r = mo_prom_render(f, t, x->n, &h);
     if (fclose(f) != 0 && r == 0)
         r = -ENOMEM;
     if (r < 0) {

@@ -14,9 +14,16 @@
  * the counts since start too; a topic removed by a reload keeps its last
  * values until the daemon restarts.
  *
+ * The canary's interval comes the same way (mo_export_canary, from its
+ * summary's report, canary.h): folded into its series since start, kept per
+ * cache/topic like a topic's (a canary retired or moved by a reload keeps its
+ * last values until the daemon restarts; one on the same cache/topic again
+ * counts on), and with emf: its documents.
+ *
  *   mo_export_new / mo_export_free     (free accepts NULL)
  *   mo_export_configure                the export: settings (start, reload)
  *   mo_export_interval                 one topic's interval: series, EMF documents
+ *   mo_export_canary                   the canary's interval: series, EMF documents
  *   mo_export_commit                   the textfile, after a round of summaries
  */
 #ifndef MO_EXPORT_H
@@ -25,6 +32,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "canary/canary.h"
 #include "clock.h"
 #include "config/config.h"
 #include "sub/stats.h"
@@ -41,6 +49,9 @@ int mo_export_configure(mo_export *x, const struct mo_config *cfg);
  * `up`: its stream is up. */
 void mo_export_interval(mo_export *x, const char *cache, const char *topic, const struct mo_stats *s,
                         bool up, uint64_t now_us, int64_t now_ns);
+
+/* The canary's interval iv (before its summary resets it) at real time now_ns. */
+void mo_export_canary(mo_export *x, const struct mo_canary_interval *iv, int64_t now_ns);
 
 /* After a round of summaries, with its total (the "*" interval, before its
  * summary resets it): adds the total's log_dropped and
