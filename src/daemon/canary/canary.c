@@ -10,6 +10,8 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include <grpc/support/alloc.h>
+
 #include "canary/canary.h"
 #include "canary/canarylog.h"
 #include "canary/peers.h"
@@ -210,6 +212,7 @@ static void call_release(struct pcall *pc)
     grpc_metadata_array_destroy(&pc->init_md);
     grpc_metadata_array_destroy(&pc->trail_md);
     grpc_slice_unref(pc->details);
+    gpr_free((void *)pc->error_string);
     if (pc->req)
         grpc_byte_buffer_destroy(pc->req);
     if (pc->resp)
