@@ -58,7 +58,10 @@ struct mo_canary_env {
  * sentence to err. */
 int mo_canary_new(mo_loop *loop, const struct mo_canary_config *cfg, const struct mo_canary_env *env,
                   const struct mo_endpoint *ep, const char *token, mo_canary **ret, char *err, size_t errlen);
-/* Only once not busy (after mo_canary_stop's drained, or never started). Accepts NULL. */
+/* Only once not busy (after mo_canary_stop's drained, or never started):
+ * a publish still in flight is left allocated, never freed under gRPC, which
+ * still writes its status into it (a stop that gave up waiting leaves it to
+ * the process exit). Accepts NULL. */
 void mo_canary_free(mo_canary *c);
 
 /* A reloaded section with the same cache and topic: a new rate starts a new
