@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <grpc/support/alloc.h>
 #include <grpc/support/time.h>
 
 #include "cleanup.h"
@@ -17,6 +16,7 @@
 #include "pubsub.h"
 #include "rpc.h"
 #include "secret.h"
+#include "unary.h"
 #include "util.h"
 
 #define N_STATUS (GRPC_STATUS_UNAUTHENTICATED + 1)
@@ -25,18 +25,12 @@
 struct pub_call {
     mo_tag tag;
     publisher *p;
-    grpc_call *call; /* NULL when the slot is free */
+    struct mo_unary u; /* u.call NULL when the slot is free */
     struct pub_conn *conn;
     uint64_t seq;
     uint64_t start_us;
     struct pub_call *older, *newer; /* in-flight list, oldest first, until expired */
     bool listed;
-    grpc_metadata md[MO_CALL_MD_MAX];
-    grpc_metadata_array init_md, trail_md;
-    grpc_byte_buffer *req, *resp;
-    grpc_status_code status;
-    grpc_slice details;
-    const char *error_string;
     struct pub_call *next_free;
 };
 
@@ -135,7 +129,7 @@ static void on_expiry(mo_timer *t)
     while (p->oldest && p->oldest->start_us + p->o.timeout_us <= now) {
         struct pub_call *c = p->oldest;
         list_remove(p, c);
-        grpc_call_cancel_with_status(c->call, GRPC_STATUS_DEADLINE_EXCEEDED, "Deadline Exceeded",
+        grpc_call_cancel_with_status(c->u.call, GRPC_STATUS_DEADLINE_EXCEEDED, "Deadline Exceeded",
                                      NULL);
     }
     if (p->oldest)
@@ -191,24 +185,25 @@ static bool failure_is_final(const publisher *p, grpc_status_code s, const char 
 static void record_failure(publisher *p, struct pub_call *c)
 {
     p->failed++;
-    p->by_status[(unsigned)c->status < N_STATUS ? (unsigned)c->status : N_STATUS]++;
+    grpc_status_code status = c->u.status;
+    p->by_status[(unsigned)status < N_STATUS ? (unsigned)status : N_STATUS]++;
 
     char err_md[128] = "";
-    mo_md_copy(&c->trail_md, "err", err_md, sizeof err_md);
-    _cleanup_free_ char *details = mo_slice_strdup(c->details);
+    mo_md_copy(&c->u.trail_md, "err", err_md, sizeof err_md);
+    _cleanup_free_ char *details = mo_slice_strdup(c->u.details);
     if (details) /* what a server sends can hold anything, a key included */
         mo_secret_scrub(details, strlen(details), details, strlen(details) + 1);
 
     if (p->logged < p->o.log_errors) {
         p->logged++;
         mo_warn("publish #%llu to %s failed: %s: %s%s%s%s", (unsigned long long)c->seq, p->target,
-                mo_status_name(c->status), details && *details ? details : "(no details)",
+                mo_status_name(status), details && *details ? details : "(no details)",
                 *err_md ? " (err=" : "", err_md, *err_md ? ")" : "");
     } else if (p->logged == p->o.log_errors) {
         p->logged++;
         mo_warn("more publishes failed; they are counted in the closing line, not described");
     }
-    if (!p->fatal_seen && failure_is_final(p, c->status, err_md)) {
+    if (!p->fatal_seen && failure_is_final(p, status, err_md)) {
         p->fatal_seen = true;
         if (p->state == PUB_RUNNING) {
             mo_warn("stopping: further publishes would fail the same way");
@@ -225,28 +220,18 @@ static void on_publish_done(mo_tag *tag, bool ok)
 
     list_remove(p, c);
     if (!ok) { /* not expected for a client batch that holds RECV_STATUS_ON_CLIENT */
-        c->status = GRPC_STATUS_INTERNAL;
-        grpc_slice_unref(c->details);
-        c->details = grpc_slice_from_static_string("the publish batch failed");
+        c->u.status = GRPC_STATUS_INTERNAL;
+        grpc_slice_unref(c->u.details);
+        c->u.details = grpc_slice_from_static_string("the publish batch failed");
     }
-    if (c->status == GRPC_STATUS_OK) {
+    if (c->u.status == GRPC_STATUS_OK) {
         p->ok++;
         mo_hist_record(p->latency, (int64_t)(now - c->start_us));
     } else {
         record_failure(p, c);
     }
 
-    grpc_metadata_array_destroy(&c->init_md);
-    grpc_metadata_array_destroy(&c->trail_md);
-    grpc_byte_buffer_destroy(c->req);
-    if (c->resp)
-        grpc_byte_buffer_destroy(c->resp);
-    grpc_slice_unref(c->details);
-    gpr_free((void *)c->error_string);
-    grpc_call_unref(c->call);
-    c->call = NULL;
-    c->req = c->resp = NULL;
-    c->error_string = NULL;
+    mo_unary_clear(&c->u);
     c->next_free = p->free_calls;
     p->free_calls = c;
     p->in_flight--;
@@ -262,21 +247,13 @@ static void on_publish_done(mo_tag *tag, bool ok)
 /* Fails a publish that never reached the wire, as if its call had ended with `status`. */
 static void fail_locally(publisher *p, struct pub_call *c, grpc_status_code status, const char *why)
 {
-    c->status = status;
-    grpc_slice_unref(c->details);
-    c->details = grpc_slice_from_copied_string(why);
+    c->u.status = status;
+    grpc_slice_unref(c->u.details);
+    c->u.details = grpc_slice_from_copied_string(why);
     record_failure(p, c);
-    grpc_slice_unref(c->details);
-    grpc_metadata_array_destroy(&c->init_md);
-    grpc_metadata_array_destroy(&c->trail_md);
-    if (c->req)
-        grpc_byte_buffer_destroy(c->req);
-    if (c->call) {
-        grpc_call_cancel(c->call, NULL);
-        grpc_call_unref(c->call);
-    }
-    c->call = NULL;
-    c->req = NULL;
+    if (c->u.call)
+        grpc_call_cancel(c->u.call, NULL);
+    mo_unary_clear(&c->u);
     c->next_free = p->free_calls;
     p->free_calls = c;
 }
@@ -289,12 +266,7 @@ static bool send_one(publisher *p, uint64_t due_us)
     struct pub_conn *pc = &p->conns[p->rr++ % p->nconns];
     c->conn = pc;
     c->seq = ++p->next;
-    c->status = GRPC_STATUS_OK;
-    c->details = grpc_empty_slice();
-    c->error_string = NULL;
-    c->resp = NULL;
-    grpc_metadata_array_init(&c->init_md);
-    grpc_metadata_array_init(&c->trail_md);
+    mo_unary_init(&c->u);
 
     /* The publish time is read as late as possible: only the encoding of
      * this one message separates it from the hand-over to gRPC. */
@@ -303,8 +275,8 @@ static bool send_one(publisher *p, uint64_t due_us)
         fail_locally(p, c, GRPC_STATUS_INTERNAL, "cannot build the message");
         return false;
     }
-    c->req = mo_publish_request(p->o.cache, p->o.topic, p->buf, (size_t)len, p->o.binary);
-    if (!c->req) {
+    c->u.req = mo_publish_request(p->o.cache, p->o.topic, p->buf, (size_t)len, p->o.binary);
+    if (!c->u.req) {
         fail_locally(p, c, GRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory");
         return false;
     }
@@ -312,33 +284,15 @@ static bool send_one(publisher *p, uint64_t due_us)
     c->start_us = mo_mono_us();
     if (due_us)
         mo_hist_record(p->behind, c->start_us > due_us ? (int64_t)(c->start_us - due_us) : 0);
-    c->call = mo_conn_call(pc->conn, mo_loop_cq(p->loop), MO_METHOD_PUBLISH,
-                           gpr_inf_future(GPR_CLOCK_MONOTONIC));
-    if (!c->call) {
+    c->u.call = mo_conn_call(pc->conn, mo_loop_cq(p->loop), MO_METHOD_PUBLISH,
+                             gpr_inf_future(GPR_CLOCK_MONOTONIC));
+    if (!c->u.call) {
         fail_locally(p, c, GRPC_STATUS_INTERNAL, "cannot create the call");
         return false;
     }
-    size_t nmd = mo_conn_metadata(pc->conn, p->o.cache, c->md);
-
-    grpc_op ops[6];
-    ops[0] = mo_op(GRPC_OP_SEND_INITIAL_METADATA);
-    ops[0].data.send_initial_metadata.count = nmd;
-    ops[0].data.send_initial_metadata.metadata = c->md;
-    ops[1] = mo_op(GRPC_OP_SEND_MESSAGE);
-    ops[1].data.send_message.send_message = c->req;
-    ops[2] = mo_op(GRPC_OP_SEND_CLOSE_FROM_CLIENT);
-    ops[3] = mo_op(GRPC_OP_RECV_INITIAL_METADATA);
-    ops[3].data.recv_initial_metadata.recv_initial_metadata = &c->init_md;
-    ops[4] = mo_op(GRPC_OP_RECV_MESSAGE);
-    ops[4].data.recv_message.recv_message = &c->resp;
-    ops[5] = mo_op(GRPC_OP_RECV_STATUS_ON_CLIENT);
-    ops[5].data.recv_status_on_client.trailing_metadata = &c->trail_md;
-    ops[5].data.recv_status_on_client.status = &c->status;
-    ops[5].data.recv_status_on_client.status_details = &c->details;
-    ops[5].data.recv_status_on_client.error_string = &c->error_string;
 
     p->in_flight++;
-    grpc_call_error e = grpc_call_start_batch(c->call, ops, ARRAY_SIZE(ops), &c->tag, NULL);
+    grpc_call_error e = mo_unary_start(&c->u, pc->conn, p->o.cache, &c->tag);
     if (e != GRPC_CALL_OK) {
         p->in_flight--;
         char why[96];
@@ -539,8 +493,8 @@ void publisher_cancel(publisher *p)
 {
     publisher_stop(p);
     for (unsigned i = 0; i < p->o.max_in_flight; i++)
-        if (p->calls[i].call)
-            grpc_call_cancel(p->calls[i].call, NULL);
+        if (p->calls[i].u.call)
+            grpc_call_cancel(p->calls[i].u.call, NULL);
 }
 
 uint64_t publisher_errors(const publisher *p) { return p->failed; }

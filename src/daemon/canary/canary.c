@@ -10,8 +10,6 @@
 #include <sys/random.h>
 #include <unistd.h>
 
-#include <grpc/support/alloc.h>
-
 #include "canary/canary.h"
 #include "canary/canarylog.h"
 #include "canary/peers.h"
@@ -24,21 +22,16 @@
 #include "log/budget.h"
 #include "rpc.h"
 #include "secret.h"
+#include "unary.h"
 #include "util.h"
 
-/* One publish in flight. */
+/* One publish in flight: a unary call (src/lib/TRANSPORT.md §7). */
 struct pcall {
     mo_tag tag;
     mo_canary *c;
     struct pcall *prev, *next;
-    grpc_call *call;
     uint64_t seq, start_us;
-    grpc_byte_buffer *req, *resp;
-    grpc_metadata md[MO_CALL_MD_MAX];
-    grpc_metadata_array init_md, trail_md;
-    grpc_status_code status;
-    grpc_slice details;
-    const char *error_string;
+    struct mo_unary u;
 };
 
 struct mo_canary {
@@ -209,16 +202,7 @@ static void call_release(struct pcall *pc)
     if (pc->next)
         pc->next->prev = pc->prev;
     c->n_calls--;
-    grpc_metadata_array_destroy(&pc->init_md);
-    grpc_metadata_array_destroy(&pc->trail_md);
-    grpc_slice_unref(pc->details);
-    gpr_free((void *)pc->error_string);
-    if (pc->req)
-        grpc_byte_buffer_destroy(pc->req);
-    if (pc->resp)
-        grpc_byte_buffer_destroy(pc->resp);
-    if (pc->call)
-        grpc_call_unref(pc->call);
+    mo_unary_clear(&pc->u);
     free(pc);
 }
 
@@ -254,10 +238,10 @@ static void on_publish_done(mo_tag *tag, bool ok)
     struct pcall *pc = container_of(tag, struct pcall, tag);
     mo_canary *c = pc->c;
     uint64_t latency = mo_mono_us() - pc->start_us;
-    grpc_status_code st = ok ? pc->status : GRPC_STATUS_UNKNOWN;
+    grpc_status_code st = ok ? pc->u.status : GRPC_STATUS_UNKNOWN;
     /* a call the stop cancelled says nothing of the service: not counted */
     if (!c->stopping) {
-        char *details = mo_slice_strdup(pc->details);
+        char *details = mo_slice_strdup(pc->u.details);
         publish_ended(c, pc->seq, st, details ? details : "", latency);
         free(details);
     }
@@ -280,9 +264,7 @@ static void publish(mo_canary *c, uint64_t seq)
     pc->c = c;
     pc->seq = seq;
     pc->tag.fn = on_publish_done;
-    pc->details = grpc_empty_slice();
-    grpc_metadata_array_init(&pc->init_md);
-    grpc_metadata_array_init(&pc->trail_md);
+    mo_unary_init(&pc->u);
     pc->next = c->calls;
     if (c->calls)
         c->calls->prev = pc;
@@ -296,35 +278,18 @@ static void publish(mo_canary *c, uint64_t seq)
     if (len < 0) /* a size too small for the probe: the configuration's check lets none through */
         len = mo_probe_build(c->buf, sizeof c->buf, c->id, c->host, seq, mo_real_ns(), c->bound_us, 0);
     if (len >= 0)
-        pc->req = mo_publish_request(c->cfg.cache, c->cfg.topic, c->buf, (size_t)len, false);
+        pc->u.req = mo_publish_request(c->cfg.cache, c->cfg.topic, c->buf, (size_t)len, false);
     gpr_timespec deadline = gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
                                          gpr_time_from_micros((int64_t)c->cfg.deadline_us, GPR_TIMESPAN));
     pc->start_us = start;
-    if (pc->req)
-        pc->call = mo_conn_call(c->conn, mo_loop_cq(c->loop), MO_METHOD_PUBLISH, deadline);
-    if (!pc->call) {
+    if (pc->u.req)
+        pc->u.call = mo_conn_call(c->conn, mo_loop_cq(c->loop), MO_METHOD_PUBLISH, deadline);
+    if (!pc->u.call) {
         call_release(pc);
         publish_ended(c, seq, GRPC_STATUS_INTERNAL, "cannot start the publish call", 0);
         return;
     }
-    size_t nmd = mo_conn_metadata(c->conn, c->cfg.cache, pc->md);
-    grpc_op ops[6];
-    ops[0] = mo_op(GRPC_OP_SEND_INITIAL_METADATA);
-    ops[0].data.send_initial_metadata.count = nmd;
-    ops[0].data.send_initial_metadata.metadata = pc->md;
-    ops[1] = mo_op(GRPC_OP_SEND_MESSAGE);
-    ops[1].data.send_message.send_message = pc->req;
-    ops[2] = mo_op(GRPC_OP_SEND_CLOSE_FROM_CLIENT);
-    ops[3] = mo_op(GRPC_OP_RECV_INITIAL_METADATA);
-    ops[3].data.recv_initial_metadata.recv_initial_metadata = &pc->init_md;
-    ops[4] = mo_op(GRPC_OP_RECV_MESSAGE);
-    ops[4].data.recv_message.recv_message = &pc->resp;
-    ops[5] = mo_op(GRPC_OP_RECV_STATUS_ON_CLIENT);
-    ops[5].data.recv_status_on_client.trailing_metadata = &pc->trail_md;
-    ops[5].data.recv_status_on_client.status = &pc->status;
-    ops[5].data.recv_status_on_client.status_details = &pc->details;
-    ops[5].data.recv_status_on_client.error_string = &pc->error_string;
-    if (grpc_call_start_batch(pc->call, ops, ARRAY_SIZE(ops), &pc->tag, NULL) != GRPC_CALL_OK) {
+    if (mo_unary_start(&pc->u, c->conn, c->cfg.cache, &pc->tag) != GRPC_CALL_OK) {
         call_release(pc);
         publish_ended(c, seq, GRPC_STATUS_INTERNAL, "grpc_call_start_batch failed", 0);
     }
@@ -454,20 +419,12 @@ static void peer_event(const struct mo_peer *p, void *ud)
     mo_canarylog_peer(w, p);
 }
 
-void mo_canary_summary(mo_canary *c, mo_canary_report_fn *report, void *ud)
+void mo_canary_summary(mo_canary *c)
 {
     uint64_t now = mo_mono_us();
     if (!c->stopping)
         expire(c, now);
     struct mo_canarylog_who w = who(c);
-    if (report)
-        report(ud, &(struct mo_canary_interval){.cache = c->cfg.cache,
-                                                .topic = c->cfg.topic,
-                                                .host = c->host,
-                                                .id = c->id,
-                                                .acct = &c->acct,
-                                                .in_flight = c->ring.in_flight,
-                                                .interval_us = now - c->interval_start_us});
     mo_canarylog_summary(&w, &c->acct, c->ring.in_flight, now - c->interval_start_us, c->not_probes,
                          c->peers.dropped, !c->sched.started);
     mo_peers_end_interval(&c->peers, peer_event, &w);
@@ -495,7 +452,7 @@ void mo_canary_stop(mo_canary *c, void (*drained)(void *ctx), void *ctx)
     c->drained_ctx = ctx;
     mo_timer_stop(c->loop, &c->tick);
     for (struct pcall *pc = c->calls; pc; pc = pc->next)
-        grpc_call_cancel(pc->call, NULL);
+        grpc_call_cancel(pc->u.call, NULL);
     if (c->n_calls == 0 && drained)
         mo_timer_start(c->loop, &c->drained_timer, 0);
 }
