@@ -419,12 +419,20 @@ static void peer_event(const struct mo_peer *p, void *ud)
     mo_canarylog_peer(w, p);
 }
 
-void mo_canary_summary(mo_canary *c)
+void mo_canary_summary(mo_canary *c, mo_canary_report_fn *report, void *ud)
 {
     uint64_t now = mo_mono_us();
     if (!c->stopping)
         expire(c, now);
     struct mo_canarylog_who w = who(c);
+    if (report)
+        report(ud, &(struct mo_canary_interval){.cache = c->cfg.cache,
+                                                .topic = c->cfg.topic,
+                                                .host = c->host,
+                                                .id = c->id,
+                                                .acct = &c->acct,
+                                                .in_flight = c->ring.in_flight,
+                                                .interval_us = now - c->interval_start_us});
     mo_canarylog_summary(&w, &c->acct, c->ring.in_flight, now - c->interval_start_us, c->not_probes,
                          c->peers.dropped, !c->sched.started);
     mo_peers_end_interval(&c->peers, peer_event, &w);
