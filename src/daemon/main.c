@@ -381,7 +381,7 @@ int main(int argc, char **argv)
     mo_event_close(stop_budget_left_us(d, STOP_GRPC_US));
     /* with calls still winding down after the grace period the process exit
      * releases them (freeing under live calls would be unsafe) */
-    if (!started || (d->live_subs == 0 && mo_mover_busy(d->mover) == 0))
+    if (!started || (d->live_subs == 0 && mo_mover_busy(d->mover) == 0 && !mo_daemon_canary_busy(d)))
         tear_down(d, done);
     return started ? 0 : 1;
 }

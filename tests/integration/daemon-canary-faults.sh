@@ -56,6 +56,28 @@ run_case stall 6 --fault-stall-after 30
 [ "$(events "$WORK/d-stall.out" '.event=="canary"' | jq -s 'map(.after_deadline) | add')" -ge 1 ] ||
     fail "stall: no probe counted after_deadline"
 
+# ---- the daemon's loop stalled 3 s, longer than the deadline (1 s) ----
+# the probes due in its first 2 s are lost unpublished; those of its last
+# second leave late but within their deadline and come back: none of them
+# is pushed out of the ring by the ones before
+start_local srv-sigstop --heartbeat 200ms --ledger "$WORK/sigstop.ledger"
+canary_cfg "$WORK/sigstop.yaml"
+start_daemon d-sigstop "$WORK/sigstop.yaml"
+out=$WORK/d-sigstop.out
+wait_events 10 "$out" '.event=="canary" and .received_total > 0' 1 || fail "sigstop: no probe came back"
+kill -STOP "$DAEMON_PID"
+sleep 3
+kill -CONT "$DAEMON_PID"
+sleep 2.5
+stop "$DAEMON_PID" || fail "sigstop: daemon exit status"
+stop "$LOCAL_PID" || true
+"$CHECK" "$out" "$WORK/sigstop.ledger" >"$WORK/sigstop.check" || fail "sigstop: $(cat "$WORK/sigstop.check")"
+lost=$(canary_last "$out" .lost_total)
+[ "$lost" -ge 30 ] && [ "$lost" -le 50 ] || fail "sigstop: $lost lost in a 3 s stall at 20/s with a 1 s deadline (about 40 expected)"
+[ "$(count_events "$out" '.event=="canary_lost" and (.reason|test("not published"))')" = "$lost" ] ||
+    fail "sigstop: a probe published within its deadline was lost: $(events "$out" '.event=="canary_lost" and (.reason|test("not published")|not)' | sed -n 1p)"
+echo "sigstop: $(cat "$WORK/sigstop.check")"
+
 # ---- a server restart: two ledgers, one daemon ----
 start_local srv-r1 --heartbeat 200ms --ledger "$WORK/r1.ledger"
 port=$LOCAL_PORT

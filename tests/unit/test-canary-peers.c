@@ -1,6 +1,7 @@
 /* Unit tests for other instances' probes per host: one entry per host, lost
  * probes from gaps in an instance's numbers, a new instance on a host
- * starting over without a loss, the bound only where both sides know theirs,
+ * starting over without a loss, two instances on one host each keeping their
+ * numbering, the bound only where both sides know theirs,
  * a full table making room only from a host silent a whole interval (else
  * the probe is dropped and counted), and the interval's report. */
 #include <config.h>
@@ -324,8 +325,32 @@ static void test_full(void)
     mo_peers_clear(&ps);
 }
 
+/* Two daemons on one other host: their probes interleave, each keeps its
+ * own numbering, and a gap in either is a loss. */
+static void test_two_on_one_host(void)
+{
+    struct mo_peers ps;
+    mo_peers_init(&ps);
+    TEST_EQ_INT(rec(&ps, "h", ID_A, 1, 100, -1, -1), 0);
+    TEST_EQ_INT(rec(&ps, "h", ID_B, 1, 100, -1, -1), 0);
+    TEST_EQ_INT(rec(&ps, "h", ID_A, 2, 100, -1, -1), 0);
+    TEST_EQ_INT(rec(&ps, "h", ID_B, 3, 100, -1, -1), 0); /* B's 2 is missing */
+    TEST_EQ_INT(rec(&ps, "h", ID_A, 3, 100, -1, -1), 0);
+    struct mo_peer *e = entry(&ps, "h");
+    TEST_CHECK(e != NULL);
+    if (!e)
+        return;
+    TEST_EQ_INT(ps.n, 1);
+    TEST_EQ_INT(e->received, 5);
+    TEST_EQ_INT(e->lost, 1);
+    TEST_EQ_STR(e->id, ID_A);
+    TEST_EQ_INT(e->last_seq, 3);
+    mo_peers_clear(&ps);
+}
+
 int main(void)
 {
+    test_two_on_one_host();
     test_hosts_and_gaps();
     test_bound();
     test_end_interval();

@@ -52,7 +52,8 @@ void mo_canary_account_too_old(struct mo_canary_account *a) { BOTH(a, too_old); 
 void mo_canary_account_publish(struct mo_canary_account *a, int status, uint64_t latency_us)
 {
     BOTH(a, publishes);
-    mo_hist_record(a->publish, latency_us > INT64_MAX ? INT64_MAX : (int64_t)latency_us);
+    if (latency_us != MO_CANARY_NOT_STARTED)
+        mo_hist_record(a->publish, latency_us > INT64_MAX ? INT64_MAX : (int64_t)latency_us);
     if (status == 0)
         return;
     BOTH(a, publish_errors);

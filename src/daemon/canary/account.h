@@ -67,7 +67,10 @@ void mo_canary_account_after_deadline(struct mo_canary_account *a);
 void mo_canary_account_duplicate(struct mo_canary_account *a);
 /* A probe too old to tell a late arrival from a copy (ring.h). */
 void mo_canary_account_too_old(struct mo_canary_account *a);
-/* A publish call ended with `status` (0 = OK) after latency_us. */
+/* latency_us of a publish that never reached gRPC: counted, not timed */
+#define MO_CANARY_NOT_STARTED UINT64_MAX
+/* A publish call ended with `status` (0 = OK) after latency_us
+ * (MO_CANARY_NOT_STARTED: it failed before it went out). */
 void mo_canary_account_publish(struct mo_canary_account *a, int status, uint64_t latency_us);
 
 /* (received - late) / (received + lost) of c, or -1 when both are 0. */

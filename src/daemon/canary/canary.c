@@ -31,6 +31,7 @@ struct pcall {
     mo_canary *c;
     struct pcall *prev, *next;
     uint64_t seq, start_us;
+    mo_conn *conn; /* its header values live there until it ends */
     struct mo_unary u;
 };
 
@@ -41,6 +42,8 @@ struct mo_canary {
     char host[MO_PROBE_HOST_MAX + 1];
     char id[MO_PROBE_ID_LEN + 1];
     mo_conn *conn;
+    mo_conn **old_conns; /* replaced by a reload, their calls still in flight */
+    size_t n_old_conns;
     struct mo_sched sched;
     struct mo_ring ring;
     struct mo_canary_account acct;
@@ -51,7 +54,8 @@ struct mo_canary {
     size_t n_calls;
     uint64_t interval_start_us;
     uint64_t not_probes;      /* this interval: values on the topic that are no probe */
-    uint64_t lost_unlogged;   /* this interval: canary_lost events past the cap */
+    uint64_t lost_unlogged;   /* canary_lost events past the cap since the last one logged */
+    uint64_t lost_unlogged_iv; /* the same, this interval (the summary's lost_not_logged) */
     uint64_t lost_logged;
     int error_said;           /* the status a canary_error was said for; 0 none since the last success */
     bool stopping;
@@ -60,6 +64,15 @@ struct mo_canary {
     mo_timer drained_timer;
     char buf[MO_PROBE_SIZE_MAX + 1];
 };
+
+static void free_old_conns(mo_canary *c)
+{
+    for (size_t i = 0; i < c->n_old_conns; i++)
+        mo_conn_free(c->old_conns[i]);
+    free(c->old_conns);
+    c->old_conns = NULL;
+    c->n_old_conns = 0;
+}
 
 static void on_tick(mo_timer *t);
 static void on_drained_timer(mo_timer *t);
@@ -138,6 +151,7 @@ void mo_canary_free(mo_canary *c)
     mo_timer_stop(c->loop, &c->tick);
     mo_timer_stop(c->loop, &c->drained_timer);
     mo_conn_free(c->conn);
+    free_old_conns(c);
     mo_ring_free(&c->ring);
     mo_canary_account_clear(&c->acct);
     mo_peers_clear(&c->peers);
@@ -148,7 +162,9 @@ void mo_canary_free(mo_canary *c)
 
 int mo_canary_update(mo_canary *c, const struct mo_canary_config *cfg, const struct mo_canary_env *env)
 {
-    size_t cap = mo_ring_cap_for(cfg->rate_milli, cfg->deadline_us);
+    /* room for the new schedule's probes besides those still in flight
+     * (with a longer deadline those stay longer too) */
+    size_t cap = mo_ring_cap_for(cfg->rate_milli, cfg->deadline_us) + c->ring.n;
     if (cap != c->ring.cap && mo_ring_resize(&c->ring, cap) < 0)
         return -ENOMEM;
     uint64_t now = mo_mono_us();
@@ -177,7 +193,23 @@ int mo_canary_set_remote(mo_canary *c, const struct mo_endpoint *ep, const char 
     int r = make_conn(ep, token, &conn, err, errlen);
     if (r < 0)
         return r;
-    mo_conn_free(c->conn); /* calls in flight keep the old channel until they end */
+    /* calls in flight use the old connection's header values: it is freed
+     * once they are all back */
+    bool used = false;
+    for (struct pcall *q = c->calls; q; q = q->next)
+        used |= q->conn == c->conn;
+    if (used) {
+        mo_conn **v = realloc(c->old_conns, (c->n_old_conns + 1) * sizeof *v);
+        if (!v) {
+            mo_conn_free(conn);
+            snprintf(err, errlen, "out of memory");
+            return -ENOMEM;
+        }
+        c->old_conns = v;
+        c->old_conns[c->n_old_conns++] = c->conn;
+    } else {
+        mo_conn_free(c->conn);
+    }
     c->conn = conn;
     c->error_said = 0;
     return 0;
@@ -192,6 +224,20 @@ static struct mo_canarylog_who who(const mo_canary *c)
 
 /* ---- publishing ---- */
 
+/* A call on a replaced connection is over: the connection goes with the last. */
+static void old_conn_done(mo_canary *c, mo_conn *conn)
+{
+    for (struct pcall *q = c->calls; q; q = q->next)
+        if (q->conn == conn)
+            return;
+    for (size_t i = 0; i < c->n_old_conns; i++)
+        if (c->old_conns[i] == conn) {
+            mo_conn_free(conn);
+            c->old_conns[i] = c->old_conns[--c->n_old_conns];
+            return;
+        }
+}
+
 static void call_release(struct pcall *pc)
 {
     mo_canary *c = pc->c;
@@ -202,8 +248,11 @@ static void call_release(struct pcall *pc)
     if (pc->next)
         pc->next->prev = pc->prev;
     c->n_calls--;
+    mo_conn *conn = pc->conn;
     mo_unary_clear(&pc->u);
     free(pc);
+    if (conn != c->conn)
+        old_conn_done(c, conn);
 }
 
 /* Operator-actionable refusals get one canary_error until a publish succeeds. */
@@ -258,10 +307,11 @@ static void publish(mo_canary *c, uint64_t seq)
     uint64_t start = mo_mono_us();
     struct pcall *pc = calloc(1, sizeof *pc);
     if (!pc) {
-        publish_ended(c, seq, GRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory", 0);
+        publish_ended(c, seq, GRPC_STATUS_INTERNAL, "out of memory", MO_CANARY_NOT_STARTED);
         return;
     }
     pc->c = c;
+    pc->conn = c->conn;
     pc->seq = seq;
     pc->tag.fn = on_publish_done;
     mo_unary_init(&pc->u);
@@ -286,12 +336,12 @@ static void publish(mo_canary *c, uint64_t seq)
         pc->u.call = mo_conn_call(c->conn, mo_loop_cq(c->loop), MO_METHOD_PUBLISH, deadline);
     if (!pc->u.call) {
         call_release(pc);
-        publish_ended(c, seq, GRPC_STATUS_INTERNAL, "cannot start the publish call", 0);
+        publish_ended(c, seq, GRPC_STATUS_INTERNAL, "cannot start the publish call", MO_CANARY_NOT_STARTED);
         return;
     }
     if (mo_unary_start(&pc->u, c->conn, c->cfg.cache, &pc->tag) != GRPC_CALL_OK) {
         call_release(pc);
-        publish_ended(c, seq, GRPC_STATUS_INTERNAL, "grpc_call_start_batch failed", 0);
+        publish_ended(c, seq, GRPC_STATUS_INTERNAL, "grpc_call_start_batch failed", MO_CANARY_NOT_STARTED);
     }
 }
 
@@ -302,25 +352,34 @@ static int64_t real_of(uint64_t mono_us)
     return mo_real_ns() - (int64_t)(mo_mono_us() - mono_us) * 1000;
 }
 
+/* One probe lost: counted, and logged within the cap (what the cap held
+ * back is said with the next one logged, and in the summary). */
+static void lost_one(mo_canary *c, uint64_t seq, const struct mo_ring_slot *slot, const char *why)
+{
+    mo_canary_account_lost(&c->acct);
+    if (c->lost_logged >= c->env.warnings_per_interval) {
+        c->lost_unlogged++;
+        c->lost_unlogged_iv++;
+        return;
+    }
+    if (!why)
+        why = slot->flags & MO_RING_SKIPPED     ? "the daemon's loop reached it only after its deadline: not published"
+              : slot->flags & MO_RING_FAILED    ? "its publish failed"
+              : slot->flags & MO_RING_PUBLISHED ? "the service accepted it but did not deliver it in time"
+                                                : "its publish was not answered within the deadline";
+    struct mo_canarylog_who w = who(c);
+    mo_canarylog_lost(&w, seq, real_of(slot->scheduled_us), slot->due_us - slot->scheduled_us, why, c->lost_unlogged);
+    c->lost_logged++;
+    c->lost_unlogged = 0;
+}
+
+/* Every probe in flight past its deadline at now is lost. */
 static void expire(mo_canary *c, uint64_t now)
 {
     uint64_t seq;
     struct mo_ring_slot slot;
-    while (mo_ring_expire(&c->ring, now, &seq, &slot)) {
-        mo_canary_account_lost(&c->acct);
-        if (c->lost_logged >= c->env.warnings_per_interval) {
-            c->lost_unlogged++;
-            continue;
-        }
-        const char *why = slot.flags & MO_RING_SKIPPED     ? "the daemon's loop reached it only after its deadline: not published"
-                          : slot.flags & MO_RING_FAILED    ? "its publish failed"
-                          : slot.flags & MO_RING_PUBLISHED ? "the service accepted it but did not deliver it in time"
-                                                           : "its publish was not answered within the deadline";
-        struct mo_canarylog_who w = who(c);
-        mo_canarylog_lost(&w, seq, real_of(slot.scheduled_us), slot.due_us - slot.scheduled_us, why, c->lost_unlogged);
-        c->lost_logged++;
-        c->lost_unlogged = 0;
-    }
+    while (mo_ring_expire(&c->ring, now, &seq, &slot))
+        lost_one(c, seq, &slot, NULL);
 }
 
 /* Every probe due by now leaves, each timed from its own moment; one the
@@ -332,9 +391,16 @@ static void run(mo_canary *c)
     expire(c, now);
     while (!c->stopping && mo_sched_take(&c->sched, now, &seq, &due)) {
         uint64_t deadline = due + c->cfg.deadline_us;
+        /* after a stall the probes it held back leave one after another:
+         * those already past their deadline give their place at once */
+        expire(c, now);
         if (mo_ring_push(&c->ring, seq, due, deadline) == -ENOSPC) {
-            /* cannot happen with the ring sized for rate x deadline; make room all the same */
-            expire(c, UINT64_MAX);
+            /* cannot happen with the ring sized for rate x deadline (and what
+             * a reload left in flight); make room by the oldest all the same */
+            uint64_t old;
+            struct mo_ring_slot slot;
+            if (mo_ring_expire(&c->ring, UINT64_MAX, &old, &slot))
+                lost_one(c, old, &slot, "the ring of probes in flight was full");
             (void)mo_ring_push(&c->ring, seq, due, deadline);
         }
         mo_canary_account_sent(&c->acct, now - due);
@@ -378,6 +444,8 @@ void mo_canary_stream_up(mo_canary *c)
 void mo_canary_tap(void *ctx, const struct mo_item *it, const struct mo_latency *lat, uint64_t received_mono_us)
 {
     mo_canary *c = ctx;
+    /* a probe whose deadline passed since the last tick is lost, then late */
+    expire(c, received_mono_us);
     struct mo_probe p;
     if (!it->value || mo_probe_parse(it->value, it->value_len, &p) < 0) {
         c->not_probes++;
@@ -434,7 +502,7 @@ void mo_canary_summary(mo_canary *c, mo_canary_report_fn *report, void *ud)
                                                 .in_flight = c->ring.in_flight,
                                                 .interval_us = now - c->interval_start_us});
     mo_canarylog_summary(&w, &c->acct, c->ring.in_flight, now - c->interval_start_us, c->not_probes,
-                         c->peers.dropped, !c->sched.started);
+                         c->peers.dropped, c->lost_unlogged_iv, !c->sched.started);
     mo_peers_end_interval(&c->peers, peer_event, &w);
     double avail = mo_canary_availability(&c->acct.iv);
     double burn = mo_canary_burn_rate(avail, c->acct.target_ppm);
@@ -443,7 +511,7 @@ void mo_canary_summary(mo_canary *c, mo_canary_report_fn *report, void *ud)
         mo_canarylog_turn(&w, turn == MO_CANARY_DEGRADED, avail, burn, c->acct.target_ppm);
     c->interval_start_us = now;
     c->not_probes = 0;
-    c->lost_logged = c->lost_unlogged = 0;
+    c->lost_logged = c->lost_unlogged_iv = 0;
 }
 
 static void on_drained_timer(mo_timer *t)

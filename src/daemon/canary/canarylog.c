@@ -54,7 +54,7 @@ static void statuses(const struct mo_canary_counts *c, char *buf, size_t len)
 
 void mo_canarylog_summary(const struct mo_canarylog_who *w, const struct mo_canary_account *a,
                           uint64_t in_flight, uint64_t interval_us, uint64_t not_probes,
-                          uint64_t peers_dropped, bool waiting)
+                          uint64_t peers_dropped, uint64_t lost_not_logged, bool waiting)
 {
     const struct mo_canary_counts *iv = &a->iv, *t = &a->total;
     double avail = mo_canary_availability(iv), avail_total = mo_canary_availability(t);
@@ -109,6 +109,8 @@ void mo_canarylog_summary(const struct mo_canarylog_who *w, const struct mo_cana
     mo_event_bool(&e, "degraded", a->degraded);
     if (peers_dropped)
         mo_event_uint(&e, "peers_dropped", peers_dropped);
+    if (lost_not_logged)
+        mo_event_uint(&e, "lost_not_logged", lost_not_logged);
     if (htext)
         mo_event_str(&e, "histogram", htext);
 

@@ -24,11 +24,12 @@ struct mo_canarylog_who {
 /* The interval of a (before mo_canary_account_end_interval resets it). */
 void mo_canarylog_summary(const struct mo_canarylog_who *w, const struct mo_canary_account *a,
                           uint64_t in_flight, uint64_t interval_us, uint64_t not_probes,
-                          uint64_t peers_dropped, bool waiting);
+                          uint64_t peers_dropped, uint64_t lost_not_logged, bool waiting);
 void mo_canarylog_peer(const struct mo_canarylog_who *w, const struct mo_peer *p);
 /* Probe seq, due at scheduled_real_ns (real time), lost at deadline_us;
- * `why` says what is known of it. `unlogged`: lost probes of this interval
- * not logged before this one (the cap), said once with the next that is. */
+ * `why` says what is known of it. `unlogged`: lost probes not logged since
+ * the last one that was (the cap), said once with the next that is; the
+ * summary's lost_not_logged counts them per interval. */
 void mo_canarylog_lost(const struct mo_canarylog_who *w, uint64_t seq, int64_t scheduled_real_ns,
                        uint64_t deadline_us, const char *why, uint64_t unlogged);
 void mo_canarylog_turn(const struct mo_canarylog_who *w, bool degraded, double availability,

@@ -51,6 +51,31 @@ static struct mo_peer *place(struct mo_peers *p, const char *host)
     return e;
 }
 
+/* Another instance on the host: its own numbering back if it was heard
+ * lately, else from nothing (a restarted daemon: no loss); the current one
+ * is remembered in its place. */
+static void switch_id(struct mo_peer *e, const char *id)
+{
+    uint64_t last = 0;
+    unsigned slot = e->next_other;
+    for (unsigned i = 0; i < MO_PEER_OTHER_IDS; i++)
+        if (strcmp(e->others[i].id, id) == 0) {
+            last = e->others[i].last_seq;
+            slot = i;
+            break;
+        }
+    if (slot == e->next_other)
+        e->next_other = (e->next_other + 1) % MO_PEER_OTHER_IDS;
+    if (e->id[0]) {
+        memcpy(e->others[slot].id, e->id, sizeof e->id);
+        e->others[slot].last_seq = e->last_seq;
+    } else {
+        e->others[slot].id[0] = '\0';
+    }
+    memcpy(e->id, id, sizeof e->id);
+    e->last_seq = last;
+}
+
 int mo_peers_record(struct mo_peers *p, const struct mo_probe *pr, int64_t latency_us, int64_t own_bound_us)
 {
     struct mo_peer *e = find(p, pr->host);
@@ -58,10 +83,8 @@ int mo_peers_record(struct mo_peers *p, const struct mo_probe *pr, int64_t laten
         p->dropped++;
         return p->n < MO_PEERS_MAX ? -ENOMEM : 0;
     }
-    if (strcmp(e->id, pr->id) != 0) { /* a new instance on that host: numbering starts over */
-        memcpy(e->id, pr->id, sizeof e->id);
-        e->last_seq = 0;
-    }
+    if (strcmp(e->id, pr->id) != 0)
+        switch_id(e, pr->id);
     if (e->last_seq && pr->seq > e->last_seq + 1)
         e->lost += pr->seq - e->last_seq - 1;
     if (pr->seq > e->last_seq)

@@ -7,7 +7,8 @@
  * id last seen there, the probes received and, from gaps in that instance's
  * numbers, lost in this interval, the one-way latencies, and the widest bound.
  * A new id on a host (its daemon restarted) starts its numbering over without
- * a loss. The table is fixed (MO_PEERS_MAX hosts); a host past it takes the
+ * a loss; the entry remembers a few more ids, so two daemons on one host
+ * each keep their numbering; `id` is the one heard last. The table is fixed (MO_PEERS_MAX hosts); a host past it takes the
  * place of one silent for a whole interval, else its probes are counted in
  * `dropped` and nowhere else.
  *
@@ -26,11 +27,19 @@
 #include "hist.h"
 
 #define MO_PEERS_MAX 16
+#define MO_PEER_OTHER_IDS 3 /* other instances remembered per host (two daemons there) */
 
 struct mo_peer {
     char host[MO_PROBE_HOST_MAX + 1];
     char id[MO_PROBE_ID_LEN + 1];
     uint64_t last_seq;          /* of id; 0 = none yet */
+    /* the host's other instances lately heard, so that two daemons on one
+     * host each keep their own numbering (and their gaps count) */
+    struct {
+        char id[MO_PROBE_ID_LEN + 1];
+        uint64_t last_seq;
+    } others[MO_PEER_OTHER_IDS];
+    unsigned next_other;        /* the slot the next one takes */
     uint64_t received, lost;    /* this interval */
     int64_t bound_us;           /* this interval's widest sum of both bounds; -1 = none known */
     mo_hist *hist;              /* this interval's one-way latencies */
