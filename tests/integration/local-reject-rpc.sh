@@ -1,6 +1,6 @@
 #!/bin/bash
 # momento-topics-local --fault-reject-rpc: --fault-reject refuses the calls of
-# one method only, for every status it takes, while the other method works;
+# one method only, for the statuses clients tell apart, while the other method works;
 # COUNT counts only that method's calls; each refusal is a ledger line.
 # Checked with the probe and momento-publish over the real gRPC transport.
 source "$top_srcdir/tests/integration/lib.sh"
@@ -10,9 +10,9 @@ source "$top_srcdir/tests/integration/publish-lib.sh"
 n_lines() { grep -c "^$1" "$LEDGER" || true; }
 
 # ---- every status, Publish refused: the subscriber's stream stays up and still gets items
-CODES="CANCELLED UNKNOWN INVALID_ARGUMENT DEADLINE_EXCEEDED NOT_FOUND ALREADY_EXISTS
-PERMISSION_DENIED RESOURCE_EXHAUSTED FAILED_PRECONDITION ABORTED OUT_OF_RANGE UNIMPLEMENTED
-INTERNAL UNAVAILABLE DATA_LOSS UNAUTHENTICATED"
+# the statuses a client acts on differently (every name is read by the same
+# table, whose spellings tests/unit/test-local-opts covers one by one)
+CODES="INVALID_ARGUMENT DEADLINE_EXCEEDED NOT_FOUND PERMISSION_DENIED RESOURCE_EXHAUSTED UNAVAILABLE UNAUTHENTICATED"
 for code in $CODES; do
     arg=$(tr 'A-Z_' 'a-z-' <<<"$code") # as a user may write it
     LEDGER=$WORK/p-$code.ledger
@@ -27,7 +27,7 @@ for code in $CODES; do
     expect_eq "$code: ledger" "$(cat "$LEDGER")" "rejected publish $code
 rejected publish $code"
 done
-pass "--fault-reject-rpc publish, each of the 16 statuses: Publish refused, Subscribe up"
+pass "--fault-reject-rpc publish, each of $(wc -w <<<"$CODES") statuses: Publish refused, Subscribe up"
 
 # ---- every status, Subscribe refused: publishes succeed and are published
 for code in $CODES; do
@@ -43,7 +43,7 @@ for code in $CODES; do
     expect_eq "$code: ledger" "$(cat "$LEDGER")" "rejected subscribe $code
 published c t 1 \"x\""
 done
-pass "--fault-reject-rpc subscribe, each of the 16 statuses: Subscribe refused, Publish works"
+pass "--fault-reject-rpc subscribe, each of $(wc -w <<<"$CODES") statuses: Subscribe refused, Publish works"
 
 # ---- a key that may subscribe but not publish: momento-publish fails with the
 # status and stops; the probe's stream stays up and the server delivers nothing
