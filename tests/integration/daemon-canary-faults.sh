@@ -2,6 +2,7 @@
 # The canary's accounting is exact under every fault momento-topics-local can
 # make, checked against what the server says it accepted and delivered
 # (--ledger, tests/tools/canary-ledger): messages dropped, streams ended,
+# a loop stalled past the deadline, publishes refused with each status,
 # a stream gone silent (lost probes arriving late after the resubscribe: lost
 # all the same, and after_deadline), pages reset, a server restart; a publish
 # that fails with a passing status is counted by status, one the key may not
@@ -100,20 +101,39 @@ stop "$LAST_PID" || true
 [ "$(canary_last "$out" .lost_total)" -ge 10 ] || fail "restart: a 1.5 s outage lost fewer than 10 probes"
 echo "restart: $(cat "$WORK/restart.check")"
 
-# ---- publishes refused: a passing status, counted by status ----
-start_local srv-unavail --heartbeat 200ms --fault-reject UNAVAILABLE:5 --fault-reject-rpc publish
-canary_cfg "$WORK/unavail.yaml"
-start_daemon d-unavail "$WORK/unavail.yaml"
-out=$WORK/d-unavail.out
-wait_events 10 "$out" '.event=="canary" and .received_total > 0' 1 || fail "unavailable: no probe came back"
-sleep 1.5
-stop "$DAEMON_PID" || fail "unavailable: daemon exit status"
-stop "$LOCAL_PID" || true
-events "$out" '.event=="canary"' | jq -s -e '(map(.publish_errors) | add) == 5 and
-    (map(.publish_error_statuses // empty) | all(test("^UNAVAILABLE:[0-9]+$")))' >/dev/null ||
-    fail "unavailable: publish errors not counted by status: $(events "$out" '.event=="canary"' | head -3)"
-[ "$(canary_last "$out" .lost_total)" -ge 5 ] || fail "unavailable: refused probes not lost"
-[ "$(count_events "$out" '.event=="canary_error"')" = 0 ] || fail "unavailable: a passing failure made a canary_error"
+# ---- the first 3 publishes refused, with each status a client tells apart:
+# counted by status, the probes lost (and nothing else), a canary_error only
+# for what the operator must act on; all cases at once, each with its server
+CODES="INVALID_ARGUMENT DEADLINE_EXCEEDED NOT_FOUND PERMISSION_DENIED RESOURCE_EXHAUSTED UNAVAILABLE UNAUTHENTICATED"
+declare -A DPID SPID
+for code in $CODES; do
+    start_local "srv-$code" --heartbeat 200ms --fault-reject "$code:3" --fault-reject-rpc publish \
+        --ledger "$WORK/$code.ledger"
+    SPID[$code]=$LOCAL_PID
+    canary_cfg "$WORK/$code.yaml"
+    start_daemon "d-$code" "$WORK/$code.yaml"
+    DPID[$code]=$DAEMON_PID
+done
+for code in $CODES; do
+    wait_events 10 "$WORK/d-$code.out" '.event=="canary" and .received_total > 0' 1 || fail "$code: no probe came back"
+done
+sleep 1.2 # the refused probes' deadline (1 s) has passed
+for code in $CODES; do
+    out=$WORK/d-$code.out
+    stop "${DPID[$code]}" || fail "$code: daemon exit status"
+    stop "${SPID[$code]}" || true
+    events "$out" '.event=="canary"' | jq -s -e --arg c "$code" '(map(.publish_errors) | add) == 3 and
+        (map(.publish_error_statuses // empty) | all(. == ($c + ":" + (.|split(":")[1]))))' >/dev/null ||
+        fail "$code: publish errors not counted by status: $(events "$out" '.event=="canary" and .publish_errors > 0')"
+    [ "$(canary_last "$out" .lost_total)" = 3 ] || fail "$code: $(canary_last "$out" .lost_total) lost, not the 3 refused"
+    "$CHECK" "$out" "$WORK/$code.ledger" >"$WORK/$code.check" || fail "$code: $(cat "$WORK/$code.check")"
+    case $code in
+    UNAVAILABLE | DEADLINE_EXCEEDED) want=0 ;;
+    *) want=1 ;;
+    esac
+    [ "$(count_events "$out" '.event=="canary_error"')" = "$want" ] || fail "$code: not $want canary_error"
+done
+echo "refused publishes: $CODES: each counted by status, 3 lost, canary_error only where the operator acts"
 
 # ---- publish-only failure: the key may not publish ----
 start_local srv-deny --heartbeat 200ms --fault-reject PERMISSION_DENIED --fault-reject-rpc publish
