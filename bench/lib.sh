@@ -2,11 +2,16 @@
 #
 #   bench_init NAME     a scratch directory $WORK, removed on exit together with
 #                       the processes whose PIDs the script adds to PIDS;
-#                       NAME prefixes messages
+#                       NAME prefixes messages; KEEP=1 keeps the directory
 #   die MESSAGE         print (with the tail of any $WORK/*.err) and exit 1
 #   wait_for SECONDS CMD...   poll CMD every 50 ms until it succeeds
 #   ticks PID           user + system clock ticks of a process, all threads
 #   hwm_kb PID          its peak resident set size (VmHWM), in KiB
+#   rss_kb PID          its resident set size now (VmRSS), in KiB
+#   quiet               wait until the 1-minute load average is below $MAXLOAD
+#                       (default 1.0), at most $WAIT seconds (default 600);
+#                       prints the load average then (all three figures), with
+#                       " (still above MAXLOAD)" when the wait ran out
 
 bench_init() {
     BENCH_NAME=$1
@@ -18,7 +23,7 @@ bench_init() {
 bench_cleanup() {
     for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
     wait 2>/dev/null || true
-    rm -rf "$WORK"
+    if [ -n "${KEEP:-}" ]; then echo "$BENCH_NAME: kept $WORK" >&2; else rm -rf "$WORK"; fi
 }
 
 die() {
@@ -39,3 +44,16 @@ wait_for() {
 # The fields are counted after the command name, which may hold spaces.
 ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
 hwm_kb() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
+rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+
+quiet() {
+    local max=${MAXLOAD:-1.0} end=$((SECONDS + ${WAIT:-600}))
+    until awk -v m="$max" '{ exit !($1 < m) }' /proc/loadavg; do
+        if [ $SECONDS -ge $end ]; then
+            echo "$(cut -d' ' -f1-3 /proc/loadavg) (still above $max)"
+            return 0
+        fi
+        sleep 5
+    done
+    cut -d' ' -f1-3 /proc/loadavg
+}
