@@ -8,7 +8,8 @@
 # SUBS (default "1 1000") subscriptions, CANARY (default "off 1 100": off,
 # or probes a second), REPEATS (default 1; with more, the table has the
 # medians), SETTLE (default 2) seconds between the last `subscribed` event and
-# the start of the window. Before each run it waits for the 1-minute load
+# the start of the window; NATIVE=0 leaves these runs out, CALLGRIND=0 the
+# instruction counts. Before each run it waits for the 1-minute load
 # average to fall below MAXLOAD (default 1.0), at most WAIT seconds (default
 # 600), and prints the load then.
 #
@@ -157,50 +158,52 @@ run() {
 pct() { awk -v t="$1" -v hz="$HZ" -v s="$SECS" 'BEGIN { printf "%.3f", t / hz / s * 100 }'; }
 
 echo "canary-cost: $(nproc) CPUs, CLK_TCK $HZ; a window of $SECS s per run (1 tick = $(pct 1)% of a core)"
-printf '%6s %7s %13s %8s %10s %9s %9s  %s\n' subs canary "ticks (u+s)" "CPU %" "sched %" "RSS KiB" "HWM KiB" load
-for _ in $(seq "$REPEATS"); do
-    for n in $SUBS; do
-        for canary in $CANARY; do
-            load=$(quiet)
-            run "$n" "$canary"
-            read -r _ _ dt rss hwm ut st rt <"$WORK/row"
-            cat "$WORK/row" >>"$WORK/rows"
-            printf '%6s %7s %13s %8s %10s %9s %9s  %s\n' "$n" "$canary" "$dt ($ut+$st)" "$(pct "$dt")" \
-                "$(awk -v r="$rt" -v s="$SECS" 'BEGIN { printf "%.4f", r / 1e6 / s * 100 }')" "$rss" "$hwm" "$load"
+if [ "${NATIVE:-1}" != 0 ]; then
+    printf '%6s %7s %13s %8s %10s %9s %9s  %s\n' subs canary "ticks (u+s)" "CPU %" "sched %" "RSS KiB" "HWM KiB" load
+    for _ in $(seq "$REPEATS"); do
+        for n in $SUBS; do
+            for canary in $CANARY; do
+                load=$(quiet)
+                run "$n" "$canary"
+                read -r _ _ dt rss hwm ut st rt <"$WORK/row"
+                cat "$WORK/row" >>"$WORK/rows"
+                printf '%6s %7s %13s %8s %10s %9s %9s  %s\n' "$n" "$canary" "$dt ($ut+$st)" "$(pct "$dt")" \
+                    "$(awk -v r="$rt" -v s="$SECS" 'BEGIN { printf "%.4f", r / 1e6 / s * 100 }')" "$rss" "$hwm" "$load"
+            done
         done
     done
-done
 
-echo
-[ "$REPEATS" = 1 ] || echo "medians of $REPEATS:"
-echo "subscriptions, canary: CPU % of one core, RSS KiB (VmHWM KiB); and against the canary off"
-printf '%6s %7s %8s %10s %9s %9s %8s %10s %9s %9s\n' subs canary "CPU %" "sched %" "RSS KiB" "HWM KiB" "+CPU %" "+sched %" "+RSS KiB" "+HWM KiB"
-for n in $SUBS; do
-    for canary in $CANARY; do
-        awk -v n="$n" -v c="$canary" -v hz="$HZ" -v s="$SECS" '
-            function med(a, k,   i, j, t) {
-                for (i = 2; i <= k; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
-                return k % 2 ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2
-            }
-            $1 == n && $2 == "off" { ko++; to[ko] = $3; ro[ko] = $4; ho[ko] = $5; so[ko] = $8 }
-            $1 == n && $2 == c { k++; t[k] = $3; r[k] = $4; h[k] = $5; x[k] = $8 }
-            END {
-                if (!k) exit
-                cpu = med(t, k) / hz / s * 100; rss = med(r, k); hwm = med(h, k); sch = med(x, k) / 1e6 / s * 100
-                printf "%6s %7s %8.3f %10.4f %9d %9d", n, c, cpu, sch, rss, hwm
-                if (ko && c != "off") {
-                    dc = cpu - med(to, ko) / hz / s * 100; dr = rss - med(ro, ko)
-                    printf " %+8.3f %+10.4f %+9d %+9d", dc, sch - med(so, ko) / 1e6 / s * 100, dr, hwm - med(ho, ko)
-                    # the targets: under 0.1% of a core at 1/s, under 1% at 100/s, no more than 256 KiB
-                    tgt = c == 1 ? 0.1 : c == 100 ? 1 : 0
-                    if (tgt)
-                        printf "  CPU %s (< %s%%)", dc < tgt ? "met" : "NOT met", tgt
-                    printf ", RSS %s (<= 256 KiB)", dr <= 256 ? "met" : "NOT met"
+    echo
+    [ "$REPEATS" = 1 ] || echo "medians of $REPEATS:"
+    echo "subscriptions, canary: CPU % of one core, RSS KiB (VmHWM KiB); and against the canary off"
+    printf '%6s %7s %8s %10s %9s %9s %8s %10s %9s %9s\n' subs canary "CPU %" "sched %" "RSS KiB" "HWM KiB" "+CPU %" "+sched %" "+RSS KiB" "+HWM KiB"
+    for n in $SUBS; do
+        for canary in $CANARY; do
+            awk -v n="$n" -v c="$canary" -v hz="$HZ" -v s="$SECS" '
+                function med(a, k,   i, j, t) {
+                    for (i = 2; i <= k; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+                    return k % 2 ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2
                 }
-                printf "\n"
-            }' "$WORK/rows"
+                $1 == n && $2 == "off" { ko++; to[ko] = $3; ro[ko] = $4; ho[ko] = $5; so[ko] = $8 }
+                $1 == n && $2 == c { k++; t[k] = $3; r[k] = $4; h[k] = $5; x[k] = $8 }
+                END {
+                    if (!k) exit
+                    cpu = med(t, k) / hz / s * 100; rss = med(r, k); hwm = med(h, k); sch = med(x, k) / 1e6 / s * 100
+                    printf "%6s %7s %8.3f %10.4f %9d %9d", n, c, cpu, sch, rss, hwm
+                    if (ko && c != "off") {
+                        dc = cpu - med(to, ko) / hz / s * 100; dr = rss - med(ro, ko)
+                        printf " %+8.3f %+10.4f %+9d %+9d", dc, sch - med(so, ko) / 1e6 / s * 100, dr, hwm - med(ho, ko)
+                        # the targets: under 0.1% of a core at 1/s, under 1% at 100/s, no more than 256 KiB
+                        tgt = c == 1 ? 0.1 : c == 100 ? 1 : 0
+                        if (tgt)
+                            printf "  CPU %s (< %s%%)", dc < tgt ? "met" : "NOT met", tgt
+                        printf ", RSS %s (<= 256 KiB)", dr <= 256 ? "met" : "NOT met"
+                    }
+                    printf "\n"
+                }' "$WORK/rows"
+        done
     done
-done
+fi
 
 [ "${CALLGRIND:-1}" != 0 ] || exit 0
 
@@ -214,11 +217,12 @@ done
 # WORK/NAME.probes
 n_canary() { grep -c '"event":"canary"' "$1" || true; }
 more_canary() { [ "$(n_canary "$1")" -gt "$2" ]; }
-usr1() { # PID FILE : a summary, and wait for its canary event
+usr1() { # PID FILE : a summary; prints the sent_total of its canary event
     local k
     k=$(n_canary "$2")
     kill -USR1 "$1"
     wait_for 30 more_canary "$2" "$k" || die "no canary event after SIGUSR1"
+    jq -r 'select(.event == "canary") | .sent_total' "$2" | tail -1
 }
 cg() {
     local name=$1 canary=$2
@@ -232,15 +236,13 @@ cg() {
     PIDS+=("$pid")
     wait_for 120 all_subscribed "$WORK/$name.jsonl" "$streams" || die "the daemon did not subscribe under callgrind ($name)"
     sleep "$SETTLE"
-    [ "$canary" = off ] || usr1 "$pid" "$WORK/$name.jsonl"
+    local s0=0 s1=0
+    [ "$canary" = off ] || s0=$(usr1 "$pid" "$WORK/$name.jsonl")
     callgrind_control -z "$pid" >/dev/null || die "callgrind_control -z failed"
     sleep "$CG_SECONDS"
     callgrind_control -d "$pid" >/dev/null || die "callgrind_control -d failed"
-    if [ "$canary" != off ]; then
-        usr1 "$pid" "$WORK/$name.jsonl"
-        jq -r 'select(.event == "canary") | .sent_total' "$WORK/$name.jsonl" | tail -2 |
-            awk 'NR == 1 { a = $1 } NR == 2 { print $1 - a }' >"$WORK/$name.probes"
-    fi
+    [ "$canary" = off ] || s1=$(usr1 "$pid" "$WORK/$name.jsonl")
+    echo $((s1 - s0)) >"$WORK/$name.probes"
     kill -TERM "$pid"
     wait "$pid" || die "the daemon exited with status $? under callgrind ($name)"
     stop_local

@@ -21,9 +21,14 @@
 #           summary_interval: 10s}`, stopped (SIGTERM) S seconds after both
 #           streams are subscribed; the histograms of all its `canary` events
 #           (the final one included) merged by `rtt-floor merge`; the
-#           per-interval rtt_p50_us / rtt_p99_us are listed too.
-# Prints both and the differences (canary minus floor, against either
-# definition of the floor).
+#           per-interval rtt_p50_us / rtt_p99_us are listed too; and the
+#           canary topic's `summary` histograms, merged the same way: each
+#           probe's one-way latency from its `timestamp` (the real-time clock
+#           read as the publish is built) to its receipt, on this one host:
+#           the canary's counterpart of the floor's publish-start to receipt.
+# Prints both and the differences: the canary's round trip minus the floor
+# timed from the schedule (the same definition), and the canary's one-way
+# latency minus the floor timed from the publish's start.
 set -euo pipefail
 
 if [ $# -ne 1 ]; then
@@ -100,6 +105,9 @@ EOF
     stop_local
     jq -r 'select(.event == "canary" and .histogram != null) | "\(.histogram) \(.rtt_min_us) \(.rtt_max_us)"' \
         "$WORK/daemon.jsonl" | "$FLOOR" merge >"$WORK/canary.txt" || die "cannot merge the canary's histograms"
+    jq -r 'select(.event == "summary" and .topic == "momento-subscriber-canary" and .histogram != null)
+           | "\(.histogram) \(.min_us) \(.max_us)"' "$WORK/daemon.jsonl" | "$FLOOR" merge >"$WORK/oneway.txt" ||
+        die "cannot merge the canary topic's histograms"
     jq -r 'select(.event == "canary")
            | "\(.interval_s)s: sent \(.sent) received \(.received) lost \(.lost) rtt_p50_us \(.rtt_p50_us) rtt_p99_us \(.rtt_p99_us) rtt_max_us \(.rtt_max_us) publish_p50_us \(.publish_p50_us) schedule_lag_us \(.schedule_lag_us)"' \
         "$WORK/daemon.jsonl" >"$WORK/intervals.txt"
@@ -120,14 +128,16 @@ for run in $(seq "$REPEATS"); do
         load=$(quiet)
         echo "canary: load $load"
         canary "$rate"
-        c=$(cat "$WORK/canary.txt")
+        c=$(cat "$WORK/canary.txt") o=$(cat "$WORK/oneway.txt")
         read -r sent recv lost inflight <"$WORK/totals.txt"
-        echo "  sent $sent received $recv lost $lost in_flight $inflight; merged: $c"
+        echo "  sent $sent received $recv lost $lost in_flight $inflight"
+        echo "  round trip, merged: $c"
+        echo "  one-way, merged:    $o"
         sed 's/^/    /' "$WORK/intervals.txt"
+        printf '  %-4s %14s %14s %8s   %14s %14s %8s\n' "" "canary rtt" "floor from due" "diff" "canary 1-way" "floor" "diff"
         for q in p50_us p99_us max_us; do
-            cq=$(field "$c" "$q") fq=$(field "$f" "$q") dq=$(field "$f" "due_$q")
-            printf '  %-7s canary %6s  floor %6s (from due %6s)  canary - floor %6s (- from due %6s)\n' \
-                "${q%_us}" "$cq" "$fq" "$dq" $((cq - fq)) $((cq - dq))
+            cq=$(field "$c" "$q") dq=$(field "$f" "due_$q") oq=$(field "$o" "$q") fq=$(field "$f" "$q")
+            printf '  %-4s %14s %14s %+8d   %14s %14s %+8d\n' "${q%_us}" "$cq" "$dq" $((cq - dq)) "$oq" "$fq" $((oq - fq))
         done
     done
 done

@@ -20,11 +20,14 @@
  *
  *   rate 10/s seconds 30 size 128: sent 300 received 300 lost 0 p50_us 420
  *   p90_us 510 p99_us 870 max_us 2100 due_p50_us 1500 due_p90_us 1900
- *   due_p99_us 2400 due_max_us 3300 lag_max_us 2200
+ *   due_p99_us 2400 due_max_us 3300 lag_p50_us 1300 lag_p99_us 1900
+ *   lag_max_us 2200
  *
  * Percentiles come from a histogram (hist.h, within 1%, the canary's own);
  * max is exact (p* from the publish's start, due_p* from its moment);
- * lag_max_us is how late the loop reached a due publish at worst. The
+ * lag_* is how late the loop reached a due publish (the loop's timers wait
+ * in grpc_completion_queue_next, whose deadline gRPC keeps in whole
+ * milliseconds). The
  * value is text, "rtt-floor N" padded with spaces to --size bytes (default
  * 128, about a canary probe's size with a short host name).
  *
@@ -97,7 +100,7 @@ struct floor {
     uint64_t sent, received, publish_errors, duplicates, unknown, lag_max_us;
     size_t in_flight;
     bool draining;
-    mo_hist *rtt, *rtt_due;
+    mo_hist *rtt, *rtt_due, *lag;
     int64_t max_us, due_max_us;
     char buf[MO_MAX_PAYLOAD + 1];
 };
@@ -187,6 +190,7 @@ static void on_tick(mo_timer *t)
     while (f->next < f->n_total && due_of(f, f->next) <= now) {
         if (now - due_of(f, f->next) > f->lag_max_us)
             f->lag_max_us = now - due_of(f, f->next);
+        mo_hist_record(f->lag, (int64_t)(now - due_of(f, f->next)));
         f->due_us[f->next] = due_of(f, f->next);
         publish(f, f->next++);
         now = mo_mono_us();
@@ -446,7 +450,7 @@ int main(int argc, char **argv)
     grpc_init();
     mo_grpc_logs(false);
     char err[512];
-    if (!f.sent_us || !f.due_us || mo_hist_new(&f.rtt) < 0 || mo_hist_new(&f.rtt_due) < 0 || mo_loop_new(&f.loop) < 0 ||
+    if (!f.sent_us || !f.due_us || mo_hist_new(&f.rtt) < 0 || mo_hist_new(&f.rtt_due) < 0 || mo_hist_new(&f.lag) < 0 || mo_loop_new(&f.loop) < 0 ||
         mo_conn_new(&ep, "", &(struct mo_conn_opts){0}, &f.sub_conn, err, sizeof err) < 0 ||
         mo_conn_new(&ep, "", &(struct mo_conn_opts){.disable_retries = true}, &f.pub_conn, err, sizeof err) < 0) {
         mo_warn("cannot set up: %s", err);
@@ -462,7 +466,8 @@ int main(int argc, char **argv)
     print_figures("", f.rtt, f.max_us);
     putchar(' ');
     print_figures("due_", f.rtt_due, f.due_max_us);
-    printf(" lag_max_us %" PRIu64, f.lag_max_us);
+    printf(" lag_p50_us %" PRId64 " lag_p99_us %" PRId64 " lag_max_us %" PRIu64, mo_hist_quantile(f.lag, 0.50),
+           mo_hist_quantile(f.lag, 0.99), f.lag_max_us);
     if (f.publish_errors || f.duplicates || f.unknown)
         printf(" publish_errors %" PRIu64 " duplicates %" PRIu64 " unknown %" PRIu64, f.publish_errors,
                f.duplicates, f.unknown);
@@ -480,6 +485,7 @@ int main(int argc, char **argv)
     mo_loop_free(f.loop);
     mo_hist_free(f.rtt);
     mo_hist_free(f.rtt_due);
+    mo_hist_free(f.lag);
     free(f.sent_us);
     free(f.due_us);
     mo_grpc_shutdown_wait(2000);
