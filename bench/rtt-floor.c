@@ -55,6 +55,7 @@
 #include "loop.h"
 #include "pubsub.h"
 #include "rpc.h"
+#include "unary.h"
 #include "util.h"
 
 #define VALUE_PREFIX "rtt-floor "
@@ -65,12 +66,7 @@ struct floor;
 struct pcall {
     mo_tag tag;
     struct floor *f;
-    grpc_call *call;
-    grpc_byte_buffer *req, *resp;
-    grpc_metadata md[MO_CALL_MD_MAX];
-    grpc_metadata_array init_md, trail_md;
-    grpc_status_code status;
-    grpc_slice details;
+    struct mo_unary u;
 };
 
 struct floor {
@@ -113,15 +109,9 @@ static void on_publish_done(mo_tag *tag, bool ok)
 {
     struct pcall *pc = container_of(tag, struct pcall, tag);
     struct floor *f = pc->f;
-    if (!ok || pc->status != GRPC_STATUS_OK)
+    if (!ok || pc->u.status != GRPC_STATUS_OK)
         f->publish_errors++;
-    grpc_metadata_array_destroy(&pc->init_md);
-    grpc_metadata_array_destroy(&pc->trail_md);
-    grpc_slice_unref(pc->details);
-    grpc_byte_buffer_destroy(pc->req);
-    if (pc->resp)
-        grpc_byte_buffer_destroy(pc->resp);
-    grpc_call_unref(pc->call);
+    mo_unary_clear(&pc->u);
     free(pc);
     f->in_flight--;
     if (f->draining)
@@ -137,37 +127,18 @@ static void publish(struct floor *f, uint64_t i)
     }
     pc->f = f;
     pc->tag.fn = on_publish_done;
-    pc->details = grpc_empty_slice();
-    grpc_metadata_array_init(&pc->init_md);
-    grpc_metadata_array_init(&pc->trail_md);
+    mo_unary_init(&pc->u);
     int len = snprintf(f->buf, sizeof f->buf, VALUE_PREFIX "%" PRIu64, i);
     if ((size_t)len < f->size) {
         memset(f->buf + len, ' ', f->size - (size_t)len);
         len = (int)f->size;
     }
     uint64_t start = mo_mono_us();
-    pc->req = mo_publish_request(f->cache, f->topic, f->buf, (size_t)len, false);
+    pc->u.req = mo_publish_request(f->cache, f->topic, f->buf, (size_t)len, false);
     gpr_timespec deadline = gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
                                          gpr_time_from_micros((int64_t)f->deadline_us, GPR_TIMESPAN));
-    pc->call = mo_conn_call(f->pub_conn, mo_loop_cq(f->loop), MO_METHOD_PUBLISH, deadline);
-    size_t nmd = mo_conn_metadata(f->pub_conn, f->cache, pc->md);
-    grpc_op ops[6];
-    ops[0] = mo_op(GRPC_OP_SEND_INITIAL_METADATA);
-    ops[0].data.send_initial_metadata.count = nmd;
-    ops[0].data.send_initial_metadata.metadata = pc->md;
-    ops[1] = mo_op(GRPC_OP_SEND_MESSAGE);
-    ops[1].data.send_message.send_message = pc->req;
-    ops[2] = mo_op(GRPC_OP_SEND_CLOSE_FROM_CLIENT);
-    ops[3] = mo_op(GRPC_OP_RECV_INITIAL_METADATA);
-    ops[3].data.recv_initial_metadata.recv_initial_metadata = &pc->init_md;
-    ops[4] = mo_op(GRPC_OP_RECV_MESSAGE);
-    ops[4].data.recv_message.recv_message = &pc->resp;
-    ops[5] = mo_op(GRPC_OP_RECV_STATUS_ON_CLIENT);
-    ops[5].data.recv_status_on_client.trailing_metadata = &pc->trail_md;
-    ops[5].data.recv_status_on_client.status = &pc->status;
-    ops[5].data.recv_status_on_client.status_details = &pc->details;
-    if (!pc->req || !pc->call ||
-        grpc_call_start_batch(pc->call, ops, ARRAY_SIZE(ops), &pc->tag, NULL) != GRPC_CALL_OK) {
+    pc->u.call = mo_conn_call(f->pub_conn, mo_loop_cq(f->loop), MO_METHOD_PUBLISH, deadline);
+    if (!pc->u.req || !pc->u.call || mo_unary_start(&pc->u, f->pub_conn, f->cache, &pc->tag) != GRPC_CALL_OK) {
         mo_warn("cannot start a Publish call");
         exit(1);
     }
