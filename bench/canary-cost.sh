@@ -86,15 +86,6 @@ HZ=$(getconf CLK_TCK)
 source "$(dirname "$0")/lib.sh"
 bench_init canary-cost
 
-start_local() {
-    rm -f "$WORK/port"
-    "$LOCAL" --listen 127.0.0.1:0 --port-file "$WORK/port" >/dev/null 2>"$WORK/local.err" &
-    LPID=$!
-    PIDS+=("$LPID")
-    wait_for 20 test -s "$WORK/port" || die "momento-topics-local did not start"
-    PORT=$(cat "$WORK/port")
-}
-stop_local() { kill "$LPID" 2>/dev/null || true; wait "$LPID" 2>/dev/null || true; }
 
 # config FILE N CANARY
 config() {

@@ -53,16 +53,6 @@ done
 source "$(dirname "$0")/lib.sh"
 bench_init canary-rtt
 
-# start_local : a fresh momento-topics-local; sets PORT and LPID
-start_local() {
-    rm -f "$WORK/port"
-    "$LOCAL" --listen 127.0.0.1:0 --port-file "$WORK/port" >/dev/null 2>"$WORK/local.err" &
-    LPID=$!
-    PIDS+=("$LPID")
-    wait_for 20 test -s "$WORK/port" || die "momento-topics-local did not start"
-    PORT=$(cat "$WORK/port")
-}
-stop_local() { kill "$LPID" 2>/dev/null || true; wait "$LPID" 2>/dev/null || true; }
 
 # field LINE NAME : the number after NAME in an rtt-floor line
 field() { awk -v k="$2" '{ for (i = 1; i < NF; i++) if ($i == k) { print $(i + 1); exit } }' <<<"$1"; }

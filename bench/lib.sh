@@ -7,6 +7,8 @@
 #   wait_for SECONDS CMD...   poll CMD every 50 ms until it succeeds
 #   ticks PID           user + system clock ticks of a process, all threads
 #   hwm_kb PID          its peak resident set size (VmHWM), in KiB
+#   start_local / stop_local   a fresh $LOCAL (momento-topics-local) on an
+#                       ephemeral port: PORT and LPID set, stderr in $WORK/local.err
 #   rss_kb PID          its resident set size now (VmRSS), in KiB
 #   quiet               wait until the 1-minute load average is below $MAXLOAD
 #                       (default 1.0), at most $WAIT seconds (default 600);
@@ -57,3 +59,13 @@ quiet() {
     done
     cut -d' ' -f1-3 /proc/loadavg
 }
+
+start_local() {
+    rm -f "$WORK/port"
+    "$LOCAL" --listen 127.0.0.1:0 --port-file "$WORK/port" >/dev/null 2>"$WORK/local.err" &
+    LPID=$!
+    PIDS+=("$LPID")
+    wait_for 20 test -s "$WORK/port" || die "momento-topics-local did not start"
+    PORT=$(cat "$WORK/port")
+}
+stop_local() { kill "$LPID" 2>/dev/null || true; wait "$LPID" 2>/dev/null || true; }
