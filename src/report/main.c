@@ -192,14 +192,12 @@ static void no_data(const struct lr_sink *k, const struct args *a, const char *u
         mo_warn("(%llu summaries lie outside the window)", (unsigned long long)k->diag.outside);
 }
 
-static int print_plots(const struct lr_report *rep, const lr_series *series, bool utf8)
+/* A distribution, then the p99 over time of a series, each under its title. */
+static int plot_pair(const char *dist_title, const mo_hist *hist, const char *time_title,
+                     const lr_series *series, bool utf8)
 {
-    const struct lr_row *total = &rep->rows[rep->n_rows - 1];
-    char title[160];
-    snprintf(title, sizeof title, "latency distribution, all topics%s: %llu latencies, log scale",
-             rep->n_hosts > 1 ? " and hosts" : "", (unsigned long long)total->measured);
     fputc('\n', stdout);
-    int r = lr_plot_distribution(stdout, title, total->hist, utf8);
+    int r = lr_plot_distribution(stdout, dist_title, hist, utf8);
     if (r < 0)
         return r;
     struct lr_column *cols;
@@ -207,34 +205,32 @@ static int print_plots(const struct lr_report *rep, const lr_series *series, boo
     int64_t step;
     if ((r = lr_series_columns(series, LR_PLOT_COLUMNS, &cols, &n, &step)) < 0)
         return r;
-    snprintf(title, sizeof title, "p99 latency over time, all topics%s", rep->n_hosts > 1 ? " and hosts" : "");
     fputc('\n', stdout);
-    r = lr_plot_time(stdout, title, cols, n, step, utf8);
+    r = lr_plot_time(stdout, time_title, cols, n, step, utf8);
     free(cols);
     return r;
+}
+
+static int print_plots(const struct lr_report *rep, const lr_series *series, bool utf8)
+{
+    const struct lr_row *total = &rep->rows[rep->n_rows - 1];
+    const char *hosts = rep->n_hosts > 1 ? " and hosts" : "";
+    char dist[160], time[160];
+    snprintf(dist, sizeof dist, "latency distribution, all topics%s: %llu latencies, log scale", hosts,
+             (unsigned long long)total->measured);
+    snprintf(time, sizeof time, "p99 latency over time, all topics%s", hosts);
+    return plot_pair(dist, total->hist, time, series, utf8);
 }
 
 /* The same for the canary's own probes: their round trips, every host's. */
 static int print_canary_plots(const struct lr_canary_report *c, const lr_series *series, bool utf8)
 {
     const char *hosts = c->n_hosts > 1 ? ", all hosts" : "";
-    char title[160];
-    snprintf(title, sizeof title, "canary round trip distribution%s: %llu round trips, log scale", hosts,
+    char dist[160], time[160];
+    snprintf(dist, sizeof dist, "canary round trip distribution%s: %llu round trips, log scale", hosts,
              (unsigned long long)c->all->received);
-    fputc('\n', stdout);
-    int r = lr_plot_distribution(stdout, title, c->all->hist, utf8);
-    if (r < 0)
-        return r;
-    struct lr_column *cols;
-    size_t n;
-    int64_t step;
-    if ((r = lr_series_columns(series, LR_PLOT_COLUMNS, &cols, &n, &step)) < 0)
-        return r;
-    snprintf(title, sizeof title, "canary round trip p99 over time%s", hosts);
-    fputc('\n', stdout);
-    r = lr_plot_time(stdout, title, cols, n, step, utf8);
-    free(cols);
-    return r;
+    snprintf(time, sizeof time, "canary round trip p99 over time%s", hosts);
+    return plot_pair(dist, c->all->hist, time, series, utf8);
 }
 
 int main(int argc, char **argv)
