@@ -237,10 +237,11 @@ static uint64_t canary_counter(const struct mo_prom_canary *c, size_t i)
 }
 
 /* (received - late) / (received + lost) since start, or -1 with neither */
+/* since start: account.h's availability of the series' sums */
 static double canary_availability(const struct mo_prom_canary_series *cs)
 {
-    uint64_t all = cs->received + cs->lost;
-    return all ? (double)(cs->received - cs->late) / (double)all : -1;
+    const struct mo_canary_counts k = {.received = cs->received, .lost = cs->lost, .late = cs->late};
+    return mo_canary_availability(&k);
 }
 
 /* A ratio as a sample value: enough digits for an availability target of
