@@ -135,12 +135,11 @@ static void on_status_timer(mo_timer *t)
         mo_canary_status(d->canary, status + n, sizeof status - (size_t)n);
     }
     mo_notify_status(status);
-    mo_clockwatch_check(&d->clockwatch, NULL);
-    if (d->canary) {
-        struct mo_clock_state clk;
-        mo_clock_state_read(&clk);
+    /* one reading of the clock a second: its events, and the canary's bound */
+    struct mo_clock_state clk;
+    mo_clockwatch_check(&d->clockwatch, &clk);
+    if (d->canary)
         mo_canary_set_bound(d->canary, clk.error_us);
-    }
     mo_timer_start(d->loop, t, STATUS_PERIOD_US);
 }
 
