@@ -24,8 +24,7 @@
 static struct mo_canary_env env_of(const struct mo_daemon *d)
 {
     return (struct mo_canary_env){.warnings_per_interval = d->cfg->warnings_per_interval,
-                                  .key_source = d->remote.creds.source,
-                                  .host = NULL};
+                                  .key_source = d->remote.creds.source};
 }
 
 static int make(struct mo_daemon *d)

@@ -100,7 +100,8 @@ static void new_id(char *out)
 int mo_canary_new(mo_loop *loop, const struct mo_canary_config *cfg, const struct mo_canary_env *env,
                   const struct mo_endpoint *ep, const char *token, mo_canary **ret, char *err, size_t errlen)
 {
-    _cleanup_free_ mo_canary *c = calloc(1, sizeof *c);
+    /* everything zero is what mo_canary_free takes apart: every failure goes there */
+    mo_canary *c = calloc(1, sizeof *c);
     if (!c)
         goto oom;
     c->loop = loop;
@@ -109,36 +110,29 @@ int mo_canary_new(mo_loop *loop, const struct mo_canary_config *cfg, const struc
     c->bound_us = -1;
     c->cfg.cache = strdup(cfg->cache);
     c->cfg.topic = strdup(cfg->topic);
-    if (!c->cfg.cache || !c->cfg.topic)
-        goto oom_free;
-    char name[256] = "";
-    if (!env->host && gethostname(name, sizeof name - 1) < 0)
-        name[0] = '\0';
-    mo_probe_host_clean(env->host ? env->host : name, c->host);
-    new_id(c->id);
-    mo_sched_init(&c->sched, cfg->rate_milli);
-    mo_peers_init(&c->peers);
-    if (mo_ring_init(&c->ring, mo_ring_cap_for(cfg->rate_milli, cfg->deadline_us), 1) < 0 ||
-        mo_canary_account_init(&c->acct, cfg->slo_latency_us, cfg->slo_target_ppm) < 0)
-        goto oom_free;
-    int r = make_conn(ep, token, &c->conn, err, errlen);
-    if (r < 0) {
-        mo_ring_free(&c->ring);
-        mo_canary_account_clear(&c->acct);
-        free(c->cfg.cache);
-        free(c->cfg.topic);
-        return r;
-    }
     mo_timer_init(&c->tick, on_tick);
     mo_timer_init(&c->drained_timer, on_drained_timer);
+    mo_sched_init(&c->sched, cfg->rate_milli);
+    mo_peers_init(&c->peers);
+    if (!c->cfg.cache || !c->cfg.topic ||
+        mo_ring_init(&c->ring, mo_ring_cap_for(cfg->rate_milli, cfg->deadline_us), 1) < 0 ||
+        mo_canary_account_init(&c->acct, cfg->slo_latency_us, cfg->slo_target_ppm) < 0) {
+        mo_canary_free(c);
+        goto oom;
+    }
+    int r = make_conn(ep, token, &c->conn, err, errlen);
+    if (r < 0) {
+        mo_canary_free(c);
+        return r;
+    }
+    char name[256] = "";
+    if (gethostname(name, sizeof name - 1) < 0)
+        name[0] = '\0';
+    mo_probe_host_clean(name, c->host); /* "unknown" when there is none */
+    new_id(c->id);
     c->interval_start_us = mo_mono_us();
-    *ret = TAKE_PTR(c);
+    *ret = c;
     return 0;
-oom_free:
-    mo_ring_free(&c->ring);
-    mo_canary_account_clear(&c->acct);
-    free(c->cfg.cache);
-    free(c->cfg.topic);
 oom:
     snprintf(err, errlen, "out of memory");
     return -ENOMEM;
@@ -178,9 +172,7 @@ int mo_canary_update(mo_canary *c, const struct mo_canary_config *cfg, const str
     c->cfg = *cfg;
     c->cfg.cache = cache;
     c->cfg.topic = topic;
-    const char *host = c->env.host;
     c->env = *env;
-    c->env.host = host;
     if (c->sched.started && !c->stopping)
         arm(c);
     return 0;

@@ -50,7 +50,6 @@ typedef struct mo_canary mo_canary;
 struct mo_canary_env {
     uint64_t warnings_per_interval; /* canary_lost events per interval */
     const char *key_source;         /* named in hints */
-    const char *host;               /* NULL: gethostname() */
 };
 
 /* A canary for cfg (copied), publishing to ep with token (copied), not yet
