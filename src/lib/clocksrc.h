@@ -56,6 +56,8 @@ typedef struct mo_clocksrc mo_clocksrc;
 int mo_clocksrc_new(mo_clocksrc **ret, enum mo_clock_config cfg, const char *path); /* -ENOMEM */
 void mo_clocksrc_free(mo_clocksrc *c); /* accepts NULL */
 enum mo_clock_config mo_clocksrc_config(const mo_clocksrc *c);
+/* The path given to mo_clocksrc_new (its copy), NULL for the defaults. */
+const char *mo_clocksrc_path(const mo_clocksrc *c);
 
 /* Reads the clock now. The source is CLOCKBOUND when a configured or found
  * segment polls GOOD and its bound is usable at this moment (mo_cb_bound_at:

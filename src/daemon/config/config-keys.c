@@ -30,6 +30,7 @@ static const char *const format_names[] = {"auto",     "rfc3339",  "epoch_s", "e
                                            "epoch_us", "epoch_ns", NULL};
 static const char *const unit_names[] = {"s", "ms", "us", "ns", NULL};
 static const char *const messages_names[] = {"all", "sample", "none", NULL};
+static const char *const clock_source_names[] = {"auto", "clockbound", "adjtimex", NULL};
 
 /* The name tables are indexed by the C enums, which are stored as ints. */
 _Static_assert(MO_DECODE_JSON == 0 && MO_DECODE_TEXT == 1 && MO_DECODE_BINARY == 2, "decode");
@@ -41,11 +42,13 @@ _Static_assert(MO_BIN_U32BE == 0 && MO_BIN_U32LE == 1 && MO_BIN_U64BE == 2 && MO
 _Static_assert(MO_UNIT_S == 0 && MO_UNIT_MS == 1 && MO_UNIT_US == 2 && MO_UNIT_NS == 3, "unit");
 _Static_assert(MO_LOG_MESSAGES_ALL == 0 && MO_LOG_MESSAGES_SAMPLE == 1 && MO_LOG_MESSAGES_NONE == 2,
                "messages");
+_Static_assert(MO_CLOCK_AUTO == 0 && MO_CLOCK_CLOCKBOUND == 1 && MO_CLOCK_ADJTIMEX == 2, "clock");
 _Static_assert(sizeof(enum mo_decode_mode) == sizeof(int) &&
                    sizeof(enum mo_ts_format) == sizeof(int) &&
                    sizeof(enum mo_bin_encoding) == sizeof(int) &&
                    sizeof(enum mo_ts_unit) == sizeof(int) &&
-                   sizeof(enum mo_log_messages) == sizeof(int),
+                   sizeof(enum mo_log_messages) == sizeof(int) &&
+                   sizeof(enum mo_clock_config) == sizeof(int),
                "enums are stored as int");
 
 /* ---- checks of strings ---- */
@@ -113,6 +116,18 @@ static bool check_textfile(const char *s, char *why, size_t len)
              "'%.200s' %s; write the file's absolute path in the collector's directory (e.g. "
              "/var/lib/prometheus/node-exporter/momento_subscriber.prom)",
              s, bad);
+    return false;
+}
+
+/* clock.clockbound_path: the daemon runs with / as its working directory */
+static bool check_segment_path(const char *s, char *why, size_t len)
+{
+    if (s[0] == '/' && s[strlen(s) - 1] != '/')
+        return true;
+    snprintf(why, len,
+             "'%.200s' is not the absolute path of a file; write where ClockBound keeps its "
+             "segment (/var/run/clockbound/shm0 for ClockBound 2.x, /var/run/clockbound/shm for 1.x)",
+             s);
     return false;
 }
 
@@ -225,6 +240,14 @@ static const struct mo_config_key export_keys[] = {
     {NULL},
 };
 
+static const struct mo_config_key clock_keys[] = {
+    {"source", MO_CONFIG_ENUM, CFG(clock_source), .names = clock_source_names,
+     .def.e = MO_CLOCK_AUTO},
+    {"clockbound_path", MO_CONFIG_STRING, CFG(clockbound_path), .flags = MO_CONFIG_F_NONEMPTY,
+     .check = check_segment_path},
+    {NULL},
+};
+
 /* canary: the rate is probes per 1000 s (0.1/s to 100/s), the target parts
  * per million (50% to 99.9999%: 100% leaves no room for one late probe) */
 #define CAN(f) AT(struct mo_canary_config, f)
@@ -261,6 +284,7 @@ const struct mo_config_key mo_config_root_keys[] = {
     {"reconnect", MO_CONFIG_SECTION, IN_CFG, .sub = reconnect_keys},
     {"state", MO_CONFIG_SECTION, IN_CFG, .sub = state_keys},
     {"export", MO_CONFIG_SECTION, IN_CFG, .sub = export_keys},
+    {"clock", MO_CONFIG_SECTION, IN_CFG, .sub = clock_keys},
     {"canary", MO_CONFIG_SECTION, TGT(cfg.canary), .sub = canary_keys},
     {NULL},
 };

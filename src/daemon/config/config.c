@@ -121,6 +121,7 @@ static void config_clear(struct mo_config *cfg)
     free(cfg->endpoint_override);
     free(cfg->state_directory);
     free(cfg->prometheus_textfile);
+    free(cfg->clockbound_path);
     free(cfg->canary.cache);
     free(cfg->canary.topic);
     *cfg = (struct mo_config){0};

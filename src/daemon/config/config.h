@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "clocksrc.h"
 #include "latency/decode.h"
 
 /* $(sysconfdir) comes from the build (configure --sysconfdir=/etc for a system install). */
@@ -91,6 +92,10 @@ struct mo_config {
     char *prometheus_textfile; /* NULL = off */
     bool emf;                  /* default false */
     const char *emf_namespace; /* default "MomentoSubscriber"; in strings */
+
+    /* clock: */
+    enum mo_clock_config clock_source; /* default auto */
+    char *clockbound_path;             /* NULL = v2's shm0, then v1's shm */
 
     /* canary: */
     struct mo_canary_config canary;

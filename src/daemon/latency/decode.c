@@ -282,8 +282,21 @@ static int json_value(const struct mo_decoder *d, const uint8_t *payload, size_t
                 d->format == MO_TS_RFC3339 ? "an RFC 3339 string" : "a string or number");
 }
 
+/* The publisher's bound: a top-level `clock_error_us` number, in µs rounded up. */
+static int64_t json_bound(const cJSON *root)
+{
+    if (!cJSON_IsObject(root))
+        return -1;
+    const cJSON *b = json_member(root, "clock_error_us", sizeof "clock_error_us" - 1);
+    if (!cJSON_IsNumber(b) || !(b->valuedouble >= 0) ||
+        b->valuedouble > (double)MO_DECODE_BOUND_MAX_US)
+        return -1;
+    int64_t us = (int64_t)b->valuedouble;
+    return (double)us < b->valuedouble ? us + 1 : us;
+}
+
 static int decode_json(const struct mo_decoder *d, const uint8_t *payload, size_t len,
-                       int64_t *ret_ns, char *reason, size_t reason_len)
+                       int64_t *ret_ns, int64_t *ret_bound_us, char *reason, size_t reason_len)
 {
     if (d->path_len > MO_DECODE_PATH_MAX || (d->path_len > 0 && !d->field))
         return fail(-EINVAL, reason, reason_len, "decoder has no valid field path");
@@ -328,6 +341,8 @@ static int decode_json(const struct mo_decoder *d, const uint8_t *payload, size_
         v = c;
     }
     r = json_value(d, payload, len, v, ret_ns, reason, reason_len);
+    if (r == 0 && ret_bound_us)
+        *ret_bound_us = json_bound(root);
 out:
     cJSON_Delete(root);
     return r;
@@ -373,6 +388,15 @@ static bool is_space(uint8_t c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
 int mo_decode_timestamp(const struct mo_decoder *d, const uint8_t *payload, size_t len,
                         int64_t *ret_ns, char *reason, size_t reason_len)
 {
+    return mo_decode_timestamp_bound(d, payload, len, ret_ns, NULL, reason, reason_len);
+}
+
+int mo_decode_timestamp_bound(const struct mo_decoder *d, const uint8_t *payload, size_t len,
+                              int64_t *ret_ns, int64_t *ret_bound_us, char *reason,
+                              size_t reason_len)
+{
+    if (ret_bound_us)
+        *ret_bound_us = -1;
     char scratch[1];
     if (!reason || reason_len == 0) {
         reason = scratch;
@@ -384,7 +408,7 @@ int mo_decode_timestamp(const struct mo_decoder *d, const uint8_t *payload, size
         return fail(-EINVAL, reason, reason_len, "empty payload");
     switch (d->mode) {
     case MO_DECODE_JSON:
-        return decode_json(d, payload, len, ret_ns, reason, reason_len);
+        return decode_json(d, payload, len, ret_ns, ret_bound_us, reason, reason_len);
     case MO_DECODE_TEXT: {
         size_t a = 0, b = len;
         while (a < b && is_space(payload[a]))
@@ -403,16 +427,20 @@ int mo_decode_timestamp(const struct mo_decoder *d, const uint8_t *payload, size
 }
 
 bool mo_latency_measure(const struct mo_decoder *d, const struct mo_item *it, int64_t received_ns,
-                        struct mo_latency *ret)
+                        int64_t host_bound_us, struct mo_latency *ret)
 {
     ret->ok = false;
     ret->received_ns = received_ns;
+    ret->host_bound_us = host_bound_us;
+    ret->publisher_bound_us = -1;
+    ret->skew_us = 0;
     if (it->value_kind == MO_VALUE_NONE) {
         snprintf(ret->reason, sizeof ret->reason, "the item carries no value");
         return false;
     }
     int64_t diff;
-    if (mo_decode_timestamp(d, it->value, it->value_len, &ret->published_ns, ret->reason, sizeof ret->reason) < 0)
+    if (mo_decode_timestamp_bound(d, it->value, it->value_len, &ret->published_ns,
+                                  &ret->publisher_bound_us, ret->reason, sizeof ret->reason) < 0)
         return false;
     if (__builtin_sub_overflow(received_ns, ret->published_ns, &diff) || diff == INT64_MIN) {
         snprintf(ret->reason, sizeof ret->reason, "timestamp out of range");
@@ -421,5 +449,19 @@ bool mo_latency_measure(const struct mo_decoder *d, const struct mo_item *it, in
     /* floor, so that -1 ns is -1 us and counted negative, not rounded to 0 */
     ret->latency_us = diff >= 0 ? diff / 1000 : -((-diff + 999) / 1000);
     ret->ok = true;
+    /* below -(both bounds): no true latency explains it (a missing
+     * publisher bound counts as 0; an unknown one of ours proves nothing) */
+    if (__builtin_expect(ret->latency_us < 0, 0) && host_bound_us >= 0) {
+        int64_t both = host_bound_us + (ret->publisher_bound_us > 0 ? ret->publisher_bound_us : 0);
+        if (-ret->latency_us > both)
+            ret->skew_us = -ret->latency_us - both;
+    }
     return true;
+}
+
+int64_t mo_latency_bound_us(const struct mo_latency *l)
+{
+    return l->host_bound_us >= 0 && l->publisher_bound_us >= 0
+               ? l->host_bound_us + l->publisher_bound_us
+               : -1;
 }

@@ -66,6 +66,15 @@ int mo_decoder_set_field(struct mo_decoder *d, const char *field);
  * (path_len 0) reads the whole JSON value as the timestamp. reason may be NULL. */
 int mo_decode_timestamp(const struct mo_decoder *d, const uint8_t *payload, size_t len,
                         int64_t *ret_ns, char *reason, size_t reason_len);
+/* The same, and the publisher's clock error bound when the payload is a JSON
+ * object with a top-level number `clock_error_us` (SPEC, "Clock error bound"):
+ * *ret_bound_us is it in µs rounded up, or -1 (no such member, not a number,
+ * negative, or above MO_DECODE_BOUND_MAX_US; never an error: the timestamp
+ * decides). Only the json mode reads it; the other modes give -1. */
+#define MO_DECODE_BOUND_MAX_US (1000LL * 1000000) /* 1000 s: beyond, it is no bound */
+int mo_decode_timestamp_bound(const struct mo_decoder *d, const uint8_t *payload, size_t len,
+                              int64_t *ret_ns, int64_t *ret_bound_us, char *reason,
+                              size_t reason_len);
 
 /* The config spellings ("json", "epoch_ms", ...); NULL outside the enum. */
 const char *mo_decode_mode_name(enum mo_decode_mode m);
@@ -76,12 +85,20 @@ struct mo_latency {
     bool ok;
     int64_t published_ns, received_ns;
     int64_t latency_us; /* received - published, floored to the microsecond */
+    /* the error bars (SPEC, "Clock error bound"), -1 when unknown */
+    int64_t host_bound_us;      /* this host's clock, when received */
+    int64_t publisher_bound_us; /* the publisher's, from the payload */
+    int64_t skew_us; /* > 0: latency < -(both bounds) proves a clock wrong by at least
+                        this much (a missing publisher bound counts as 0); else 0 */
     char reason[MO_DECODE_REASON_MAX]; /* !ok: why (a decode error) */
 };
-/* The item's publish time (mo_decode_timestamp on its value) against
- * received_ns. False with ret->reason when the item has no value, its time
- * cannot be read, or the difference does not fit. Never logs. */
+/* The item's publish time (mo_decode_timestamp_bound on its value) against
+ * received_ns, with this host's bound host_bound_us (-1: unknown, and then no
+ * skew is proved). False with ret->reason when the item has no value, its
+ * time cannot be read, or the difference does not fit. Never logs. */
 bool mo_latency_measure(const struct mo_decoder *d, const struct mo_item *it, int64_t received_ns,
-                        struct mo_latency *ret);
+                        int64_t host_bound_us, struct mo_latency *ret);
+/* Both bounds summed, or -1 when either is unknown. */
+int64_t mo_latency_bound_us(const struct mo_latency *l);
 
 #endif

@@ -68,6 +68,8 @@ static const struct type_info types[MO_EV__COUNT] = {
     [MO_EV_CANARY_DEGRADED] = {"canary_degraded", MO_LEVEL_WARNING, "e6b402ed7b14474084df5dcddd8dd42d"},
     [MO_EV_CANARY_RECOVERED] = {"canary_recovered", MO_LEVEL_NOTICE, "9b0c577f50804b969f02641838f440bc"},
     [MO_EV_CANARY_ERROR] = {"canary_error", MO_LEVEL_ERROR, "fd38feb563474ca7a3bfffc7fb34f40d"},
+    [MO_EV_CLOCK_SOURCE_CHANGED] = {"clock_source_changed", MO_LEVEL_WARNING, "72cb2df1e3b74f8c8d6312fbf72489ca"},
+    [MO_EV_PUBLISHER_SKEWED] = {"publisher_skewed", MO_LEVEL_WARNING, "1e8671d2b7fd427397099c6f7b2ae890"},
 };
 
 static enum mo_log_format sink = MO_LOG_JSON;

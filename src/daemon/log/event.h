@@ -65,6 +65,8 @@ enum mo_event_type {
     MO_EV_CANARY_DEGRADED, /* an interval's burn rate passed 1 */
     MO_EV_CANARY_RECOVERED, /* and fell back */
     MO_EV_CANARY_ERROR,    /* the canary cannot publish (or publishes fail) */
+    MO_EV_CLOCK_SOURCE_CHANGED, /* the clock bound's source changed (latency/clockwatch.h) */
+    MO_EV_PUBLISHER_SKEWED, /* latencies below both clocks' bounds: a clock is wrong */
     MO_EV__COUNT
 };
 
