@@ -124,6 +124,8 @@ void mo_daemon_status_start(struct mo_daemon *d);
  * added into the "*" total; with `with_total`, then the "*" summary of
  * everything since the last one, removed subscriptions included. */
 void mo_daemon_summaries(struct mo_daemon *d, mo_sub **subs, size_t n, bool with_total);
+/* status.c: reads the clock (its events, the bound of latencies until the next reading). */
+void mo_daemon_clock_read(struct mo_daemon *d);
 /* Every subscription's summary and the total's now (SIGUSR1), and the next
  * summary a whole interval later. */
 void mo_daemon_summary_now(struct mo_daemon *d);

@@ -105,6 +105,13 @@ static int init_exports(struct mo_daemon *d)
 }
 static void fini_exports(struct mo_daemon *d) { mo_export_free(d->exports); }
 
+/* this host's clock bound: its source, read once a second (status.c) */
+static int init_clock(struct mo_daemon *d)
+{
+    return mo_clockwatch_init(&d->clockwatch, d->cfg->clock_source, d->cfg->clockbound_path);
+}
+static void fini_clock(struct mo_daemon *d) { mo_clockwatch_fini(&d->clockwatch); }
+
 /* the settings subscriptions read, the timers, the idle hook and signals */
 static int init_loop_hooks(struct mo_daemon *d)
 {
@@ -159,6 +166,7 @@ static const struct step {
     {"the mover", init_mover, fini_mover},
     {"the resume positions", init_positions, fini_positions},
     {"the exports", init_exports, fini_exports},
+    {"the clock", init_clock, fini_clock},
     {"the canary", mo_daemon_canary_init, mo_daemon_canary_fini},
     {"the timers and signals", init_loop_hooks, fini_loop_hooks},
     {"the subscriptions", init_subs, fini_subs},
@@ -373,7 +381,7 @@ int main(int argc, char **argv)
     bool started = done == ARRAY_SIZE(steps);
     if (started) {
         started_event(d);
-        mo_clockwatch_check(&d->clockwatch, NULL); /* says so if the clock is not synchronised */
+        mo_daemon_clock_read(d); /* the first bound; says so if the clock is not synchronised */
         run(d);
     }
     /* what waits is written, unless the output is blocked past the stop

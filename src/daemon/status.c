@@ -63,12 +63,14 @@ void mo_daemon_summaries(struct mo_daemon *d, mo_sub **subs, size_t n, bool with
 {
     uint64_t now = mo_mono_us();
     int64_t now_ns = mo_real_ns();
-    struct mo_clock_state clk;
-    mo_clock_state_read(&clk);
+    /* the largest bound since the last round; a round with the total starts the next */
+    struct mo_clock_summary clk;
+    mo_clockwatch_summary(&d->clockwatch, with_total, &clk);
     for (size_t i = 0; i < n; i++) {
         /* the exports read the interval before the summary starts the next */
         mo_export_interval(d->exports, mo_sub_cache(subs[i]), mo_sub_topic(subs[i]),
-                           mo_sub_stats(subs[i]), mo_sub_state(subs[i]) == MO_SUB_UP, now, now_ns);
+                           mo_sub_stats(subs[i]), mo_sub_state(subs[i]) == MO_SUB_UP, now, now_ns,
+                           clk.bound_us);
         mo_sub_end_interval(subs[i], now, &clk, &d->total);
     }
     if (with_total) {
@@ -110,6 +112,18 @@ static uint64_t delivered_total(const struct mo_daemon *d)
     return n;
 }
 
+/* ", clock ± 0.350 ms (clockbound)", or "clock bound unknown" */
+static void clock_status(const struct mo_clockwatch *w, char *buf, size_t len)
+{
+    char ms[32];
+    if (w->bound_us < 0)
+        snprintf(buf, len, ", clock bound unknown");
+    else
+        snprintf(buf, len, ", clock ± %s ms (%s%s)", mo_fmt_ms(w->bound_us, ms, sizeof ms),
+                 mo_clocksrc_source_name(w->last.source),
+                 w->last.status == MO_CB_SYNCHRONIZED ? "" : ", not synchronised");
+}
+
 static void on_status_timer(mo_timer *t)
 {
     struct mo_daemon *d = container_of(t, struct mo_daemon, status_timer);
@@ -134,13 +148,22 @@ static void on_status_timer(mo_timer *t)
         status[n++] = ' ';
         mo_canary_status(d->canary, status + n, sizeof status - (size_t)n);
     }
+    n = (int)strlen(status);
+    if ((size_t)n + 2 < sizeof status)
+        clock_status(&d->clockwatch, status + n, sizeof status - (size_t)n);
     mo_notify_status(status);
-    /* one reading of the clock a second: its events, and the canary's bound */
-    struct mo_clock_state clk;
+    mo_daemon_clock_read(d);
+    mo_timer_start(d->loop, t, STATUS_PERIOD_US);
+}
+
+/* One reading of the clock a second: its events, the bound of each latency
+ * until the next (subscriptions read clockwatch.bound_us), the canary's. */
+void mo_daemon_clock_read(struct mo_daemon *d)
+{
+    struct mo_clock_reading clk;
     mo_clockwatch_check(&d->clockwatch, &clk);
     if (d->canary)
-        mo_canary_set_bound(d->canary, clk.error_us);
-    mo_timer_start(d->loop, t, STATUS_PERIOD_US);
+        mo_canary_set_bound(d->canary, clk.bound_us);
 }
 
 static void send_ready(struct mo_daemon *d)

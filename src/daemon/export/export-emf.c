@@ -126,6 +126,7 @@ static bool collect(bool negative, size_t bucket, uint64_t count, void *ud)
 struct metric {
     const char *name;
     bool ratio;
+    bool micros; /* a count of microseconds (unit Microseconds) */
     uint64_t count;
     double value;
 };
@@ -156,7 +157,7 @@ static void head(struct buf *b, const struct docs *in, bool latency, bool with_c
     }
     for (size_t i = 0; with_counters && i < in->nm; i++) {
         putf(b, "%s{\"Name\":\"%s\",\"Unit\":\"%s\"}", first ? "" : ",", in->m[i].name,
-             in->m[i].ratio ? "None" : "Count");
+             in->m[i].ratio ? "None" : in->m[i].micros ? "Microseconds" : "Count");
         first = false;
     }
     puts_(b, "]}]},\"cache\":");
@@ -246,7 +247,8 @@ int mo_emf_render(const struct mo_emf_input *in,
                   void (*out)(void *ud, const char *line, size_t len), void *ud)
 {
     const struct mo_stats *s = in->s;
-    const struct metric m[] = {
+    int64_t pub = mo_pubtally_bound(&s->all);
+    struct metric m[13] = {
         {.name = "Messages", .count = s->count},
         {.name = "DecodeErrors", .count = s->decode_errors},
         {.name = "ProtocolErrors", .count = s->protocol_errors},
@@ -257,10 +259,17 @@ int mo_emf_render(const struct mo_emf_input *in,
         {.name = "Reconnects", .count = s->resubscribes},
         {.name = "LogDropped", .count = s->log_dropped}, /* message events not logged */
         {.name = "NegativeLatencies", .count = mo_hist_negative(s->hist)},
+        {.name = "SkewedLatencies", .count = s->all.skewed},
     };
+    size_t nm = 11;
+    /* the error bars, when known */
+    if (in->clock_bound_us >= 0)
+        m[nm++] = (struct metric){.name = "ClockBound", .micros = true, .count = (uint64_t)in->clock_bound_us};
+    if (pub >= 0)
+        m[nm++] = (struct metric){.name = "PublisherClockBound", .micros = true, .count = (uint64_t)pub};
     struct docs d = {.ns = in->ns, .cache = in->cache, .topic = in->topic,
                      .timestamp_ms = in->timestamp_ms, .interval_s = in->interval_s,
-                     .h = s->hist, .dist = "Latency", .m = m, .nm = sizeof m / sizeof *m};
+                     .h = s->hist, .dist = "Latency", .m = m, .nm = nm};
     return render(&d, out, ud);
 }
 

@@ -12,7 +12,13 @@
  *    "cache":C,"topic":T,"interval_s":60.000,
  *    "Latency":{"Values":[...],"Counts":[...],"Min":..,"Max":..,"Count":..,"Sum":..},
  *    "Messages":N,"DecodeErrors":N,"ProtocolErrors":N,"Gaps":N,"Duplicates":N,
- *    "Discontinuities":N,"Resets":N,"Reconnects":N,"LogDropped":N,"NegativeLatencies":N}
+ *    "Discontinuities":N,"Resets":N,"Reconnects":N,"LogDropped":N,"NegativeLatencies":N,
+ *    "SkewedLatencies":N,"ClockBound":US,"PublisherClockBound":US}
+ *
+ * ClockBound (this host's largest clock error bound in the interval) and
+ * PublisherClockBound (the widest its publishers wrote) are in microseconds
+ * and left out when unknown; SkewedLatencies counts latencies below minus
+ * both, which prove a clock wrong.
  *
  * Values are the histogram buckets' representative values in microseconds
  * (each bucket's middle, as mo_hist_quantile reports it, held within the
@@ -60,6 +66,7 @@ struct mo_emf_input {
     int64_t timestamp_ms;     /* the summary's time, ms since the epoch */
     double interval_s;
     const struct mo_stats *s; /* the interval */
+    int64_t clock_bound_us;   /* this host's largest clock bound in it; -1 unknown */
 };
 
 /* Calls out(ud, line, len) once per document, each one line of JSON without

@@ -63,6 +63,11 @@ void mo_prom_fold(struct mo_prom_series *ps, const struct mo_stats *s)
     ps->discontinuities += s->discontinuities;
     ps->resets += s->resets;
     ps->reconnects += s->resubscribes;
+    ps->skewed += s->all.skewed;
+    if (s->all.bounded) {
+        ps->have_publisher_bound = true;
+        ps->publisher_bound_us = s->all.bound_us;
+    }
 }
 
 void mo_prom_fold_canary(struct mo_prom_canary_series *cs, const struct mo_canary_account *a,
@@ -203,6 +208,9 @@ static const struct {
       "Discontinuities the service announced (messages it could not deliver)."),
     C("resets_total", resets, "Changes of the topic's sequence page."),
     C("reconnects_total", reconnects, "Subscribe calls started again after a stream ended."),
+    C("latency_skewed_total", skewed,
+      "Messages whose latency was below minus both clocks' error bounds (this host's and the "
+      "publisher's): proof that one of the two clocks is wrong."),
 #undef C
 };
 
@@ -315,22 +323,35 @@ static void canaries(FILE *f, const struct mo_prom_canary *c, size_t n)
     }
 }
 
-static void clock_gauges(FILE *f, const struct mo_clock_state *clk)
+static void clock_gauges(FILE *f, const struct mo_clock_summary *clk)
 {
     char v[32];
     family(f, "clock_synchronized", "gauge",
-           "1 when the kernel considers the system clock synchronised (adjtimex), else 0.");
+           "1 when the clock's source (clock_info) says the system clock is synchronised, else 0.");
     fprintf(f, PREFIX "clock_synchronized %d\n", clk->synced ? 1 : 0);
-    if (clk->error_us >= 0) {
+    family(f, "clock_info", "gauge",
+           "Always 1: where this host's clock error bound comes from (source: clockbound or "
+           "adjtimex) and the status that source gave at the last summary.");
+    fprintf(f, PREFIX "clock_info{source=\"%s\",status=\"%s\"} 1\n",
+            mo_clocksrc_source_name(clk->source), mo_cb_status_name(clk->status));
+    if (clk->bound_us >= 0) {
+        family(f, "clock_bound_seconds", "gauge",
+               "The largest error bound of this host's clock in the last summary interval "
+               "(ClockBound's bound, or the kernel's maximum error under adjtimex).");
+        seconds(clk->bound_us, v, sizeof v);
+        fprintf(f, PREFIX "clock_bound_seconds %s\n", v);
+    }
+    const struct mo_clock_state *k = &clk->kernel;
+    if (k->error_us >= 0) {
         family(f, "clock_max_error_seconds", "gauge",
                "The kernel's maximum error of the system clock (adjtimex maxerror).");
-        seconds(clk->error_us, v, sizeof v);
+        seconds(k->error_us, v, sizeof v);
         fprintf(f, PREFIX "clock_max_error_seconds %s\n", v);
     }
-    if (clk->esterror_us >= 0) {
+    if (k->esterror_us >= 0) {
         family(f, "clock_estimated_error_seconds", "gauge",
                "The kernel's estimated error of the system clock (adjtimex esterror).");
-        seconds(clk->esterror_us, v, sizeof v);
+        seconds(k->esterror_us, v, sizeof v);
         fprintf(f, PREFIX "clock_estimated_error_seconds %s\n", v);
     }
 }
@@ -356,6 +377,20 @@ int mo_prom_render(FILE *f, const struct mo_prom_topic *t, size_t n, const struc
             series(f, "stream_up", &t[i]);
             fprintf(f, "%d\n", t[i].up ? 1 : 0);
         }
+    }
+    bool said = false;
+    for (size_t i = 0; i < n; i++) {
+        if (!t[i].series->have_publisher_bound)
+            continue;
+        if (!said)
+            family(f, "publisher_clock_bound_seconds", "gauge",
+                   "The widest clock error bound the topic's publishers wrote in their payloads "
+                   "(clock_error_us), in the last summary interval that carried one.");
+        said = true;
+        char v[32];
+        series(f, "publisher_clock_bound_seconds", &t[i]);
+        seconds(t[i].series->publisher_bound_us, v, sizeof v);
+        fprintf(f, "%s\n", v);
     }
     if (h->n_canaries)
         canaries(f, h->canaries, h->n_canaries);

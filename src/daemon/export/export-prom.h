@@ -56,6 +56,10 @@ struct mo_prom_series {
     uint64_t negative;
     uint64_t messages; /* delivered, whether or not their time decoded */
     uint64_t decode_errors, protocol_errors, gaps, duplicates, discontinuities, resets, reconnects;
+    uint64_t skewed; /* latencies below -(both clocks' bounds) */
+    /* the widest clock bound the publishers wrote in the last interval that had one */
+    bool have_publisher_bound;
+    int64_t publisher_bound_us;
 };
 
 /* What the file says of one topic. */
@@ -84,7 +88,7 @@ struct mo_prom_canary {
 
 /* What it says of the daemon as a whole. */
 struct mo_prom_host {
-    struct mo_clock_state clk;
+    struct mo_clock_summary clk;
     /* the daemon's own counters since start, when it keeps them: message
      * events the log left out, saves of resume positions ahead of the log */
     bool have_log_dropped;

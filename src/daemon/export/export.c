@@ -127,7 +127,7 @@ static void emf_line(void *ud, const char *line, size_t len)
 }
 
 void mo_export_interval(mo_export *x, const char *cache, const char *topic, const struct mo_stats *s,
-                        bool up, uint64_t now_us, int64_t now_ns)
+                        bool up, uint64_t now_us, int64_t now_ns, int64_t clock_bound_us)
 {
     struct topic *t = find_topic(x, cache, topic);
     if (t) { /* out of memory: this topic's series miss the interval */
@@ -143,6 +143,7 @@ void mo_export_interval(mo_export *x, const char *cache, const char *topic, cons
         .timestamp_ms = now_ns / 1000000,
         .interval_s = (double)(now_us - s->start_us) / 1e6,
         .s = s,
+        .clock_bound_us = clock_bound_us,
     };
     mo_emf_render(&in, emf_line, NULL); /* out of memory: no document this time */
 }
@@ -278,7 +279,7 @@ static int render_textfile(mo_export *x, const struct mo_prom_host *host, char *
     return 0;
 }
 
-void mo_export_commit(mo_export *x, const struct mo_stats *total, const struct mo_clock_state *clk)
+void mo_export_commit(mo_export *x, const struct mo_stats *total, const struct mo_clock_summary *clk)
 {
     x->log_dropped += total->log_dropped; /* counted with or without a textfile */
     x->saves_ahead += total->state_saves_ahead_of_log;

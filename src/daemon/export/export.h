@@ -48,7 +48,7 @@ int mo_export_configure(mo_export *x, const struct mo_config *cfg);
 /* The interval s of cache/topic ends at monotonic now_us, real time now_ns;
  * `up`: its stream is up. */
 void mo_export_interval(mo_export *x, const char *cache, const char *topic, const struct mo_stats *s,
-                        bool up, uint64_t now_us, int64_t now_ns);
+                        bool up, uint64_t now_us, int64_t now_ns, int64_t clock_bound_us);
 
 /* The canary's interval iv (before its summary resets it) at real time now_ns. */
 void mo_export_canary(mo_export *x, const struct mo_canary_interval *iv, int64_t now_ns);
@@ -58,6 +58,6 @@ void mo_export_canary(mo_export *x, const struct mo_canary_interval *iv, int64_t
  * state_saves_ahead_of_log into the host's counts since start, and rewrites
  * the textfile, if one is configured, with those counts and the clock's
  * state. */
-void mo_export_commit(mo_export *x, const struct mo_stats *total, const struct mo_clock_state *clk);
+void mo_export_commit(mo_export *x, const struct mo_stats *total, const struct mo_clock_summary *clk);
 
 #endif

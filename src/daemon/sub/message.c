@@ -105,9 +105,13 @@ static void on_item(mo_sub *s, const struct mo_item *it, int64_t received_ns)
     if (mo_cont_delivers(v)) {
         s->delivered++;
         l = &lat;
-        if (mo_latency_measure(&s->dec, it, received_ns, &lat) && it->publisher_id_len &&
-            (s->floor || mo_pubfloor_new(&s->floor) == 0))
-            mo_pubfloor_record(s->floor, it->publisher_id, it->publisher_id_len, lat.latency_us);
+        int64_t bound = s->set->host_bound_us ? *s->set->host_bound_us : -1;
+        if (mo_latency_measure(&s->dec, it, received_ns, bound, &lat)) {
+            if (!it->publisher_id_len)
+                mo_pubtally_add(&s->stats.anonymous, &lat);
+            else if (s->floor || mo_pubfloor_new(&s->floor) == 0)
+                mo_pubfloor_record(s->floor, it->publisher_id, it->publisher_id_len, &lat);
+        }
     }
     /* 3. the counters */
     mo_stats_item(&s->stats, v, &st, l);

@@ -45,6 +45,7 @@ void mo_stats_item(struct mo_stats *s, enum mo_cont_verdict v, const struct mo_c
     s->count++;
     if (__builtin_expect(lat->ok, 1)) {
         mo_hist_record(s->hist, lat->latency_us);
+        mo_pubtally_add(&s->all, lat);
     } else {
         s->decode_errors++;
         mo_reasons_add(&s->decode_reasons, lat->reason, 1);
@@ -79,6 +80,8 @@ void mo_stats_add(struct mo_stats *dst, const struct mo_stats *src)
     dst->warnings_dropped += src->warnings_dropped;
     dst->sink_dropped += src->sink_dropped;
     dst->state_saves_ahead_of_log += src->state_saves_ahead_of_log;
+    mo_pubtally_merge(&dst->all, &src->all);
+    mo_pubtally_merge(&dst->anonymous, &src->anonymous);
     mo_reasons_merge(&dst->decode_reasons, &src->decode_reasons);
     mo_reasons_merge(&dst->protocol_reasons, &src->protocol_reasons);
 }
@@ -87,7 +90,7 @@ void mo_stats_add(struct mo_stats *dst, const struct mo_stats *src)
 static char hist_buf[256 * 1024];
 
 static void summary_emit(const char *cache, const char *topic, const struct mo_stats *s,
-                         double interval_s, const struct mo_clock_state *clk)
+                         double interval_s, const struct mo_clock_summary *clk)
 {
     const mo_hist *h = s->hist;
     int64_t p50 = mo_hist_quantile(h, 0.50), p90 = mo_hist_quantile(h, 0.90);
@@ -131,8 +134,14 @@ static void summary_emit(const char *cache, const char *topic, const struct mo_s
     mo_event_uint(&e, "resumes_discontinuity", s->resumes[MO_CONT_RESUME_DISCONTINUITY]);
     mo_event_uint(&e, "max_silence_ms", s->max_silence_us / 1000);
     mo_event_bool(&e, "clock_synced", clk->synced);
-    mo_event_int(&e, "clock_error_us", clk->error_us);
-    mo_event_int(&e, "clock_esterror_us", clk->esterror_us);
+    mo_event_int(&e, "clock_error_us", clk->kernel.error_us);
+    mo_event_int(&e, "clock_esterror_us", clk->kernel.esterror_us);
+    mo_event_str(&e, "clock_source", mo_clocksrc_source_name(clk->source));
+    mo_event_int(&e, "clock_bound_us", clk->bound_us);
+    mo_event_str(&e, "clock_status", mo_cb_status_name(clk->status));
+    int64_t pub_bound = mo_pubtally_bound(&s->all);
+    mo_event_int(&e, "publisher_bound_us", pub_bound);
+    mo_event_uint(&e, "skewed", s->all.skewed);
     char reasons[600], preasons[600], dropped[240] = "", protocol[96] = "";
     mo_reasons_format(&s->decode_reasons, 3, reasons, sizeof reasons);
     mo_reasons_format(&s->protocol_reasons, 3, preasons, sizeof preasons);
@@ -158,20 +167,36 @@ static void summary_emit(const char *cache, const char *topic, const struct mo_s
         snprintf(protocol, sizeof protocol, "; %llu server messages the protocol does not allow",
                  (unsigned long long)s->protocol_errors);
 
-    char a[32], b[32], c[32], d[32], what[600];
+    char a[32], b[32], c[32], c2[32], d[32], what[600];
     if (strcmp(cache, "*") == 0)
         snprintf(what, sizeof what, "all subscriptions");
     else
         snprintf(what, sizeof what, "%.280s/%.280s", cache, topic);
-    char without[64] = "";
+    char without[64] = "", bounds[160] = "";
+    if (clk->bound_us >= 0) {
+        char both[32], here[32];
+        if (pub_bound >= 0)
+            snprintf(bounds, sizeof bounds, " ± %s (this host %s by %s, publishers %s)",
+                     mo_fmt_ms(clk->bound_us + pub_bound, both, sizeof both),
+                     mo_fmt_ms(clk->bound_us, here, sizeof here),
+                     mo_clocksrc_source_name(clk->source), mo_fmt_ms(pub_bound, d, sizeof d));
+        else
+            snprintf(bounds, sizeof bounds, ", this host's clock ± %s by %s (publishers' unknown)",
+                     mo_fmt_ms(clk->bound_us, here, sizeof here), mo_clocksrc_source_name(clk->source));
+    }
+    if (s->all.skewed) {
+        size_t n = strlen(bounds);
+        snprintf(bounds + n, sizeof bounds - n, "; %llu below both bounds (a wrong clock)",
+                 (unsigned long long)s->all.skewed);
+    }
     if (measured != s->count)
         snprintf(without, sizeof without, " (%llu without a latency)",
                  (unsigned long long)(s->count - measured));
     if (measured)
-        mo_event_msg(&e, "%s: %llu messages%s in %.1f s (%.1f/s), latency ms p50 %s p99 %s p99.9 %s max %s%s%s%s",
+        mo_event_msg(&e, "%s: %llu messages%s in %.1f s (%.1f/s), latency ms p50 %s p99 %s p99.9 %s max %s%s%s%s%s",
                      what, (unsigned long long)s->count, without, interval_s, rate,
                      mo_fmt_ms(p50, a, sizeof a), mo_fmt_ms(p99, b, sizeof b),
-                     mo_fmt_ms(p999, c, sizeof c), mo_fmt_ms(mx, d, sizeof d),
+                     mo_fmt_ms(p999, c, sizeof c), mo_fmt_ms(mx, c2, sizeof c2), bounds,
                      clk->synced ? "" : " (clock not synchronised)", protocol, dropped);
     else
         mo_event_msg(&e, "%s: %llu messages in %.1f s%s%s", what,
@@ -180,7 +205,7 @@ static void summary_emit(const char *cache, const char *topic, const struct mo_s
 }
 
 void mo_stats_end_interval(struct mo_stats *s, const char *cache, const char *topic, uint64_t now_us,
-                           const struct mo_clock_state *clk, struct mo_stats *add_to)
+                           const struct mo_clock_summary *clk, struct mo_stats *add_to)
 {
     summary_emit(cache, topic, s, (double)(now_us - s->start_us) / 1e6, clk);
     if (add_to)

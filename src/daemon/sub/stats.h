@@ -17,11 +17,12 @@
 
 #include <stdint.h>
 
-#include "clock.h"
 #include "sub/continuity.h"
 #include "sub/ending.h"
 #include "hist.h"
+#include "latency/clockwatch.h"
 #include "latency/decode.h"
+#include "latency/pubfloor.h"
 #include "latency/reasons.h"
 
 struct mo_stats {
@@ -67,6 +68,12 @@ struct mo_stats {
     /* In the total only: saves of resume positions that went ahead of the
      * log (mo_positions_take_ahead_of_log). */
     uint64_t state_saves_ahead_of_log;
+    /* The clocks (SPEC, "Clock error bound"): all measured latencies as one
+     * publisher's tally, for the widest bound publishers wrote
+     * (`publisher_bound_us`) and the latencies that prove a clock wrong
+     * (`skewed`); and those of messages with no publisher id, whose
+     * publisher_skewed names the publisher "unknown". */
+    struct mo_pubtally all, anonymous;
     struct mo_reasons decode_reasons;   /* decode_errors by kind of reason */
     struct mo_reasons protocol_reasons; /* protocol_errors by kind of reason */
 };
@@ -90,6 +97,6 @@ void mo_stats_protocol_error(struct mo_stats *s, const char *reason);
  * cache/topic ("*" for the total of all subscriptions), adds it into `add_to`
  * (NULL: nowhere), and empties s for the next interval, which starts at now_us. */
 void mo_stats_end_interval(struct mo_stats *s, const char *cache, const char *topic, uint64_t now_us,
-                           const struct mo_clock_state *clk, struct mo_stats *add_to);
+                           const struct mo_clock_summary *clk, struct mo_stats *add_to);
 
 #endif

@@ -157,19 +157,21 @@ int mo_sub_set_decoder(mo_sub *s, const struct mo_decoder *dec)
     return 0;
 }
 
-void mo_sub_end_interval(mo_sub *s, uint64_t now_us, const struct mo_clock_state *clk,
+void mo_sub_end_interval(mo_sub *s, uint64_t now_us, const struct mo_clock_summary *clk,
                          struct mo_stats *add_to)
 {
     /* a silence still going on counts up to now */
     if (s->rpc.call && s->stream.got_message && now_us - s->last_activity_us > s->stats.max_silence_us &&
         now_us > s->last_activity_us)
         s->stats.max_silence_us = now_us - s->last_activity_us;
+    struct mo_pubtally anonymous = s->stats.anonymous;
     mo_stats_end_interval(&s->stats, s->cache, s->topic, now_us, clk, add_to);
     mo_sublog_end_interval(&s->log);
     if (s->floor) {
         struct mo_pubfloor_row rows[MO_PUBFLOOR_ROWS + 1];
-        mo_pubfloor_emit(s->cache, s->topic, rows, mo_pubfloor_end(s->floor, rows));
+        mo_pubfloor_emit(s->cache, s->topic, rows, mo_pubfloor_end(s->floor, rows), clk->bound_us);
     }
+    mo_pubfloor_emit_skewed(s->cache, s->topic, "unknown", &anonymous, clk->bound_us);
 }
 
 const char *mo_sub_cache(const mo_sub *s) { return s->cache; }

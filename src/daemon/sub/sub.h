@@ -81,6 +81,9 @@ struct mo_sub_settings {
     const char *key_source;  /* where the API key came from */
     const char *target;      /* the endpoint, HOST:PORT */
     const char *config_path; /* the configuration file */
+    /* this host's clock bound now, µs (-1 unknown), kept current by the
+     * owner (latency/clockwatch.h); NULL: unknown */
+    const int64_t *host_bound_us;
 };
 
 /* What a subscription tells its owner. Both run from a loop callback of the
@@ -129,8 +132,9 @@ void mo_sub_set_tap(mo_sub *s, mo_sub_tap_fn fn, void *ctx);
 
 /* Ends the summary interval of s at now_us (mo_stats_end_interval with its
  * cache and topic), then logs its publishers' floors (pubfloor.h) when its
- * items carry publisher ids. */
-void mo_sub_end_interval(mo_sub *s, uint64_t now_us, const struct mo_clock_state *clk,
+ * items carry publisher ids, and a publisher_skewed for each publisher (or
+ * "unknown", for items without an id) whose latencies proved a clock wrong. */
+void mo_sub_end_interval(mo_sub *s, uint64_t now_us, const struct mo_clock_summary *clk,
                          struct mo_stats *add_to);
 
 const char *mo_sub_cache(const mo_sub *s);

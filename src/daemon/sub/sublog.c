@@ -10,7 +10,7 @@
 #include "util.h"
 
 static int say_message(const char *cache, const char *topic, const struct mo_item *it,
-                       int64_t published_ns, int64_t received_ns, int64_t latency_us);
+                       const struct mo_latency *lat);
 static int say_decode_error(const char *cache, const char *topic, uint64_t seq, const char *reason);
 static int say_protocol_error(const char *cache, const char *topic, const char *reason);
 static int say_gap(const char *cache, const char *topic, const struct mo_cont_step *st, uint64_t got_seq);
@@ -89,7 +89,7 @@ void mo_sublog_item(struct mo_sublog *lg, struct mo_stats *stats, enum mo_cont_v
     /* a message event if the budget allows; what is not logged is counted */
     if (should_log(lg, lat->latency_us) &&
         (!mo_budget_take(lg->lim->message_budget, now_us) ||
-         say_message(lg->cache, lg->topic, it, lat->published_ns, lat->received_ns, lat->latency_us) < 0))
+         say_message(lg->cache, lg->topic, it, lat) < 0))
         stats->log_dropped++;
 }
 
@@ -106,11 +106,11 @@ void mo_sublog_lost_at_stop(struct mo_sublog *lg, struct mo_stats *stats, const 
 }
 
 static int say_message(const char *cache, const char *topic, const struct mo_item *it,
-                      int64_t published_ns, int64_t received_ns, int64_t latency_us)
+                       const struct mo_latency *lat)
 {
-    char pub[48], recv[48], pid[256], ms[32];
-    mo_time_format_rfc3339(published_ns, 6, 0, pub, sizeof pub);
-    mo_time_format_rfc3339(received_ns, 6, 0, recv, sizeof recv);
+    char pub[48], recv[48], pid[256], ms[32], pm[48] = "";
+    mo_time_format_rfc3339(lat->published_ns, 6, 0, pub, sizeof pub);
+    mo_time_format_rfc3339(lat->received_ns, 6, 0, recv, sizeof recv);
     struct mo_event e;
     mo_event_init(&e, MO_EV_MESSAGE, cache, topic);
     mo_event_uint(&e, "seq", it->seq);
@@ -125,8 +125,19 @@ static int say_message(const char *cache, const char *topic, const struct mo_ite
     }
     mo_event_str(&e, "published_at", pub);
     mo_event_str(&e, "received_at", recv);
-    mo_event_int(&e, "latency_us", latency_us);
-    mo_event_msg(&e, "%s/%s #%llu: %s ms", cache, topic, (ull)it->seq, mo_fmt_ms(latency_us, ms, sizeof ms));
+    mo_event_int(&e, "latency_us", lat->latency_us);
+    /* the error bars: both clocks' bounds, when both are known */
+    int64_t bound = mo_latency_bound_us(lat);
+    mo_event_int(&e, "bound_us", bound);
+    if (bound >= 0) {
+        char b[32];
+        snprintf(pm, sizeof pm, " ± %s ms", mo_fmt_ms(bound, b, sizeof b));
+    }
+    if (lat->skew_us > 0)
+        mo_event_int(&e, "skew_us", lat->skew_us);
+    mo_event_msg(&e, "%s/%s #%llu: latency %s ms%s%s", cache, topic, (ull)it->seq,
+                 mo_fmt_ms(lat->latency_us, ms, sizeof ms), pm,
+                 lat->skew_us > 0 ? " (below both clocks' bounds: a clock is wrong)" : "");
     return mo_event_emit(&e);
 }
 
