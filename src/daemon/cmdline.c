@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "canary/probe.h"
+#include "clocksrc.h"
 #include "daemon.h"
 #include "log/event.h"
 #include "state/state.h"
@@ -147,6 +148,28 @@ static const char *fmt_bytes(uint64_t b, char *buf, size_t len)
     return buf;
 }
 
+/* Where the clock's bound comes from, read here and now: one line. */
+static void check_clock(const struct mo_config *cfg)
+{
+    mo_clocksrc *c;
+    if (mo_clocksrc_new(&c, cfg->clock_source, cfg->clockbound_path) < 0) {
+        printf("clock: source %s (not read: out of memory)\n", mo_clocksrc_config_name(cfg->clock_source));
+        return;
+    }
+    struct mo_clock_reading r;
+    mo_clocksrc_read(c, &r);
+    char ms[48] = "unknown", v[32];
+    if (r.bound_us >= 0)
+        snprintf(ms, sizeof ms, "%s ms", mo_fmt_ms(r.bound_us, v, sizeof v));
+    printf("clock: source %s: the bound is %s's, now %s (%s)", mo_clocksrc_config_name(cfg->clock_source),
+           mo_clocksrc_source_name(r.source), ms, mo_cb_status_name(r.status));
+    if (r.cb_looked && r.source != MO_SOURCE_CLOCKBOUND)
+        printf("; ClockBound %s: %s%s%s", r.cb_path ? r.cb_path : "", mo_cb_state_name(r.cb_state),
+               r.cb_reason[0] ? ", " : "", r.cb_reason);
+    printf("\n");
+    mo_clocksrc_free(c);
+}
+
 /* What the canary costs: two lines. The probes' size depends on this host's
  * name, as the daemon's own would carry it. */
 static void check_canary(const struct mo_canary_config *k)
@@ -209,6 +232,7 @@ void mo_daemon_check_config(const struct mo_config *cfg, const struct mo_remote 
         printf("export: Prometheus textfile %s, rewritten at every summary\n", cfg->prometheus_textfile);
     if (cfg->emf)
         printf("export: CloudWatch EMF documents in the log output, namespace %s\n", cfg->emf_namespace);
+    check_clock(cfg);
     for (size_t i = 0; i < cfg->n_subs; i++) {
         const struct mo_sub_config *s = &cfg->subs[i];
         const struct mo_decoder *dec = &s->decoder;

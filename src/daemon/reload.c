@@ -147,6 +147,11 @@ static void apply(struct mo_daemon *d)
     }
     mo_config_free(old);
     o.exports_kept = mo_export_configure(d->exports, nc) < 0; /* out of memory: the old ones */
+    /* clock: a new source is read at once, so a change of source is said now */
+    o.clock_kept = mo_clockwatch_configure(&d->clockwatch, nc->clock_source, nc->clockbound_path,
+                                           &o.clock_changed) < 0;
+    if (o.clock_changed)
+        mo_daemon_clock_read(d);
 
     char what[64];
     o.momento_changed = mo_remote_diff_names(changed, what, sizeof what);

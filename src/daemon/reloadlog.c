@@ -89,13 +89,17 @@ void mo_reloadlog_reloaded(const struct mo_config *nc, const struct mo_reloadlog
         mo_event_str(&e, "state_directory", o->dir ? o->dir : "");
     const char *canary = o->canary ? o->canary : "none";
     mo_event_str(&e, "canary", canary);
+    mo_event_bool(&e, "clock_changed", o->clock_changed);
     char cn[80] = "";
     if (strcmp(canary, "none") != 0)
         snprintf(cn, sizeof cn, "; canary %s%s", canary,
                  strcmp(canary, "failed") == 0 ? " (see the warning before this)" : "");
-    mo_event_msg(&e, "Configuration reloaded from %s: %zu added, %zu removed, %zu kept%s%s%s%s%s%s", nc->path,
+    mo_event_msg(&e, "Configuration reloaded from %s: %zu added, %zu removed, %zu kept%s%s%s%s%s%s%s", nc->path,
                  o->added, o->removed, o->kept, cn, how, o->dir_changed ? "; positions now saved in " : "",
                  o->dir_changed ? (o->dir ? o->dir : "no directory (not saved)") : "", fails,
-                 o->exports_kept ? "; out of memory: the export: settings are the old ones" : "");
+                 o->exports_kept ? "; out of memory: the export: settings are the old ones" : "",
+                 o->clock_kept     ? "; out of memory: the clock: settings are the old ones"
+                 : o->clock_changed ? "; the clock's bound now follows the new clock: settings"
+                                    : "");
     mo_event_emit(&e);
 }

@@ -42,6 +42,8 @@ struct mo_reloadlog_outcome {
     const char *dir;             /* ... to this one (NULL: positions not saved) */
     bool exports_kept;           /* out of memory: the old export: settings */
     const char *canary;          /* what became of the canary: none, kept, added, replaced, removed, failed */
+    bool clock_changed;          /* clock: keys changed: a new source of the bound */
+    bool clock_kept;             /* ... but out of memory: the old one */
 };
 void mo_reloadlog_reloaded(const struct mo_config *nc, const struct mo_reloadlog_outcome *o);
 

@@ -15,6 +15,7 @@
 
 #include "cleanup.h"
 #include "clock.h"
+#include "clocksrc.h"
 #include "creds.h"
 #include "endpoint.h"
 #include "loop.h"
@@ -39,6 +40,9 @@ struct args {
     const char *api_key_file;
     bool insecure;
     bool quiet;
+    enum mo_clock_config clock;  /* --clock-source */
+    bool no_clock;               /* --clock-source none */
+    const char *clockbound_path; /* --clockbound-path; NULL: the defaults */
 };
 
 static void usage(FILE *out)
@@ -58,6 +62,10 @@ static void usage(FILE *out)
             "      --size BYTES           pad every message to exactly BYTES bytes\n"
             "      --format FORMAT        seed (default), epoch_ms or text\n"
             "      --binary               send a binary topic value instead of text\n"
+            "      --clock-source SOURCE  where the clock_error_us of seed and epoch_ms\n"
+            "                             messages comes from: auto (default), clockbound,\n"
+            "                             adjtimex or none\n"
+            "      --clockbound-path FILE ClockBound's segment (default: its 2.x path, then 1.x)\n"
             "      --endpoint BASE        Momento endpoint (else MOMENTO_ENDPOINT or the key)\n"
             "      --endpoint-override HOST:PORT\n"
             "                             connect to HOST:PORT instead (e.g. momento-topics-local)\n"
@@ -99,6 +107,8 @@ enum {
     OPT_MAX_IN_FLIGHT,
     OPT_TIMEOUT,
     OPT_VERSION,
+    OPT_CLOCK_SOURCE,
+    OPT_CLOCKBOUND_PATH,
 };
 
 /* Returns 0 to go on, -1 to exit 0 (help, version), or an exit status. */
@@ -119,6 +129,8 @@ static int parse_args(int argc, char **argv, struct args *a)
         {"connections", required_argument, NULL, OPT_CONNECTIONS},
         {"max-in-flight", required_argument, NULL, OPT_MAX_IN_FLIGHT},
         {"timeout", required_argument, NULL, OPT_TIMEOUT},
+        {"clock-source", required_argument, NULL, OPT_CLOCK_SOURCE},
+        {"clockbound-path", required_argument, NULL, OPT_CLOCKBOUND_PATH},
         {"quiet", no_argument, NULL, 'q'},
         {"version", no_argument, NULL, OPT_VERSION},
         {"help", no_argument, NULL, 'h'},
@@ -173,6 +185,27 @@ static int parse_args(int argc, char **argv, struct args *a)
             break;
         case OPT_BINARY:
             o->binary = true;
+            break;
+        case OPT_CLOCK_SOURCE:
+            if (strcmp(optarg, "none") == 0)
+                a->no_clock = true;
+            else if (strcmp(optarg, "auto") == 0)
+                a->clock = MO_CLOCK_AUTO;
+            else if (strcmp(optarg, "clockbound") == 0)
+                a->clock = MO_CLOCK_CLOCKBOUND;
+            else if (strcmp(optarg, "adjtimex") == 0)
+                a->clock = MO_CLOCK_ADJTIMEX;
+            else
+                return mo_usage_error("--clock-source \"%s\": expected auto, clockbound, adjtimex "
+                                      "or none",
+                                      optarg);
+            break;
+        case OPT_CLOCKBOUND_PATH:
+            if (optarg[0] != '/')
+                return mo_usage_error("--clockbound-path \"%s\": expected an absolute path, e.g. "
+                                      "/var/run/clockbound/shm0",
+                                      optarg);
+            a->clockbound_path = optarg;
             break;
         case OPT_ENDPOINT:
             a->endpoint = optarg;
@@ -257,7 +290,7 @@ static int parse_args(int argc, char **argv, struct args *a)
     if (o->payload.size) {
         /* the longest message: the largest sequence number has the most digits */
         uint64_t last = o->count ? o->count : UINT64_MAX;
-        size_t need = payload_unpadded_len(&o->payload, last, mo_real_ns());
+        size_t need = payload_unpadded_len(&o->payload, last, mo_real_ns(), -1);
         if (need > o->payload.size)
             return mo_usage_error("--size %zu is too small: the %s message%s is %zu bytes before "
                                "padding",
@@ -341,12 +374,26 @@ int main(int argc, char **argv)
     grpc_init();
     mo_loop *loop = NULL;
     struct run run = {0};
+    mo_clocksrc *clock = NULL;
     char err[512] = "";
     int rc = 1;
     if ((r = mo_loop_new(&loop)) < 0) {
         mo_warn("cannot create the event loop: %s", strerror(-r));
         goto out;
     }
+    if (!a.no_clock && (r = mo_clocksrc_new(&clock, a.clock, a.clockbound_path)) < 0) {
+        mo_warn("cannot set up the clock's reader: %s", strerror(-r));
+        goto out;
+    }
+    if (clock && a.clock == MO_CLOCK_CLOCKBOUND) { /* said once: the messages carry adjtimex's */
+        struct mo_clock_reading rd;
+        mo_clocksrc_read(clock, &rd);
+        if (rd.source != MO_SOURCE_CLOCKBOUND)
+            mo_warn("the ClockBound segment %s cannot be used (%s): messages carry the kernel's "
+                    "bound (adjtimex) until it can",
+                    rd.cb_path ? rd.cb_path : "", rd.cb_reason);
+    }
+    a.pub.clock = clock;
     r = publisher_new(loop, &ep, creds.token, &a.pub, &run.pub, err, sizeof err);
     mo_creds_clear(&creds); /* each connection keeps its own copy of the token */
     if (r < 0) {
@@ -365,6 +412,7 @@ int main(int argc, char **argv)
 out:
     mo_creds_clear(&creds);
     publisher_free(run.pub);
+    mo_clocksrc_free(clock);
     mo_loop_free(loop);
     /* exiting is what matters: wait at most 1 s for gRPC's background shutdown */
     mo_grpc_shutdown_wait(1000);

@@ -35,20 +35,23 @@ const char *payload_format_name(enum payload_format f)
 }
 
 /* Writes the unpadded message; returns what snprintf returns (may exceed cap). */
-static int unpadded(const struct payload_spec *s, uint64_t seq, int64_t real_ns, char *buf,
-                    size_t cap)
+static int unpadded(const struct payload_spec *s, uint64_t seq, int64_t real_ns, int64_t bound_us,
+                    char *buf, size_t cap)
 {
-    char ts[48];
+    char ts[48], bound[48] = "";
+    if (bound_us >= 0)
+        snprintf(bound, sizeof bound, ",\"clock_error_us\":%" PRId64, bound_us);
     switch (s->format) {
     case PAYLOAD_SEED:
         mo_time_format_rfc3339(real_ns, 6, 0, ts, sizeof ts);
-        return snprintf(buf, cap, SEED_HEAD "%" PRIu64 ",\"timestamp\":\"%s\"}", seq, ts);
+        return snprintf(buf, cap, SEED_HEAD "%" PRIu64 ",\"timestamp\":\"%s\"%s}", seq, ts, bound);
     case PAYLOAD_EPOCH_MS: {
         /* floor division, so a time before 1970 still rounds towards the past */
         int64_t ms = real_ns / 1000000;
         if (real_ns % 1000000 < 0)
             ms--;
-        return snprintf(buf, cap, SEED_HEAD "%" PRIu64 ",\"published_ms\":%" PRId64 "}", seq, ms);
+        return snprintf(buf, cap, SEED_HEAD "%" PRIu64 ",\"published_ms\":%" PRId64 "%s}", seq, ms,
+                        bound);
     }
     case PAYLOAD_TEXT:
         mo_time_format_rfc3339(real_ns, 6, 0, ts, sizeof ts);
@@ -59,19 +62,23 @@ static int unpadded(const struct payload_spec *s, uint64_t seq, int64_t real_ns,
     return 0;
 }
 
-size_t payload_unpadded_len(const struct payload_spec *s, uint64_t seq, int64_t real_ns)
+size_t payload_unpadded_len(const struct payload_spec *s, uint64_t seq, int64_t real_ns,
+                            int64_t bound_us)
 {
     char buf[256];
     if (s->format == PAYLOAD_LITERAL)
         return s->literal ? strlen(s->literal) : 0;
-    int n = unpadded(s, seq, real_ns, buf, sizeof buf);
+    int n = unpadded(s, seq, real_ns, bound_us, buf, sizeof buf);
     return n < 0 ? 0 : (size_t)n;
 }
 
-long payload_build(const struct payload_spec *s, uint64_t seq, int64_t real_ns, char *buf,
-                   size_t cap)
+long payload_build(const struct payload_spec *s, uint64_t seq, int64_t real_ns, int64_t bound_us,
+                   char *buf, size_t cap)
 {
-    int r = unpadded(s, seq, real_ns, buf, cap);
+    int r = unpadded(s, seq, real_ns, bound_us, buf, cap);
+    /* the exact size asked for wins over the bound: left out when it does not fit */
+    if (r >= 0 && s->size && (size_t)r > s->size && bound_us >= 0)
+        r = unpadded(s, seq, real_ns, -1, buf, cap);
     if (r < 0)
         return -EINVAL;
     size_t n = (size_t)r;

@@ -8,6 +8,12 @@
  *   text      the RFC 3339 time alone;
  *   literal   the MESSAGE given on the command line, sent as is.
  *
+ * The JSON formats (seed, epoch_ms) also carry the publishing host's clock
+ * error bound, "clock_error_us":<µs>, after the time, when it is known
+ * (momento-subscriberd(8), CLOCK ERROR BOUND): the subscriber adds it to its
+ * own to put error bars on each latency. A --size too small for the message
+ * with its bound gets the message without it.
+ *
  * Padding to an exact size: a JSON message gets a ,"padding":"xxx..." member
  * before its closing brace, or, when fewer than PAYLOAD_PAD_FIELD_LEN bytes
  * are missing, that many spaces before the brace (still valid JSON); text and
@@ -39,14 +45,16 @@ struct payload_spec {
 int payload_format_parse(const char *s, enum payload_format *ret);
 const char *payload_format_name(enum payload_format f);
 
-/* Length of message `seq` at `real_ns` before padding. */
-size_t payload_unpadded_len(const struct payload_spec *s, uint64_t seq, int64_t real_ns);
+/* Length of message `seq` at `real_ns` with clock bound bound_us (-1:
+ * unknown, left out) before padding. */
+size_t payload_unpadded_len(const struct payload_spec *s, uint64_t seq, int64_t real_ns,
+                            int64_t bound_us);
 
 /* Writes message `seq` (counted from 1) published at `real_ns` (CLOCK_REALTIME
  * nanoseconds) into buf and returns its length (no terminating NUL is counted,
  * but one is written when there is room). Returns -EMSGSIZE when the unpadded
  * message is longer than s->size, -ENOBUFS when buf is too small. */
-long payload_build(const struct payload_spec *s, uint64_t seq, int64_t real_ns, char *buf,
-                   size_t cap);
+long payload_build(const struct payload_spec *s, uint64_t seq, int64_t real_ns, int64_t bound_us,
+                   char *buf, size_t cap);
 
 #endif

@@ -65,6 +65,9 @@ struct publisher {
     mo_timer expiry;
 
     char *buf; /* payload under construction */
+    bool clock_read;           /* the clock was read, at clock_read_us */
+    uint64_t clock_read_us;
+    int64_t clock_bound_us;    /* of that reading */
     size_t buf_cap;
 
     mo_timer tick; /* next due message */
@@ -258,6 +261,23 @@ static void fail_locally(publisher *p, struct pub_call *c, grpc_status_code stat
     p->free_calls = c;
 }
 
+/* This host's clock bound for the next message: read at most once a second
+ * (a reading's bound holds until the next, clocksrc.h); -1 without a reader. */
+static int64_t clock_bound(publisher *p)
+{
+    if (!p->o.clock)
+        return -1;
+    uint64_t now = mo_mono_us();
+    if (!p->clock_read || now - p->clock_read_us >= MO_USEC_PER_SEC) {
+        struct mo_clock_reading r;
+        mo_clocksrc_read(p->o.clock, &r);
+        p->clock_bound_us = r.bound_us;
+        p->clock_read_us = now;
+        p->clock_read = true;
+    }
+    return p->clock_bound_us;
+}
+
 /* Starts the next publish; false when it failed before reaching the wire. */
 static bool send_one(publisher *p, uint64_t due_us)
 {
@@ -270,7 +290,8 @@ static bool send_one(publisher *p, uint64_t due_us)
 
     /* The publish time is read as late as possible: only the encoding of
      * this one message separates it from the hand-over to gRPC. */
-    long len = payload_build(&p->o.payload, c->seq, mo_real_ns(), p->buf, p->buf_cap);
+    int64_t bound = clock_bound(p);
+    long len = payload_build(&p->o.payload, c->seq, mo_real_ns(), bound, p->buf, p->buf_cap);
     if (len < 0) { /* the size was checked up front; this is a bug */
         fail_locally(p, c, GRPC_STATUS_INTERNAL, "cannot build the message");
         return false;

@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "clocksrc.h"
 #include "endpoint.h"
 #include "loop.h"
 #include "payload.h"
@@ -33,6 +34,7 @@ struct publisher_opts {
     unsigned max_in_flight;  /* publishes outstanding at once */
     uint64_t timeout_us;     /* deadline of each publish */
     unsigned log_errors;     /* how many failures to describe on stderr */
+    mo_clocksrc *clock;      /* read once a second for each message's clock_error_us; NULL: none */
 };
 
 /* Creates the connections (they connect on publisher_start). On failure
