@@ -410,8 +410,76 @@ static void test_binary(void)
     OKS(&t, "{\"a\"", INT64_C(0x7b226122));
 }
 
+/* The publisher's bound from a JSON payload's top-level clock_error_us. */
+static int64_t bound_of(const char *payload)
+{
+    struct mo_decoder d = {.mode = MO_DECODE_JSON, .format = MO_TS_AUTO};
+    TEST_EQ_INT(mo_decoder_set_field(&d, "timestamp"), 0);
+    int64_t t, b = -7;
+    int r = mo_decode_timestamp_bound(&d, (const uint8_t *)payload, strlen(payload), &t, &b, NULL, 0);
+    return r < 0 ? -100 : b;
+}
+
+static void test_publisher_bound(void)
+{
+    TEST_EQ_INT(bound_of("{\"timestamp\":1795403877000,\"clock_error_us\":350}"), 350);
+    TEST_EQ_INT(bound_of("{\"clock_error_us\":0,\"timestamp\":1795403877000}"), 0);
+    TEST_EQ_INT(bound_of("{\"timestamp\":1795403877000,\"clock_error_us\":12.2}"), 13); /* up */
+    TEST_EQ_INT(bound_of("{\"timestamp\":1795403877000}"), -1);
+    TEST_EQ_INT(bound_of("{\"timestamp\":1795403877000,\"clock_error_us\":-5}"), -1);
+    TEST_EQ_INT(bound_of("{\"timestamp\":1795403877000,\"clock_error_us\":\"350\"}"), -1);
+    TEST_EQ_INT(bound_of("{\"timestamp\":1795403877000,\"clock_error_us\":1e300}"), -1);
+    /* only at the top level */
+    TEST_EQ_INT(bound_of("{\"timestamp\":1795403877000,\"x\":{\"clock_error_us\":3}}"), -1);
+    /* a payload without a time is a decode error whatever its bound */
+    TEST_EQ_INT(bound_of("{\"clock_error_us\":3}"), -100);
+    /* text mode has no bound */
+    struct mo_decoder d = {.mode = MO_DECODE_TEXT, .format = MO_TS_AUTO};
+    int64_t t, b = 5;
+    TEST_EQ_INT(mo_decode_timestamp_bound(&d, (const uint8_t *)"1795403877000", 13, &t, &b, NULL, 0), 0);
+    TEST_EQ_INT(b, -1);
+}
+
+/* The error bars of a latency, and the skew that proves a clock wrong. */
+static void test_latency_bounds(void)
+{
+    struct mo_decoder d = {.mode = MO_DECODE_JSON, .format = MO_TS_AUTO};
+    TEST_EQ_INT(mo_decoder_set_field(&d, "timestamp"), 0);
+    const char *p = "{\"timestamp\":1795403877000000,\"clock_error_us\":300}"; /* us */
+    struct mo_item it = {.kind = MO_ITEM_MESSAGE, .value_kind = MO_VALUE_TEXT,
+                         .value = (const uint8_t *)p, .value_len = strlen(p)};
+    int64_t pub = INT64_C(1795403877000000) * 1000;
+    struct mo_latency l;
+    /* 1.412 ms, both bounds known */
+    TEST_CHECK(mo_latency_measure(&d, &it, pub + 1412000, 350, &l));
+    TEST_EQ_INT(l.latency_us, 1412);
+    TEST_EQ_INT(l.host_bound_us, 350);
+    TEST_EQ_INT(l.publisher_bound_us, 300);
+    TEST_EQ_INT(mo_latency_bound_us(&l), 650);
+    TEST_EQ_INT(l.skew_us, 0);
+    /* -650 us is within both bounds; -651 is not: 1 us of skew at least */
+    TEST_CHECK(mo_latency_measure(&d, &it, pub - 650000, 350, &l));
+    TEST_EQ_INT(l.skew_us, 0);
+    TEST_CHECK(mo_latency_measure(&d, &it, pub - 651000, 350, &l));
+    TEST_EQ_INT(l.skew_us, 1);
+    /* this host's bound unknown: the sum is unknown and nothing is proved */
+    TEST_CHECK(mo_latency_measure(&d, &it, pub - 5000000, -1, &l));
+    TEST_EQ_INT(mo_latency_bound_us(&l), -1);
+    TEST_EQ_INT(l.skew_us, 0);
+    /* a publisher without a bound counts as 0 for the skew, unknown for the sum */
+    const char *q = "{\"timestamp\":1795403877000000}";
+    it.value = (const uint8_t *)q;
+    it.value_len = strlen(q);
+    TEST_CHECK(mo_latency_measure(&d, &it, pub - 2000000, 350, &l));
+    TEST_EQ_INT(l.publisher_bound_us, -1);
+    TEST_EQ_INT(mo_latency_bound_us(&l), -1);
+    TEST_EQ_INT(l.skew_us, 2000 - 350);
+}
+
 int main(void)
 {
+    test_publisher_bound();
+    test_latency_bounds();
     test_set_field();
     test_names();
     test_formats();

@@ -67,7 +67,11 @@ static void test_render(void)
     const int64_t v[] = {-2000000, -5, 0, 49, 50, 99, 100, 9983, 9984, 9985,
                          59768831, 59768832, 1000000000};
     struct mo_prom_series ps = {0};
-    struct mo_prom_host h = {.clk = {.synced = true, .error_us = 1500, .esterror_us = 20}};
+    struct mo_prom_host h = {.clk = {.kernel = {.synced = true, .error_us = 1500, .esterror_us = 20},
+                                     .synced = true,
+                                     .source = MO_SOURCE_CLOCKBOUND,
+                                     .bound_us = 350,
+                                     .status = MO_CB_SYNCHRONIZED}};
     char *text = render(v, sizeof v / sizeof *v, "prices", "eu", &h, &ps);
     TEST_CONTAINS(text, "# HELP momento_subscriber_latency_seconds ");
     TEST_CONTAINS(text, "# TYPE momento_subscriber_latency_seconds histogram\n");
@@ -98,6 +102,8 @@ static void test_render(void)
     TEST_CONTAINS(text, "momento_subscriber_clock_synchronized 1\n");
     TEST_CONTAINS(text, "momento_subscriber_clock_max_error_seconds 0.0015\n");
     TEST_CONTAINS(text, "momento_subscriber_clock_estimated_error_seconds 0.00002\n");
+    TEST_CONTAINS(text, "momento_subscriber_clock_info{source=\"clockbound\",status=\"synchronized\"} 1\n");
+    TEST_CONTAINS(text, "momento_subscriber_clock_bound_seconds 0.00035\n");
     TEST_CHECK(strstr(text, "log_dropped") == NULL); /* not counted: not written */
     TEST_CHECK(strstr(text, "ahead_of_log") == NULL);
     TEST_CHECK(strstr(text, "canary") == NULL); /* no canary: none of its families */
@@ -127,7 +133,7 @@ static void test_render(void)
 static void test_labels_and_host(void)
 {
     struct mo_prom_series ps = {0};
-    struct mo_prom_host h = {.clk = {.synced = false, .error_us = -1, .esterror_us = -1},
+    struct mo_prom_host h = {.clk = {.kernel = {.error_us = -1, .esterror_us = -1}, .bound_us = -1},
                              .have_log_dropped = true, .log_dropped = 42,
                              .state_saves_ahead_of_log = 3,
                              .have_event_fields_dropped = true, .event_fields_dropped = 7};
@@ -160,7 +166,7 @@ static void test_labels_and_host(void)
 static char *render_canary(const struct mo_prom_canary_series *cs, const char *cache, const char *topic)
 {
     struct mo_prom_canary c = {.cache = cache, .topic = topic, .series = cs};
-    struct mo_prom_host h = {.clk = {.synced = true, .error_us = -1, .esterror_us = -1},
+    struct mo_prom_host h = {.clk = {.kernel = {.synced = true, .error_us = -1, .esterror_us = -1}, .synced = true, .bound_us = -1},
                              .canaries = &c, .n_canaries = 1};
     char *text = NULL;
     size_t len = 0;
@@ -244,9 +250,9 @@ static void test_canary(void)
     /* (1 - 4/7) / (1 - 0.999) */
     TEST_CONTAINS(text, "# TYPE momento_subscriber_canary_burn_rate gauge\n"
                         "momento_subscriber_canary_burn_rate" CS "} 428.571429\n");
-    /* 12 canary families and the clock's one; HELP and TYPE once each */
-    TEST_EQ_INT(count_of(text, "# HELP "), 13);
-    TEST_EQ_INT(count_of(text, "# TYPE "), 13);
+    /* 12 canary families and the clock's two; HELP and TYPE once each */
+    TEST_EQ_INT(count_of(text, "# HELP "), 14);
+    TEST_EQ_INT(count_of(text, "# TYPE "), 14);
     free(text);
 
     /* a second interval adds up; the gauges are the last summary's */

@@ -110,8 +110,34 @@ static void test_padding(void)
     TEST_EQ_INT(payload_build(&s, 1, T_NS, -1, buf, 10), -ENOBUFS);
 }
 
+/* The JSON formats carry this host's clock bound; an exact size wins over it. */
+static void test_bound(void)
+{
+    char buf[512];
+    struct payload_spec s = {.format = PAYLOAD_SEED};
+    long n = payload_build(&s, 7, T_NS, 350, buf, sizeof buf);
+    TEST_CHECK(n > 0 && strstr(buf, "\",\"clock_error_us\":350}") != NULL);
+    TEST_EQ_INT(payload_unpadded_len(&s, 7, T_NS, 350), n);
+    TEST_EQ_INT(payload_unpadded_len(&s, 7, T_NS, -1), n - (long)strlen(",\"clock_error_us\":350"));
+    s.format = PAYLOAD_EPOCH_MS;
+    n = payload_build(&s, 7, T_NS, 0, buf, sizeof buf);
+    TEST_CHECK(n > 0 && strstr(buf, ",\"clock_error_us\":0}") != NULL);
+    s.format = PAYLOAD_TEXT; /* the time alone: no room for a bound */
+    n = payload_build(&s, 7, T_NS, 350, buf, sizeof buf);
+    TEST_CHECK(n > 0 && strstr(buf, "clock_error_us") == NULL);
+    /* padded: the bound is inside the exact size; too small for it, left out */
+    s.format = PAYLOAD_SEED;
+    s.size = 200;
+    TEST_EQ_INT(payload_build(&s, 7, T_NS, 350, buf, sizeof buf), 200);
+    TEST_CHECK(strstr(buf, ",\"clock_error_us\":350,\"padding\":\"") != NULL);
+    s.size = payload_unpadded_len(&s, 7, T_NS, -1);
+    TEST_EQ_INT(payload_build(&s, 7, T_NS, 350, buf, sizeof buf), (long)s.size);
+    TEST_CHECK(strstr(buf, "clock_error_us") == NULL);
+}
+
 int main(void)
 {
+    test_bound();
     test_formats();
     test_names();
     test_padding();

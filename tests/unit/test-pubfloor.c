@@ -12,9 +12,21 @@
 
 static struct mo_pubfloor_row rows[MO_PUBFLOOR_ROWS + 1];
 
+static struct mo_latency lat(int64_t latency_us)
+{
+    return (struct mo_latency){.ok = true, .latency_us = latency_us, .host_bound_us = -1,
+                               .publisher_bound_us = -1};
+}
+
+static void rec_n(mo_pubfloor *f, const char *id, size_t len, int64_t latency_us)
+{
+    struct mo_latency l = lat(latency_us);
+    mo_pubfloor_record(f, id, len, &l);
+}
+
 static void rec(mo_pubfloor *f, const char *id, int64_t latency_us)
 {
-    mo_pubfloor_record(f, id, strlen(id), latency_us);
+    rec_n(f, id, strlen(id), latency_us);
 }
 
 static void test_two_publishers(void)
@@ -33,19 +45,19 @@ static void test_two_publishers(void)
     size_t n = mo_pubfloor_end(f, rows);
     TEST_EQ_INT(n, 2);
     TEST_EQ_STR(rows[0].id, "pub-a");
-    TEST_EQ_INT(rows[0].count, 21);
-    TEST_EQ_INT(rows[0].min_us, 412);
+    TEST_EQ_INT(rows[0].t.count, 21);
+    TEST_EQ_INT(rows[0].t.min_us, 412);
     TEST_CHECK(!rows[0].other);
     TEST_EQ_STR(rows[1].id, "pub-b");
-    TEST_EQ_INT(rows[1].count, 10);
-    TEST_EQ_INT(rows[1].min_us, -1999200);
+    TEST_EQ_INT(rows[1].t.count, 10);
+    TEST_EQ_INT(rows[1].t.min_us, -1999200);
     /* the next interval starts empty: a floor is per interval */
     rec(f, "pub-b", 5000);
     n = mo_pubfloor_end(f, rows);
     TEST_EQ_INT(n, 1);
     TEST_EQ_STR(rows[0].id, "pub-b");
-    TEST_EQ_INT(rows[0].count, 1);
-    TEST_EQ_INT(rows[0].min_us, 5000);
+    TEST_EQ_INT(rows[0].t.count, 1);
+    TEST_EQ_INT(rows[0].t.min_us, 5000);
     mo_pubfloor_free(f);
     mo_pubfloor_free(NULL);
 }
@@ -72,14 +84,14 @@ static void test_many_publishers(void)
     for (size_t r = 0; r < MO_PUBFLOOR_ROWS; r++) {
         snprintf(id, sizeof id, "p%02d", 31 - (int)r);
         TEST_EQ_STR(rows[r].id, id);
-        TEST_EQ_INT(rows[r].count, 32 - r);
-        TEST_EQ_INT(rows[r].min_us, 1000 * (31 - (int)r));
-        listed += rows[r].count;
+        TEST_EQ_INT(rows[r].t.count, 32 - r);
+        TEST_EQ_INT(rows[r].t.min_us, 1000 * (31 - (int)r));
+        listed += rows[r].t.count;
     }
     TEST_CHECK(rows[MO_PUBFLOOR_ROWS].other);
     TEST_EQ_STR(rows[MO_PUBFLOOR_ROWS].id, "*other*");
-    TEST_EQ_INT(rows[MO_PUBFLOOR_ROWS].count, total - listed);
-    TEST_EQ_INT(rows[MO_PUBFLOOR_ROWS].min_us, 0); /* p00's */
+    TEST_EQ_INT(rows[MO_PUBFLOOR_ROWS].t.count, total - listed);
+    TEST_EQ_INT(rows[MO_PUBFLOOR_ROWS].t.min_us, 0); /* p00's */
 
     /* the busiest half of the table keeps its slots: p39, a newcomer last
      * time, now finds room and is counted on its own */
@@ -89,7 +101,7 @@ static void test_many_publishers(void)
     n = mo_pubfloor_end(f, rows);
     TEST_EQ_INT(n, 2);
     TEST_EQ_STR(rows[0].id, "p39");
-    TEST_EQ_INT(rows[0].count, 100);
+    TEST_EQ_INT(rows[0].t.count, 100);
     TEST_EQ_STR(rows[1].id, "p31");
     mo_pubfloor_free(f);
 }
@@ -103,28 +115,82 @@ static void test_ids(void)
     memset(a, 'x', sizeof a);
     memcpy(b, a, sizeof b);
     b[150] = 'y';
-    mo_pubfloor_record(f, a, sizeof a, 10);
-    mo_pubfloor_record(f, b, sizeof b, 20);
-    mo_pubfloor_record(f, b, sizeof b, 30);
+    rec_n(f, a, sizeof a, 10);
+    rec_n(f, b, sizeof b, 20);
+    rec_n(f, b, sizeof b, 30);
     /* a prefix of an id is another id */
-    mo_pubfloor_record(f, a, 10, 40);
+    rec_n(f, a, 10, 40);
     /* bytes that are not text are kept as they are */
-    mo_pubfloor_record(f, "\xff\x01", 2, 50);
+    rec_n(f, "\xff\x01", 2, 50);
     size_t n = mo_pubfloor_end(f, rows);
     TEST_EQ_INT(n, 4);
-    TEST_EQ_INT(rows[0].count, 2);
-    TEST_EQ_INT(rows[0].min_us, 20);
+    TEST_EQ_INT(rows[0].t.count, 2);
+    TEST_EQ_INT(rows[0].t.min_us, 20);
     TEST_EQ_INT(strlen(rows[0].id), MO_PUBFLOOR_ID_MAX + 3);
     TEST_CHECK(strcmp(rows[0].id + MO_PUBFLOOR_ID_MAX, "...") == 0);
-    TEST_EQ_INT(rows[1].count, 1);
-    TEST_EQ_INT(rows[1].min_us, 10);
+    TEST_EQ_INT(rows[1].t.count, 1);
+    TEST_EQ_INT(rows[1].t.min_us, 10);
     TEST_EQ_STR(rows[2].id, "xxxxxxxxxx");
     TEST_EQ_STR(rows[3].id, "\xff\x01");
     mo_pubfloor_free(f);
 }
 
+/* The clocks: the widest bound each publisher wrote, and the latencies
+ * below both bounds (measured by mo_latency_measure, here given). */
+static void test_bounds_and_skew(void)
+{
+    mo_pubfloor *f;
+    TEST_EQ_INT(mo_pubfloor_new(&f), 0);
+    struct mo_latency l = lat(900);
+    l.publisher_bound_us = 350;
+    mo_pubfloor_record(f, "a", 1, &l);
+    l.publisher_bound_us = 120;
+    mo_pubfloor_record(f, "a", 1, &l);
+    l = lat(-5000);
+    l.skew_us = 4000;
+    mo_pubfloor_record(f, "b", 1, &l);
+    l.skew_us = 4600;
+    mo_pubfloor_record(f, "b", 1, &l);
+    l = lat(-10); /* within the bounds: no skew */
+    mo_pubfloor_record(f, "b", 1, &l);
+    size_t n = mo_pubfloor_end(f, rows);
+    TEST_EQ_INT(n, 2);
+    TEST_EQ_STR(rows[0].id, "b");
+    TEST_EQ_INT(rows[0].t.skewed, 2);
+    TEST_EQ_INT(rows[0].t.skew_us, 4600);
+    TEST_EQ_INT(mo_pubtally_bound(&rows[0].t), -1); /* none written */
+    TEST_EQ_STR(rows[1].id, "a");
+    TEST_EQ_INT(mo_pubtally_bound(&rows[1].t), 350);
+    TEST_EQ_INT(rows[1].t.bounded, 2);
+    TEST_EQ_INT(rows[1].t.skewed, 0);
+    /* the next interval starts empty */
+    l = lat(1);
+    mo_pubfloor_record(f, "a", 1, &l);
+    n = mo_pubfloor_end(f, rows);
+    TEST_EQ_INT(n, 1);
+    TEST_EQ_INT(mo_pubtally_bound(&rows[0].t), -1);
+    mo_pubfloor_free(f);
+
+    /* merging keeps the widest bound and the largest skew, adds the counts */
+    struct mo_pubtally x = MO_PUBTALLY_EMPTY, y = MO_PUBTALLY_EMPTY;
+    l = lat(3);
+    l.publisher_bound_us = 0; /* a bound of 0 is a bound */
+    mo_pubtally_add(&x, &l);
+    TEST_EQ_INT(mo_pubtally_bound(&x), 0);
+    l = lat(-900);
+    l.skew_us = 7;
+    mo_pubtally_add(&y, &l);
+    mo_pubtally_merge(&x, &y);
+    TEST_EQ_INT(x.count, 2);
+    TEST_EQ_INT(x.min_us, -900);
+    TEST_EQ_INT(x.skewed, 1);
+    TEST_EQ_INT(x.skew_us, 7);
+    TEST_EQ_INT(mo_pubtally_bound(&x), 0);
+}
+
 int main(void)
 {
+    test_bounds_and_skew();
     test_two_publishers();
     test_many_publishers();
     test_ids();

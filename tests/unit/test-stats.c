@@ -19,7 +19,11 @@ static char line[512 * 1024];
 
 static const char *end_interval(struct mo_stats *s, const char *cache, struct mo_stats *add_to)
 {
-    static const struct mo_clock_state clk = {.synced = true, .error_us = 10};
+    static const struct mo_clock_summary clk = {.kernel = {.synced = true, .error_us = 10},
+                                                .synced = true,
+                                                .source = MO_SOURCE_CLOCKBOUND,
+                                                .bound_us = 350,
+                                                .status = MO_CB_SYNCHRONIZED};
     fflush(stdout);
     FILE *f = tmpfile();
     int saved = dup(STDOUT_FILENO);
@@ -84,6 +88,8 @@ static void test_counts(void)
     /* every field of the summary, the clock's, the log's and the histogram
      * last (none cut by the event's field limit); sink_dropped in the total only */
     TEST_CONTAINS(j, "\"clock_synced\":true,\"clock_error_us\":10,\"clock_esterror_us\":");
+    TEST_CONTAINS(j, "\"clock_source\":\"clockbound\",\"clock_bound_us\":350,"
+                     "\"clock_status\":\"synchronized\",\"publisher_bound_us\":-1,\"skewed\":0,");
     TEST_CONTAINS(j, ",\"log_dropped\":9,\"warnings_dropped\":4,"
                      "\"decode_error_reasons\":\"2: invalid JSON at byte N\","
                      "\"protocol_error_reasons\":\"2: malformed _SubscriptionItem (N bytes) | "
