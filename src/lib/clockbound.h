@@ -79,8 +79,10 @@ enum mo_cb_parse_result {
  * is shorter than the header, the magic is not ClockBound's, the version is
  * neither 0, 1 nor 2, segsize is below the version's size or above
  * file_size, the bound is negative, the drift is 1e9 ppb or more, a timespec's
- * nanoseconds are outside [0, 1e9), or void_after is before as_of; reason
- * names which (reason may be NULL). */
+ * nanoseconds are outside [0, 1e9) or its seconds outside [0, INT64_MAX / 1e9),
+ * or void_after is before as_of; reason names which (reason may be NULL; it
+ * is "" on MO_CB_OK, and says which for the other results). *ret is set only
+ * on MO_CB_OK. */
 enum mo_cb_parse_result mo_cb_parse(const uint8_t *buf, size_t len, uint64_t file_size,
                                     struct mo_cb_snapshot *ret, char *reason, size_t reason_len);
 
@@ -119,10 +121,14 @@ const char *mo_cb_reader_path(const mo_cb_reader *r);
  * the whole header and data; load generation again: the copy counts only if
  * it is unchanged and even, and then it is parsed again in full (magic and
  * size re-checked on every copy). A snapshot whose as_of has not changed for
- * MO_CB_STALE_NS of polls is STALE, whatever its status. The snapshot to use
- * (GOOD only) is in *ret; reason (may be NULL) says why not otherwise, and
- * when GOOD on a kept snapshot ("restarting", "update in progress"), else is
- * "". Never blocks. */
+ * MO_CB_STALE_NS of polls is STALE, whatever its status (judged on each good
+ * copy; a snapshot kept through version 0 or an update is STALE when its own
+ * MO_CB_STALE_NS has run, or when it was already stale by as_of). A generation
+ * that changed during the copy counts as an update in progress (no retry).
+ * ABSENT and BAD forget the last snapshot; a replaced file keeps it. The
+ * snapshot to use (GOOD only) is in *ret; reason (may be NULL) says why not
+ * otherwise, and when GOOD on a kept snapshot ("restarting", "update in
+ * progress"), else is "". Never blocks. */
 enum mo_cb_state mo_cb_reader_poll(mo_cb_reader *r, int64_t mono_ns, struct mo_cb_snapshot *ret,
                                    char *reason, size_t reason_len);
 
@@ -131,7 +137,8 @@ enum mo_cb_state mo_cb_reader_poll(mo_cb_reader *r, int64_t mono_ns, struct mo_c
 int64_t mo_cb_mono_coarse_ns(void);
 
 /* For tests: called inside a poll between the first and the second load of
- * generation (after the copy), with the mapped segment, so a test can change
+ * generation (after the copy), with the mapped segment (mapped read-only: a
+ * test changes it through the file, e.g. with pwrite), so a test can change
  * it during a read. NULL: none. */
 void mo_cb_test_during_copy(void (*hook)(volatile uint8_t *seg, void *ctx), void *ctx);
 

@@ -44,8 +44,9 @@ struct mo_clock_reading {
     struct mo_clock_state kernel; /* adjtimex, read every time */
     /* ClockBound, when configured or looked for (auto): */
     bool cb_looked;              /* false for clock.source adjtimex */
-    enum mo_cb_state cb_state;   /* of the path used, or of the last one tried */
-    const char *cb_path;         /* that path */
+    enum mo_cb_state cb_state;   /* of the path used; else of the first that exists,
+                                    else of the last one tried */
+    const char *cb_path;         /* that path (the source's: valid until mo_clocksrc_free) */
     char cb_reason[MO_CB_REASON_MAX]; /* why not used, or a kept snapshot's note; "" */
     struct mo_cb_snapshot snap;  /* valid when source is CLOCKBOUND */
 };
