@@ -29,6 +29,7 @@ struct mo_clocksrc {
     enum mo_clock_config cfg;
     mo_cb_reader *readers[PATHS_MAX]; /* in the order they are tried */
     size_t n;
+    char *path; /* as given, or NULL */
 };
 
 const char *mo_clocksrc_source_name(enum mo_clock_source s)
@@ -55,6 +56,10 @@ int mo_clocksrc_new(mo_clocksrc **ret, enum mo_clock_config cfg, const char *pat
     if (!c)
         return -ENOMEM;
     c->cfg = cfg;
+    if (path && !(c->path = strdup(path))) {
+        free(c);
+        return -ENOMEM;
+    }
     if (cfg != MO_CLOCK_ADJTIMEX) {
         const char *paths[PATHS_MAX] = {path ? path : MO_CB_PATH_V2, path ? NULL : MO_CB_PATH_V1};
         for (size_t i = 0; i < PATHS_MAX && paths[i]; i++) {
@@ -76,8 +81,11 @@ void mo_clocksrc_free(mo_clocksrc *c)
         return;
     for (size_t i = 0; i < c->n; i++)
         mo_cb_reader_free(c->readers[i]);
+    free(c->path);
     free(c);
 }
+
+const char *mo_clocksrc_path(const mo_clocksrc *c) { return c->path; }
 
 enum mo_clock_config mo_clocksrc_config(const mo_clocksrc *c) { return c->cfg; }
 

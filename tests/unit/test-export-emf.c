@@ -68,13 +68,17 @@ static uint64_t check_doc(const cJSON *d, const char *ns, int64_t ts, bool count
         if (strcmp(name, "Latency") == 0) {
             has_latency = true;
             TEST_EQ_STR(cJSON_GetObjectItemCaseSensitive(m, "Unit")->valuestring, "Microseconds");
+        } else if (strstr(name, "ClockBound")) { /* the bounds, when known: not counters */
+            TEST_CHECK(cJSON_IsNumber(v));
+            TEST_EQ_STR(cJSON_GetObjectItemCaseSensitive(m, "Unit")->valuestring, "Microseconds");
+            metrics--;
         } else {
             TEST_CHECK(cJSON_IsNumber(v));
             TEST_EQ_STR(cJSON_GetObjectItemCaseSensitive(m, "Unit")->valuestring, "Count");
         }
         metrics++;
     }
-    TEST_EQ_INT(metrics, (has_latency ? 1 : 0) + (counters ? 10 : 0));
+    TEST_EQ_INT(metrics, (has_latency ? 1 : 0) + (counters ? 11 : 0));
     TEST_EQ_INT(cJSON_GetObjectItemCaseSensitive(d, "Messages") != NULL, counters);
     if (!has_latency)
         return 0;
@@ -115,8 +119,11 @@ static void test_one_document(void)
     s.gaps = 3;
     s.resubscribes = 1;
     s.log_dropped = 4;
+    struct mo_latency skewed = {.ok = true, .latency_us = -900, .publisher_bound_us = 300, .skew_us = 250};
+    mo_pubtally_add(&s.all, &skewed);
     struct mo_emf_input in = {.ns = "My/NS", .cache = "c\"1", .topic = "t\\2", .s = &s,
-                              .timestamp_ms = 1765000000123, .interval_s = 60};
+                              .timestamp_ms = 1765000000123, .interval_s = 60,
+                              .clock_bound_us = 350};
     TEST_EQ_INT(mo_emf_render(&in, collect, NULL), 1);
     TEST_EQ_INT(got.n, 1);
     cJSON *d = cJSON_Parse(got.line[0]);
@@ -128,6 +135,9 @@ static void test_one_document(void)
     TEST_EQ_INT(num(d, "DecodeErrors"), 2);
     TEST_EQ_INT(num(d, "ProtocolErrors"), 6);
     TEST_EQ_INT(num(d, "Gaps"), 3);
+    TEST_EQ_INT(num(d, "SkewedLatencies"), 1);
+    TEST_EQ_INT(num(d, "ClockBound"), 350);
+    TEST_EQ_INT(num(d, "PublisherClockBound"), 300);
     TEST_EQ_INT(num(d, "Duplicates"), 0);
     TEST_EQ_INT(num(d, "Reconnects"), 1);
     TEST_EQ_INT(num(d, "LogDropped"), 4);
@@ -185,7 +195,7 @@ static void test_split(void)
         }
     s.count = total;
     struct mo_emf_input in = {.ns = "NS", .cache = "c", .topic = "t", .s = &s,
-                              .timestamp_ms = 5, .interval_s = 1};
+                              .timestamp_ms = 5, .interval_s = 1, .clock_bound_us = -1};
     TEST_EQ_INT(mo_emf_render(&in, collect, NULL), 3);
     uint64_t counted = 0;
     int64_t last_max = INT64_MIN;

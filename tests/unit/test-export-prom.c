@@ -113,8 +113,8 @@ static void test_render(void)
         helps++;
     for (const char *p = text; (p = strstr(p, "# TYPE ")); p++)
         types++;
-    TEST_EQ_INT(helps, 14);
-    TEST_EQ_INT(types, 14);
+    TEST_EQ_INT(helps, 17);
+    TEST_EQ_INT(types, 17);
     TEST_CHECK(text[strlen(text) - 1] == '\n');
     free(text);
 
