@@ -189,7 +189,7 @@ check_messages() {
         and (.PUBLISHED_AT|test(\"^[0-9-]{10}T[0-9:.]{15}Z$\"))
         and (.RECEIVED_AT|test(\"^[0-9-]{10}T[0-9:.]{15}Z$\"))
         and (.LATENCY_US|test(\"^-?[0-9]+$\")) and ((.LATENCY_US|tonumber) | . > -1000000 and . < 10000000)
-        and (. as \$r | .MESSAGE | test(\"^e2e/\" + \$r.TOPIC + \" #\" + \$r.SEQ + \": -?[0-9]+\\\\.[0-9]{3} ms$\"))
+        and (. as \$r | .MESSAGE | test(\"^e2e/\" + \$r.TOPIC + \" #\" + \$r.SEQ + \": latency -?[0-9]+\\\\.[0-9]{3} ms( ± [0-9]+\\\\.[0-9]{3} ms)?$\"))
         and .SYSLOG_IDENTIFIER==\"momento-subscriberd\" and ._SYSTEMD_UNIT==\"$UNIT.service\"
         and ._TRANSPORT==\"journal\" and ._UID==\"$SVC_UID\")" \
         "message records lack fields or have wrong values: $(jq -c "select(.EVENT==\"message\") | {MESSAGE,SEQ,LATENCY_US,_UID,_SYSTEMD_UNIT}" "$J" | head -n 2)"

@@ -37,7 +37,7 @@ check 'map(select(.EVENT=="message")) | all(.MESSAGE_ID=="5745c755483f4658ae0a27
         and .PRIORITY=="6" and .LEVEL=="info" and .CACHE=="jc" and .TOPIC=="jt"
         and (.SEQ|tonumber) >= 1 and (.LATENCY_US|tonumber) >= 0 and .KIND=="text"
         and (.PUBLISHED_AT|test("Z$")) and (.RECEIVED_AT|test("Z$"))
-        and (.MESSAGE|test("^jc/jt #[0-9]+: [0-9]+\\.[0-9]{3} ms$"))
+        and (.MESSAGE|test("^jc/jt #[0-9]+: latency [0-9]+\\.[0-9]{3} ms ± [0-9]+\\.[0-9]{3} ms$"))
         and .SYSLOG_IDENTIFIER=="momento-subscriberd")' "message records lack fields"
 check '[.[] | select(.EVENT=="message") | .SEQ | tonumber] == [range(1;11)]' "message SEQ not 1..10"
 check 'map(select(.EVENT=="summary")) | all(.MESSAGE_ID=="e1ef2f3c18224e94b429efc3d4e5bf7c"

@@ -37,7 +37,7 @@ run seed 3 -n 3
 [ "$(jq -r 'select(.type=="item") | .kind' "$WORK/seed.out" | sort -u)" = text ] ||
     fail "seed: not sent as text values"
 while read -r v; do
-    [ "$(jq -c keys_unsorted <<<"$v")" = '["key_one","key_two","key_three","timestamp"]' ] ||
+    [ "$(jq -c keys_unsorted <<<"$v")" = '["key_one","key_two","key_three","timestamp","clock_error_us"]' ] ||
         fail "seed: unexpected keys in $v"
     [ "$(jq -r '.key_one + "," + .key_two' <<<"$v")" = KeyOne,KeyTwo ] || fail "seed: values in $v"
     ts=$(jq -r .timestamp <<<"$v")
@@ -51,13 +51,34 @@ pass "seed format"
 # --- epoch_ms
 run epoch 2 -n 2 --format epoch_ms
 while read -r v; do
-    [ "$(jq -c keys_unsorted <<<"$v")" = '["key_one","key_two","key_three","published_ms"]' ] ||
+    [ "$(jq -c keys_unsorted <<<"$v")" = '["key_one","key_two","key_three","published_ms","clock_error_us"]' ] ||
         fail "epoch_ms: unexpected keys in $v"
     [ "$(jq -r '.published_ms | type' <<<"$v")" = number ] || fail "epoch_ms: not a number: $v"
     in_window "published_ms" "$(jq -r .published_ms <<<"$v")" $((BEFORE / 1000)) $((AFTER / 1000))
 done < <(values epoch)
 [ "$(values epoch | jq -r .key_three | sort -n | tr '\n' ' ')" = "1 2 " ] || fail "epoch_ms: key_three"
 pass "epoch_ms format"
+
+# --- the clock's bound: from the source asked for, or none
+SHIM=$TOOLS/fake-adjtimex.so
+[ -f "$SHIM" ] || fail "the adjtimex shim is not built ($SHIM)"
+echo "synced 1500 20" >"$WORK/adjtimex"
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
+MO_FAKE_ADJTIMEX=$WORK/adjtimex LD_PRELOAD=$SHIM run bound 2 -n 2 --clock-source adjtimex
+[ "$(values bound | jq -r .clock_error_us | tr '\n' ' ')" = "1500 1500 " ] ||
+    fail "--clock-source adjtimex: clock_error_us $(values bound | jq -c .clock_error_us | tr '\n' ' ')"
+# a ClockBound path with no segment: adjtimex's, and said once
+MO_FAKE_ADJTIMEX=$WORK/adjtimex LD_PRELOAD=$SHIM run cbnone 2 -n 2 --clock-source clockbound \
+    --clockbound-path "$WORK/no-such-shm0"
+[ "$(values cbnone | jq -r .clock_error_us | tr '\n' ' ')" = "1500 1500 " ] || fail "clockbound fallback: $(values cbnone)"
+[ "$(grep -c 'ClockBound segment .*no-such-shm0 cannot be used' "$WORK/cbnone.pub.err")" = 1 ] ||
+    fail "clockbound fallback not said once: $(cat "$WORK/cbnone.pub.err")"
+run nobound 1 --clock-source none
+[ "$(values nobound | jq -c keys_unsorted)" = '["key_one","key_two","key_three","timestamp"]' ] ||
+    fail "--clock-source none: $(values nobound)"
+pub -c c -t x --clock-source sundial 2>"$WORK/badclock.err" && fail "--clock-source sundial accepted"
+grep -q 'expected auto, clockbound, adjtimex or none' "$WORK/badclock.err" || fail "bad --clock-source: $(cat "$WORK/badclock.err")"
+pass "clock_error_us: adjtimex's, ClockBound's fallback said once, none, a bad source refused"
 
 # --- text: the time alone
 run text 1 --format text
@@ -81,7 +102,7 @@ run binary 1 --binary
 [ "$(jq -r 'select(.type=="item") | .kind' "$WORK/binary.out")" = binary ] || fail "binary: kind"
 hex=$(values binary)
 v=$(printf '%b' "$(sed 's/../\\x&/g' <<<"$hex")")
-[ "$(jq -c keys_unsorted <<<"$v")" = '["key_one","key_two","key_three","timestamp"]' ] ||
+[ "$(jq -c keys_unsorted <<<"$v")" = '["key_one","key_two","key_three","timestamp","clock_error_us"]' ] ||
     fail "binary: bytes are not the seed message: $v"
 pass "binary value"
 
