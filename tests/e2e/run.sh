@@ -43,6 +43,10 @@
 #              from the saved position
 #   flood      a flood with `messages: all` under journald's
 #              default rate limits: every summary is in the journal
+#   clockbound a ClockBound segment at /run/clockbound/shm0 (the test's writer,
+#              tests/tools/clockbound-write, built here): read under the unit's
+#              sandbox after a reload to clock.source clockbound; the bound in
+#              the summary, STATUS= and the messages (momento-publish's too)
 #   stop       `systemctl stop` ends it cleanly within TimeoutStopSec
 #   security   `systemd-analyze security` scores 2.0 or lower
 #   purge      dpkg --purge removes configuration, key, state and enablement
@@ -51,7 +55,7 @@ E2E_DIR=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$E2E_DIR/../.." && pwd)
 source "$E2E_DIR/lib.sh"
 
-ALL_CASES="install nokey start credential sandbox journal reload kill9 upgrade watchdog resume flood stop security purge"
+ALL_CASES="install nokey start credential sandbox journal reload kill9 upgrade watchdog resume flood clockbound stop security purge"
 CASES=${E2E_CASES:-$ALL_CASES}
 SKIP=${E2E_SKIP:-}
 [ -z "${E2E_PENDING:-}" ] ||
@@ -531,6 +535,54 @@ case_flood() {
     config "t1 t3"
     ct systemctl restart $UNIT
     pass "flood of $n: every summary is in the journal"
+}
+
+case_clockbound() {
+    # the segment writer, built for this machine from the tree (it needs only the C library)
+    mkdir -p "$E2E_RUN/cbw"
+    : >"$E2E_RUN/cbw/config.h"
+    cc -O2 -std=gnu11 -I"$E2E_RUN/cbw" -o "$E2E_RUN/cbw/clockbound-write" "$top/tests/tools/clockbound-write.c" ||
+        fail "cannot build tests/tools/clockbound-write.c"
+    ct_put /usr/local/bin/clockbound-write 755 <"$E2E_RUN/cbw/clockbound-write"
+    # as ClockBound's daemon would: its directory, the segment readable by all, rewritten 10 times a second
+    ct mkdir -p -m 755 /run/clockbound
+    ct systemd-run --quiet --unit=fake-clockbound --service-type=exec -p UMask=0022 \
+        /usr/local/bin/clockbound-write /run/clockbound/shm0 --bound-ns 250000 --follow 0
+    wait_until 5 ct test -s /run/clockbound/shm0 || fail "no segment written"
+    config "t1 t3" $'clock:\n  source: clockbound'
+    jmark
+    ct systemctl reload $UNIT || fail "systemctl reload failed"
+    jwait 10 '.EVENT=="config_reloaded"' 1 || fail "no config_reloaded record"
+    jcheck 'map(select(.EVENT=="config_reloaded")) | .[0].CLOCK_CHANGED=="true"' "config_reloaded: clock not changed"
+    jwait 10 '.EVENT=="clock_source_changed"' 1 || fail "no clock_source_changed to ClockBound"
+    jcheck 'map(select(.EVENT=="clock_source_changed")) | .[0] | .CLOCK_SOURCE=="clockbound" and .CLOCK_BOUND_US=="250"
+        and .PRIORITY=="5" and .MESSAGE_ID=="72cb2df1e3b74f8c8d6312fbf72489ca"' \
+        "clock_source_changed: $(jq -c 'select(.EVENT=="clock_source_changed") | {CLOCK_SOURCE,CLOCK_BOUND_US,REASON,CLOCKBOUND_STATE}' "$J")"
+    wait_until 5 sh -c "[[ \"\$(ct systemctl show -P StatusText $UNIT)\" == *'clock ± 0.250 ms (clockbound)'* ]]" ||
+        fail "STATUS= is '$(prop StatusText)'"
+    # momento-publish reads the same segment (as root here): both bounds on each message
+    publish t1 3
+    jwait 10 '.EVENT=="message" and .TOPIC=="t1"' 3 || fail "t1 messages missing"
+    jcheck 'map(select(.EVENT=="message" and .TOPIC=="t1")) | length == 3 and all(.BOUND_US=="500"
+        and (.MESSAGE|test(" ± 0\\.500 ms$")))' \
+        "message bounds: $(jq -c 'select(.EVENT=="message") | {MESSAGE,BOUND_US}' "$J" | head -n 3)"
+    ct systemctl kill -s USR1 $UNIT
+    jwait 10 '.EVENT=="summary" and .TOPIC=="t1"' 1 || fail "no summary on SIGUSR1"
+    jcheck 'map(select(.EVENT=="summary" and .TOPIC=="t1")) | .[0] | .CLOCK_SOURCE=="clockbound"
+        and .CLOCK_BOUND_US=="250" and .CLOCK_STATUS=="synchronized" and .PUBLISHER_BOUND_US=="250"' \
+        "summary: $(jq -c 'select(.EVENT=="summary" and .TOPIC=="t1") | {CLOCK_SOURCE,CLOCK_BOUND_US,CLOCK_STATUS,PUBLISHER_BOUND_US}' "$J")"
+    # ClockBound goes away: the daemon says so within the stale limit and measures on
+    jmark
+    ct systemctl stop fake-clockbound
+    ct rm -f /run/clockbound/shm0
+    jwait 5 '.EVENT=="clock_source_changed"' 1 || fail "ClockBound's segment removed, not noticed"
+    jcheck 'map(select(.EVENT=="clock_source_changed")) | .[0] | .CLOCK_SOURCE=="adjtimex"
+        and .CLOCKBOUND_STATE=="absent" and .PRIORITY=="4"' \
+        "clock_source_changed after removal: $(jq -c 'select(.EVENT=="clock_source_changed") | {CLOCK_SOURCE,CLOCKBOUND_STATE,PRIORITY}' "$J")"
+    active || fail "not active after ClockBound went away"
+    config "t1 t3"
+    ct systemctl reload $UNIT
+    pass "ClockBound's segment read under the sandbox: summary, STATUS=, messages ± 0.500 ms; its removal noticed"
 }
 
 case_stop() {
