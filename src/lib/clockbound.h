@@ -1,5 +1,5 @@
 /* clockbound.h - this host's clock error bound from AWS ClockBound's shared
- * memory segment (../shared/CLOCKS.md; momento-subscriberd(8), CLOCK ERROR BOUND).
+ * memory segment (momento-subscriberd(8), CLOCK ERROR BOUND).
  *
  * ClockBound's daemon writes, a few times a second, the bound on the error of
  * CLOCK_REALTIME into a file it maps shared: protocol v2 (ClockBound 2.x) at
