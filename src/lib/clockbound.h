@@ -1,6 +1,6 @@
 /* clockbound.h - this host's clock error bound from AWS ClockBound's shared
  * memory segment (momento-subscriberd(8), CLOCK ERROR BOUND; the protocol is
- * docs/PROTOCOL.md of the aws/clock-bound project).
+ * the one the aws/clock-bound project documents, versions 1 and 2).
  *
  * ClockBound's daemon writes, a few times a second, the bound on the error of
  * CLOCK_REALTIME into a file it maps shared: protocol v2 (ClockBound 2.x) at
