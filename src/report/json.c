@@ -15,6 +15,35 @@
 /* Numbers go through double: exact for the integers a report holds (< 2^53). */
 static bool add_num(cJSON *o, const char *key, double v) { return cJSON_AddNumberToObject(o, key, v); }
 
+/* A bound in microseconds, or null when unknown. */
+static bool add_bound(cJSON *o, const char *key, bool known, uint64_t v)
+{
+    return known ? add_num(o, key, (double)v) : cJSON_AddNullToObject(o, key) != NULL;
+}
+
+/* The clock error bounds of a row (merge.h). */
+static bool add_clock(cJSON *o, const struct lr_row *row)
+{
+    bool partial;
+    int64_t bound = lr_row_bound_us(row, &partial);
+    cJSON *sources = NULL;
+    bool ok = add_bound(o, "clock_bound_us", row->has_clock_bound, row->clock_bound_us) &&
+              add_bound(o, "publisher_bound_us", row->has_publisher_bound, row->publisher_bound_us) &&
+              add_bound(o, "bound_us", bound >= 0, (uint64_t)bound) &&
+              cJSON_AddBoolToObject(o, "bound_partial", partial) &&
+              add_num(o, "skewed", (double)row->skewed) &&
+              (sources = cJSON_AddArrayToObject(o, "clock_sources"));
+    for (int i = 0; ok && i < LR_CLOCK_SOURCES; i++) {
+        if (!(row->clock_sources & (1u << i)))
+            continue;
+        cJSON *name = cJSON_CreateString(lr_clock_source_names[i]);
+        ok = name && cJSON_AddItemToArray(sources, name);
+        if (!ok)
+            cJSON_Delete(name);
+    }
+    return ok;
+}
+
 static cJSON *row_json(const struct lr_report *r, const struct lr_row *row)
 {
     cJSON *o = cJSON_CreateObject();
@@ -48,6 +77,7 @@ static cJSON *row_json(const struct lr_report *r, const struct lr_row *row)
          add_num(o, "reconnects", (double)row->reconnects) &&
          add_num(o, "log_dropped", (double)row->log_dropped) &&
          add_num(o, "warnings_dropped", (double)row->warnings_dropped);
+    ok = ok && add_clock(o, row);
     if (!ok) {
         cJSON_Delete(o);
         return NULL;

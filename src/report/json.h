@@ -10,8 +10,12 @@
  * latency was measured), "negative", "decode_errors", "protocol_errors",
  * "gaps", "duplicates", "discontinuities", "lost", "resets", "reconnects",
  * "log_dropped", "warnings_dropped" (the last two, "lost" and
- * "protocol_errors" 0 from daemons that do not report them). "hosts" holds
- * each host's total and is empty unless split by host.
+ * "protocol_errors" 0 from daemons that do not report them),
+ * "clock_bound_us", "publisher_bound_us" (the largest; null when unknown),
+ * "bound_us" (their sum, the publishers' counted 0 when unknown and
+ * "bound_partial" then true; null when this host's is unknown), "skewed",
+ * "clock_sources" (["clockbound", "adjtimex"], those named; merge.h). "hosts"
+ * holds each host's total and is empty unless split by host.
  *
  * When the window has canary events (cmerge.h), three more members follow:
  *

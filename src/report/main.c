@@ -286,7 +286,7 @@ int main(int argc, char **argv)
     }
     if (a.json)
         r = lr_json_print_with(stdout, &rep, &can);
-    else if ((r = lr_table_print(stdout, &rep)) == 0)
+    else if ((r = lr_table_print(stdout, &rep, utf8)) == 0)
         r = lr_table_print_canary(stdout, &can);
     if (r == 0 && a.plot)
         r = print_plots(&rep, k.series, utf8);

@@ -22,13 +22,16 @@ struct lr_merge {
     struct lr_keytable fleet; /* per (cache, topic) */
     struct lr_keytable split; /* per (host, cache, topic), with by_host */
     char **hosts;             /* distinct host names */
+    unsigned *host_sources;   /* the clock sources each named */
     size_t n_hosts, cap_hosts, last_host;
+    bool has_clock;
     uint64_t n_summaries;
     int64_t first_us, last_us;
     struct lr_row *rows;
     size_t n_rows;
     mo_hist **totals; /* the total rows' histograms */
     size_t n_totals;
+    struct lr_host_clock *host_clocks;
 };
 
 static struct group *group_of(struct lr_group *k) { return k ? container_of(k, struct group, k) : NULL; }
@@ -51,8 +54,10 @@ static void free_rows(lr_merge *m)
         mo_hist_free(m->totals[i]);
     free(m->totals);
     free(m->rows);
+    free(m->host_clocks);
     m->totals = NULL;
     m->rows = NULL;
+    m->host_clocks = NULL;
     m->n_totals = m->n_rows = 0;
 }
 
@@ -66,6 +71,7 @@ void lr_merge_free(lr_merge *m)
     for (size_t i = 0; i < m->n_hosts; i++)
         free(m->hosts[i]);
     free(m->hosts);
+    free(m->host_sources);
     free(m);
 }
 
@@ -86,12 +92,42 @@ static int note_host(lr_merge *m, const char *host)
         if (!h)
             return -ENOMEM;
         m->hosts = h;
+        unsigned *src = realloc(m->host_sources, cap * sizeof *src);
+        if (!src)
+            return -ENOMEM;
+        m->host_sources = src;
         m->cap_hosts = cap;
     }
     if (!(m->hosts[m->n_hosts] = strdup(host)))
         return -ENOMEM;
+    m->host_sources[m->n_hosts] = 0;
     m->last_host = m->n_hosts++;
     return 0;
+}
+
+/* *v becomes the larger of two bounds, each known or not. */
+static void bound_max(bool *has, uint64_t *v, bool other_has, uint64_t other)
+{
+    if (other_has && (!*has || other > *v))
+        *v = other;
+    *has = *has || other_has;
+}
+
+static void clock_add(struct lr_row *a, const struct lr_row *t)
+{
+    bound_max(&a->has_clock_bound, &a->clock_bound_us, t->has_clock_bound, t->clock_bound_us);
+    bound_max(&a->has_publisher_bound, &a->publisher_bound_us, t->has_publisher_bound, t->publisher_bound_us);
+    a->skewed += t->skewed;
+    a->clock_sources |= t->clock_sources;
+}
+
+int64_t lr_row_bound_us(const struct lr_row *r, bool *partial)
+{
+    *partial = r->has_clock_bound && !r->has_publisher_bound;
+    if (!r->has_clock_bound)
+        return -1;
+    uint64_t pub = r->has_publisher_bound ? r->publisher_bound_us : 0, sum = r->clock_bound_us + pub;
+    return sum < pub || sum > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)sum; /* saturated */
 }
 
 static void acc_add(struct group *g, const struct lr_summary *s)
@@ -112,6 +148,12 @@ static void acc_add(struct group *g, const struct lr_summary *s)
     a->log_dropped += s->log_dropped;
     a->warnings_dropped += s->warnings_dropped;
     a->covered_s += s->interval_s;
+    clock_add(a, &(const struct lr_row){.has_clock_bound = s->has_clock_bound,
+                                        .clock_bound_us = s->clock_bound_us,
+                                        .has_publisher_bound = s->has_publisher_bound,
+                                        .publisher_bound_us = s->publisher_bound_us,
+                                        .skewed = s->skewed,
+                                        .clock_sources = s->clock_source});
     mo_hist_merge(g->k.hist, s->hist);
 }
 
@@ -125,6 +167,9 @@ int lr_merge_add(lr_merge *m, const struct lr_summary *s)
     acc_add(f, s);
     if (h)
         acc_add(h, s);
+    m->host_sources[m->last_host] |= s->clock_source;
+    m->has_clock = m->has_clock || s->clock_source || s->has_clock_bound || s->has_publisher_bound ||
+                   s->skewed;
     int64_t start = s->ts_us - (int64_t)(s->interval_s * 1e6);
     if (m->n_summaries == 0 || start < m->first_us)
         m->first_us = start;
@@ -185,10 +230,16 @@ static int total_row(lr_merge *m, struct lr_row *r, struct lr_group *const *grou
         r->log_dropped += t.log_dropped;
         r->warnings_dropped += t.warnings_dropped;
         r->rate += t.rate;
+        clock_add(r, &t);
         mo_hist_merge(h, groups[i]->hist);
     }
     fill_latency(r, h);
     return 0;
+}
+
+static int cmp_host_clock(const void *a, const void *b)
+{
+    return strcmp(((const struct lr_host_clock *)a)->host, ((const struct lr_host_clock *)b)->host);
 }
 
 int lr_merge_report(lr_merge *m, struct lr_report *ret)
@@ -198,10 +249,14 @@ int lr_merge_report(lr_merge *m, struct lr_report *ret)
     size_t max_rows = t->n + m->n_hosts + 1;
     m->rows = calloc(max_rows, sizeof *m->rows);
     m->totals = calloc(m->n_hosts + 1, sizeof *m->totals);
-    if (!m->rows || !m->totals) {
+    m->host_clocks = calloc(m->n_hosts + 1, sizeof *m->host_clocks);
+    if (!m->rows || !m->totals || !m->host_clocks) {
         free_rows(m);
         return -ENOMEM;
     }
+    for (size_t i = 0; i < m->n_hosts; i++)
+        m->host_clocks[i] = (struct lr_host_clock){.host = m->hosts[i], .clock_sources = m->host_sources[i]};
+    qsort(m->host_clocks, m->n_hosts, sizeof *m->host_clocks, cmp_host_clock);
     if (lr_keytable_sort(&m->fleet) < 0 || (m->by_host && lr_keytable_sort(&m->split) < 0))
         goto oom;
     size_t n = 0;
@@ -226,6 +281,8 @@ int lr_merge_report(lr_merge *m, struct lr_report *ret)
         .n_summaries = m->n_summaries,
         .first_us = m->first_us,
         .last_us = m->last_us,
+        .host_clocks = m->host_clocks,
+        .has_clock = m->has_clock,
     };
     return 0;
 oom:

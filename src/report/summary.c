@@ -2,10 +2,69 @@
 #include <config.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "secret.h"
 #include "summary.h"
+
+const char *const lr_clock_source_names[LR_CLOCK_SOURCES] = {"clockbound", "adjtimex"};
+
+const char *lr_clock_sources_format(unsigned set, char *buf, size_t len)
+{
+    size_t n = 0;
+    if (len)
+        buf[0] = '\0';
+    for (int i = 0; i < LR_CLOCK_SOURCES; i++) {
+        if (!(set & (1u << i)))
+            continue;
+        int w = snprintf(buf + n, len > n ? len - n : 0, "%s%s", n ? "+" : "", lr_clock_source_names[i]);
+        if (w < 0 || (size_t)w >= len - n) {
+            if (len)
+                buf[n] = '\0'; /* whole names only */
+            break;
+        }
+        n += (size_t)w;
+    }
+    return buf;
+}
+
+/* A bound in whole microseconds: unknown when absent or negative (-1). */
+static int bound_field(lr_field_fn get, void *ud, const char *key, bool *has, uint64_t *ret, char *err,
+                       size_t len)
+{
+    int64_t v = -1;
+    int r;
+    if (get(ud, key) && (r = lr_field_i64(get, ud, key, &v, err, len)) < 0)
+        return r;
+    *has = v >= 0;
+    *ret = v >= 0 ? (uint64_t)v : 0;
+    return 0;
+}
+
+/* The clock's fields, all optional (older daemons write none). */
+static int clock_fields(lr_field_fn get, void *ud, struct lr_summary *s, char *err, size_t len)
+{
+    int r;
+    const char *v = get(ud, "clock_source");
+    s->clock_source = 0;
+    for (int i = 0; v && i < LR_CLOCK_SOURCES; i++)
+        if (strcmp(v, lr_clock_source_names[i]) == 0)
+            s->clock_source = 1u << i;
+    if (v && !s->clock_source)
+        return lr_field_fail(err, len, "field clock_source: " LR_QUOTED " is neither clockbound nor adjtimex",
+                             LR_QUOTE(v));
+    if ((r = bound_field(get, ud, "clock_bound_us", &s->has_clock_bound, &s->clock_bound_us, err, len)) < 0 ||
+        (r = bound_field(get, ud, "publisher_bound_us", &s->has_publisher_bound, &s->publisher_bound_us, err,
+                         len)) < 0 ||
+        (r = lr_field_u64(get, ud, "skewed", true, &s->skewed, err, len)) < 0)
+        return r;
+    /* below -(both bounds), at least 0: a negative latency */
+    if (s->skewed > s->negative)
+        return lr_field_fail(err, len, "skewed is %llu, but negative is %llu: a skewed latency is negative",
+                             (unsigned long long)s->skewed, (unsigned long long)s->negative);
+    return 0;
+}
 
 int lr_summary_parse(lr_field_fn get, void *ud, struct lr_summary *s, char *err, size_t len)
 {
@@ -38,6 +97,8 @@ int lr_summary_parse(lr_field_fn get, void *ud, struct lr_summary *s, char *err,
     for (size_t i = 0; i < sizeof counters / sizeof *counters; i++)
         if ((r = lr_field_u64(get, ud, counters[i].key, counters[i].optional, counters[i].dst, err, len)) < 0)
             return r;
+    if ((r = clock_fields(get, ud, s, err, len)) < 0)
+        return r;
 
     mo_hist_reset(s->hist);
     if (mo_hist_decode(s->hist, s->histogram) < 0)

@@ -131,6 +131,93 @@ static void latency_table(FILE *f, const struct lr_report *r)
     }
 }
 
+/* A right-aligned header cell of `width` display columns ("±" is two bytes). */
+static void header_cell(FILE *f, int width, const char *s)
+{
+    int bytes = (int)strlen(s), cols = 0;
+    for (const char *p = s; *p; p++)
+        cols += ((unsigned char)*p & 0xc0) != 0x80;
+    fprintf(f, "%*s", width + bytes - cols, s);
+}
+
+/* A bound in ms, or "-" when unknown. */
+static const char *fmt_known(bool known, uint64_t us, char *buf, size_t len)
+{
+    return known ? lr_fmt_ms(us > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)us, buf, len) : "-";
+}
+
+/* The ±bound: "0.700", "0.350+?" (the publishers' unknown), "-" (this host's unknown). */
+static const char *fmt_bound(const struct lr_row *row, char *buf, size_t len)
+{
+    bool partial;
+    int64_t us = lr_row_bound_us(row, &partial);
+    if (us < 0)
+        return "-";
+    char ms[32];
+    snprintf(buf, len, "%s%s", lr_fmt_ms(us, ms, sizeof ms), partial ? "+?" : "");
+    return buf;
+}
+
+/* The hosts' clock sources under the clock table, as many to a line as fit:
+ * "clock source  web-1: clockbound, web-2: clockbound+adjtimex". */
+static void source_lines(FILE *f, const struct lr_report *r)
+{
+    static const char lead[] = "clock source  ";
+    const size_t indent = sizeof lead - 1, room = LR_TABLE_WIDTH - indent;
+    char entry[600], names[64];
+    size_t col = 0; /* 0: no line begun */
+    bool first = true;
+    for (size_t i = 0; i < r->n_hosts; i++) {
+        const struct lr_host_clock *h = &r->host_clocks[i];
+        if (!h->clock_sources)
+            continue;
+        snprintf(entry, sizeof entry, "%s: %s", *h->host ? h->host : "(no host)",
+                 lr_clock_sources_format(h->clock_sources, names, sizeof names));
+        size_t n = strlen(entry);
+        if (col && col + 2 + n > LR_TABLE_WIDTH) {
+            fputc('\n', f);
+            col = 0;
+        }
+        if (col) {
+            fputs(", ", f);
+            col += 2;
+        } else {
+            fprintf(f, "%-*s", (int)indent, first ? lead : "");
+            col = indent;
+            first = false;
+        }
+        if (n > room) { /* a host name too long for a line: cut, as a heading is */
+            fprintf(f, "%.*s...", (int)(room - 3), entry);
+            n = room;
+        } else {
+            fputs(entry, f);
+        }
+        col += n;
+    }
+    if (col)
+        fputc('\n', f);
+}
+
+/* The clock error bounds beside the latencies: their table, after the
+ * latency table, when a summary of the window had them. */
+static void clock_table(FILE *f, const struct lr_report *r, bool utf8)
+{
+    char name[600], b[32], c[3][32];
+    fprintf(f, "%-*s", NAME_W, "clock (ms)");
+    header_cell(f, 10, utf8 ? "\u00b1bound" : "+-bound");
+    fprintf(f, "%8s%10s%10s\n", "host", "publisher", "skewed");
+    for (size_t i = 0; i < r->n_rows; i++) {
+        const struct lr_row *row = &r->rows[i];
+        host_heading(f, r, i);
+        name_cell(f, row_name(r, row, name, sizeof name));
+        fprintf(f, " %9s %7s %9s %9s\n", fmt_bound(row, b, sizeof b),
+                fmt_known(row->has_clock_bound, row->clock_bound_us, c[0], sizeof c[0]),
+                fmt_known(row->has_publisher_bound, row->publisher_bound_us, c[1], sizeof c[1]),
+                lr_fmt_count(row->skewed, 9, c[2], sizeof c[2]));
+    }
+    source_lines(f, r);
+}
+
 static void counts_table(FILE *f, const struct lr_report *r)
 {
     char name[600], c[8][32];
@@ -152,7 +239,7 @@ static void counts_table(FILE *f, const struct lr_report *r)
     }
 }
 
-int lr_table_print(FILE *f, const struct lr_report *r)
+int lr_table_print(FILE *f, const struct lr_report *r, bool utf8)
 {
     char a[64], b[64];
     fprintf(f, "window  %s .. %s\n", lr_fmt_time(r->first_us, a, sizeof a),
@@ -161,6 +248,10 @@ int lr_table_print(FILE *f, const struct lr_report *r)
             (unsigned long long)r->n_summaries, r->n_summaries == 1 ? "y" : "ies", r->n_topics,
             r->n_topics == 1 ? "" : "s", r->n_hosts, r->n_hosts == 1 ? "" : "s");
     latency_table(f, r);
+    if (r->has_clock) {
+        fputc('\n', f);
+        clock_table(f, r, utf8);
+    }
     fputc('\n', f);
     counts_table(f, r);
     return ferror(f) ? -EIO : 0;

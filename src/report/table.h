@@ -1,5 +1,5 @@
-/* table.h - the report as text: a header, a latency table and a counts
- * table, every line at most LR_TABLE_WIDTH columns.
+/* table.h - the report as text: a header, a latency table, a clock table
+ * and a counts table, every line at most LR_TABLE_WIDTH columns.
  *
  *   window  START .. END            (local time, as journalctl shows it)
  *   input   N summaries, T topics, H hosts
@@ -8,7 +8,20 @@
  *   CACHE/TOPIC ...
  *   total ...
  *
+ *   clock (ms)         ±bound    host publisher    skewed
+ *   CACHE/TOPIC ...
+ *   total ...
+ *   clock source  HOST: SOURCES, ...
+ *
  *   counts         messages   rate/s decode   gaps   dups discont reconn dropped
+ *
+ * The latency and counts tables are full (74 and 79 columns), so the clock
+ * error bounds have a table of their own, the same rows in the same order,
+ * right under the latencies: ±bound is the row's two bounds summed
+ * (lr_row_bound_us), "0.350+?" when the publishers' is unknown, "-" when this
+ * host's is; "+-bound" outside UTF-8, as the plot draws in ASCII. It is left
+ * out, with its source lines, when no summary of the window had the clock's
+ * fields (older daemons), as the canary's tables are without canary events.
  *
  * A name longer than its column goes on a line of its own, the figures on
  * the next. Latencies are milliseconds, with fewer decimals as they grow;
@@ -34,6 +47,7 @@
 #ifndef LR_TABLE_H
 #define LR_TABLE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -43,8 +57,9 @@
 
 #define LR_TABLE_WIDTH 80
 
-/* Writes the report; returns 0 or -EIO when the stream failed. */
-int lr_table_print(FILE *f, const struct lr_report *r);
+/* Writes the report (utf8: the character set is UTF-8); returns 0 or -EIO
+ * when the stream failed. */
+int lr_table_print(FILE *f, const struct lr_report *r, bool utf8);
 
 /* Writes the canary's tables, each after an empty line: nothing when the
  * window has no canary event. Returns 0 or -EIO when the stream failed. */

@@ -294,6 +294,36 @@ grep -qE "journal entry of host-a at [0-9T:.-]+Z: canary: no field sent" "$WORK/
     fail "damaged canary record not quoted: $(cat "$WORK/report.err")"
 pass "canary and canary_peer records of the unit; a damaged one counted"
 
+# ---- the clock error bounds in the journal ----
+
+# a summary with the clock's fields, in a unit of its own (so the figures
+# above keep theirs), sent as the damaged summary was
+CU=mo-clock.service
+clock_record() {
+    unit_cgroups a $CU
+    printf '%s\n' "MESSAGE=clock summary" "EVENT=summary" "MESSAGE_ID=e1ef2f3c18224e94b429efc3d4e5bf7c" \
+        "CACHE=c" "TOPIC=clock" "INTERVAL_S=1.000" "COUNT=5" "WITH_LATENCY=5" "DECODE_ERRORS=0" "NEGATIVE=1" \
+        "GAPS=0" "DUPLICATES=0" "DISCONTINUITIES=0" "RESETS=0" "RECONNECTS=0" "MIN_US=-1000" "MAX_US=500" \
+        "HISTOGRAM=$(hist_encode '-1000*1' '500*4')" "CLOCK_SOURCE=clockbound" "CLOCK_BOUND_US=350" \
+        "CLOCK_STATUS=synchronized" "PUBLISHER_BOUND_US=200" "SKEWED=1" >"$WORK/clock.fields"
+    # shellcheck disable=SC2016
+    in_ns a bash -c 'for c in "${@:2}"; do echo $$ >"$c/cgroup.procs"; done; logger --journald <"$1"; sleep 0.3' \
+        _ "$WORK/clock.fields" "${UNIT_CGS[@]}"
+    records_at_least a 1 _SYSTEMD_UNIT=$CU MESSAGE="clock summary"
+}
+wait_for 10 clock_record || fail "no clock summary attributed to $CU"
+ncl=$(journal a _SYSTEMD_UNIT=$CU MESSAGE="clock summary" | wc -l)
+report_in a --json --unit $CU || fail "clock summary: exit $?: $(cat "$WORK/report.err")"
+[ ! -s "$WORK/report.err" ] || fail "clock summary: stderr: $(cat "$WORK/report.err")"
+jq -e --argjson n "$ncl" '.total | .messages == 5 * $n and .clock_bound_us == 350 and
+    .publisher_bound_us == 200 and .bound_us == 550 and .bound_partial == false and .skewed == $n and
+    .clock_sources == ["clockbound"]' "$WORK/report.out" >/dev/null ||
+    fail "clock summary: $(row '.total')"
+LC_ALL=C report_in a --unit $CU || fail "clock summary table: exit $?"
+grep -qE "^c/clock +0\.550 +0\.350 +0\.200 +$ncl\$" "$WORK/report.out" || fail "clock table: $(cat "$WORK/report.out")"
+grep -qx "clock source  host-a: clockbound" "$WORK/report.out" || fail "clock source: $(cat "$WORK/report.out")"
+pass "a summary's CLOCK_SOURCE, CLOCK_BOUND_US, PUBLISHER_BOUND_US and SKEWED from the journal"
+
 # ---- journals copied from both hosts into one directory ----
 
 stop "${NS_PID[a]}" || true

@@ -1,6 +1,7 @@
 /* Unit tests for the merge (src/report/merge.c), the sink that feeds it
  * (sink.c) and the p99 time series (series.c): percentiles of merged
- * histograms against exact percentiles of the same values. */
+ * histograms against exact percentiles of the same values; the clock error
+ * bounds merged per topic, per host and in the totals. */
 #include <config.h>
 
 #include <math.h>
@@ -248,6 +249,109 @@ static void test_many_topics(void)
     lr_merge_free(m);
 }
 
+/* A summary of one interval with its clock's fields (bound or publisher -1:
+ * unknown, as the daemon writes them). */
+static void add_clock(lr_merge *m, mo_hist *h, const char *host, const char *topic, int64_t ts_us,
+                      unsigned source, int64_t bound, int64_t publisher, uint64_t skewed)
+{
+    int64_t v[4] = {-5000, 100, 200, 300};
+    struct lr_summary s;
+    make_summary(&s, h, host, "c", topic, ts_us, 10.0, v, 4);
+    s.clock_source = source;
+    s.has_clock_bound = bound >= 0;
+    s.clock_bound_us = bound >= 0 ? (uint64_t)bound : 0;
+    s.has_publisher_bound = publisher >= 0;
+    s.publisher_bound_us = publisher >= 0 ? (uint64_t)publisher : 0;
+    s.skewed = skewed;
+    TEST_EQ_INT(lr_merge_add(m, &s), 0);
+}
+
+/* A row's clock: bound and publisher bound (-1 unknown), skewed, sources. */
+static void check_clock(const char *what, const struct lr_row *row, int64_t bound, int64_t publisher,
+                        uint64_t skewed, unsigned sources)
+{
+    int64_t got_b = row->has_clock_bound ? (int64_t)row->clock_bound_us : -1;
+    int64_t got_p = row->has_publisher_bound ? (int64_t)row->publisher_bound_us : -1;
+    if (got_b != bound || got_p != publisher || row->skewed != skewed || row->clock_sources != sources)
+        fprintf(stderr, "%s: bound %lld publisher %lld skewed %llu sources %u\n", what, (long long)got_b,
+                (long long)got_p, (unsigned long long)row->skewed, row->clock_sources);
+    TEST_EQ_INT(got_b, bound);
+    TEST_EQ_INT(got_p, publisher);
+    TEST_EQ_INT(row->skewed, skewed);
+    TEST_EQ_INT(row->clock_sources, sources);
+    bool partial;
+    int64_t sum = lr_row_bound_us(row, &partial);
+    TEST_EQ_INT(sum, bound < 0 ? -1 : bound + (publisher < 0 ? 0 : publisher));
+    TEST_CHECK(partial == (bound >= 0 && publisher < 0));
+}
+
+static void test_clock(void)
+{
+    enum { CB = LR_CLOCK_CLOCKBOUND, AT = LR_CLOCK_ADJTIMEX };
+    for (int by_host = 0; by_host < 2; by_host++) {
+        lr_merge *m;
+        lr_merge_new(by_host, &m);
+        mo_hist *h;
+        mo_hist_new(&h);
+        struct lr_report r;
+        /* summaries of older daemons only: nothing known, no clock */
+        add_clock(m, h, "web-1", "eu", 100 * S, 0, -1, -1, 0);
+        TEST_EQ_INT(lr_merge_report(m, &r), 0);
+        TEST_CHECK(!r.has_clock);
+        check_clock("old only", &r.rows[r.n_rows - 1], -1, -1, 0, 0);
+        /* web-1, eu: the largest bound of each kind, whatever the order */
+        add_clock(m, h, "web-1", "eu", 110 * S, CB, 350, 200, 0);
+        add_clock(m, h, "web-1", "eu", 120 * S, CB, 300, 350, 1);
+        add_clock(m, h, "web-1", "eu", 130 * S, AT, 400, -1, 0);
+        /* web-1, us: no publisher bound; web-2, eu: one unknown interval */
+        add_clock(m, h, "web-1", "us", 110 * S, CB, 350, -1, 0);
+        add_clock(m, h, "web-2", "eu", 120 * S, AT, 1200, 100, 2);
+        add_clock(m, h, "web-2", "eu", 130 * S, AT, -1, -1, 0);
+        /* web-2, dark: this host's bound unknown, the publishers' known */
+        add_clock(m, h, "web-2", "dark", 130 * S, AT, -1, 250, 0);
+        TEST_EQ_INT(lr_merge_report(m, &r), 0);
+        TEST_CHECK(r.has_clock);
+        TEST_EQ_INT(r.n_hosts, 2);
+        TEST_EQ_STR(r.host_clocks[0].host, "web-1");
+        TEST_EQ_INT(r.host_clocks[0].clock_sources, CB | AT);
+        TEST_EQ_STR(r.host_clocks[1].host, "web-2");
+        TEST_EQ_INT(r.host_clocks[1].clock_sources, AT);
+        if (!by_host) {
+            TEST_EQ_INT(r.n_rows, 4);
+            TEST_EQ_STR(r.rows[0].topic, "dark");
+            check_clock("dark", &r.rows[0], -1, 250, 0, AT);
+            check_clock("eu", &r.rows[1], 1200, 350, 3, CB | AT);
+            check_clock("us", &r.rows[2], 350, -1, 0, CB);
+            check_clock("total", &r.rows[3], 1200, 350, 3, CB | AT);
+        } else {
+            TEST_EQ_INT(r.n_rows, 7);
+            TEST_EQ_STR(r.rows[0].host, "web-1");
+            check_clock("web-1 eu", &r.rows[0], 400, 350, 1, CB | AT);
+            check_clock("web-1 us", &r.rows[1], 350, -1, 0, CB);
+            check_clock("web-1 total", &r.rows[2], 400, 350, 1, CB | AT);
+            TEST_EQ_STR(r.rows[3].topic, "dark");
+            check_clock("web-2 dark", &r.rows[3], -1, 250, 0, AT);
+            check_clock("web-2 eu", &r.rows[4], 1200, 100, 2, AT);
+            check_clock("web-2 total", &r.rows[5], 1200, 250, 2, AT);
+            check_clock("all hosts", &r.rows[6], 1200, 350, 3, CB | AT);
+        }
+        /* a skew alone is the clock's too */
+        lr_merge_free(m);
+        lr_merge_new(by_host, &m);
+        add_clock(m, h, "web-1", "eu", 100 * S, 0, -1, -1, 1);
+        TEST_EQ_INT(lr_merge_report(m, &r), 0);
+        TEST_CHECK(r.has_clock);
+        mo_hist_free(h);
+        lr_merge_free(m);
+    }
+    /* a sum past int64 is saturated, not wrapped */
+    struct lr_row big = {.has_clock_bound = true, .clock_bound_us = (uint64_t)INT64_MAX,
+                         .has_publisher_bound = true, .publisher_bound_us = 5};
+    bool partial;
+    TEST_EQ_INT(lr_row_bound_us(&big, &partial), INT64_MAX);
+    TEST_CHECK(!partial);
+}
+
 static void test_sink(void)
 {
     struct lr_sink k = {.window = {.has_since = true, .since_us = 100 * S, .has_until = true,
@@ -343,6 +447,7 @@ int main(void)
 {
     test_merge();
     test_many_topics();
+    test_clock();
     test_sink();
     test_series();
     return test_result("test-report-merge");

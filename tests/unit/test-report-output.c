@@ -1,6 +1,6 @@
 /* Unit tests for the report's output (src/report/table.c, json.c, plot.c):
- * every line within 80 columns whatever the names and numbers, the JSON a
- * document with the merged figures, the plots' labels and bars in UTF-8 and
+ * every line within 80 columns whatever the names and numbers, the clock
+ * table's exact lines, the JSON a document with the merged figures, the plots' labels and bars in UTF-8 and
  * ASCII. */
 #include <config.h>
 
@@ -77,14 +77,127 @@ static void add(lr_merge *m, lr_series *series, const char *host, const char *ca
     mo_hist_free(h);
 }
 
-__attribute__((noinline)) static char *render_table(const struct lr_report *r)
+__attribute__((noinline)) static char *render_table_cs(const struct lr_report *r, bool utf8)
 {
     char *text;
     size_t len;
     FILE *f = open_memstream(&text, &len);
-    TEST_EQ_INT(lr_table_print(f, r), 0);
+    TEST_EQ_INT(lr_table_print(f, r, utf8), 0);
     fclose(f);
     return text;
+}
+
+static char *render_table(const struct lr_report *r) { return render_table_cs(r, false); }
+
+/* add, with the clock's fields (-1: unknown) */
+static void add_clock(lr_merge *m, const char *host, const char *topic, unsigned source, int64_t bound,
+                      int64_t publisher, uint64_t skewed)
+{
+    int64_t v[3] = {-2000, 400, 900};
+    mo_hist *src, *h;
+    mo_hist_new(&src);
+    mo_hist_new(&h);
+    for (size_t i = 0; i < 3; i++)
+        mo_hist_record(src, v[i]);
+    mo_hist_encode(src, enc, sizeof enc);
+    mo_hist_decode(h, enc);
+    mo_hist_set_range(h, -2000, 900);
+    struct lr_summary s = {.cache = "c", .topic = topic, .histogram = enc, .interval_s = 60, .count = 3,
+                           .negative = 1, .min_us = -2000, .max_us = 900, .hist = h, .host = host,
+                           .ts_us = 100 * S, .clock_source = source, .has_clock_bound = bound >= 0,
+                           .clock_bound_us = bound >= 0 ? (uint64_t)bound : 0,
+                           .has_publisher_bound = publisher >= 0,
+                           .publisher_bound_us = publisher >= 0 ? (uint64_t)publisher : 0, .skewed = skewed};
+    TEST_EQ_INT(lr_merge_add(m, &s), 0);
+    mo_hist_free(src);
+    mo_hist_free(h);
+}
+
+/* The lines of text from the one starting with `from` to the next empty one. */
+static char *section(const char *text, const char *from)
+{
+    const char *p = strstr(text, from);
+    if (!p)
+        return strdup("");
+    const char *e = strstr(p, "\n\n");
+    return strndup(p, e ? (size_t)(e - p) + 1 : strlen(p));
+}
+
+static void test_clock_table(void)
+{
+    setenv("TZ", "UTC0", 1);
+    lr_merge *m;
+    lr_merge_new(false, &m);
+    add_clock(m, "web-1", "eu", LR_CLOCK_CLOCKBOUND, 350, 200, 0);
+    add_clock(m, "web-1", "eu", LR_CLOCK_ADJTIMEX, 300, 350, 1);
+    add_clock(m, "web-2", "us", LR_CLOCK_CLOCKBOUND, 350, -1, 0);
+    add_clock(m, "web-2", "old", 0, -1, -1, 0); /* an older daemon's */
+    /* a bound past 100 ms without the publishers': the widest cell */
+    add_clock(m, "web-2", "wide", LR_CLOCK_ADJTIMEX, 123456, -1, 123456789012ULL);
+    struct lr_report r;
+    TEST_EQ_INT(lr_merge_report(m, &r), 0);
+    char *text = render_table_cs(&r, false);
+    bool non_ascii;
+    TEST_CHECK(widest(text, &non_ascii) <= LR_TABLE_WIDTH);
+    TEST_CHECK(!non_ascii);
+    char *clock = section(text, "clock (ms)");
+    TEST_EQ_STR(clock, "clock (ms)         +-bound    host publisher    skewed\n"
+                       "c/eu                 0.700   0.350     0.350         1\n"
+                       "c/old                    -       -         -         0\n"
+                       "c/us               0.350+?   0.350         -         0\n"
+                       "c/wide            123.46+?  123.46         -   123457M\n"
+                       "total               123.81  123.46     0.350   123457M\n"
+                       "clock source  web-1: clockbound+adjtimex, web-2: clockbound+adjtimex\n");
+    /* between the latency and the counts tables; the latency table keeps its columns */
+    TEST_CHECK(strstr(text, "latency (ms)") < strstr(text, "clock (ms)"));
+    TEST_CHECK(strstr(text, "clock (ms)") < strstr(text, "counts "));
+    TEST_CONTAINS(text, "latency (ms)         min     p50     p90     p99   p99.9     max  negative\n");
+    free(clock);
+    free(text);
+    /* UTF-8: the header's ± in the same columns */
+    text = render_table_cs(&r, true);
+    TEST_CHECK(widest(text, &non_ascii) <= LR_TABLE_WIDTH);
+    TEST_CHECK(non_ascii);
+    TEST_CONTAINS(text, "\nclock (ms)          \u00b1bound    host publisher    skewed\n");
+    free(text);
+    lr_merge_free(m);
+
+    /* older daemons only: no clock table, what the report printed before */
+    lr_merge_new(false, &m);
+    add_clock(m, "web-1", "eu", 0, -1, -1, 0);
+    TEST_EQ_INT(lr_merge_report(m, &r), 0);
+    text = render_table(&r);
+    TEST_CHECK(strstr(text, "clock") == NULL);
+    TEST_CONTAINS(text, "\n\ncounts ");
+    free(text);
+    lr_merge_free(m);
+
+    /* many hosts: their sources wrap within the width, a long name is cut */
+    lr_merge_new(true, &m);
+    char host[40];
+    for (int i = 0; i < 12; i++) {
+        snprintf(host, sizeof host, "web-%02d.example.com", i);
+        add_clock(m, host, "t", i % 3 == 0 ? LR_CLOCK_ADJTIMEX : LR_CLOCK_CLOCKBOUND, 100 + i, 50, 0);
+    }
+    add_clock(m, "a-host-name-that-is-really-long-very-long-indeed-and-then-some-more-of-it.example.com", "t",
+              LR_CLOCK_CLOCKBOUND, 10, 10, 0);
+    add_clock(m, "zz-no-source", "t", 0, 10, 10, 0);
+    TEST_EQ_INT(lr_merge_report(m, &r), 0);
+    text = render_table(&r);
+    size_t w = widest(text, &non_ascii);
+    if (w > LR_TABLE_WIDTH)
+        fprintf(stderr, "%s", text);
+    TEST_CHECK(w <= LR_TABLE_WIDTH);
+    clock = section(text, "clock (ms)");
+    TEST_CONTAINS(clock, "\nall hosts            0.161   0.111     0.050         0\n");
+    TEST_CONTAINS(clock, "\nclock source  a-host-name-that-is-really-long-very-long-indeed-and-then-some-...\n"
+                         "              web-00.example.com: adjtimex, web-01.example.com: clockbound\n"
+                         "              web-02.example.com: clockbound, web-03.example.com: adjtimex\n");
+    TEST_CONTAINS(clock, "web-11.example.com: clockbound\n");
+    TEST_CHECK(strstr(clock, "zz-no-source:") == NULL); /* no source named: not listed */
+    free(clock);
+    free(text);
+    lr_merge_free(m);
 }
 
 static void test_formats(void)
@@ -247,11 +360,79 @@ static void test_json(void)
     TEST_CHECK(cJSON_GetObjectItem(h2, "cache") == NULL);
     TEST_CHECK(cJSON_GetObjectItem(h2, "covered_s") == NULL);
     TEST_EQ_INT(cJSON_GetObjectItem(h2, "messages")->valuedouble, 50);
+    /* summaries without the clock's fields: unknown bounds, no source */
+    TEST_CHECK(cJSON_IsNull(cJSON_GetObjectItem(t0, "clock_bound_us")));
+    TEST_CHECK(cJSON_IsNull(cJSON_GetObjectItem(t0, "publisher_bound_us")));
+    TEST_CHECK(cJSON_IsNull(cJSON_GetObjectItem(t0, "bound_us")));
+    TEST_CHECK(cJSON_IsFalse(cJSON_GetObjectItem(t0, "bound_partial")));
+    TEST_EQ_INT(cJSON_GetObjectItem(t0, "skewed")->valuedouble, 0);
+    TEST_EQ_INT(cJSON_GetArraySize(cJSON_GetObjectItem(t0, "clock_sources")), 0);
     cJSON *total = cJSON_GetObjectItem(doc, "total");
     TEST_EQ_INT(cJSON_GetObjectItem(total, "messages")->valuedouble, 151);
     TEST_EQ_INT(cJSON_GetObjectItem(total, "measured")->valuedouble, 150);
     TEST_CHECK(cJSON_GetObjectItem(total, "host") == NULL);
     TEST_EQ_INT(cJSON_GetObjectItem(total, "p99_us")->valuedouble, r.rows[r.n_rows - 1].p99_us);
+    cJSON_Delete(doc);
+    free(text);
+    lr_merge_free(m);
+}
+
+/* The clock's members of a row: [clock_bound_us, publisher_bound_us,
+ * bound_us, bound_partial, skewed, clock_sources] printed back. */
+static char *clock_members(const cJSON *row)
+{
+    static const char *const keys[] = {"clock_bound_us", "publisher_bound_us", "bound_us",
+                                       "bound_partial",  "skewed",             "clock_sources"};
+    cJSON *a = cJSON_CreateArray();
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
+        const cJSON *v = cJSON_GetObjectItem(row, keys[i]);
+        cJSON_AddItemToArray(a, v ? cJSON_Duplicate(v, true) : cJSON_CreateString("(missing)"));
+    }
+    char *text = cJSON_PrintUnformatted(a);
+    cJSON_Delete(a);
+    return text;
+}
+
+static void test_json_clock(void)
+{
+    lr_merge *m;
+    lr_merge_new(true, &m);
+    add_clock(m, "h1", "eu", LR_CLOCK_CLOCKBOUND, 350, 200, 0);
+    add_clock(m, "h1", "eu", LR_CLOCK_ADJTIMEX, 300, 350, 1);
+    add_clock(m, "h1", "us", LR_CLOCK_CLOCKBOUND, 350, -1, 0);
+    add_clock(m, "h2", "dark", LR_CLOCK_ADJTIMEX, -1, 250, 0);
+    add_clock(m, "h2", "old", 0, -1, -1, 0);
+    struct lr_report r;
+    TEST_EQ_INT(lr_merge_report(m, &r), 0);
+    char *text;
+    size_t len;
+    FILE *f = open_memstream(&text, &len);
+    TEST_EQ_INT(lr_json_print(f, &r), 0);
+    fclose(f);
+    cJSON *doc = cJSON_Parse(text);
+    TEST_CHECK(doc != NULL);
+    cJSON *topics = cJSON_GetObjectItem(doc, "topics"), *hosts = cJSON_GetObjectItem(doc, "hosts");
+    const char *want_topics[] = {
+        "[350,350,700,false,1,[\"clockbound\",\"adjtimex\"]]", /* h1 eu */
+        "[350,null,350,true,0,[\"clockbound\"]]",              /* h1 us */
+        "[null,250,null,false,0,[\"adjtimex\"]]",              /* h2 dark */
+        "[null,null,null,false,0,[]]",                          /* h2 old */
+    };
+    TEST_EQ_INT(cJSON_GetArraySize(topics), 4);
+    for (int i = 0; i < 4; i++) {
+        char *got = clock_members(cJSON_GetArrayItem(topics, i));
+        TEST_EQ_STR(got, want_topics[i]);
+        free(got);
+    }
+    char *got = clock_members(cJSON_GetArrayItem(hosts, 0));
+    TEST_EQ_STR(got, "[350,350,700,false,1,[\"clockbound\",\"adjtimex\"]]");
+    free(got);
+    got = clock_members(cJSON_GetArrayItem(hosts, 1));
+    TEST_EQ_STR(got, "[null,250,null,false,0,[\"adjtimex\"]]");
+    free(got);
+    got = clock_members(cJSON_GetObjectItem(doc, "total"));
+    TEST_EQ_STR(got, "[350,350,700,false,1,[\"clockbound\",\"adjtimex\"]]");
+    free(got);
     cJSON_Delete(doc);
     free(text);
     lr_merge_free(m);
@@ -380,7 +561,9 @@ int main(void)
 {
     test_formats();
     test_table();
+    test_clock_table();
     test_json();
+    test_json_clock();
     test_plots();
     return test_result("test-report-output");
 }

@@ -1,5 +1,6 @@
-/* Unit tests for reading and checking summary fields (src/report/summary.c)
- * and the histogram additions it relies on (mo_hist_key, mo_hist_set_range). */
+/* Unit tests for reading and checking summary fields (src/report/summary.c),
+ * the clock's among them, and the histogram additions it relies on
+ * (mo_hist_key, mo_hist_set_range). */
 #include <config.h>
 
 #include <errno.h>
@@ -98,6 +99,10 @@ static void test_good(void)
     TEST_EQ_INT(s.lost, 0);
     TEST_EQ_INT(s.warnings_dropped, 0);
     TEST_EQ_INT(s.protocol_errors, 0);
+    /* an older daemon's: no clock field, every bound unknown */
+    TEST_EQ_INT(s.clock_source, 0);
+    TEST_CHECK(!s.has_clock_bound && !s.has_publisher_bound);
+    TEST_EQ_INT(s.skewed, 0);
     TEST_EQ_INT(s.min_us, -130);
     TEST_EQ_INT(s.max_us, 29840);
     /* the decoded histogram with its exact extremes answers as the original */
@@ -199,6 +204,16 @@ static void test_bad(void)
     expect_bad("interval_s", ".", "field interval_s");
     expect_bad("interval_s", "1e3", "field interval_s");
     expect_bad("interval_s", "1.5.", "field interval_s");
+    /* the clock's fields, when there, are the daemon's */
+    expect_bad("clock_source", "chrony", "field clock_source: \"chrony\" is neither clockbound nor adjtimex");
+    expect_bad("clock_source", "", "field clock_source: \"\" is neither");
+    expect_bad("clock_source", "ClockBound", "field clock_source");
+    expect_bad("clock_bound_us", "wide", "field clock_bound_us: \"wide\" is not a whole number");
+    expect_bad("clock_bound_us", "1.5", "field clock_bound_us");
+    expect_bad("publisher_bound_us", "--1", "field publisher_bound_us");
+    expect_bad("publisher_bound_us", "", "field publisher_bound_us");
+    expect_bad("skewed", "-1", "field skewed");
+    expect_bad("skewed", "6", "skewed is 6, but negative is 5: a skewed latency is negative");
     /* damaged encodings */
     expect_bad("histogram", "h2,5:1", "not a histogram encoding");
     expect_bad("histogram", "h1,5:", "not a histogram encoding");
@@ -231,6 +246,64 @@ static void test_bad(void)
     lng[sizeof lng - 1] = '\0';
     expect_bad("gaps", lng, "...\" is not a whole number");
     mo_hist_free(src);
+}
+
+static void test_clock(void)
+{
+    mo_hist *src, *h;
+    mo_hist_new(&src);
+    mo_hist_new(&h);
+    struct rec r;
+    good(&r, src);
+    struct lr_summary s = {.hist = h};
+    char err[256];
+    set(&r, "clock_source", "clockbound");
+    set(&r, "clock_bound_us", "350");
+    set(&r, "clock_status", "synchronized");
+    set(&r, "publisher_bound_us", "200");
+    set(&r, "skewed", "5"); /* all 5 negative latencies */
+    TEST_EQ_INT(parse(&r, &s, err), 0);
+    TEST_EQ_INT(s.clock_source, LR_CLOCK_CLOCKBOUND);
+    TEST_CHECK(s.has_clock_bound && s.has_publisher_bound);
+    TEST_EQ_INT(s.clock_bound_us, 350);
+    TEST_EQ_INT(s.publisher_bound_us, 200);
+    TEST_EQ_INT(s.skewed, 5);
+    /* -1: unknown, as the daemon writes it; 0 is a bound */
+    set(&r, "clock_source", "adjtimex");
+    set(&r, "clock_bound_us", "-1");
+    set(&r, "publisher_bound_us", "0");
+    set(&r, "skewed", "0");
+    TEST_EQ_INT(parse(&r, &s, err), 0);
+    TEST_EQ_INT(s.clock_source, LR_CLOCK_ADJTIMEX);
+    TEST_CHECK(!s.has_clock_bound);
+    TEST_CHECK(s.has_publisher_bound);
+    TEST_EQ_INT(s.publisher_bound_us, 0);
+    set(&r, "clock_bound_us", "12");
+    set(&r, "publisher_bound_us", "-1");
+    TEST_EQ_INT(parse(&r, &s, err), 0);
+    TEST_CHECK(s.has_clock_bound && !s.has_publisher_bound);
+    TEST_EQ_INT(s.clock_bound_us, 12);
+    /* a record parsed again forgets the last one's */
+    set(&r, "clock_source", NULL);
+    set(&r, "clock_bound_us", NULL);
+    set(&r, "publisher_bound_us", NULL);
+    set(&r, "skewed", NULL);
+    s.skewed = 9;
+    TEST_EQ_INT(parse(&r, &s, err), 0);
+    TEST_EQ_INT(s.clock_source, 0);
+    TEST_CHECK(!s.has_clock_bound && !s.has_publisher_bound);
+    TEST_EQ_INT(s.skewed, 0);
+
+    char buf[64];
+    TEST_EQ_STR(lr_clock_sources_format(0, buf, sizeof buf), "");
+    TEST_EQ_STR(lr_clock_sources_format(LR_CLOCK_CLOCKBOUND, buf, sizeof buf), "clockbound");
+    TEST_EQ_STR(lr_clock_sources_format(LR_CLOCK_ADJTIMEX, buf, sizeof buf), "adjtimex");
+    TEST_EQ_STR(lr_clock_sources_format(LR_CLOCK_ADJTIMEX | LR_CLOCK_CLOCKBOUND, buf, sizeof buf),
+                "clockbound+adjtimex");
+    char tiny[12]; /* too short for both: the names that fit */
+    TEST_EQ_STR(lr_clock_sources_format(LR_CLOCK_ADJTIMEX | LR_CLOCK_CLOCKBOUND, tiny, sizeof tiny), "clockbound");
+    mo_hist_free(src);
+    mo_hist_free(h);
 }
 
 static void test_hist_range(void)
@@ -274,6 +347,7 @@ int main(void)
 {
     test_good();
     test_bad();
+    test_clock();
     test_hist_range();
     return test_result("test-report-summary");
 }
