@@ -15,6 +15,9 @@
 # by COUNT, is the cost of a message: gRPC (all its threads), the loop, decoding,
 # the histogram. LOCAL_ARGS are passed to momento-topics-local (e.g.
 # LOCAL_ARGS="--publisher-id pub-a" for items that carry a publisher id).
+# CLOCK_SOURCE=clockbound|adjtimex sets clock.source; with clockbound a
+# segment in the run's directory is kept fresh by tests/tools/clockbound-write
+# (from BUILDDIR), as ClockBound's daemon would.
 # Prints the total per message and the inclusive cost per
 # message of the functions that matter most (gRPC internals show as addresses
 # where the library has no symbols). Keep RATE low: callgrind slows the daemon
@@ -63,6 +66,18 @@ logging:
   summary_interval: 1h
 ${MESSAGE_BUDGET:+  message_budget: $MESSAGE_BUDGET}
 EOF
+case "${CLOCK_SOURCE:-}" in
+'') ;;
+adjtimex) printf 'clock:\n  source: adjtimex\n' >>"$WORK/subscriber.yaml" ;;
+clockbound)
+    [ -x "$B/tests/tools/clockbound-write" ] || die "tests/tools/clockbound-write is not built (make check builds it)"
+    "$B/tests/tools/clockbound-write" "$WORK/shm0" --bound-ns 350000 --follow 0 &
+    PIDS+=($!)
+    wait_for 10 test -s "$WORK/shm0" || die "no ClockBound segment"
+    printf 'clock:\n  source: clockbound\n  clockbound_path: %s\n' "$WORK/shm0" >>"$WORK/subscriber.yaml"
+    ;;
+*) die "CLOCK_SOURCE \"$CLOCK_SOURCE\": expected clockbound or adjtimex" ;;
+esac
 
 # run NAME N : the daemon under callgrind while N messages are published (0:
 # just as long idle); leaves WORK/NAME.out (callgrind) and WORK/NAME.jsonl
@@ -116,7 +131,7 @@ awk -v n="$COUNT" '
         }
     }' "$WORK/idle.txt" "$WORK/busy.txt" | sort -rn >"$WORK/per-message.txt"
 total=$(awk '/PROGRAM TOTALS/ { print $1 }' "$WORK/per-message.txt")
-echo "momento-subscriberd: $total instructions per message ($COUNT seed messages at $RATE/s, messages: ${MESSAGES:-none}${MESSAGE_BUDGET:+, message_budget: $MESSAGE_BUDGET}; callgrind, all threads)"
+echo "momento-subscriberd: $total instructions per message ($COUNT seed messages at $RATE/s, messages: ${MESSAGES:-none}${MESSAGE_BUDGET:+, message_budget: $MESSAGE_BUDGET}${CLOCK_SOURCE:+, clock.source: $CLOCK_SOURCE}; callgrind, all threads)"
 echo "inclusive instructions per message, by function (>= 50):"
 grep -v -e "PROGRAM TOTALS" -e "below main" -e "libc_start" -e "ld-linux" "$WORK/per-message.txt" |
     sed -E -e 's| \[/[^]]*/([^/]+)\]$| [\1]|' -e 's|  /[^ ]*/(src/[a-z]+/[^/ ]+:)|  \1|' | head -"${TOP:-40}"

@@ -23,7 +23,9 @@ write_daemon_config "$cfg" "
 logging:
   summary_interval: 1h
 export:
-  prometheus_textfile: $WORK/clock.prom"
+  prometheus_textfile: $WORK/clock.prom
+clock:
+  source: adjtimex"
 
 set_clock synced 1500 20
 LD_PRELOAD=$SHIM start_daemon d "$cfg"

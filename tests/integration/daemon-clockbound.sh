@@ -42,6 +42,9 @@ clock:
 bg pubwriter "$CBW" "$PUBSEG" --bound-ns 200000 --follow 0
 writer --bound-ns 350000
 wait_for 5 test -s "$SEG" || fail "no segment written"
+chk=$(LD_PRELOAD=$SHIM ${MO_WRAPPER:-} "$BIN/momento-subscriberd" -c "$cfg" --check-config) || fail "--check-config: $chk"
+grep -qx "clock: source clockbound: the bound is clockbound's, now 0.350 ms (synchronized)" <<<"$chk" ||
+    fail "--check-config's clock line: $(grep clock: <<<"$chk")"
 LD_PRELOAD=$SHIM start_daemon d "$cfg"
 out=$WORK/d.out
 wait_events 10 "$out" '.event=="subscribed"' 1 || fail "not subscribed"
@@ -197,6 +200,9 @@ logging:
 clock:
   source: clockbound
   clockbound_path: $WORK/none/shm0"
+chk=$(LD_PRELOAD=$SHIM ${MO_WRAPPER:-} "$BIN/momento-subscriberd" -c "$cfg2" --check-config) || fail "--check-config: $chk"
+grep -qx "clock: source clockbound: the bound is adjtimex's, now 1.500 ms (synchronized); ClockBound $WORK/none/shm0: absent, no such file" <<<"$chk" ||
+    fail "--check-config's clock line without a segment: $(grep clock: <<<"$chk")"
 LD_PRELOAD=$SHIM start_daemon d2 "$cfg2"
 wait_events 10 "$WORK/d2.out" '.event=="clock_source_changed"' 1 || fail "no warning at start"
 e=$(events "$WORK/d2.out" '.event=="clock_source_changed"')
