@@ -7,13 +7,7 @@
 # and the Prometheus textfile carry the maximum and estimated errors.
 source "$(dirname "$0")/lib.sh"
 
-SHIM=$TOOLS/fake-adjtimex.so
-[ -f "$SHIM" ] || fail "the adjtimex shim is not built ($SHIM)"
-STATE=$WORK/adjtimex
-set_clock() { echo "$*" >"$STATE.tmp" && mv "$STATE.tmp" "$STATE"; }
-export MO_FAKE_ADJTIMEX=$STATE
-# the shim comes first in LD_PRELOAD; a sanitizer build's runtime need not
-export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
+set_clock() { fake_adjtimex "$@"; }
 
 start_local srv --heartbeat 200ms
 cfg=$WORK/sub.yaml

@@ -14,11 +14,7 @@ source "$(dirname "$0")/lib.sh"
 CBW=$TOOLS/clockbound-write
 [ -x "$CBW" ] || fail "the segment writer is not built ($CBW)"
 # adjtimex as a file says (synchronised, 1.5 ms), whatever this machine's clock
-SHIM=$TOOLS/fake-adjtimex.so
-[ -f "$SHIM" ] || fail "the adjtimex shim is not built ($SHIM)"
-echo "synced 1500 20" >"$WORK/adjtimex"
-export MO_FAKE_ADJTIMEX=$WORK/adjtimex
-export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
+fake_adjtimex synced 1500 20
 SEG=$WORK/shm0
 PUBSEG=$WORK/pub-shm0
 # the daemon's ClockBound writer, as ClockBound's daemon: every 100 ms

@@ -165,6 +165,18 @@ publish() {
         --endpoint-override "127.0.0.1:$LOCAL_PORT" --insecure -q "$@"
 }
 
+# fake_adjtimex "synced|unsynced MAXERROR_US ESTERROR_US" : adjtimex(2) as
+# that line says for programs started with LD_PRELOAD=$SHIM
+# (tests/tools/fake-adjtimex.so); again to change it
+fake_adjtimex() {
+    SHIM=$TOOLS/fake-adjtimex.so
+    [ -f "$SHIM" ] || fail "the adjtimex shim is not built ($SHIM)"
+    echo "$*" >"$WORK/adjtimex.tmp" && mv "$WORK/adjtimex.tmp" "$WORK/adjtimex"
+    export MO_FAKE_ADJTIMEX=$WORK/adjtimex
+    # the shim comes first in LD_PRELOAD; a sanitizer build's runtime need not
+    export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
+}
+
 # skip REASON : automake's SKIP (77), but a failure when MO_REQUIRE_ALL=1 (the
 # project's test command sets it, so a skipped check is never counted as a pass)
 skip() {

@@ -60,15 +60,12 @@ done < <(values epoch)
 pass "epoch_ms format"
 
 # --- the clock's bound: from the source asked for, or none
-SHIM=$TOOLS/fake-adjtimex.so
-[ -f "$SHIM" ] || fail "the adjtimex shim is not built ($SHIM)"
-echo "synced 1500 20" >"$WORK/adjtimex"
-export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
-MO_FAKE_ADJTIMEX=$WORK/adjtimex LD_PRELOAD=$SHIM run bound 2 -n 2 --clock-source adjtimex
+fake_adjtimex synced 1500 20
+LD_PRELOAD=$SHIM run bound 2 -n 2 --clock-source adjtimex
 [ "$(values bound | jq -r .clock_error_us | tr '\n' ' ')" = "1500 1500 " ] ||
     fail "--clock-source adjtimex: clock_error_us $(values bound | jq -c .clock_error_us | tr '\n' ' ')"
 # a ClockBound path with no segment: adjtimex's, and said once
-MO_FAKE_ADJTIMEX=$WORK/adjtimex LD_PRELOAD=$SHIM run cbnone 2 -n 2 --clock-source clockbound \
+LD_PRELOAD=$SHIM run cbnone 2 -n 2 --clock-source clockbound \
     --clockbound-path "$WORK/no-such-shm0"
 [ "$(values cbnone | jq -r .clock_error_us | tr '\n' ' ')" = "1500 1500 " ] || fail "clockbound fallback: $(values cbnone)"
 [ "$(grep -c 'ClockBound segment .*no-such-shm0 cannot be used' "$WORK/cbnone.pub.err")" = 1 ] ||
