@@ -99,6 +99,18 @@ static void expect_malformed(const struct seg *g, size_t len, uint64_t file_size
 
 /* ---- parse -------------------------------------------------------------- */
 
+/* The fields v1() and v2() write, read back */
+static void base_fields(const struct mo_cb_snapshot *s, int version, int status)
+{
+    TEST_EQ_INT(s->version, version);
+    TEST_EQ_INT(s->generation, 2);
+    TEST_EQ_INT(s->as_of_ns, 100 * SEC + 250);
+    TEST_EQ_INT(s->void_after_ns, 160 * SEC + 250);
+    TEST_EQ_INT(s->bound_ns, 350000);
+    TEST_EQ_INT(s->max_drift_ppb, 15000);
+    TEST_EQ_INT(s->status, status);
+}
+
 static void test_parse_good(void)
 {
     struct seg g = v2();
@@ -106,13 +118,7 @@ static void test_parse_good(void)
     char reason[MO_CB_REASON_MAX] = "x";
     TEST_EQ_INT(parse(&g, 80, 80, &s, reason), MO_CB_OK);
     TEST_EQ_STR(reason, "");
-    TEST_EQ_INT(s.version, 2);
-    TEST_EQ_INT(s.generation, 2);
-    TEST_EQ_INT(s.as_of_ns, 100 * SEC + 250);
-    TEST_EQ_INT(s.void_after_ns, 160 * SEC + 250);
-    TEST_EQ_INT(s.bound_ns, 350000);
-    TEST_EQ_INT(s.max_drift_ppb, 15000);
-    TEST_EQ_INT(s.status, MO_CB_SYNCHRONIZED);
+    base_fields(&s, 2, MO_CB_SYNCHRONIZED);
     TEST_CHECK(s.disruption_marker == 0x0102030405060708ULL);
     TEST_CHECK(s.disruption_support);
 
@@ -145,13 +151,7 @@ static void test_parse_good(void)
     g.status = 2;
     TEST_EQ_INT(parse(&g, 72, 72, &s, reason), MO_CB_OK);
     TEST_EQ_STR(reason, "");
-    TEST_EQ_INT(s.version, 1);
-    TEST_EQ_INT(s.generation, 2);
-    TEST_EQ_INT(s.as_of_ns, 100 * SEC + 250);
-    TEST_EQ_INT(s.void_after_ns, 160 * SEC + 250);
-    TEST_EQ_INT(s.bound_ns, 350000);
-    TEST_EQ_INT(s.max_drift_ppb, 15000);
-    TEST_EQ_INT(s.status, MO_CB_FREE_RUNNING);
+    base_fields(&s, 1, MO_CB_FREE_RUNNING);
     TEST_CHECK(s.disruption_marker == 0);
     TEST_CHECK(!s.disruption_support);
 }
@@ -785,12 +785,7 @@ static void test_mono_coarse(void)
 
 int main(void)
 {
-    snprintf(dir, sizeof dir, "%s/test-clockbound.XXXXXX",
-             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-    if (strlen(dir) > 40 || !mkdtemp(dir)) {
-        perror("mkdtemp");
-        return 1;
-    }
+    test_tmpdir("test-clockbound", dir, sizeof dir);
     snprintf(path, sizeof path, "%s/shm0", dir);
 
     test_parse_good();

@@ -318,12 +318,7 @@ static void test_default_paths(void)
 
 int main(void)
 {
-    snprintf(dir, sizeof dir, "%s/test-clocksrc.XXXXXX",
-             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-    if (strlen(dir) > 40 || !mkdtemp(dir)) {
-        perror("mkdtemp");
-        return 1;
-    }
+    test_tmpdir("test-clocksrc", dir, sizeof dir);
     snprintf(path, sizeof path, "%s/configured", dir);
     snprintf(v2_path, sizeof v2_path, "%s/shm0", dir);
     snprintf(v1_path, sizeof v1_path, "%s/shm", dir);

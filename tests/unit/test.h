@@ -6,6 +6,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int test_failures;
@@ -53,6 +54,19 @@ static int test_checks;
                     _h ? _h : "(null)", _n);                                                       \
         }                                                                                          \
     } while (0)
+
+/* A fresh directory NAME.XXXXXX under $TMPDIR (or /tmp) in buf, its path at
+ * most 40 bytes so that file names under it fit small buffers; exits on
+ * failure. */
+static inline void test_tmpdir(const char *name, char *buf, size_t len)
+{
+    const char *tmp = getenv("TMPDIR");
+    snprintf(buf, len, "%s/%s.XXXXXX", tmp ? tmp : "/tmp", name);
+    if (strlen(buf) > 40 || !mkdtemp(buf)) {
+        perror("mkdtemp");
+        exit(1);
+    }
+}
 
 static inline int test_result(const char *name)
 {
