@@ -18,6 +18,8 @@
 # CLOCK_SOURCE=clockbound|adjtimex sets clock.source; with clockbound a
 # segment in the run's directory is kept fresh by tests/tools/clockbound-write
 # (from BUILDDIR), as ClockBound's daemon would.
+# PUB_ARGS are passed to momento-publish (e.g. "--clock-source none": payloads
+# without clock_error_us, as before it was written).
 # Prints the total per message and the inclusive cost per
 # message of the functions that matter most (gRPC internals show as addresses
 # where the library has no symbols). Keep RATE low: callgrind slows the daemon
@@ -89,7 +91,8 @@ run() {
     PIDS+=("$pid")
     wait_for 60 grep -qs '"event":"subscribed"' "$WORK/$name.jsonl" || die "the daemon did not subscribe ($name)"
     if [ "$n" -gt 0 ]; then
-        "$PUB" -c bench -t instructions -r "$RATE" -n "$n" --endpoint-override "127.0.0.1:$PORT" \
+        # shellcheck disable=SC2086 # PUB_ARGS: words
+        "$PUB" -c bench -t instructions -r "$RATE" -n "$n" --endpoint-override "127.0.0.1:$PORT" ${PUB_ARGS:-} \
             --insecure -q || die "momento-publish failed"
     else
         sleep "$SECS"
