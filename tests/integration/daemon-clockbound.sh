@@ -205,5 +205,14 @@ e=$(events "$WORK/d2.out" '.event=="clock_source_changed"')
 jq -e '.level == "warning" and .at_start == true and .clock_source == "adjtimex" and .clockbound_state == "absent"
        and (.message | test("clock.source is clockbound"))' <<<"$e" >/dev/null || fail "at start: $e"
 wait_events 10 "$WORK/d2.out" '.event=="subscribed"' 1 || fail "not subscribed without ClockBound"
+# ClockBound starts after the daemon: taken up within a second or two
+mkdir -p "$WORK/none"
+bg writer3 "$CBW" "$WORK/none/shm0" --bound-ns 60000 --follow 0
+W3=$LAST_PID
+wait_events 5 "$WORK/d2.out" '.event=="clock_source_changed"' 2 || fail "a segment made after the start not taken up"
+jq -e '.level == "notice" and .clock_source == "clockbound" and .clock_bound_us == 60' \
+    <<<"$(events "$WORK/d2.out" '.event=="clock_source_changed"' | tail -n 1)" >/dev/null ||
+    fail "taken up: $(events "$WORK/d2.out" '.event=="clock_source_changed"' | tail -n 1)"
 stop "$DAEMON_PID" || fail "daemon exit status"
-pass "clock.source clockbound without a segment: one warning, measured with adjtimex"
+kill -TERM "$W3"; wait "$W3" 2>/dev/null || true
+pass "clock.source clockbound without a segment: one warning, measured with adjtimex; ClockBound started later is taken up"
