@@ -47,6 +47,9 @@
 #              tests/tools/clockbound-write, built here): read under the unit's
 #              sandbox after a reload to clock.source clockbound; the bound in
 #              the summary, STATUS= and the messages (momento-publish's too)
+#   instances  two instances of the template unit momento-subscriberd@.service side by
+#              side with the plain one: each its own configuration, key and state
+#              directory, its own topic's messages, its own exposure of 2.0 or lower
 #   stop       `systemctl stop` ends it cleanly within TimeoutStopSec
 #   security   `systemd-analyze security` scores 2.0 or lower
 #   purge      dpkg --purge removes configuration, key, state and enablement
@@ -55,7 +58,7 @@ E2E_DIR=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$E2E_DIR/../.." && pwd)
 source "$E2E_DIR/lib.sh"
 
-ALL_CASES="install nokey start credential sandbox journal reload kill9 upgrade watchdog resume flood clockbound stop security purge"
+ALL_CASES="install nokey start credential sandbox journal reload kill9 upgrade watchdog resume flood clockbound instances stop security purge"
 CASES=${E2E_CASES:-$ALL_CASES}
 SKIP=${E2E_SKIP:-}
 [ -z "${E2E_PENDING:-}" ] ||
@@ -593,6 +596,52 @@ case_clockbound() {
     pass "ClockBound's segment read under the sandbox: summary, STATUS=, messages ± 0.500 ms; its removal noticed"
 }
 
+case_instances() {
+    local i pid state score
+    for i in alpha beta; do
+        printf 'momento:\n  endpoint_override: 127.0.0.1:%s\n  tls: false\nsubscriptions:\n  - cache: e2e\n    topic: %s\nlogging:\n  summary_interval: 1h\n' \
+            "$PORT" "i-$i" | ct_put "/etc/momento-subscriber/$i.yaml" 644
+        printf '%s\n' "$KEY" | ct_put "/etc/momento-subscriber/$i.key" 600
+    done
+    ct systemctl start momento-subscriberd@alpha momento-subscriberd@beta ||
+        fail "cannot start the instances: $(ct systemctl status --no-pager momento-subscriberd@alpha 2>&1 | tail -n 5)"
+    for i in alpha beta; do
+        wait_until 10 sh -c "ct journalctl -u momento-subscriberd@$i -o json --no-pager | jq -e 'select(.EVENT==\"subscribed\" and .TOPIC==\"i-$i\")' >/dev/null" ||
+            fail "momento-subscriberd@$i did not subscribe to i-$i"
+    done
+    active || fail "the plain unit stopped beside the instances"
+    publish i-alpha 3
+    publish i-beta 2
+    for i in alpha beta; do
+        local want=3
+        [ $i = beta ] && want=2
+        wait_until 10 sh -c "[ \$(ct journalctl -u momento-subscriberd@$i -o json --no-pager | jq -c 'select(.EVENT==\"message\")' | wc -l) -ge $want ]" ||
+            fail "momento-subscriberd@$i: not $want messages"
+        [ "$(ct journalctl -u momento-subscriberd@$i -o json --no-pager | jq -r 'select(.EVENT==\"message\") | .TOPIC' | sort -u)" = "i-$i" ] ||
+            fail "momento-subscriberd@$i received another instance's topic"
+        pid=$(ct systemctl show -P MainPID "momento-subscriberd@$i")
+        state=$(ct sh -c "tr '\\0' '\\n' </proc/$pid/environ" | sed -n 's/^STATE_DIRECTORY=//p')
+        [ "$state" = "/var/lib/momento-subscriber/$i" ] || fail "momento-subscriberd@$i: STATE_DIRECTORY=$state"
+        [ "$(ct cat "/run/credentials/momento-subscriberd@$i.service/momento-api-key")" = "$KEY" ] ||
+            fail "momento-subscriberd@$i: its credential is not its key file"
+        ct systemd-analyze security --no-pager "momento-subscriberd@$i" >"$E2E_RUN/security-$i.txt" 2>&1 || true
+        score=$(sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p' "$E2E_RUN/security-$i.txt")
+        [ -n "$score" ] && awk -v s="$score" 'BEGIN { exit !(s <= 2.0) }' ||
+            fail "momento-subscriberd@$i: exposure '$score'"
+    done
+    ct systemctl stop momento-subscriberd@alpha momento-subscriberd@beta || fail "cannot stop the instances"
+    for i in alpha beta; do
+        ct test -s "/var/lib/private/momento-subscriber/$i/positions" || ct test -s "/var/lib/momento-subscriber/$i/positions" ||
+            fail "momento-subscriberd@$i saved no positions in its state directory"
+        [ "$(ct systemctl show -P Result "momento-subscriberd@$i")" = success ] || fail "momento-subscriberd@$i did not stop cleanly"
+    done
+    active || fail "the plain unit stopped with the instances"
+    # the instances' files are the administrator's: their configurations go with them, the
+    # keys are left for purge to remove
+    ct rm -f /etc/momento-subscriber/alpha.yaml /etc/momento-subscriber/beta.yaml
+    pass "two instances beside the plain unit: own file, key, state directory and topic; exposure $score"
+}
+
 case_stop() {
     wait_until 10 active || fail "not active before stop"
     local limit t0 t1 ms
@@ -630,7 +679,8 @@ case_purge() {
         fail "dpkg --purge failed: $(tail -n 20 "$E2E_RUN/dpkg-purge.log")"
     local p
     for p in /etc/momento-subscriber /var/lib/momento-subscriber /var/lib/private/momento-subscriber \
-        /lib/systemd/system/$UNIT.service /etc/systemd/system/multi-user.target.wants/$UNIT.service; do
+        /lib/systemd/system/$UNIT.service /lib/systemd/system/$UNIT@.service \
+        /etc/systemd/system/multi-user.target.wants/$UNIT.service; do
         if ct test -e "$p" || ct test -L "$p"; then fail "$p is still there after purge"; fi
     done
     ct systemctl daemon-reload
