@@ -12,10 +12,13 @@
 #include <unistd.h>
 
 #include "canary/probe.h"
+#include "clock.h"
 #include "clocksrc.h"
 #include "daemon.h"
 #include "log/event.h"
+#include "remote/keylife.h"
 #include "state/state.h"
+#include "timefmt.h"
 #include "util.h"
 
 static void usage(FILE *f)
@@ -148,6 +151,20 @@ static const char *fmt_bytes(uint64_t b, char *buf, size_t len)
     return buf;
 }
 
+/* When the key expires: one line, of the key's claims only. */
+static void key_expiry(int64_t expires_at)
+{
+    if (!expires_at) {
+        printf("key expiry: none (the key carries no exp)\n");
+        return;
+    }
+    char at[48], span[48];
+    mo_time_format_rfc3339(expires_at * MO_NSEC_PER_SEC, 0, 0, at, sizeof at);
+    int64_t left = expires_at - mo_real_ns() / MO_NSEC_PER_SEC;
+    mo_keylife_span(left, span, sizeof span);
+    printf("key expiry: %s (%s %s%s)\n", at, left > 0 ? "in" : "expired", span, left > 0 ? "" : " ago");
+}
+
 /* Where the clock's bound comes from, read here and now: one line. */
 static void check_clock(const struct mo_config *cfg)
 {
@@ -218,6 +235,8 @@ void mo_daemon_check_config(const struct mo_config *cfg, const struct mo_remote 
         printf("credentials: %s%s%s\n", mo_key_kind_name(creds->kind),
                creds->kind == MO_KEY_NONE ? "" : " from ",
                creds->kind == MO_KEY_NONE ? "" : creds->source);
+        if (creds->kind != MO_KEY_NONE)
+            key_expiry(creds->expires_at);
     }
     char *dir;
     enum mo_state_dir_source from;

@@ -29,6 +29,7 @@
 #include "latency/clockwatch.h"
 #include "log/budget.h"
 #include "loop.h"
+#include "remote/keylife.h"
 #include "remote/mover.h"
 #include "remote/pool.h"
 #include "remote/remote.h"
@@ -64,6 +65,7 @@ struct mo_daemon {
     uint64_t delivered_gone; /* messages delivered by subscriptions since freed */
     mo_hist *status_hist;
     struct mo_clockwatch clockwatch; /* read with the status, every second */
+    struct mo_keylife keylife;       /* the key's expiry, checked likewise */
     mo_export *exports;              /* export: of the configuration */
     struct mo_budget message_budget; /* logging.message_budget, for every subscription */
     mo_canary *canary;               /* canary: of the configuration, or NULL */
@@ -126,6 +128,8 @@ void mo_daemon_status_start(struct mo_daemon *d);
 void mo_daemon_summaries(struct mo_daemon *d, mo_sub **subs, size_t n, bool with_total);
 /* status.c: reads the clock (its events, the bound of latencies until the next reading). */
 void mo_daemon_clock_read(struct mo_daemon *d);
+/* status.c: the key's expiry checked (key_expiring, key_expired). */
+void mo_daemon_key_check(struct mo_daemon *d);
 /* Every subscription's summary and the total's now (SIGUSR1), and the next
  * summary a whole interval later. */
 void mo_daemon_summary_now(struct mo_daemon *d);

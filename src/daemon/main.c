@@ -382,6 +382,8 @@ int main(int argc, char **argv)
     if (started) {
         started_event(d);
         mo_daemon_clock_read(d); /* the first bound; says so if the clock is not synchronised */
+        mo_keylife_set(&d->keylife, d->remote.creds.expires_at);
+        mo_daemon_key_check(d); /* says so if the key expires within 7 days */
         run(d);
     }
     /* what waits is written, unless the output is blocked past the stop

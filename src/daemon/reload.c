@@ -118,6 +118,7 @@ static void apply(struct mo_daemon *d)
     }
     mo_remote_clear(&d->remote);
     d->remote = nr; /* sub_settings points into it: same addresses, new text */
+    mo_keylife_set(&d->keylife, d->remote.creds.expires_at); /* said again, then checked below */
 
     /* the canary first: kept subscriptions are wired to the canary that
      * stays, new ones to a new one */
@@ -152,6 +153,7 @@ static void apply(struct mo_daemon *d)
                                            &o.clock_changed) < 0;
     if (o.clock_changed)
         mo_daemon_clock_read(d);
+    mo_daemon_key_check(d);
 
     char what[64];
     o.momento_changed = mo_remote_diff_names(changed, what, sizeof what);

@@ -66,6 +66,7 @@ void mo_daemon_summaries(struct mo_daemon *d, mo_sub **subs, size_t n, bool with
     /* the largest bound since the last round; a round with the total starts the next */
     struct mo_clock_summary clk;
     mo_clockwatch_summary(&d->clockwatch, with_total, &clk);
+    clk.key_expires_known = mo_keylife_left_s(&d->keylife, now_ns / MO_NSEC_PER_SEC, &clk.key_expires_in_s);
     for (size_t i = 0; i < n; i++) {
         /* the exports read the interval before the summary starts the next */
         mo_export_interval(d->exports, mo_sub_cache(subs[i]), mo_sub_topic(subs[i]),
@@ -151,9 +152,25 @@ static void on_status_timer(mo_timer *t)
     n = (int)strlen(status);
     if ((size_t)n + 2 < sizeof status)
         clock_status(&d->clockwatch, status + n, sizeof status - (size_t)n);
+    n = (int)strlen(status);
+    int64_t left;
+    if (mo_keylife_left_s(&d->keylife, mo_real_ns() / MO_NSEC_PER_SEC, &left) && left <= MO_KEYLIFE_WARN_S &&
+        (size_t)n < sizeof status) {
+        char span[48];
+        mo_keylife_span(left, span, sizeof span);
+        snprintf(status + n, sizeof status - (size_t)n, left > 0 ? ", key expires in %s" : ", key expired %s ago",
+                 span);
+    }
     mo_notify_status(status);
     mo_daemon_clock_read(d);
+    mo_daemon_key_check(d);
     mo_timer_start(d->loop, t, STATUS_PERIOD_US);
+}
+
+/* The key's expiry, once a second and at start and reload (its events). */
+void mo_daemon_key_check(struct mo_daemon *d)
+{
+    mo_keylife_check(&d->keylife, mo_real_ns() / MO_NSEC_PER_SEC, d->remote.creds.source);
 }
 
 /* One reading of the clock a second: its events, the bound of each latency

@@ -36,6 +36,7 @@ void mo_daemon_settings_update(struct mo_daemon *d)
         .target = d->remote.ep.target,
         .config_path = cfg->path,
         .host_bound_us = &d->clockwatch.bound_us,
+        .key_expires_at = &d->keylife.expires_at,
     };
 }
 

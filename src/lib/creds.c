@@ -142,6 +142,25 @@ static int jwt_claims(const char *jwt, cJSON **ret, char *err, size_t errlen)
 
 static bool is_token_char(unsigned char c) { return c > 0x20 && c < 0x7f; }
 
+/* The `exp` claim: a positive number of seconds since the epoch, else 0. */
+static int64_t claims_exp(const cJSON *claims)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(claims, "exp");
+    if (!cJSON_IsNumber(v) || !(v->valuedouble >= 1) || v->valuedouble > 1e15)
+        return 0;
+    return (int64_t)v->valuedouble;
+}
+
+/* The expiry of an inner api_key that is a JWT; 0 when it is not one or has none. */
+static int64_t inner_exp(const char *jwt)
+{
+    if (!strchr(jwt, '.'))
+        return 0;
+    _cleanup_(cJSON_Deletep) cJSON *claims = NULL;
+    char why[160];
+    return jwt_claims(jwt, &claims, why, sizeof why) < 0 ? 0 : claims_exp(claims);
+}
+
 int mo_creds_parse(const char *key, struct mo_creds *ret, char *err, size_t errlen)
 {
     size_t len = strlen(key);
@@ -162,6 +181,7 @@ int mo_creds_parse(const char *key, struct mo_creds *ret, char *err, size_t errl
         char why[160];
         if (jwt_claims(key, &claims, why, sizeof why) < 0)
             return fail(err, errlen, "the key looks like a JWT but is malformed: %s", why);
+        c.expires_at = claims_exp(claims);
         const char *t = json_string(claims, "t");
         if (t && strcmp(t, "g") == 0) {
             c.kind = MO_KEY_V2;
@@ -197,6 +217,7 @@ int mo_creds_parse(const char *key, struct mo_creds *ret, char *err, size_t errl
                 return fail(err, errlen, "%s",
                             "the inner api_key of the v1 key contains a non-printable character");
         c.kind = MO_KEY_V1;
+        c.expires_at = inner_exp(api_key);
         c.token = strdup(api_key);
         c.endpoint = strdup(ep);
     }

@@ -14,6 +14,7 @@
 #define MO_CREDS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 enum mo_key_kind {
     MO_KEY_NONE,       /* no key: an empty token, only valid with an endpoint override */
@@ -28,6 +29,10 @@ struct mo_creds {
     char *endpoint;   /* base endpoint carried by a v1 key, else NULL */
     char *cache_host; /* legacy JWT claim c, else NULL */
     char source[512]; /* where the key came from, for messages */
+    /* when the key expires, seconds since the epoch, from the JWT's `exp`
+     * claim (of the key itself, or of a v1 key's or disposable token's inner
+     * api_key); 0 when it carries none */
+    int64_t expires_at;
 };
 
 /* Parses one key. On error returns -EINVAL (or -ENOMEM) and writes a

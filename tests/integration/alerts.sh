@@ -8,11 +8,14 @@ source "$(dirname "$0")/lib.sh"
 command -v promtool >/dev/null || skip "promtool is not installed (apt-get install prometheus)"
 RULES=$top_srcdir/conf/alerts.yml
 out=$(promtool check rules "$RULES" 2>&1) || fail "promtool check rules: $out"
-grep -q "SUCCESS: 7 rules found" <<<"$out" || fail "promtool check rules: $out"
+grep -q "SUCCESS: 8 rules found" <<<"$out" || fail "promtool check rules: $out"
 out=$(cd "$top_srcdir/tests/alerts" && promtool test rules alerts.test.yml 2>&1) || fail "promtool test rules: $out"
 pass "promtool check rules and test rules"
 
 start_local srv --heartbeat 200ms
+# a key that expires in 30 days, for the key's series
+claims=$(printf '{"t":"g","exp":%s}' $(($(date +%s) + 30 * 86400)) | base64 -w0 | tr '+/' '-_' | tr -d '=')
+echo "eyJhbGciOiJIUzI1NiJ9.$claims.c2lnbmF0dXJl" >"$WORK/api-key"
 cfg=$WORK/sub.yaml
 write_daemon_config "$cfg" "
   - cache: c
@@ -24,6 +27,7 @@ export:
 canary:
   cache: c
   rate: 20/s"
+sed -i "s|^  tls: false$|  tls: false\n  api_key_file: $WORK/api-key|" "$cfg"
 start_daemon d "$cfg"
 wait_events 10 "$WORK/d.out" '.event=="subscribed"' 2 || fail "not subscribed"
 publish c t -n 3 || fail "publish failed"

@@ -59,6 +59,39 @@ static void test_v2(void)
     free(key);
 }
 
+/* exp, from the key or from a v1 key's inner api_key */
+static void test_expiry(void)
+{
+    struct mo_creds c = {0};
+    char err[512] = "";
+    char *key = strdup(jwt("{\"t\":\"g\",\"exp\":1800000000}"));
+    TEST_EQ_INT(mo_creds_parse(key, &c, err, sizeof err), 0);
+    TEST_EQ_INT(c.expires_at, 1800000000);
+    free(key);
+    key = strdup(jwt("{\"t\":\"g\"}"));
+    TEST_EQ_INT(mo_creds_parse(key, &c, err, sizeof err), 0);
+    TEST_EQ_INT(c.expires_at, 0); /* none */
+    free(key);
+    key = strdup(jwt("{\"t\":\"g\",\"exp\":\"soon\"}"));
+    TEST_EQ_INT(mo_creds_parse(key, &c, err, sizeof err), 0);
+    TEST_EQ_INT(c.expires_at, 0); /* not a number: no expiry known */
+    free(key);
+    key = strdup(jwt("{\"c\":\"cache.example.com\",\"exp\":1700000000}"));
+    TEST_EQ_INT(mo_creds_parse(key, &c, err, sizeof err), 0);
+    TEST_EQ_INT(c.kind, MO_KEY_LEGACY_JWT);
+    TEST_EQ_INT(c.expires_at, 1700000000);
+    free(key);
+    /* a disposable token: base64 of {endpoint, api_key}, the api_key a JWT with exp */
+    char inner[8192], json[9000], wrapped[16384];
+    snprintf(inner, sizeof inner, "%s", jwt("{\"id\":\"tok-1\",\"exp\":1800086400}"));
+    snprintf(json, sizeof json, "{\"endpoint\":\"cell-1.example.com\",\"api_key\":\"%s\"}", inner);
+    b64(json, wrapped, 0, 1);
+    TEST_EQ_INT(mo_creds_parse(wrapped, &c, err, sizeof err), 0);
+    TEST_EQ_INT(c.kind, MO_KEY_V1);
+    TEST_EQ_INT(c.expires_at, 1800086400);
+    mo_creds_clear(&c);
+}
+
 static void test_legacy(void)
 {
     struct mo_creds c = {0};
@@ -265,6 +298,7 @@ static void test_key_in_file_name(void)
 
 int main(void)
 {
+    test_expiry();
     test_base64();
     test_v2();
     test_legacy();

@@ -341,6 +341,12 @@ static void clock_gauges(FILE *f, const struct mo_clock_summary *clk)
         seconds(clk->bound_us, v, sizeof v);
         fprintf(f, PREFIX "clock_bound_seconds %s\n", v);
     }
+    if (clk->key_expires_known) {
+        family(f, "key_expires_in_seconds", "gauge",
+               "Seconds until the API key expires (negative once it has), for keys that carry an "
+               "expiry; none for a key that never expires.");
+        fprintf(f, PREFIX "key_expires_in_seconds %lld\n", (long long)clk->key_expires_in_s);
+    }
     const struct mo_clock_state *k = &clk->kernel;
     if (k->error_us >= 0) {
         family(f, "clock_max_error_seconds", "gauge",

@@ -67,6 +67,10 @@ struct mo_clock_summary {
     enum mo_clock_source source;  /* clock_source, of the last reading */
     int64_t bound_us;             /* clock_bound_us: the largest of the interval; -1 unknown */
     enum mo_cb_status status;     /* clock_status, of the last reading */
+    /* not the clock's, but carried with it to every summary and the textfile:
+     * the API key's seconds left (key_expires_in_s), when it has an expiry */
+    bool key_expires_known;
+    int64_t key_expires_in_s;
 };
 
 /* path: clock.clockbound_path or NULL. -ENOMEM. */

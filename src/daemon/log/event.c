@@ -69,6 +69,8 @@ static const struct type_info types[MO_EV__COUNT] = {
     [MO_EV_CANARY_RECOVERED] = {"canary_recovered", MO_LEVEL_NOTICE, "9b0c577f50804b969f02641838f440bc"},
     [MO_EV_CANARY_ERROR] = {"canary_error", MO_LEVEL_ERROR, "fd38feb563474ca7a3bfffc7fb34f40d"},
     [MO_EV_CLOCK_SOURCE_CHANGED] = {"clock_source_changed", MO_LEVEL_WARNING, "72cb2df1e3b74f8c8d6312fbf72489ca"},
+    [MO_EV_KEY_EXPIRING] = {"key_expiring", MO_LEVEL_WARNING, "1f761a2b28e146a3bb14d484e89fd839"},
+    [MO_EV_KEY_EXPIRED] = {"key_expired", MO_LEVEL_ERROR, "620e4684418044859891ef6fe279f12c"},
     [MO_EV_PUBLISHER_SKEWED] = {"publisher_skewed", MO_LEVEL_WARNING, "1e8671d2b7fd427397099c6f7b2ae890"},
 };
 

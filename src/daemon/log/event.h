@@ -67,6 +67,8 @@ enum mo_event_type {
     MO_EV_CANARY_ERROR,    /* the canary cannot publish (or publishes fail) */
     MO_EV_CLOCK_SOURCE_CHANGED, /* the clock bound's source changed (latency/clockwatch.h) */
     MO_EV_PUBLISHER_SKEWED, /* latencies below both clocks' bounds: a clock is wrong */
+    MO_EV_KEY_EXPIRING,    /* the API key expires within 7 days (remote/keylife.h) */
+    MO_EV_KEY_EXPIRED,     /* it has expired */
     MO_EV__COUNT
 };
 

@@ -58,6 +58,7 @@ struct mo_ending_names {
     const char *key_source;  /* where the API key came from */
     const char *target;      /* the endpoint, HOST:PORT */
     const char *config_path; /* the configuration file */
+    int64_t key_expired_at;  /* the key's expiry when it has passed (s since the epoch), else 0 */
 };
 
 /* A status that needs the operator (UNAUTHENTICATED or PERMISSION_DENIED: the

@@ -142,6 +142,8 @@ static void summary_emit(const char *cache, const char *topic, const struct mo_s
     int64_t pub_bound = mo_pubtally_bound(&s->all);
     mo_event_int(&e, "publisher_bound_us", pub_bound);
     mo_event_uint(&e, "skewed", s->all.skewed);
+    if (clk->key_expires_known)
+        mo_event_int(&e, "key_expires_in_s", clk->key_expires_in_s);
     char reasons[600], preasons[600], dropped[240] = "", protocol[96] = "";
     mo_reasons_format(&s->decode_reasons, 3, reasons, sizeof reasons);
     mo_reasons_format(&s->protocol_reasons, 3, preasons, sizeof preasons);

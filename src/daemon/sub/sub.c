@@ -331,8 +331,10 @@ static void explain(mo_sub *s, const char *details, const char *err)
 {
     char hint[2048];
     enum mo_event_type type;
+    int64_t exp = s->set->key_expires_at ? *s->set->key_expires_at : 0;
     const struct mo_ending_names names = {.cache = s->cache, .key_source = s->set->key_source,
-                                          .target = s->set->target, .config_path = s->set->config_path};
+                                          .target = s->set->target, .config_path = s->set->config_path,
+                                          .key_expired_at = exp && mo_real_ns() / MO_NSEC_PER_SEC >= exp ? exp : 0};
     if (mo_ending_explain(s->rpc.status, details, err, &names, &type, hint, sizeof hint))
         mo_sublog_refusal(type, s->cache, s->topic, mo_status_name(s->rpc.status), details, hint);
 }

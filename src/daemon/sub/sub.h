@@ -84,6 +84,9 @@ struct mo_sub_settings {
     /* this host's clock bound now, µs (-1 unknown), kept current by the
      * owner (latency/clockwatch.h); NULL: unknown */
     const int64_t *host_bound_us;
+    /* when the API key expires (s since the epoch; 0: never), for the hint
+     * of a refusal after it; NULL: unknown */
+    const int64_t *key_expires_at;
 };
 
 /* What a subscription tells its owner. Both run from a loop callback of the
