@@ -18,6 +18,7 @@
 #define MO_KEYLIFE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define MO_KEYLIFE_WARN_S (7 * 86400) /* key_expiring from here */

@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "sub/ending.h"
-#include "timefmt.h"
 
 /* gRPC's own words for a received message over the channel's limit (the C
  * core's message size filter) */
@@ -81,12 +80,10 @@ bool mo_ending_explain(grpc_status_code status, const char *details, const char 
     case GRPC_STATUS_UNAUTHENTICATED:
     case GRPC_STATUS_PERMISSION_DENIED:
         if (status == GRPC_STATUS_UNAUTHENTICATED && n->key_expired_at) {
-            char at[48];
-            mo_time_format_rfc3339(n->key_expired_at * 1000000000LL, 0, 0, at, sizeof at);
             snprintf(hint, hint_len,
                      "the API key (%s) expired at %s: the key is not wrong, it is too old; create "
                      "a new key, put it in its place and reload; the daemon keeps retrying",
-                     n->key_source, at);
+                     n->key_source, n->key_expired_at);
             *ret_type = MO_EV_AUTH_ERROR;
             return true;
         }

@@ -17,7 +17,6 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <stdint.h>
 
 #include <grpc/status.h>
 
@@ -58,7 +57,7 @@ struct mo_ending_names {
     const char *key_source;  /* where the API key came from */
     const char *target;      /* the endpoint, HOST:PORT */
     const char *config_path; /* the configuration file */
-    int64_t key_expired_at;  /* the key's expiry when it has passed (s since the epoch), else 0 */
+    const char *key_expired_at; /* the key's expiry (RFC 3339) when it has passed, else NULL */
 };
 
 /* A status that needs the operator (UNAUTHENTICATED or PERMISSION_DENIED: the

@@ -26,6 +26,7 @@
 #include "sub/backoff.h"
 #include "sub/ending.h"
 #include "sub/sub-int.h"
+#include "timefmt.h"
 
 /* A stream that lived this long counts as healthy even without items, so it
  * is resubscribed at once and the backoff starts over. */
@@ -332,9 +333,12 @@ static void explain(mo_sub *s, const char *details, const char *err)
     char hint[2048];
     enum mo_event_type type;
     int64_t exp = s->set->key_expires_at ? *s->set->key_expires_at : 0;
+    char at[48] = "";
+    if (exp && mo_real_ns() / MO_NSEC_PER_SEC >= exp)
+        mo_time_format_rfc3339(exp * MO_NSEC_PER_SEC, 0, 0, at, sizeof at);
     const struct mo_ending_names names = {.cache = s->cache, .key_source = s->set->key_source,
                                           .target = s->set->target, .config_path = s->set->config_path,
-                                          .key_expired_at = exp && mo_real_ns() / MO_NSEC_PER_SEC >= exp ? exp : 0};
+                                          .key_expired_at = at[0] ? at : NULL};
     if (mo_ending_explain(s->rpc.status, details, err, &names, &type, hint, sizeof hint))
         mo_sublog_refusal(type, s->cache, s->topic, mo_status_name(s->rpc.status), details, hint);
 }
