@@ -88,8 +88,9 @@ MOMENTO_API_KEY=$v2 start_daemon d4 "$cfg"
 out=$WORK/d4.out
 wait_events 10 "$out" '.event=="not_found" and .cache=="unknown"' 2 || fail "no not_found for an unknown cache"
 wait_events 10 "$out" '.event=="limit_exceeded"' 1 || fail "no limit_exceeded past --max-subscribers"
-jq -e '.status == "RESOURCE_EXHAUSTED" and (.hint | test("subscriptions"))' \
-    <<<"$(events "$out" '.event=="limit_exceeded"' | head -1)" >/dev/null || fail "limit_exceeded event"
+jq -e '.status == "RESOURCE_EXHAUSTED" and .limit_name == "subscriptions" and .limit == 1
+       and (.hint | test("this account allows 1 subscriptions; ask Momento support to raise it, or subscribe to fewer topics"))' \
+    <<<"$(events "$out" '.event=="limit_exceeded"' | head -1)" >/dev/null || fail "limit_exceeded event: $(events "$out" '.event=="limit_exceeded"' | head -1)"
 jq -e '.status == "NOT_FOUND" and (.hint | test("cache unknown"))' \
     <<<"$(events "$out" '.event=="not_found"' | head -1)" >/dev/null || fail "not_found event"
 [ "$(count_events "$out" '.event=="subscribed" and .cache=="known"')" -ge 1 ] || fail "the allowed stream did not subscribe"

@@ -37,6 +37,23 @@ static void test_explain(void)
     TEST_CHECK(mo_ending_explain(GRPC_STATUS_RESOURCE_EXHAUSTED, "too many subscribers", "",
                                  &names, &t, hint, sizeof hint));
     TEST_CONTAINS(hint, "too many subscriptions");
+    /* with the figure the service gives: named, and the figure in the hint */
+    TEST_CHECK(mo_ending_explain(GRPC_STATUS_RESOURCE_EXHAUSTED, "Too many subscribers (limit: 100)", "",
+                                 &names, &t, hint, sizeof hint));
+    TEST_CONTAINS(hint, "this account allows 100 subscriptions; ask Momento support to raise it, or "
+                        "subscribe to fewer topics");
+    long long lim;
+    TEST_EQ_STR(mo_ending_limit("Too many subscribers (limit: 100)", "", &lim), "subscriptions");
+    TEST_EQ_INT(lim, 100);
+    TEST_EQ_STR(mo_ending_limit("Number of subscribers for cache c exceeds the limit of 2 concurrent "
+                                "subscribers", "topic_subscriptions_limit_exceeded", &lim),
+                "subscriptions");
+    TEST_EQ_INT(lim, 2);
+    TEST_EQ_STR(mo_ending_limit("slow down", "operations_rate_limit_exceeded", &lim), "operations rate");
+    TEST_EQ_INT(lim, -1);
+    TEST_CHECK(mo_ending_limit("slow down", "throttled", &lim) == NULL); /* a trailer we do not know */
+    TEST_EQ_STR(mo_ending_limit("message over the item size limit of 4 KB", "", &lim), "item size");
+    TEST_EQ_INT(lim, 4);
     /* another limit: named by its trailer */
     TEST_CHECK(mo_ending_explain(GRPC_STATUS_RESOURCE_EXHAUSTED, "slow down", "throttled",
                                  &names, &t, hint, sizeof hint));

@@ -72,6 +72,39 @@ bool mo_ending_oversize(const char *details, uint64_t *ret_size, uint64_t *ret_l
     return true;
 }
 
+const char *mo_ending_limit(const char *details, const char *err, long long *ret_limit)
+{
+    static const struct {
+        const char *err, *word, *name;
+    } limits[] = {
+        {"topic_subscriptions_limit_exceeded", "subscribers", "subscriptions"},
+        {"operations_rate_limit_exceeded", "operations", "operations rate"},
+        {"throughput_rate_limit_exceeded", "throughput", "throughput"},
+        {"request_size_limit_exceeded", "request limit", "request size"},
+        {"item_size_limit_exceeded", "item size", "item size"},
+        {"element_size_limit_exceeded", "element size", "element size"},
+    };
+    const char *name = NULL;
+    for (size_t i = 0; i < sizeof limits / sizeof *limits && !name; i++)
+        if (strcmp(err, limits[i].err) == 0)
+            name = limits[i].name;
+    for (size_t i = 0; i < sizeof limits / sizeof *limits && !name && !*err; i++)
+        if (strstr(details, limits[i].word))
+            name = limits[i].name;
+    *ret_limit = -1;
+    static const char *const before[] = {"limit of ", "limit: ", "limit "};
+    for (size_t i = 0; i < sizeof before / sizeof *before; i++) {
+        const char *p = strstr(details, before[i]);
+        long long v;
+        int used;
+        if (p && sscanf(p + strlen(before[i]), "%lld%n", &v, &used) == 1 && v >= 0 && used > 0) {
+            *ret_limit = v;
+            break;
+        }
+    }
+    return name;
+}
+
 bool mo_ending_explain(grpc_status_code status, const char *details, const char *err,
                        const struct mo_ending_names *n, enum mo_event_type *ret_type,
                        char *hint, size_t hint_len)
@@ -100,18 +133,33 @@ bool mo_ending_explain(grpc_status_code status, const char *details, const char 
                  n->cache, n->target, n->config_path);
         *ret_type = MO_EV_NOT_FOUND;
         return true;
-    case GRPC_STATUS_RESOURCE_EXHAUSTED:
-        if (strcmp(err, "topic_subscriptions_limit_exceeded") == 0 || strstr(details, "subscribers"))
+    case GRPC_STATUS_RESOURCE_EXHAUSTED: {
+        long long limit;
+        const char *name = mo_ending_limit(details, err, &limit);
+        if (name && strcmp(name, "subscriptions") == 0 && limit >= 0)
             snprintf(hint, hint_len,
-                     "too many subscriptions for cache %.200s; remove subscriptions or ask Momento "
-                     "to raise the limit; the daemon keeps retrying",
+                     "too many subscriptions for cache %.200s: this account allows %lld "
+                     "subscriptions; ask Momento support to raise it, or subscribe to fewer "
+                     "topics; the daemon keeps retrying",
+                     n->cache, limit);
+        else if (name && strcmp(name, "subscriptions") == 0)
+            snprintf(hint, hint_len,
+                     "too many subscriptions for cache %.200s: this account's limit is reached; "
+                     "ask Momento support to raise it, or subscribe to fewer topics; the daemon "
+                     "keeps retrying",
                      n->cache);
+        else if (name)
+            snprintf(hint, hint_len,
+                     "this account's %s limit%s%.0lld was exceeded; ask Momento support to raise "
+                     "it, or send less; the daemon keeps retrying with backoff",
+                     name, limit >= 0 ? " of " : "", limit >= 0 ? limit : 0);
         else
             snprintf(hint, hint_len,
                      "a service limit was exceeded%s%s; the daemon keeps retrying with backoff",
                      *err ? ": " : "", err);
         *ret_type = MO_EV_LIMIT_EXCEEDED;
         return true;
+    }
     default:
         return false;
     }

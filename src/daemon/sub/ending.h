@@ -65,6 +65,13 @@ struct mo_ending_names {
  * error event to log in *ret_type and what to do in hint (NUL-terminated,
  * truncated to hint_len). Any other status: false, nothing written. `details`
  * and `err` (the `err` trailer, "" when absent) must be strings. */
+/* Which limit a RESOURCE_EXHAUSTED names, by its `err` trailer or, without
+ * one, words of its details (src/proto/README.md, errors): "subscriptions",
+ * "operations rate", "throughput", "request size", "item size", "element
+ * size", or NULL when neither says; and the limit's figure when the details
+ * give one ("limit of 100", "limit: 100"), else -1. Pure. */
+const char *mo_ending_limit(const char *details, const char *err, long long *ret_limit);
+
 bool mo_ending_explain(grpc_status_code status, const char *details, const char *err,
                        const struct mo_ending_names *names, enum mo_event_type *ret_type,
                        char *hint, size_t hint_len);

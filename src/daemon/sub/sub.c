@@ -340,7 +340,7 @@ static void explain(mo_sub *s, const char *details, const char *err)
                                           .target = s->set->target, .config_path = s->set->config_path,
                                           .key_expired_at = at[0] ? at : NULL};
     if (mo_ending_explain(s->rpc.status, details, err, &names, &type, hint, sizeof hint))
-        mo_sublog_refusal(type, s->cache, s->topic, mo_status_name(s->rpc.status), details, hint);
+        mo_sublog_refusal(type, s->cache, s->topic, mo_status_name(s->rpc.status), details, err, hint);
 }
 
 /* CONNECTING, UP, SILENT -> BACKOFF: the stream ended on its own (the server,

@@ -267,13 +267,20 @@ void mo_sublog_idle_timeout(const char *cache, const char *topic, uint64_t idle_
 }
 
 void mo_sublog_refusal(enum mo_event_type type, const char *cache, const char *topic, const char *status,
-                       const char *details, const char *hint)
+                       const char *details, const char *err, const char *hint)
 {
     struct mo_event e;
     mo_event_init(&e, type, cache, topic);
     mo_event_str(&e, "status", status);
     mo_event_str(&e, "details", details);
     mo_event_str(&e, "hint", hint);
+    if (type == MO_EV_LIMIT_EXCEEDED) { /* which limit, and its figure, when the answer says */
+        long long limit;
+        const char *name = mo_ending_limit(details, err, &limit);
+        mo_event_str(&e, "limit_name", name ? name : "unknown");
+        if (limit >= 0)
+            mo_event_int(&e, "limit", limit);
+    }
     mo_event_msg(&e, "%s/%s: %s (%s): %s", cache, topic, status, details, hint);
     mo_event_emit(&e);
 }

@@ -92,7 +92,7 @@ void mo_sublog_oversized(const char *cache, const char *topic, bool known, uint6
                          bool sized, uint64_t size, uint64_t limit);
 void mo_sublog_idle_timeout(const char *cache, const char *topic, uint64_t idle_ms);
 void mo_sublog_refusal(enum mo_event_type type, const char *cache, const char *topic, const char *status,
-                       const char *details, const char *hint);
+                       const char *details, const char *err, const char *hint);
 
 /* A stream that ended. */
 struct mo_sublog_end {
