@@ -27,7 +27,7 @@ export:
 canary:
   cache: c
   rate: 20/s"
-sed -i "s|^  tls: false$|  tls: false\n  api_key_file: $WORK/api-key|" "$cfg"
+config_key_file "$cfg" "$WORK/api-key"
 start_daemon d "$cfg"
 wait_events 10 "$WORK/d.out" '.event=="subscribed"' 2 || fail "not subscribed"
 publish c t -n 3 || fail "publish failed"

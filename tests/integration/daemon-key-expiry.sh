@@ -27,7 +27,7 @@ logging:
   summary_interval: 1h
 export:
   prometheus_textfile: $WORK/key.prom"
-sed -i "s|^  tls: false$|  tls: false\n  api_key_file: $keyfile|" "$cfg"
+config_key_file "$cfg" "$keyfile"
 
 chk=$(${MO_WRAPPER:-} "$BIN/momento-subscriberd" -c "$cfg" --check-config) || fail "--check-config: $chk"
 grep -qE "^key expiry: [0-9-]{10}T[0-9:]{8}Z \(in 3 d 0 h\)$" <<<"$chk" || fail "--check-config: $(grep -i key <<<"$chk")"
@@ -74,7 +74,7 @@ start_local srv2 --heartbeat 200ms --token "$KOTHER"
 write_daemon_config "$WORK/sub2.yaml" "
   - cache: c
     topic: t"
-sed -i "s|^  tls: false$|  tls: false\n  api_key_file: $keyfile|" "$WORK/sub2.yaml"
+config_key_file "$WORK/sub2.yaml" "$keyfile"
 start_daemon d2 "$WORK/sub2.yaml"
 wait_events 10 "$WORK/d2.out" '.event=="auth_error"' 1 || fail "no auth_error for the expired key"
 jq -e '.status == "UNAUTHENTICATED" and (.hint | test("expired at .*: the key is not wrong, it is too old"))' \

@@ -138,6 +138,9 @@ $extra
 YAML
 }
 
+# config_key_file CONFIG FILE : the configuration reads its API key from FILE
+config_key_file() { sed -i "s|^  tls: false$|  tls: false\n  api_key_file: $2|" "$1"; }
+
 # start_daemon NAME CONFIG [ARGS...] : momento-subscriberd with JSON events in $WORK/NAME.out
 start_daemon() {
     local name=$1 cfg=$2
