@@ -42,6 +42,7 @@ struct slot {
     grpc_metadata_array md;
     grpc_byte_buffer *payload;
     grpc_call_details details;
+    struct tl_md_fault mf; /* what the call's metadata asks for (mdfault.h) */
 };
 
 /* A unary answer: a Publish reply or a Trailers-Only refusal. */
@@ -68,6 +69,7 @@ struct tl_server {
     struct slot slots[SLOT_KINDS][SLOTS_PER_METHOD];
     size_t armed;
     uint64_t rejected; /* calls refused by --fault-reject */
+    tl_mdfault *mdf;   /* the metadata faults' counts per request id */
     struct reply late; /* head of the circular list of replies held back */
     bool started, stopping, stopped;
     mo_tag shutdown_tag;
@@ -198,6 +200,8 @@ static void reply(struct slot *sl, grpc_status_code code, const char *details, c
     }
     s->env.live++;
     uint64_t delay = s->env.opts->fault_delay_publish_us;
+    if (sl->mf.delay_ms) /* delay-ms asked in the metadata */
+        delay = sl->mf.delay_ms * 1000;
     if (sl->kind == SLOT_PUBLISH && delay && !s->stopping) {
         mo_timer_init(&r->timer, on_reply_due);
         r->next = &s->late;
@@ -271,6 +275,24 @@ static bool refuse_early(tl_server *s, struct slot *sl)
             replyf(sl, GRPC_STATUS_UNAUTHENTICATED, NULL, "Invalid signature");
             return true;
         }
+    }
+    /* the faults momento-local takes in the call's metadata */
+    char why[256];
+    if (tl_mdfault_read(s->mdf, &sl->md, sl->kind == SLOT_PUBLISH ? TL_MD_PUBLISH : TL_MD_SUBSCRIBE,
+                        &sl->mf, why, sizeof why) < 0) {
+        sl->mf = (struct tl_md_fault){0};
+        replyf(sl, GRPC_STATUS_INVALID_ARGUMENT, NULL, "invalid fault metadata: %s", why);
+        return true;
+    }
+    if (sl->mf.error) {
+        grpc_status_code code = sl->mf.error_code;
+        sl->mf = (struct tl_md_fault){0};
+        tl_ledger_rejected(s->env.ledger, rpc_name(sl->kind), mo_status_name(code));
+        if (code == GRPC_STATUS_NOT_FOUND)
+            replyf(sl, code, NULL, "cache not found (return-error in the call's metadata)");
+        else
+            replyf(sl, code, NULL, "fault asked for in the call's metadata (return-error)");
+        return true;
     }
     return false;
 }
@@ -390,7 +412,7 @@ static void handle_subscribe(tl_server *s, struct slot *sl)
                tl_cache_name(c), o->max_subscribers);
     } else if (!(t = tl_cache_topic(c, req.topic))) {
         replyf(sl, GRPC_STATUS_INTERNAL, NULL, "out of memory");
-    } else if (tl_stream_start(&s->env, sl->call, c, t, &req) < 0) {
+    } else if (tl_stream_start(&s->env, sl->call, c, t, &req, &sl->mf) < 0) {
         replyf(sl, GRPC_STATUS_INTERNAL, NULL, "cannot start the stream");
     } else {
         sl->call = NULL; /* the stream's now */
@@ -572,6 +594,11 @@ int tl_server_new(const struct tl_opts *o, mo_loop *loop, tl_store *store, tl_le
                              .released = on_released};
     s->late.next = s->late.prev = &s->late;
     s->shutdown_tag.fn = on_shutdown_done;
+    if (tl_mdfault_new(&s->mdf) < 0) {
+        grpc_server_credentials_release(creds);
+        free(s);
+        return -ENOMEM;
+    }
 
     grpc_arg args[] = {
         {GRPC_ARG_INTEGER, GRPC_ARG_MAX_CONCURRENT_STREAMS, {.integer = MO_STREAMS_PER_CONN}},
@@ -639,5 +666,6 @@ void tl_server_free(tl_server *s)
         }
         grpc_server_destroy(s->srv);
     }
+    tl_mdfault_free(s->mdf);
     free(s);
 }

@@ -58,6 +58,10 @@ struct tl_stream {
     uint64_t sending_seq; /* the item's sequence number, for the ledger */
     grpc_byte_buffer *bb;
     uint64_t items;     /* items sent on this stream */
+    uint64_t msgs;      /* messages of any kind sent */
+    struct tl_md_fault mf; /* the call's metadata faults */
+    bool held;          /* delay-ms: nothing goes out until first_timer */
+    mo_timer first_timer;
     uint64_t discs;     /* discontinuities sent */
     uint64_t fell_behind;
 
@@ -75,6 +79,10 @@ static void stop_sending(struct tl_stream *st)
     }
     mo_timer_stop(st->env->loop, &st->hb_timer);
     mo_timer_stop(st->env->loop, &st->life_timer);
+    if (mo_timer_armed(&st->first_timer)) { /* held by delay-ms: the hold ends with it */
+        mo_timer_stop(st->env->loop, &st->first_timer);
+        st->tags_out--;
+    }
 }
 
 static void stream_detach(struct tl_stream *st, const char *why)
@@ -185,6 +193,7 @@ static void on_sent(mo_tag *tag, bool ok)
         return;
     }
     const struct tl_opts *o = st->env->opts;
+    st->msgs++;
     if (st->sending_item) {
         st->items++;
         tl_ledger_delivered(st->env->ledger, tl_cache_name(st->cache), tl_topic_name(st->topic),
@@ -193,7 +202,11 @@ static void on_sent(mo_tag *tag, bool ok)
             st->malformed_due = true; /* sent next, before anything else */
     }
     if (st->state == ST_OPEN) {
-        if (o->fault_end_after != TL_OFF && st->items >= o->fault_end_after)
+        if (st->mf.stream_error && st->msgs >= st->mf.stream_error_after)
+            stream_end(st, st->mf.stream_error_code,
+                       "fault asked for in the call's metadata (stream-error)", "stream-error",
+                       "ended by the call's metadata");
+        else if (o->fault_end_after != TL_OFF && st->items >= o->fault_end_after)
             stream_end_unavailable(st);
         else if (o->fault_stall_after != TL_OFF && st->items >= o->fault_stall_after)
             stream_stall(st);
@@ -255,7 +268,7 @@ static void send_discontinuity(struct tl_stream *st, const struct tl_start *d)
 /* Sends the next thing due, if nothing is in flight. */
 static void pump(struct tl_stream *st)
 {
-    if (st->state != ST_OPEN || st->sending)
+    if (st->state != ST_OPEN || st->sending || st->held)
         return;
     if (st->malformed_due) {
         /* garbled bytes first, then an item of no kind, in turn */
@@ -330,8 +343,30 @@ static void on_lifetime(mo_timer *t)
         stream_end_normal(st, "--stream-lifetime");
 }
 
+/* The first message and the timers: at once, or after delay-ms. */
+static void stream_open(struct tl_stream *st)
+{
+    struct tl_env *env = st->env;
+    st->held = false;
+    /* The heartbeat goes out with the response headers: the SDKs wait for it. */
+    send_msg(st, tl_wire_heartbeat(), false, 0, true);
+    if (st->state == ST_OPEN && env->opts->heartbeat_us)
+        mo_timer_start(env->loop, &st->hb_timer, env->opts->heartbeat_us);
+    if (st->state == ST_OPEN && env->opts->stream_lifetime_us)
+        mo_timer_start(env->loop, &st->life_timer, env->opts->stream_lifetime_us);
+}
+
+static void on_first_due(mo_timer *t)
+{
+    struct tl_stream *st = container_of(t, struct tl_stream, first_timer);
+    st->tags_out--;
+    if (st->state == ST_OPEN)
+        stream_open(st);
+    stream_release_if_done(st);
+}
+
 int tl_stream_start(struct tl_env *env, grpc_call *call, tl_cache *cache, tl_topic *topic,
-                    const struct tl_subscribe_req *req)
+                    const struct tl_subscribe_req *req, const struct tl_md_fault *mf)
 {
     struct tl_stream *st = calloc(1, sizeof *st);
     if (!st)
@@ -348,6 +383,9 @@ int tl_stream_start(struct tl_env *env, grpc_call *call, tl_cache *cache, tl_top
     st->status_details = grpc_empty_slice();
     mo_timer_init(&st->hb_timer, on_heartbeat);
     mo_timer_init(&st->life_timer, on_lifetime);
+    mo_timer_init(&st->first_timer, on_first_due);
+    if (mf)
+        st->mf = *mf;
 
     struct tl_start start;
     tl_topic_resume(topic, req->resume_at, req->page, &start);
@@ -380,11 +418,12 @@ int tl_stream_start(struct tl_env *env, grpc_call *call, tl_cache *cache, tl_top
         gpr_free(peer);
     }
 
-    /* The heartbeat goes out with the response headers: the SDKs wait for it. */
-    send_msg(st, tl_wire_heartbeat(), false, 0, true);
-    if (st->state == ST_OPEN && env->opts->heartbeat_us)
-        mo_timer_start(env->loop, &st->hb_timer, env->opts->heartbeat_us);
-    if (st->state == ST_OPEN && env->opts->stream_lifetime_us)
-        mo_timer_start(env->loop, &st->life_timer, env->opts->stream_lifetime_us);
+    if (st->mf.delay_ms) { /* delay-ms: the first message (and the headers) held back */
+        st->held = true;
+        st->tags_out++; /* the timer holds the stream as a tag would */
+        mo_timer_start(env->loop, &st->first_timer, st->mf.delay_ms * 1000);
+        return 0;
+    }
+    stream_open(st);
     return 0;
 }

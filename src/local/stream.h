@@ -7,7 +7,9 @@
  * ring gets a _Discontinuity and continues from the oldest entry, so its
  * memory is bounded whatever the client's speed. Heartbeats come from a timer
  * per stream, also while items flow. The stream fault options
- * (--fault-end-after, --fault-stall-after) are applied here, and each item
+ * (--fault-end-after, --fault-stall-after) and the call's metadata faults
+ * (delay-ms: the first message held back; stream-error: the stream ended
+ * after so many messages, heartbeats counted) are applied here, and each item
  * gRPC reports sent is a `delivered` line of the ledger (ledger.h).
  */
 #ifndef TL_STREAM_H
@@ -16,6 +18,7 @@
 #include <grpc/grpc.h>
 
 #include "env.h"
+#include "mdfault.h"
 #include "topic.h"
 #include "wire.h"
 
@@ -23,6 +26,6 @@
  * Releases the call through env->released when the stream is over.
  * Returns 0, or a negative errno after which the caller still owns the call. */
 int tl_stream_start(struct tl_env *env, grpc_call *call, tl_cache *cache, tl_topic *topic,
-                    const struct tl_subscribe_req *req);
+                    const struct tl_subscribe_req *req, const struct tl_md_fault *mf);
 
 #endif

@@ -3,7 +3,7 @@
  *   probe subscribe --target HOST:PORT [--tls] [--token T] --cache C --topic T
  *                   [--resume N] [--page P] [--count N] [--messages N]
  *                   [--timeout DURATION] [--deadline DURATION]
- *                   [--max-receive BYTES] [--no-values]
+ *                   [--max-receive BYTES] [--no-values] [--metadata KEY=VALUE ...]
  *   probe publish   --target HOST:PORT [--tls] [--token T] --cache C --topic T
  *                   [--binary | --hex] [--count N] [--size BYTES] MESSAGE
  *
@@ -33,6 +33,8 @@
  * BYTES repeats MESSAGE (or "x" when it is empty) to exactly BYTES bytes,
  * for messages too large for a command line. --method PATH sends the publish
  * request to another method path instead.
+ * --metadata KEY=VALUE (repeatable) adds request metadata to the call, as
+ * momento-local's fault words (momento-topics-local(1)).
  * Usage errors exit 64.
  */
 #include <config.h>
@@ -64,6 +66,7 @@
 
 #define EXIT_USAGE 64
 #define PUBLISH_DEADLINE_MS 5000
+#define EXTRA_MD_MAX 12
 
 struct args {
     const char *target, *token, *cache, *topic;
@@ -72,8 +75,19 @@ struct args {
     uint64_t timeout_us, deadline_us;
     uint64_t max_receive, size;
     const char *method; /* publish: another method path (to test UNIMPLEMENTED) */
+    /* --metadata KEY=VALUE: more request metadata (momento-local's fault words) */
+    grpc_metadata extra[EXTRA_MD_MAX];
+    size_t n_extra;
     const char *message;
 };
+
+/* The --metadata entries after the connection's own n. */
+static size_t add_extra(const struct args *a, grpc_metadata *md, size_t n)
+{
+    for (size_t i = 0; i < a->n_extra; i++)
+        md[n++] = a->extra[i];
+    return n;
+}
 
 /* ---- output ---- */
 
@@ -162,7 +176,7 @@ struct sub {
     mo_tag start_tag, status_tag, msg_tag;
     mo_timer timeout;
     int tags_out;
-    grpc_metadata md[MO_CALL_MD_MAX];
+    grpc_metadata md[MO_CALL_MD_MAX + EXTRA_MD_MAX];
     grpc_byte_buffer *req, *msg;
     grpc_metadata_array init_md, trail_md;
     grpc_status_code status;
@@ -295,7 +309,7 @@ static int do_subscribe(mo_loop *loop, mo_conn *conn, const struct args *a)
                               gpr_inf_future(GPR_CLOCK_REALTIME));
     }
     s.req = mo_subscribe_request(a->cache, a->topic, a->resume, a->page);
-    size_t nmd = mo_conn_metadata(conn, a->cache, s.md);
+    size_t nmd = add_extra(a, s.md, mo_conn_metadata(conn, a->cache, s.md));
 
     grpc_op ops[4];
     ops[0] = mo_op(GRPC_OP_SEND_INITIAL_METADATA);
@@ -356,8 +370,8 @@ static int publish_once(mo_loop *loop, mo_conn *conn, const struct args *a, cons
     struct pub p = {.tag.fn = on_pub_done, .loop = loop, .details = grpc_empty_slice()};
     grpc_metadata_array_init(&p.init_md);
     grpc_metadata_array_init(&p.trail_md);
-    grpc_metadata md[MO_CALL_MD_MAX];
-    size_t nmd = mo_conn_metadata(conn, a->cache, md);
+    grpc_metadata md[MO_CALL_MD_MAX + EXTRA_MD_MAX];
+    size_t nmd = add_extra(a, md, mo_conn_metadata(conn, a->cache, md));
     gpr_timespec deadline = gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
                                          gpr_time_from_millis(PUBLISH_DEADLINE_MS, GPR_TIMESPAN));
     grpc_call *call = mo_conn_call(conn, mo_loop_cq(loop), a->method ? a->method : MO_METHOD_PUBLISH,
@@ -479,7 +493,7 @@ static int parse_seconds(const char *s, uint64_t *ret)
 
 enum { O_TARGET = 0x100, O_TLS, O_TOKEN, O_CACHE, O_TOPIC, O_RESUME, O_PAGE, O_COUNT,
        O_MESSAGES, O_TIMEOUT, O_DEADLINE, O_BINARY, O_HEX, O_METHOD, O_MAX_RECEIVE, O_SIZE,
-       O_NO_VALUES };
+       O_NO_VALUES, O_METADATA };
 
 int main(int argc, char **argv)
 {
@@ -505,6 +519,7 @@ int main(int argc, char **argv)
         {"max-receive", required_argument, NULL, O_MAX_RECEIVE},
         {"size", required_argument, NULL, O_SIZE},
         {"no-values", no_argument, NULL, O_NO_VALUES},
+        {"metadata", required_argument, NULL, O_METADATA},
         {0},
     };
     struct args a = {.token = ""};
@@ -529,6 +544,14 @@ int main(int argc, char **argv)
         case O_MAX_RECEIVE: num = &a.max_receive; break;
         case O_SIZE: num = &a.size; break;
         case O_NO_VALUES: a.no_values = true; break;
+        case O_METADATA: {
+            const char *eq = strchr(optarg, '=');
+            if (!eq || eq == optarg || a.n_extra == EXTRA_MD_MAX)
+                return usage_error("--metadata KEY=VALUE (at most %d): \"%s\"", EXTRA_MD_MAX, optarg);
+            a.extra[a.n_extra].key = grpc_slice_from_copied_buffer(optarg, (size_t)(eq - optarg));
+            a.extra[a.n_extra++].value = grpc_slice_from_copied_string(eq + 1);
+            break;
+        }
         case O_TIMEOUT:
             if (parse_seconds(optarg, &a.timeout_us) < 0)
                 return usage_error("--timeout: not a duration: \"%s\"", optarg);
@@ -591,6 +614,10 @@ int main(int argc, char **argv)
     }
     mo_conn_free(conn);
     mo_loop_free(loop);
+    for (size_t i = 0; i < a.n_extra; i++) {
+        grpc_slice_unref(a.extra[i].key);
+        grpc_slice_unref(a.extra[i].value);
+    }
     mo_grpc_shutdown_wait(2000);
     return rc;
 }

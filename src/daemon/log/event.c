@@ -21,62 +21,9 @@
 #include "log/sink.h"
 #include "timefmt.h"
 
-struct type_info {
-    const char *name;
-    enum mo_level level;
-    const char *message_id; /* fixed per type, so journalctl MESSAGE_ID= finds them */
-    bool per_message;       /* may come with every message: the sink may drop it (sink.h) */
-};
-
-static const struct type_info types[MO_EV__COUNT] = {
-    [MO_EV_MESSAGE] = {"message", MO_LEVEL_INFO, "5745c755483f4658ae0a27109185854f", true},
-    [MO_EV_SUMMARY] = {"summary", MO_LEVEL_INFO, "e1ef2f3c18224e94b429efc3d4e5bf7c"},
-    [MO_EV_SUBSCRIBED] = {"subscribed", MO_LEVEL_INFO, "3adeb06ab8224a658116a5c06b33dd8b"},
-    [MO_EV_RESUBSCRIBING] = {"resubscribing", MO_LEVEL_WARNING, "dedcdbb709644920b0f28d4730efc8d4"},
-    [MO_EV_IDLE_TIMEOUT] = {"idle_timeout", MO_LEVEL_WARNING, "0a866742e5724082b8a924c90a361d38"},
-    [MO_EV_DISCONTINUITY] = {"discontinuity", MO_LEVEL_WARNING, "95711ed2ef944f89899cba87a46737ae", true},
-    [MO_EV_GAP] = {"gap", MO_LEVEL_WARNING, "1902d587d7af4ab891863b88e9dccdd2", true},
-    [MO_EV_RESET] = {"reset", MO_LEVEL_WARNING, "9ac2218fce0d41b68fc56e613fc71fad", true},
-    [MO_EV_PAGE_ANNOUNCED] = {"page_announced", MO_LEVEL_INFO, "8273ce6195664f299f62f3cb57b03da5"},
-    [MO_EV_OVERSIZED] = {"oversized", MO_LEVEL_WARNING, "73f5a713517a4e3b80f72bba692deb54"},
-    [MO_EV_DECODE_ERROR] = {"decode_error", MO_LEVEL_WARNING, "b884bc1011f647ccb1aa5184760975ff", true},
-    [MO_EV_PROTOCOL_ERROR] = {"protocol_error", MO_LEVEL_WARNING, "3b24292518bd4e2abae429e585754432", true},
-    [MO_EV_AUTH_ERROR] = {"auth_error", MO_LEVEL_ERROR, "a96eb582268e4bf6a9b6d861089e42cc"},
-    [MO_EV_NOT_FOUND] = {"not_found", MO_LEVEL_ERROR, "6dbb2e76ce2748e997821bafe364a3ae"},
-    [MO_EV_LIMIT_EXCEEDED] = {"limit_exceeded", MO_LEVEL_ERROR, "1b1ce9b13fb4498086baf49388284c67"},
-    [MO_EV_CONFIG_RELOADED] = {"config_reloaded", MO_LEVEL_NOTICE, "d71349cf399e4d21a08ad32ac905e89e"},
-    [MO_EV_CONFIG_ERROR] = {"config_error", MO_LEVEL_ERROR, "21b9ab9e34c74a70937eaf3ca265f72e"},
-    [MO_EV_STARTED] = {"started", MO_LEVEL_NOTICE, "e6fe88bfff2d4158b1a17e87e723d68b"},
-    [MO_EV_STOPPING] = {"stopping", MO_LEVEL_NOTICE, "19c4cc6afef44a4faea9702b4acc9021"},
-    [MO_EV_CLOCK_UNSYNCED] = {"clock_unsynced", MO_LEVEL_WARNING, "93be5b22d74b4d0a8393445e5af86c01"},
-    [MO_EV_CLOCK_SYNCED] = {"clock_synced", MO_LEVEL_NOTICE, "d3d4a60043784bfab463083575c7dd73"},
-    [MO_EV_PUBLISHER_FLOOR] = {"publisher_floor", MO_LEVEL_INFO, "d96d93ae291d4179a3c344311a7417d3"},
-    [MO_EV_EMF] = {"emf", MO_LEVEL_INFO, "625d4ce896864bb3b50610a620b5c861"},
-    [MO_EV_EXPORT_ERROR] = {"export_error", MO_LEVEL_WARNING, "734f7cf547104381b3bfe0400229bad6"},
-    [MO_EV_STATE_ERROR] = {"state_error", MO_LEVEL_ERROR, "28196ba29d5e4a56a585dbbba7d96926"},
-    [MO_EV_STATE_RECOVERED] = {"state_recovered", MO_LEVEL_NOTICE, "78f9c96fcd90401e9c397edb833d5958"},
-    [MO_EV_STATE_IGNORED] = {"state_ignored", MO_LEVEL_WARNING, "db7003d1ac8f49a897e24f24a93099c4"},
-    [MO_EV_MOVE_FAILED] = {"move_failed", MO_LEVEL_ERROR, "2a912e12bb2b48a29db519cac152c249"},
-    [MO_EV_MOVED] = {"moved", MO_LEVEL_NOTICE, "d6c27ff8a461483ab467e8bde4293651"},
-    [MO_EV_FIELDS_DROPPED] = {"fields_dropped", MO_LEVEL_WARNING, "8d1067d0471743a2890d745f701a0f35"},
-    [MO_EV_EXPORT_RECOVERED] = {"export_recovered", MO_LEVEL_NOTICE, "aa87600b65e14d0d8da326411159ef33"},
-    [MO_EV_LOG_FALLBACK] = {"log_fallback", MO_LEVEL_WARNING, "4916d04cab254f3ebeb3a9655812ff74"},
-    [MO_EV_LOG_RESTORED] = {"log_restored", MO_LEVEL_NOTICE, "df5a8d943e8948f1850bb516f62a8396"},
-    [MO_EV_CANARY] = {"canary", MO_LEVEL_INFO, "e4f1628b20b44df8b8a3b5635eac48e6"},
-    [MO_EV_CANARY_PEER] = {"canary_peer", MO_LEVEL_INFO, "a67aeda463f14e94b621d355596a52c5"},
-    [MO_EV_CANARY_LOST] = {"canary_lost", MO_LEVEL_WARNING, "0717b4346b1440cd9a33077a1ba44c8c"},
-    [MO_EV_CANARY_DEGRADED] = {"canary_degraded", MO_LEVEL_WARNING, "e6b402ed7b14474084df5dcddd8dd42d"},
-    [MO_EV_CANARY_RECOVERED] = {"canary_recovered", MO_LEVEL_NOTICE, "9b0c577f50804b969f02641838f440bc"},
-    [MO_EV_CANARY_ERROR] = {"canary_error", MO_LEVEL_ERROR, "fd38feb563474ca7a3bfffc7fb34f40d"},
-    [MO_EV_CLOCK_SOURCE_CHANGED] = {"clock_source_changed", MO_LEVEL_WARNING, "72cb2df1e3b74f8c8d6312fbf72489ca"},
-    [MO_EV_KEY_EXPIRING] = {"key_expiring", MO_LEVEL_WARNING, "1f761a2b28e146a3bb14d484e89fd839"},
-    [MO_EV_KEY_EXPIRED] = {"key_expired", MO_LEVEL_ERROR, "620e4684418044859891ef6fe279f12c"},
-    [MO_EV_PUBLISHER_SKEWED] = {"publisher_skewed", MO_LEVEL_WARNING, "1e8671d2b7fd427397099c6f7b2ae890"},
-};
-
 static enum mo_log_format sink = MO_LOG_JSON;
 
-const char *mo_event_message_id(enum mo_event_type t) { return types[t].message_id; }
+const char *mo_event_message_id(enum mo_event_type t) { return mo_evtype(t)->message_id; }
 
 const char *mo_level_name(enum mo_level l)
 {
@@ -112,7 +59,7 @@ static struct mo_field *add(struct mo_event *e, const char *key, enum mo_field_t
 void mo_event_init(struct mo_event *e, enum mo_event_type type, const char *cache, const char *topic)
 {
     e->type = type;
-    e->level = types[type].level;
+    e->level = mo_evtype(type)->level;
     e->n = 0;
     e->dropped = 0;
     e->first_dropped = NULL;
@@ -237,7 +184,7 @@ static int render_json(const struct mo_event *e, const struct mo_field *extra, s
     mo_jw_raw(&w, "{\"ts\":", 6);
     mo_jw_str(&w, ts);
     mo_jw_key(&w, "event");
-    mo_jw_str(&w, types[e->type].name);
+    mo_jw_str(&w, mo_evtype(e->type)->name);
     mo_jw_key(&w, "level");
     mo_jw_str(&w, mo_level_name(e->level));
     mo_jw_key(&w, "message");
@@ -306,9 +253,9 @@ static int render_journal(const struct mo_event *e, const struct mo_field *extra
     snprintf(prio, sizeof prio, "%d", (int)e->level);
     if (journal_field(iov, &n, max_iov, &pos, end, "MESSAGE", false, e->msg) < 0 ||
         journal_field(iov, &n, max_iov, &pos, end, "PRIORITY", false, prio) < 0 ||
-        journal_field(iov, &n, max_iov, &pos, end, "MESSAGE_ID", false, types[e->type].message_id) < 0 ||
+        journal_field(iov, &n, max_iov, &pos, end, "MESSAGE_ID", false, mo_evtype(e->type)->message_id) < 0 ||
         journal_field(iov, &n, max_iov, &pos, end, "SYSLOG_IDENTIFIER", false, "momento-subscriberd") < 0 ||
-        journal_field(iov, &n, max_iov, &pos, end, "EVENT", false, types[e->type].name) < 0 ||
+        journal_field(iov, &n, max_iov, &pos, end, "EVENT", false, mo_evtype(e->type)->name) < 0 ||
         journal_field(iov, &n, max_iov, &pos, end, "LEVEL", false, mo_level_name(e->level)) < 0)
         return -1;
     for (size_t i = 0; i < e->n + n_extra; i++) {
@@ -339,7 +286,7 @@ static bool sink_open;
 
 static enum mo_sink_class class_of(enum mo_event_type t)
 {
-    return types[t].per_message ? MO_SINK_DROP : MO_SINK_KEEP;
+    return mo_evtype(t)->per_message ? MO_SINK_DROP : MO_SINK_KEEP;
 }
 
 static int ensure_sink(void)
@@ -367,7 +314,7 @@ static void tell_fields_dropped(const struct mo_event *e)
     if (fields_told[e->type])
         return;
     fields_told[e->type] = true;
-    const char *type = types[e->type].name;
+    const char *type = mo_evtype(e->type)->name;
     struct mo_event w;
     mo_event_init(&w, MO_EV_FIELDS_DROPPED, NULL, NULL);
     mo_event_str(&w, "event_type", type);
@@ -471,7 +418,7 @@ static int emit(const struct mo_event *e, const struct mo_field *extra, size_t n
     if (n < 0) /* only a pathological event exceeds the buffer; say so rather than cut JSON */
         n = snprintf(render_buf, sizeof render_buf,
                      "{\"event\":\"%s\",\"level\":\"error\",\"message\":\"event too large to render\"}",
-                     types[e->type].name);
+                     mo_evtype(e->type)->name);
     return mo_sink_line(render_buf, (size_t)n, c);
 }
 
@@ -501,10 +448,10 @@ int mo_event_emit_raw(enum mo_event_type type, const char *line, size_t len)
     if (sink != MO_LOG_JOURNAL)
         return mo_sink_line(line, len, MO_SINK_KEEP);
     char prio[16], id[48], ev[64], lv[32];
-    snprintf(prio, sizeof prio, "PRIORITY=%d", (int)types[type].level);
-    snprintf(id, sizeof id, "MESSAGE_ID=%s", types[type].message_id);
-    snprintf(ev, sizeof ev, "EVENT=%s", types[type].name);
-    snprintf(lv, sizeof lv, "LEVEL=%s", mo_level_name(types[type].level));
+    snprintf(prio, sizeof prio, "PRIORITY=%d", (int)mo_evtype(type)->level);
+    snprintf(id, sizeof id, "MESSAGE_ID=%s", mo_evtype(type)->message_id);
+    snprintf(ev, sizeof ev, "EVENT=%s", mo_evtype(type)->name);
+    snprintf(lv, sizeof lv, "LEVEL=%s", mo_level_name(mo_evtype(type)->level));
     static const char ident[] = "SYSLOG_IDENTIFIER=momento-subscriberd";
     /* MESSAGE=line without copying the line: the sink takes the fields apart */
     char *m = render_buf;

@@ -1,0 +1,52 @@
+/* evtype.c - the event types' names, levels and MESSAGE_IDs. */
+#include <config.h>
+
+#include "log/evtype.h"
+
+static const struct mo_evtype_info types[MO_EV__COUNT] = {
+    [MO_EV_MESSAGE] = {"message", MO_LEVEL_INFO, "5745c755483f4658ae0a27109185854f", true},
+    [MO_EV_SUMMARY] = {"summary", MO_LEVEL_INFO, "e1ef2f3c18224e94b429efc3d4e5bf7c"},
+    [MO_EV_SUBSCRIBED] = {"subscribed", MO_LEVEL_INFO, "3adeb06ab8224a658116a5c06b33dd8b"},
+    [MO_EV_RESUBSCRIBING] = {"resubscribing", MO_LEVEL_WARNING, "dedcdbb709644920b0f28d4730efc8d4"},
+    [MO_EV_IDLE_TIMEOUT] = {"idle_timeout", MO_LEVEL_WARNING, "0a866742e5724082b8a924c90a361d38"},
+    [MO_EV_DISCONTINUITY] = {"discontinuity", MO_LEVEL_WARNING, "95711ed2ef944f89899cba87a46737ae", true},
+    [MO_EV_GAP] = {"gap", MO_LEVEL_WARNING, "1902d587d7af4ab891863b88e9dccdd2", true},
+    [MO_EV_RESET] = {"reset", MO_LEVEL_WARNING, "9ac2218fce0d41b68fc56e613fc71fad", true},
+    [MO_EV_PAGE_ANNOUNCED] = {"page_announced", MO_LEVEL_INFO, "8273ce6195664f299f62f3cb57b03da5"},
+    [MO_EV_OVERSIZED] = {"oversized", MO_LEVEL_WARNING, "73f5a713517a4e3b80f72bba692deb54"},
+    [MO_EV_DECODE_ERROR] = {"decode_error", MO_LEVEL_WARNING, "b884bc1011f647ccb1aa5184760975ff", true},
+    [MO_EV_PROTOCOL_ERROR] = {"protocol_error", MO_LEVEL_WARNING, "3b24292518bd4e2abae429e585754432", true},
+    [MO_EV_AUTH_ERROR] = {"auth_error", MO_LEVEL_ERROR, "a96eb582268e4bf6a9b6d861089e42cc"},
+    [MO_EV_NOT_FOUND] = {"not_found", MO_LEVEL_ERROR, "6dbb2e76ce2748e997821bafe364a3ae"},
+    [MO_EV_LIMIT_EXCEEDED] = {"limit_exceeded", MO_LEVEL_ERROR, "1b1ce9b13fb4498086baf49388284c67"},
+    [MO_EV_CONFIG_RELOADED] = {"config_reloaded", MO_LEVEL_NOTICE, "d71349cf399e4d21a08ad32ac905e89e"},
+    [MO_EV_CONFIG_ERROR] = {"config_error", MO_LEVEL_ERROR, "21b9ab9e34c74a70937eaf3ca265f72e"},
+    [MO_EV_STARTED] = {"started", MO_LEVEL_NOTICE, "e6fe88bfff2d4158b1a17e87e723d68b"},
+    [MO_EV_STOPPING] = {"stopping", MO_LEVEL_NOTICE, "19c4cc6afef44a4faea9702b4acc9021"},
+    [MO_EV_CLOCK_UNSYNCED] = {"clock_unsynced", MO_LEVEL_WARNING, "93be5b22d74b4d0a8393445e5af86c01"},
+    [MO_EV_CLOCK_SYNCED] = {"clock_synced", MO_LEVEL_NOTICE, "d3d4a60043784bfab463083575c7dd73"},
+    [MO_EV_PUBLISHER_FLOOR] = {"publisher_floor", MO_LEVEL_INFO, "d96d93ae291d4179a3c344311a7417d3"},
+    [MO_EV_EMF] = {"emf", MO_LEVEL_INFO, "625d4ce896864bb3b50610a620b5c861"},
+    [MO_EV_EXPORT_ERROR] = {"export_error", MO_LEVEL_WARNING, "734f7cf547104381b3bfe0400229bad6"},
+    [MO_EV_STATE_ERROR] = {"state_error", MO_LEVEL_ERROR, "28196ba29d5e4a56a585dbbba7d96926"},
+    [MO_EV_STATE_RECOVERED] = {"state_recovered", MO_LEVEL_NOTICE, "78f9c96fcd90401e9c397edb833d5958"},
+    [MO_EV_STATE_IGNORED] = {"state_ignored", MO_LEVEL_WARNING, "db7003d1ac8f49a897e24f24a93099c4"},
+    [MO_EV_MOVE_FAILED] = {"move_failed", MO_LEVEL_ERROR, "2a912e12bb2b48a29db519cac152c249"},
+    [MO_EV_MOVED] = {"moved", MO_LEVEL_NOTICE, "d6c27ff8a461483ab467e8bde4293651"},
+    [MO_EV_FIELDS_DROPPED] = {"fields_dropped", MO_LEVEL_WARNING, "8d1067d0471743a2890d745f701a0f35"},
+    [MO_EV_EXPORT_RECOVERED] = {"export_recovered", MO_LEVEL_NOTICE, "aa87600b65e14d0d8da326411159ef33"},
+    [MO_EV_LOG_FALLBACK] = {"log_fallback", MO_LEVEL_WARNING, "4916d04cab254f3ebeb3a9655812ff74"},
+    [MO_EV_LOG_RESTORED] = {"log_restored", MO_LEVEL_NOTICE, "df5a8d943e8948f1850bb516f62a8396"},
+    [MO_EV_CANARY] = {"canary", MO_LEVEL_INFO, "e4f1628b20b44df8b8a3b5635eac48e6"},
+    [MO_EV_CANARY_PEER] = {"canary_peer", MO_LEVEL_INFO, "a67aeda463f14e94b621d355596a52c5"},
+    [MO_EV_CANARY_LOST] = {"canary_lost", MO_LEVEL_WARNING, "0717b4346b1440cd9a33077a1ba44c8c"},
+    [MO_EV_CANARY_DEGRADED] = {"canary_degraded", MO_LEVEL_WARNING, "e6b402ed7b14474084df5dcddd8dd42d"},
+    [MO_EV_CANARY_RECOVERED] = {"canary_recovered", MO_LEVEL_NOTICE, "9b0c577f50804b969f02641838f440bc"},
+    [MO_EV_CANARY_ERROR] = {"canary_error", MO_LEVEL_ERROR, "fd38feb563474ca7a3bfffc7fb34f40d"},
+    [MO_EV_CLOCK_SOURCE_CHANGED] = {"clock_source_changed", MO_LEVEL_WARNING, "72cb2df1e3b74f8c8d6312fbf72489ca"},
+    [MO_EV_KEY_EXPIRING] = {"key_expiring", MO_LEVEL_WARNING, "1f761a2b28e146a3bb14d484e89fd839"},
+    [MO_EV_KEY_EXPIRED] = {"key_expired", MO_LEVEL_ERROR, "620e4684418044859891ef6fe279f12c"},
+    [MO_EV_PUBLISHER_SKEWED] = {"publisher_skewed", MO_LEVEL_WARNING, "1e8671d2b7fd427397099c6f7b2ae890"},
+};
+
+const struct mo_evtype_info *mo_evtype(enum mo_event_type t) { return &types[t]; }
