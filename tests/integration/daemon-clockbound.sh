@@ -104,10 +104,9 @@ came_back() { echo '.level == "notice" and .clock_source == "clockbound" and '"$
 # the writer stops: as_of frozen, stale after 5 s, not before 4
 writer_stop
 t0=$(date +%s%N)
-sleep 3.5
-[ "$(changed)" = 0 ] || fail "fell back before the segment was 5 s old: $(last_change)"
 expect_change 1 "$(fell_back '.clockbound_state == "stale" and (.reason | test("as_of"))')" "frozen as_of"
 dt=$((($(date +%s%N) - t0) / 1000000))
+[ "$dt" -ge 4000 ] || fail "fell back $dt ms after the writer stopped, before the segment was 5 s old"
 writer --bound-ns 350000
 expect_change 2 "$(came_back '.clock_bound_us == 350')" "writer back"
 pass "a writer that stopped: stale after ${dt} ms, back when it writes again"
@@ -115,12 +114,13 @@ pass "a writer that stopped: stale after ${dt} ms, back when it writes again"
 # restarting (version 0): the last snapshot kept, then stale
 writer_stop
 "$CBW" "$SEG" --version 0
-sleep 3.5
-[ "$(changed)" = 2 ] || fail "version 0 not kept for 5 s: $(last_change)"
+t0=$(date +%s%N)
 expect_change 3 "$(fell_back '.clockbound_state == "stale"')" "version 0"
+dt0=$((($(date +%s%N) - t0) / 1000000))
+[ "$dt0" -ge 3500 ] || fail "version 0 not kept: fell back after $dt0 ms"
 writer --bound-ns 350000
 expect_change 4 "$(came_back 'true')" "after version 0"
-pass "version 0: kept for up to 5 s, then stale; back after"
+pass "version 0: kept for $dt0 ms, then stale; back after"
 
 # removed; replaced by another file (a new inode) with another bound
 writer_stop
@@ -157,7 +157,6 @@ wait_events 8 "$out" '.event=="clock_unsynced"' $((u0 + 1)) || fail "free-runnin
 jq -e '.clock_source == "clockbound" and .clock_status == "free_running" and .clock_bound_us == 350' \
     <<<"$(events "$out" '.event=="clock_unsynced"' | tail -n 1)" >/dev/null ||
     fail "free-running: $(events "$out" '.event=="clock_unsynced"' | tail -n 1)"
-sleep 1.5
 [ "$(changed)" = 8 ] || fail "free-running changed the source: $(last_change)"
 [ "$(count_events "$out" '.event=="clock_unsynced"')" = $((u0 + 1)) ] || fail "clock_unsynced repeated"
 writer_stop
