@@ -596,6 +596,11 @@ case_clockbound() {
     pass "ClockBound's segment read under the sandbox: summary, STATUS=, messages ± 0.500 ms; its removal noticed"
 }
 
+# inst_count NAME EVENT-FILTER N: at least N such records of momento-subscriberd@NAME
+inst_count() {
+    [ "$(ct journalctl -u "momento-subscriberd@$1" -o json --no-pager | jq -c "select($2)" | wc -l)" -ge "$3" ]
+}
+
 case_instances() {
     local i pid state score
     for i in alpha beta; do
@@ -606,7 +611,7 @@ case_instances() {
     ct systemctl start momento-subscriberd@alpha momento-subscriberd@beta ||
         fail "cannot start the instances: $(ct systemctl status --no-pager momento-subscriberd@alpha 2>&1 | tail -n 5)"
     for i in alpha beta; do
-        wait_until 10 sh -c "ct journalctl -u momento-subscriberd@$i -o json --no-pager | jq -e 'select(.EVENT==\"subscribed\" and .TOPIC==\"i-$i\")' >/dev/null" ||
+        wait_until 10 inst_count "$i" ".EVENT==\"subscribed\" and .TOPIC==\"i-$i\"" 1 ||
             fail "momento-subscriberd@$i did not subscribe to i-$i"
     done
     active || fail "the plain unit stopped beside the instances"
@@ -615,13 +620,14 @@ case_instances() {
     for i in alpha beta; do
         local want=3
         [ $i = beta ] && want=2
-        wait_until 10 sh -c "[ \$(ct journalctl -u momento-subscriberd@$i -o json --no-pager | jq -c 'select(.EVENT==\"message\")' | wc -l) -ge $want ]" ||
-            fail "momento-subscriberd@$i: not $want messages"
-        [ "$(ct journalctl -u momento-subscriberd@$i -o json --no-pager | jq -r 'select(.EVENT==\"message\") | .TOPIC' | sort -u)" = "i-$i" ] ||
-            fail "momento-subscriberd@$i received another instance's topic"
+        wait_until 10 inst_count "$i" '.EVENT=="message"' "$want" ||
+            fail "momento-subscriberd@$i: not $want messages: $(ct journalctl -u "momento-subscriberd@$i" --no-pager | tail -n 5)"
+        local topics
+        topics=$(ct journalctl -u "momento-subscriberd@$i" -o json --no-pager | jq -r 'select(.EVENT=="message") | .TOPIC' | sort -u)
+        [ "$topics" = "i-$i" ] || fail "momento-subscriberd@$i received the topics: $topics"
         pid=$(ct systemctl show -P MainPID "momento-subscriberd@$i")
         state=$(ct sh -c "tr '\\0' '\\n' </proc/$pid/environ" | sed -n 's/^STATE_DIRECTORY=//p')
-        [ "$state" = "/var/lib/momento-subscriber/$i" ] || fail "momento-subscriberd@$i: STATE_DIRECTORY=$state"
+        [ "$state" = "/var/lib/momento-subscriber-$i" ] || fail "momento-subscriberd@$i: STATE_DIRECTORY=$state"
         [ "$(ct cat "/run/credentials/momento-subscriberd@$i.service/momento-api-key")" = "$KEY" ] ||
             fail "momento-subscriberd@$i: its credential is not its key file"
         ct systemd-analyze security --no-pager "momento-subscriberd@$i" >"$E2E_RUN/security-$i.txt" 2>&1 || true
@@ -631,7 +637,7 @@ case_instances() {
     done
     ct systemctl stop momento-subscriberd@alpha momento-subscriberd@beta || fail "cannot stop the instances"
     for i in alpha beta; do
-        ct test -s "/var/lib/private/momento-subscriber/$i/positions" || ct test -s "/var/lib/momento-subscriber/$i/positions" ||
+        ct test -s "/var/lib/private/momento-subscriber-$i/positions" ||
             fail "momento-subscriberd@$i saved no positions in its state directory"
         [ "$(ct systemctl show -P Result "momento-subscriberd@$i")" = success ] || fail "momento-subscriberd@$i did not stop cleanly"
     done
@@ -679,6 +685,7 @@ case_purge() {
         fail "dpkg --purge failed: $(tail -n 20 "$E2E_RUN/dpkg-purge.log")"
     local p
     for p in /etc/momento-subscriber /var/lib/momento-subscriber /var/lib/private/momento-subscriber \
+        /var/lib/momento-subscriber-alpha /var/lib/private/momento-subscriber-beta \
         /lib/systemd/system/$UNIT.service /lib/systemd/system/$UNIT@.service \
         /etc/systemd/system/multi-user.target.wants/$UNIT.service; do
         if ct test -e "$p" || ct test -L "$p"; then fail "$p is still there after purge"; fi
