@@ -12,7 +12,7 @@
 
 int mo_clockwatch_init(struct mo_clockwatch *w, enum mo_clock_config cfg, const char *path)
 {
-    *w = (struct mo_clockwatch){.config = cfg, .bound_us = -1, .interval_max_us = -1};
+    *w = (struct mo_clockwatch){.bound_us = -1, .interval_max_us = -1};
     return mo_clocksrc_new(&w->src, cfg, path);
 }
 
@@ -31,7 +31,7 @@ int mo_clockwatch_configure(struct mo_clockwatch *w, enum mo_clock_config cfg, c
                             bool *changed)
 {
     *changed = false;
-    if (cfg == w->config && same_path(path, mo_clocksrc_path(w->src)))
+    if (cfg == mo_clocksrc_config(w->src) && same_path(path, mo_clocksrc_path(w->src)))
         return 0;
     mo_clocksrc *n;
     int r = mo_clocksrc_new(&n, cfg, path);
@@ -39,7 +39,6 @@ int mo_clockwatch_configure(struct mo_clockwatch *w, enum mo_clock_config cfg, c
         return r;
     mo_clocksrc_free(w->src);
     w->src = n;
-    w->config = cfg;
     *changed = true;
     return 0;
 }
@@ -63,17 +62,17 @@ enum mo_clock_source_change mo_clockwatch_source_step(struct mo_clockwatch *w,
                                                       const struct mo_clock_reading *r)
 {
     bool first = !w->source_known;
-    enum mo_clock_source was = w->source;
+    enum mo_clock_source was = w->last.source;
     w->source_known = true;
-    w->source = r->source;
     w->last = *r;
     w->bound_us = r->bound_us;
     if (r->bound_us >= 0 && r->bound_us > w->interval_max_us)
         w->interval_max_us = r->bound_us;
     if (first) {
-        bool wanted = w->config == MO_CLOCK_CLOCKBOUND ||
+        enum mo_clock_config cfg = mo_clocksrc_config(w->src);
+        bool wanted = cfg == MO_CLOCK_CLOCKBOUND ||
                       (r->cb_looked && (r->cb_state == MO_CB_BAD || r->cb_state == MO_CB_STALE));
-        return r->source == MO_SOURCE_ADJTIMEX && wanted && w->config != MO_CLOCK_ADJTIMEX
+        return r->source == MO_SOURCE_ADJTIMEX && wanted && cfg != MO_CLOCK_ADJTIMEX
                    ? MO_SOURCE_UNUSABLE_AT_START
                    : MO_SOURCE_SAME;
     }
@@ -93,15 +92,10 @@ static const char *bound_text(int64_t us, char *buf, size_t len)
     return buf;
 }
 
-static const char *source_name(const struct mo_clock_reading *r)
-{
-    return mo_clocksrc_source_name(r->source);
-}
-
 /* The fields every clock event carries. */
 static void clock_fields(struct mo_event *e, const struct mo_clock_reading *r)
 {
-    mo_event_str(e, "clock_source", source_name(r));
+    mo_event_str(e, "clock_source", mo_clocksrc_source_name(r->source));
     mo_event_int(e, "clock_bound_us", r->bound_us);
     mo_event_str(e, "clock_status", mo_cb_status_name(r->status));
     mo_event_int(e, "clock_error_us", r->kernel.error_us);
@@ -182,7 +176,7 @@ void mo_clockwatch_check(struct mo_clockwatch *w, struct mo_clock_reading *ret)
     mo_clocksrc_read(w->src, &r);
     enum mo_clock_source_change sc = mo_clockwatch_source_step(w, &r);
     if (sc != MO_SOURCE_SAME)
-        say_source(sc, &r, w->config);
+        say_source(sc, &r, mo_clocksrc_config(w->src));
     uint64_t now = mo_mono_us(), was_since = w->since_us;
     enum mo_clock_change c = mo_clockwatch_step(w, r.status == MO_CB_SYNCHRONIZED, now);
     if (c != MO_CLOCK_SAME)

@@ -37,10 +37,8 @@ struct mo_clockwatch {
     bool synced;        /* as of the last reading */
     uint64_t since_us;  /* monotonic time the current state began (as first seen) */
     /* the source */
-    mo_clocksrc *src;
-    enum mo_clock_config config;
-    bool source_known;            /* a source reading was taken */
-    enum mo_clock_source source;  /* of the last reading */
+    mo_clocksrc *src;             /* of the configuration (mo_clocksrc_config says which) */
+    bool source_known;            /* a source reading was taken, into last */
     struct mo_clock_reading last; /* the last reading */
     int64_t bound_us;             /* this host's bound now, for each latency; -1 unknown */
     int64_t interval_max_us;      /* the largest since the interval began; -1 none */
