@@ -155,6 +155,30 @@ static struct counts *counts_of(tl_mdfault *f, const grpc_slice *id)
     return c;
 }
 
+/* The RPC list rpcs_key of one fault (absent: every RPC) and its number
+ * num_key (absent: *num unchanged): 1 when the fault names rpc, 0 when it
+ * does not, -EINVAL with reason for a word or number it cannot take. */
+static int fault_keys(const grpc_metadata_array *md, enum tl_md_rpc rpc, const char *rpcs_key,
+                      const char *num_key, uint64_t *num, char *reason, size_t len)
+{
+    const grpc_slice *v = mo_md_get(md, rpcs_key);
+    int r = v ? names_rpc(v, rpc, rpcs_key, reason, len) : 1;
+    if (r < 0 || ((v = mo_md_get(md, num_key)) && number_of(v, num_key, num, reason, len) < 0))
+        return -EINVAL;
+    return r;
+}
+
+/* Whether a fault limited to `limit` times per request id applies once more,
+ * counting it in *used (NULL: no request id, so every time). */
+static bool take(uint64_t *used, uint64_t limit)
+{
+    if (used && *used >= limit)
+        return false;
+    if (used)
+        (*used)++;
+    return true;
+}
+
 int tl_mdfault_read(tl_mdfault *f, const grpc_metadata_array *md, enum tl_md_rpc rpc,
                     struct tl_md_fault *ret, char *reason, size_t reason_len)
 {
@@ -164,22 +188,14 @@ int tl_mdfault_read(tl_mdfault *f, const grpc_metadata_array *md, enum tl_md_rpc
     if (!err && !delay && !serr)
         return 0;
     struct counts *c = counts_of(f, mo_md_get(md, "request-id"));
-    const grpc_slice *v;
     int r;
     if (err) {
         grpc_status_code code;
         uint64_t limit = UINT64_MAX;
-        if (status_of(err, "return-error", &code, reason, reason_len) < 0)
+        if (status_of(err, "return-error", &code, reason, reason_len) < 0 ||
+            (r = fault_keys(md, rpc, "error-rpcs", "error-count", &limit, reason, reason_len)) < 0)
             return -EINVAL;
-        v = mo_md_get(md, "error-rpcs");
-        r = v ? names_rpc(v, rpc, "error-rpcs", reason, reason_len) : 1;
-        if (r < 0)
-            return -EINVAL;
-        if ((v = mo_md_get(md, "error-count")) && number_of(v, "error-count", &limit, reason, reason_len) < 0)
-            return -EINVAL;
-        if (r && (!c || c->errors < limit)) {
-            if (c)
-                c->errors++;
+        if (r && take(c ? &c->errors : NULL, limit)) {
             ret->error = true;
             ret->error_code = code;
             return 0; /* refused: no delay or stream for it */
@@ -187,31 +203,18 @@ int tl_mdfault_read(tl_mdfault *f, const grpc_metadata_array *md, enum tl_md_rpc
     }
     if (delay) {
         uint64_t ms, limit = UINT64_MAX;
-        if (number_of(delay, "delay-ms", &ms, reason, reason_len) < 0)
+        if (number_of(delay, "delay-ms", &ms, reason, reason_len) < 0 ||
+            (r = fault_keys(md, rpc, "delay-rpcs", "delay-count", &limit, reason, reason_len)) < 0)
             return -EINVAL;
-        v = mo_md_get(md, "delay-rpcs");
-        r = v ? names_rpc(v, rpc, "delay-rpcs", reason, reason_len) : 1;
-        if (r < 0)
-            return -EINVAL;
-        if ((v = mo_md_get(md, "delay-count")) && number_of(v, "delay-count", &limit, reason, reason_len) < 0)
-            return -EINVAL;
-        if (r && (!c || c->delays < limit)) {
-            if (c)
-                c->delays++;
+        if (r && take(c ? &c->delays : NULL, limit))
             ret->delay_ms = ms;
-        }
     }
     if (serr) {
         grpc_status_code code;
         uint64_t after = 0;
-        if (status_of(serr, "stream-error", &code, reason, reason_len) < 0)
-            return -EINVAL;
-        v = mo_md_get(md, "stream-error-rpcs");
-        r = v ? names_rpc(v, rpc, "stream-error-rpcs", reason, reason_len) : 1;
-        if (r < 0)
-            return -EINVAL;
-        if ((v = mo_md_get(md, "stream-error-message-limit")) &&
-            number_of(v, "stream-error-message-limit", &after, reason, reason_len) < 0)
+        if (status_of(serr, "stream-error", &code, reason, reason_len) < 0 ||
+            (r = fault_keys(md, rpc, "stream-error-rpcs", "stream-error-message-limit", &after, reason,
+                            reason_len)) < 0)
             return -EINVAL;
         if (r && rpc == TL_MD_SUBSCRIBE) {
             ret->stream_error = true;
