@@ -31,6 +31,7 @@ enum {
     OPT_STREAM_END,
     OPT_MAX_SUBSCRIBERS,
     OPT_MAX_PAYLOAD,
+    OPT_TOPIC_LIMITS,
     OPT_TLS_CERT,
     OPT_TLS_KEY,
     OPT_PUBLISHER_ID,
@@ -63,6 +64,7 @@ static const struct option long_opts[] = {
     {"stream-end", required_argument, NULL, OPT_STREAM_END},
     {"max-subscribers", required_argument, NULL, OPT_MAX_SUBSCRIBERS},
     {"max-payload", required_argument, NULL, OPT_MAX_PAYLOAD},
+    {"topic-limits", required_argument, NULL, OPT_TOPIC_LIMITS},
     {"tls-cert", required_argument, NULL, OPT_TLS_CERT},
     {"tls-key", required_argument, NULL, OPT_TLS_KEY},
     {"publisher-id", required_argument, NULL, OPT_PUBLISHER_ID},
@@ -91,7 +93,8 @@ void tl_opts_usage(FILE *f)
           "  --port-file FILE         write the port number to FILE once listening\n"
           "  --token-file FILE        accept only the authorization value in FILE (default: any)\n"
           "  --token TOKEN            the same, given on the command line\n"
-          "  --caches A,B             only these caches exist (default: every cache)\n"
+          "  --caches A,B             only these caches exist, and those CreateCache makes\n"
+          "                           ('' for none; default: every cache exists)\n"
           "  --heartbeat DURATION     heartbeat period on every stream (default 1s; 0s = first only)\n"
           "  --replay N               messages kept per topic for resume (default 4096)\n"
           "  --replay-window DURATION and only those younger than this (default: no limit)\n"
@@ -105,6 +108,9 @@ void tl_opts_usage(FILE *f)
           "                           client reports an RST_STREAM(NO_ERROR)\n"
           "  --max-subscribers N      open streams allowed per cache (default: no limit)\n"
           "  --max-payload BYTES      largest message accepted (default 4096; 0 = no limit)\n"
+          "  --topic-limits RATE,SUBS,KB  the account's topic limits, told by ListCaches and\n"
+          "                           enforced: publishes per second per cache, subscriptions\n"
+          "                           per cache, message size in KiB (0 = no limit)\n"
           "  --tls-cert PEM --tls-key PEM   serve TLS with this certificate and key\n"
           "  --publisher-id ID        publisher_id carried by every item (default: empty)\n"
           "  --publisher-id-from-token  each item's publisher_id is its Publish call's token\n"
@@ -202,6 +208,10 @@ static int parse_caches(const char *arg, struct tl_opts *o, char *err, size_t er
     o->caches = NULL;
     o->n_caches = 0;
     size_t max = 1;
+    if (!*arg) { /* no cache yet: only those CreateCache makes */
+        o->caches = calloc(1, sizeof *o->caches);
+        return o->caches ? 0 : -ENOMEM;
+    }
     for (const char *p = arg; *p; p++)
         max += *p == ',';
     o->caches = calloc(max, sizeof *o->caches);
@@ -222,6 +232,30 @@ static int parse_caches(const char *arg, struct tl_opts *o, char *err, size_t er
         p = comma + 1;
     }
     return 0;
+}
+
+/* --topic-limits RATE,SUBS,KB: three counts, each at most 2^32-1. */
+static int parse_topic_limits(const char *arg, struct tl_opts *o, char *err, size_t errlen)
+{
+    uint64_t v[3];
+    const char *p = arg;
+    for (int i = 0; i < 3; i++) {
+        char *end;
+        errno = 0;
+        if (*p < '0' || *p > '9')
+            goto bad;
+        unsigned long long n = strtoull(p, &end, 10);
+        if (errno || n > UINT32_MAX || (i < 2 ? *end != ',' : *end != '\0'))
+            goto bad;
+        v[i] = n;
+        p = end + 1;
+    }
+    o->topic_limits = (struct mo_topic_limits){(uint32_t)v[0], (uint32_t)v[1], (uint32_t)v[2]};
+    o->has_topic_limits = true;
+    return 0;
+bad:
+    return bad(err, errlen, "topic-limits",
+               "not RATE,SUBS,KB (three numbers, e.g. 100,100,100):", arg);
 }
 
 static int parse_reject(const char *arg, struct tl_opts *o, char *err, size_t errlen)
@@ -332,6 +366,9 @@ int tl_opts_parse(int argc, char **argv, struct tl_opts *o, char *err, size_t er
             break;
         case OPT_MAX_PAYLOAD:
             r = parse_count(name, optarg, 0, &o->max_payload, err, errlen);
+            break;
+        case OPT_TOPIC_LIMITS:
+            r = parse_topic_limits(optarg, o, err, errlen);
             break;
         case OPT_TLS_CERT:
             o->tls_cert = optarg;

@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "control.h"
+
 #define TL_OFF UINT64_MAX /* an unset count option */
 
 /* Which calls --fault-reject refuses (--fault-reject-rpc). */
@@ -26,7 +28,7 @@ struct tl_opts {
     const char *listen;       /* HOST:PORT, port 0 = ephemeral */
     const char *port_file;
     char *token;              /* owned (wiped when cleared); NULL: any token is accepted */
-    char **caches;            /* NULL: every cache exists */
+    char **caches;            /* NULL: every cache exists (else n_caches may be 0) */
     size_t n_caches;
     uint64_t heartbeat_us;    /* 0: only the first heartbeat */
     uint64_t replay;
@@ -38,6 +40,10 @@ struct tl_opts {
     enum tl_stream_end stream_end;
     uint64_t max_subscribers; /* per cache; 0 = no limit */
     uint64_t max_payload;     /* bytes; 0 = no limit */
+    /* --topic-limits: what ListCaches tells of every cache, and enforced
+     * (each 0 = no limit) beside --max-subscribers and --max-payload */
+    struct mo_topic_limits topic_limits;
+    bool has_topic_limits;
     const char *tls_cert, *tls_key;
     const char *publisher_id;
     bool publisher_id_from_token; /* each item's publisher_id: its Publish call's authorization */

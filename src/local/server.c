@@ -16,7 +16,9 @@
 #include <grpc/grpc_security.h>
 
 #include "cleanup.h"
+#include "clock.h"
 #include "conn.h"
+#include "ctl.h"
 #include "env.h"
 #include "pubsub.h"
 #include "rpc.h"
@@ -29,8 +31,25 @@
  * pending queue, which refuses calls past 1000 (grpc.server.max_pending_requests):
  * keep enough armed for a burst of new calls from several clients. */
 #define SLOTS_PER_METHOD 64
+#define SLOTS_PER_CONTROL 4 /* control calls are few and quick */
 
-enum slot_kind { SLOT_PUBLISH, SLOT_SUBSCRIBE, SLOT_OTHER, SLOT_KINDS };
+/* The control kinds are in tl_ctl's order, after the two topic methods. */
+enum slot_kind {
+    SLOT_PUBLISH,
+    SLOT_SUBSCRIBE,
+    SLOT_CREATE,
+    SLOT_DELETE,
+    SLOT_LIST,
+    SLOT_OTHER,
+    SLOT_KINDS
+};
+static const char *const slot_method[SLOT_KINDS] = {
+    MO_METHOD_PUBLISH,      MO_METHOD_SUBSCRIBE,   MO_METHOD_CREATE_CACHE,
+    MO_METHOD_DELETE_CACHE, MO_METHOD_LIST_CACHES, NULL,
+};
+
+static bool is_control(enum slot_kind k) { return k >= SLOT_CREATE && k <= SLOT_LIST; }
+static int slots_of(enum slot_kind k) { return is_control(k) ? SLOTS_PER_CONTROL : SLOTS_PER_METHOD; }
 
 struct slot {
     mo_tag tag;
@@ -64,7 +83,7 @@ struct reply {
 struct tl_server {
     struct tl_env env;
     grpc_server *srv;
-    void *m_publish, *m_subscribe;
+    void *methods[SLOT_KINDS]; /* registered methods; SLOT_OTHER's is NULL */
     int port;
     struct slot slots[SLOT_KINDS][SLOTS_PER_METHOD];
     size_t armed;
@@ -173,9 +192,11 @@ static void on_reply_due(mo_timer *t)
 
 /* Answers a call and releases it: at once, or, for a Publish with
  * --fault-delay-publish, that much later (on a timer: the loop goes on
- * meanwhile). `err` (may be NULL) goes into the trailing metadata. Takes the
- * slot's call. */
-static void reply(struct slot *sl, grpc_status_code code, const char *details, const char *err)
+ * meanwhile). `err` (may be NULL) goes into the trailing metadata; `body`
+ * (NULL: zero bytes, common._Empty) is the reply message when code is OK.
+ * Takes the slot's call. */
+static void reply_body(struct slot *sl, grpc_status_code code, const char *details,
+                       const char *err, grpc_slice *body)
 {
     tl_server *s = sl->srv;
     grpc_call *call = sl->call;
@@ -192,7 +213,7 @@ static void reply(struct slot *sl, grpc_status_code code, const char *details, c
     r->code = code;
     r->details = grpc_slice_from_copied_string(details ? details : "");
     if (code == GRPC_STATUS_OK)
-        r->msg = grpc_raw_byte_buffer_create(NULL, 0); /* common._Empty: zero bytes */
+        r->msg = grpc_raw_byte_buffer_create(body, body ? 1 : 0);
     if (err) {
         r->trailer.key = grpc_slice_from_static_string("err");
         r->trailer.value = grpc_slice_from_static_string(err);
@@ -214,6 +235,11 @@ static void reply(struct slot *sl, grpc_status_code code, const char *details, c
     reply_send(r);
 }
 
+static void reply(struct slot *sl, grpc_status_code code, const char *details, const char *err)
+{
+    reply_body(sl, code, details, err, NULL);
+}
+
 static void replyf(struct slot *sl, grpc_status_code code, const char *err, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 static void replyf(struct slot *sl, grpc_status_code code, const char *err, const char *fmt, ...)
@@ -230,7 +256,12 @@ static void replyf(struct slot *sl, grpc_status_code code, const char *err, cons
 
 /* ---- checks shared by both methods ---- */
 
-static const char *rpc_name(enum slot_kind k) { return k == SLOT_PUBLISH ? "publish" : "subscribe"; }
+static const char *rpc_name(enum slot_kind k)
+{
+    static const char *const names[SLOT_KINDS] = {"publish", "subscribe", "create-cache",
+                                                  "delete-cache", "list-caches", "other"};
+    return names[k];
+}
 
 /* Whether --fault-reject refuses this call (--fault-reject-rpc, COUNT). */
 static bool fault_rejects(const tl_server *s, enum slot_kind kind)
@@ -238,7 +269,7 @@ static bool fault_rejects(const tl_server *s, enum slot_kind kind)
     const struct tl_opts *o = s->env.opts;
     if (o->fault_reject_code <= 0)
         return false;
-    if ((o->fault_reject_rpc == TL_RPC_PUBLISH && kind != SLOT_PUBLISH) ||
+    if (is_control(kind) || (o->fault_reject_rpc == TL_RPC_PUBLISH && kind != SLOT_PUBLISH) ||
         (o->fault_reject_rpc == TL_RPC_SUBSCRIBE && kind != SLOT_SUBSCRIBE))
         return false;
     /* only calls it applies to get here, and each is refused until COUNT:
@@ -276,6 +307,8 @@ static bool refuse_early(tl_server *s, struct slot *sl)
             return true;
         }
     }
+    if (is_control(sl->kind))
+        return false; /* (the metadata faults name topic RPCs only) */
     /* the faults momento-local takes in the call's metadata */
     char why[256];
     if (tl_mdfault_read(s->mdf, &sl->md, sl->kind == SLOT_PUBLISH ? TL_MD_PUBLISH : TL_MD_SUBSCRIBE,
@@ -355,6 +388,16 @@ static void handle_publish(tl_server *s, struct slot *sl)
         replyf(sl, GRPC_STATUS_RESOURCE_EXHAUSTED, "item_size_limit_exceeded",
                "item size %zu bytes exceeds the limit of %" PRIu64 " bytes", req.value_len,
                o->max_payload);
+    } else if (o->topic_limits.max_publish_message_size_kb &&
+               req.value_len > (uint64_t)o->topic_limits.max_publish_message_size_kb * 1024) {
+        replyf(sl, GRPC_STATUS_RESOURCE_EXHAUSTED, "item_size_limit_exceeded",
+               "item size %zu bytes exceeds the limit of %" PRIu32 " KiB", req.value_len,
+               o->topic_limits.max_publish_message_size_kb);
+    } else if (!tl_cache_take_publish(c, o->topic_limits.max_publish_rate, mo_mono_us())) {
+        replyf(sl, GRPC_STATUS_RESOURCE_EXHAUSTED, "operations_rate_limit_exceeded",
+               "publish rate for cache %s exceeds the limit of %" PRIu32
+               " operations per second",
+               tl_cache_name(c), o->topic_limits.max_publish_rate);
     } else {
         tl_topic *t = tl_cache_topic(c, req.topic);
         struct tl_published p;
@@ -400,16 +443,21 @@ static void handle_subscribe(tl_server *s, struct slot *sl)
     const struct tl_opts *o = s->env.opts;
     tl_cache *c;
     tl_topic *t;
+    /* the lower of --max-subscribers and --topic-limits' */
+    uint64_t max_subs = o->max_subscribers;
+    uint64_t tl_subs = o->topic_limits.max_subscription_count;
+    if (tl_subs && (!max_subs || tl_subs < max_subs))
+        max_subs = tl_subs;
     if (tl_wire_subscribe_decode(GRPC_SLICE_START_PTR(body), GRPC_SLICE_LENGTH(body), &req) < 0) {
         replyf(sl, GRPC_STATUS_INTERNAL, NULL,
                "failed to decode the _SubscriptionRequest message");
     } else if (!(c = find_cache(s, sl, req.cache, req.topic))) {
         /* answered */
-    } else if (o->max_subscribers && tl_cache_subscribers(c) >= o->max_subscribers) {
+    } else if (max_subs && tl_cache_subscribers(c) >= max_subs) {
         replyf(sl, GRPC_STATUS_RESOURCE_EXHAUSTED, "topic_subscriptions_limit_exceeded",
                "Number of subscribers for cache %s exceeds the limit of %" PRIu64
                " concurrent subscribers",
-               tl_cache_name(c), o->max_subscribers);
+               tl_cache_name(c), max_subs);
     } else if (!(t = tl_cache_topic(c, req.topic))) {
         replyf(sl, GRPC_STATUS_INTERNAL, NULL, "out of memory");
     } else if (tl_stream_start(&s->env, sl->call, c, t, &req, &sl->mf) < 0) {
@@ -418,6 +466,21 @@ static void handle_subscribe(tl_server *s, struct slot *sl)
         sl->call = NULL; /* the stream's now */
     }
     grpc_slice_unref(body);
+}
+
+static void handle_control(tl_server *s, struct slot *sl)
+{
+    grpc_slice body;
+    if (!accept_call(s, sl, &body))
+        return;
+    struct tl_ctl_answer a;
+    tl_control_answer(&s->env, (enum tl_ctl)(sl->kind - SLOT_CREATE), GRPC_SLICE_START_PTR(body),
+                      GRPC_SLICE_LENGTH(body), &a);
+    grpc_slice_unref(body);
+    if (a.code != GRPC_STATUS_OK)
+        tl_log(&s->env, "refused a call: %s: %s", mo_status_name(a.code), a.details);
+    reply_body(sl, a.code, a.details, NULL, &a.body);
+    grpc_slice_unref(a.body);
 }
 
 /* ---- accepting calls ---- */
@@ -436,9 +499,9 @@ static void slot_arm(struct slot *sl)
         grpc_call_details_init(&sl->details);
         e = grpc_server_request_call(s->srv, &sl->call, &sl->details, &sl->md, cq, cq, &sl->tag);
     } else {
-        e = grpc_server_request_registered_call(
-            s->srv, sl->kind == SLOT_PUBLISH ? s->m_publish : s->m_subscribe, &sl->call,
-            &sl->deadline, &sl->md, &sl->payload, cq, cq, &sl->tag);
+        e = grpc_server_request_registered_call(s->srv, s->methods[sl->kind], &sl->call,
+                                                &sl->deadline, &sl->md, &sl->payload, cq, cq,
+                                                &sl->tag);
     }
     if (e != GRPC_CALL_OK) {
         mo_warn("cannot wait for calls (gRPC error %d)", e);
@@ -464,6 +527,11 @@ static void on_call(mo_tag *tag, bool ok)
             break;
         case SLOT_SUBSCRIBE:
             handle_subscribe(s, sl);
+            break;
+        case SLOT_CREATE:
+        case SLOT_DELETE:
+        case SLOT_LIST:
+            handle_control(s, sl);
             break;
         default: {
             char method[256];
@@ -622,10 +690,10 @@ int tl_server_new(const struct tl_opts *o, mo_loop *loop, tl_store *store, tl_le
     grpc_channel_args cargs = {.num_args = ARRAY_SIZE(args), .args = args};
     s->srv = grpc_server_create(&cargs, NULL);
     grpc_server_register_completion_queue(s->srv, mo_loop_cq(loop), NULL);
-    s->m_publish = grpc_server_register_method(s->srv, MO_METHOD_PUBLISH, NULL,
-                                               GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER, 0);
-    s->m_subscribe = grpc_server_register_method(s->srv, MO_METHOD_SUBSCRIBE, NULL,
-                                                 GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER, 0);
+    for (int k = 0; k < SLOT_KINDS; k++)
+        if (slot_method[k])
+            s->methods[k] = grpc_server_register_method(
+                s->srv, slot_method[k], NULL, GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER, 0);
     s->port = grpc_server_add_http2_port(s->srv, o->listen, creds);
     grpc_server_credentials_release(creds);
     if (s->port <= 0) {
@@ -641,7 +709,7 @@ int tl_server_new(const struct tl_opts *o, mo_loop *loop, tl_store *store, tl_le
     grpc_server_start(s->srv);
     s->started = true;
     for (int k = 0; k < SLOT_KINDS; k++)
-        for (int i = 0; i < SLOTS_PER_METHOD; i++) {
+        for (int i = 0; i < slots_of((enum slot_kind)k); i++) {
             struct slot *sl = &s->slots[k][i];
             sl->tag.fn = on_call;
             sl->srv = s;

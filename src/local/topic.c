@@ -65,6 +65,17 @@ static int map_add(struct map *m, struct node *node)
     return 0;
 }
 
+static void map_remove(struct map *m, struct node *node)
+{
+    for (struct node **pp = &m->slots[node->hash % m->n_slots]; *pp; pp = &(*pp)->next)
+        if (*pp == node) {
+            *pp = node->next;
+            node->next = NULL;
+            m->n--;
+            return;
+        }
+}
+
 static int node_init(struct node *n, struct tl_str name)
 {
     n->name = malloc(name.len + 1);
@@ -86,12 +97,17 @@ struct tl_store {
     uint64_t ring_max; /* max(replay, TL_RING_MIN) */
     bool any_cache;
     struct map caches;
+    tl_cache *removed; /* caches DeleteCache took out, kept until the store goes */
 };
 
 struct tl_cache {
     struct node node; /* first: the map hands out nodes */
     tl_store *store;
+    tl_cache *removed_next;
     size_t subscribers;
+    /* --topic-limits publish rate: a bucket of `rate` publishes refilled
+     * continuously (tokens in millionths of a publish) */
+    uint64_t tokens_u, refilled_us;
     struct map topics;
 };
 
@@ -195,6 +211,10 @@ void tl_store_free(tl_store *s)
     if (!s)
         return;
     map_clear(&s->caches, cache_node_free);
+    for (tl_cache *c = s->removed, *next; c; c = next) {
+        next = c->removed_next;
+        cache_free(c);
+    }
     free(s->publisher_id);
     free(s);
 }
@@ -209,6 +229,64 @@ tl_cache *tl_store_cache(tl_store *s, struct tl_str name)
         return NULL;
     }
     return cache_create(s, name);
+}
+
+tl_cache *tl_store_find(tl_store *s, struct tl_str name)
+{
+    return (tl_cache *)map_find(&s->caches, name.p, name.len, hash_name(name.p, name.len));
+}
+
+int tl_store_create(tl_store *s, struct tl_str name)
+{
+    if (tl_store_find(s, name))
+        return -EEXIST;
+    return cache_create(s, name) ? 0 : -ENOMEM;
+}
+
+void tl_store_remove(tl_store *s, tl_cache *c)
+{
+    map_remove(&s->caches, &c->node);
+    c->removed_next = s->removed;
+    s->removed = c;
+}
+
+static int cmp_cache(const void *a, const void *b)
+{
+    return strcmp((*(const tl_cache *const *)a)->node.name,
+                  (*(const tl_cache *const *)b)->node.name);
+}
+
+const tl_cache **tl_store_list(const tl_store *s, size_t *n)
+{
+    const tl_cache **v = malloc((s->caches.n ? s->caches.n : 1) * sizeof *v);
+    if (!v)
+        return NULL;
+    size_t k = 0;
+    for (size_t i = 0; i < s->caches.n_slots; i++)
+        for (const struct node *nd = s->caches.slots[i]; nd; nd = nd->next)
+            v[k++] = (const tl_cache *)nd;
+    qsort(v, k, sizeof *v, cmp_cache);
+    *n = k;
+    return v;
+}
+
+bool tl_cache_take_publish(tl_cache *c, uint64_t rate, uint64_t now_us)
+{
+    const uint64_t one = 1000000; /* a publish, in millionths */
+    if (!rate)
+        return true;
+    if (!c->refilled_us) { /* a full bucket to start */
+        c->tokens_u = rate * one;
+        c->refilled_us = now_us;
+    }
+    uint64_t dt = now_us - c->refilled_us;
+    c->refilled_us = now_us;
+    uint64_t add = dt > 10 * one ? rate * one : dt * rate; /* rate per s = rate per µs × 10^6 */
+    c->tokens_u = c->tokens_u + add > rate * one ? rate * one : c->tokens_u + add;
+    if (c->tokens_u < one)
+        return false;
+    c->tokens_u -= one;
+    return true;
 }
 
 grpc_slice tl_store_discontinuity(const tl_store *s, const struct tl_start *d)

@@ -112,6 +112,21 @@ grpc_slice tl_store_discontinuity(const tl_store *s, const struct tl_start *d);
 /* The cache called `name`, created on first use; NULL when it does not exist
  * (not in the store's list) or on ENOMEM (then errno is set). */
 tl_cache *tl_store_cache(tl_store *s, struct tl_str name);
+/* The cache called `name` if it exists now (none is made), else NULL. */
+tl_cache *tl_store_find(tl_store *s, struct tl_str name);
+/* CreateCache: 0, -EEXIST when it exists already, -ENOMEM. */
+int tl_store_create(tl_store *s, struct tl_str name);
+/* DeleteCache: the cache no longer exists (without --caches, a later use
+ * makes a new, empty one of the same name). Its memory stays until
+ * tl_store_free, as streams that were on it may still point at it; the
+ * caller ends those first. */
+void tl_store_remove(tl_store *s, tl_cache *c);
+/* The caches that exist, in name order: a new array of *n (caller frees), or
+ * NULL on ENOMEM. */
+const tl_cache **tl_store_list(const tl_store *s, size_t *n);
+/* --topic-limits' publish rate: true when the cache may take one more
+ * publish at monotonic time now_us, `rate` a second (0: no limit). */
+bool tl_cache_take_publish(tl_cache *c, uint64_t rate, uint64_t now_us);
 const char *tl_cache_name(const tl_cache *c);
 /* Open Subscribe streams on the cache (--max-subscribers is per cache). */
 size_t tl_cache_subscribers(const tl_cache *c);

@@ -6,6 +6,8 @@
  *                   [--max-receive BYTES] [--no-values] [--metadata KEY=VALUE ...]
  *   probe publish   --target HOST:PORT [--tls] [--token T] --cache C --topic T
  *                   [--binary | --hex] [--count N] [--size BYTES] MESSAGE
+ *   probe control   --target HOST:PORT [--tls] [--token T]
+ *                   create-cache NAME | delete-cache NAME | list-caches
  *
  * subscribe makes one Subscribe call and prints one JSON line per server
  * message on stdout (flushed at once):
@@ -33,6 +35,8 @@
  * BYTES repeats MESSAGE (or "x" when it is empty) to exactly BYTES bytes,
  * for messages too large for a command line. --method PATH sends the publish
  * request to another method path instead.
+ * control makes one control-plane call (list-caches: one per page) and
+ * prints its status line; list-caches also a line per cache (do_control).
  * --metadata KEY=VALUE (repeatable) adds request metadata to the call, as
  * momento-local's fault words (momento-topics-local(1)).
  * Usage errors exit 64.
@@ -57,6 +61,7 @@
 #include "cleanup.h"
 #include "clock.h"
 #include "conn.h"
+#include "control.h"
 #include "endpoint.h"
 #include "loop.h"
 #include "pubsub.h"
@@ -79,6 +84,7 @@ struct args {
     grpc_metadata extra[EXTRA_MD_MAX];
     size_t n_extra;
     const char *message;
+    const char *ctl; /* control: create-cache, delete-cache or list-caches */
 };
 
 /* The --metadata entries after the connection's own n. */
@@ -364,19 +370,22 @@ static void on_pub_done(mo_tag *tag, bool ok)
     mo_loop_quit(p->loop);
 }
 
-static int publish_once(mo_loop *loop, mo_conn *conn, const struct args *a, const void *value,
-                        size_t len, bool binary)
+/* One unary call of `method` with `req`; prints its status line and
+ * returns the status. The reply message, if any, goes to *reply (caller
+ * destroys; NULL: dropped). */
+static grpc_status_code unary_once(mo_loop *loop, mo_conn *conn, const struct args *a,
+                                   const char *method, grpc_byte_buffer *req,
+                                   grpc_byte_buffer **reply)
 {
-    struct pub p = {.tag.fn = on_pub_done, .loop = loop, .details = grpc_empty_slice()};
+    struct pub p = {.tag.fn = on_pub_done, .loop = loop, .details = grpc_empty_slice(),
+                    .status = GRPC_STATUS_UNKNOWN};
     grpc_metadata_array_init(&p.init_md);
     grpc_metadata_array_init(&p.trail_md);
     grpc_metadata md[MO_CALL_MD_MAX + EXTRA_MD_MAX];
     size_t nmd = add_extra(a, md, mo_conn_metadata(conn, a->cache, md));
     gpr_timespec deadline = gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
                                          gpr_time_from_millis(PUBLISH_DEADLINE_MS, GPR_TIMESPAN));
-    grpc_call *call = mo_conn_call(conn, mo_loop_cq(loop), a->method ? a->method : MO_METHOD_PUBLISH,
-                                   deadline);
-    grpc_byte_buffer *req = mo_publish_request(a->cache, a->topic, value, len, binary);
+    grpc_call *call = mo_conn_call(conn, mo_loop_cq(loop), method, deadline);
 
     grpc_op ops[6];
     ops[0] = mo_op(GRPC_OP_SEND_INITIAL_METADATA);
@@ -393,22 +402,89 @@ static int publish_once(mo_loop *loop, mo_conn *conn, const struct args *a, cons
     ops[5].data.recv_status_on_client.trailing_metadata = &p.trail_md;
     ops[5].data.recv_status_on_client.status = &p.status;
     ops[5].data.recv_status_on_client.status_details = &p.details;
-    int rc = 1;
     if (grpc_call_start_batch(call, ops, 6, &p.tag, NULL) == GRPC_CALL_OK) {
         mo_loop_run(loop);
         print_status(p.status, p.details, &p.trail_md);
-        rc = p.status == GRPC_STATUS_OK ? 0 : 1;
     } else {
-        mo_warn("cannot start the Publish call");
+        mo_warn("cannot start the call of %s", method);
     }
     grpc_call_unref(call);
-    grpc_byte_buffer_destroy(req);
-    if (p.reply)
+    if (reply)
+        *reply = p.reply;
+    else if (p.reply)
         grpc_byte_buffer_destroy(p.reply);
     grpc_slice_unref(p.details);
     grpc_metadata_array_destroy(&p.init_md);
     grpc_metadata_array_destroy(&p.trail_md);
-    return rc;
+    return p.status;
+}
+
+static int publish_once(mo_loop *loop, mo_conn *conn, const struct args *a, const void *value,
+                        size_t len, bool binary)
+{
+    grpc_byte_buffer *req = mo_publish_request(a->cache, a->topic, value, len, binary);
+    grpc_status_code st =
+        unary_once(loop, conn, a, a->method ? a->method : MO_METHOD_PUBLISH, req, NULL);
+    grpc_byte_buffer_destroy(req);
+    return st == GRPC_STATUS_OK ? 0 : 1;
+}
+
+/* ---- the control plane ---- */
+
+/* create-cache NAME, delete-cache NAME: the status line. list-caches: every
+ * page, a line per cache after each page's status line:
+ *   {"type":"cache","name":"...","limits":true,"max_publish_rate":N,
+ *    "max_subscription_count":N,"max_publish_message_size_kb":N} */
+static int do_control(mo_loop *loop, mo_conn *conn, const struct args *a)
+{
+    if (strcmp(a->ctl, "list-caches") != 0) {
+        const char *method = strcmp(a->ctl, "create-cache") == 0 ? MO_METHOD_CREATE_CACHE
+                                                                  : MO_METHOD_DELETE_CACHE;
+        grpc_byte_buffer *req = mo_cache_name_request(a->message);
+        grpc_status_code st = unary_once(loop, conn, a, method, req, NULL);
+        grpc_byte_buffer_destroy(req);
+        return st == GRPC_STATUS_OK ? 0 : 1;
+    }
+    _cleanup_free_ char *token = NULL;
+    for (int pages = 0; pages < 1000; pages++) {
+        grpc_byte_buffer *req = mo_list_caches_request(token);
+        grpc_byte_buffer *reply = NULL;
+        grpc_status_code st = unary_once(loop, conn, a, MO_METHOD_LIST_CACHES, req, &reply);
+        grpc_byte_buffer_destroy(req);
+        grpc_slice body;
+        struct mo_cache_list l = {0};
+        bool ok = st == GRPC_STATUS_OK && reply && mo_bb_read(reply, &body);
+        if (reply)
+            grpc_byte_buffer_destroy(reply);
+        if (!ok)
+            return 1;
+        ok = mo_cache_list_decode(GRPC_SLICE_START_PTR(body), GRPC_SLICE_LENGTH(body), &l);
+        grpc_slice_unref(body);
+        if (!ok) {
+            mo_warn("the ListCaches answer is not a _ListCachesResponse");
+            return 1;
+        }
+        for (size_t i = 0; i < mo_cache_list_count(&l); i++) {
+            struct mo_topic_limits lim = {0};
+            bool has = mo_cache_list_limits(&l, i, &lim);
+            const char *name = mo_cache_list_name(&l, i);
+            printf("{\"type\":\"cache\",\"name\":");
+            json_str(name, strlen(name));
+            printf(",\"limits\":%s,\"max_publish_rate\":%" PRIu32
+                   ",\"max_subscription_count\":%" PRIu32 ",\"max_publish_message_size_kb\":%" PRIu32
+                   "}\n",
+                   has ? "true" : "false", lim.max_publish_rate, lim.max_subscription_count,
+                   lim.max_publish_message_size_kb);
+        }
+        free(token);
+        token = mo_cache_list_next(&l) ? strdup(mo_cache_list_next(&l)) : NULL;
+        mo_cache_list_free(&l);
+        fflush(stdout);
+        if (!token)
+            return 0;
+    }
+    mo_warn("more than 1000 pages of caches");
+    return 1;
 }
 
 static int hexval(int c)
@@ -461,6 +537,8 @@ static void usage(FILE *f)
           "       probe publish --target HOST:PORT [--tls] [--token T] --cache C --topic T\n"
           "                     [--binary | --hex] [--count N] [--size BYTES] [--method PATH]\n"
           "                     MESSAGE\n"
+          "       probe control --target HOST:PORT [--tls] [--token T]\n"
+          "                     create-cache NAME | delete-cache NAME | list-caches\n"
           "Durations: 2.5 (seconds) or 500ms, 2s, 1m. See the top of probe.c for the output.\n",
           f);
 }
@@ -503,8 +581,9 @@ int main(int argc, char **argv)
         return argc < 2 ? EXIT_USAGE : 0;
     }
     bool subscribe = strcmp(argv[1], "subscribe") == 0;
-    if (!subscribe && strcmp(argv[1], "publish") != 0)
-        return usage_error("unknown command \"%s\" (subscribe or publish)", argv[1]);
+    bool control = strcmp(argv[1], "control") == 0;
+    if (!subscribe && !control && strcmp(argv[1], "publish") != 0)
+        return usage_error("unknown command \"%s\" (subscribe, publish or control)", argv[1]);
 
     static const struct option lo[] = {
         {"target", required_argument, NULL, O_TARGET},   {"tls", no_argument, NULL, O_TLS},
@@ -570,9 +649,18 @@ int main(int argc, char **argv)
         return usage_error("--max-receive and --size take at most %d bytes", INT32_MAX);
     if (!a.target || !mo_hostport_valid(a.target))
         return usage_error("--target HOST:PORT is required (got \"%s\")", a.target ? a.target : "");
-    if (!a.cache || !a.topic)
+    if ((!a.cache || !a.topic) && !control)
         return usage_error("--cache and --topic are required");
-    if (subscribe) {
+    if (control) {
+        a.ctl = optind < argc ? argv[optind] : "";
+        bool list = strcmp(a.ctl, "list-caches") == 0;
+        bool named = strcmp(a.ctl, "create-cache") == 0 || strcmp(a.ctl, "delete-cache") == 0;
+        if (!list && !named)
+            return usage_error("control: create-cache NAME, delete-cache NAME or list-caches");
+        if (optind + (named ? 2 : 1) != argc)
+            return usage_error("control %s takes %s", a.ctl, named ? "one NAME" : "no argument");
+        a.message = named ? argv[optind + 1] : NULL;
+    } else if (subscribe) {
         if (optind != argc)
             return usage_error("unexpected argument \"%s\"", argv[optind]);
     } else {
@@ -610,7 +698,9 @@ int main(int argc, char **argv)
                            err, sizeof err) < 0) {
         mo_warn("%s", err);
     } else {
-        rc = subscribe ? do_subscribe(loop, conn, &a) : do_publish(loop, conn, &a);
+        rc = control     ? do_control(loop, conn, &a)
+             : subscribe ? do_subscribe(loop, conn, &a)
+                         : do_publish(loop, conn, &a);
     }
     mo_conn_free(conn);
     mo_loop_free(loop);
