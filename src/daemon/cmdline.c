@@ -17,6 +17,7 @@
 #include "daemon.h"
 #include "log/event.h"
 #include "remote/keylife.h"
+#include "remote/limits.h"
 #include "state/state.h"
 #include "timefmt.h"
 #include "util.h"
@@ -268,4 +269,8 @@ void mo_daemon_check_config(const struct mo_config *cfg, const struct mo_remote 
     }
     if (cfg->canary.enabled)
         check_canary(&cfg->canary);
+    if (unresolved)
+        printf("limits: not checked: no API key found here\n");
+    else
+        mo_limits_check_print(cfg, ep, creds->token);
 }

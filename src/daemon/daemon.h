@@ -30,6 +30,7 @@
 #include "log/budget.h"
 #include "loop.h"
 #include "remote/keylife.h"
+#include "remote/limits.h"
 #include "remote/mover.h"
 #include "remote/pool.h"
 #include "remote/remote.h"
@@ -66,6 +67,7 @@ struct mo_daemon {
     mo_hist *status_hist;
     struct mo_clockwatch clockwatch; /* read with the status, every second */
     struct mo_keylife keylife;       /* the key's expiry, checked likewise */
+    mo_limits *limits;               /* the account's topic limits, asked at start and reload */
     mo_export *exports;              /* export: of the configuration */
     struct mo_budget message_budget; /* logging.message_budget, for every subscription */
     mo_canary *canary;               /* canary: of the configuration, or NULL */
@@ -89,6 +91,9 @@ bool mo_daemon_has_sub(const struct mo_daemon *d, const char *cache, const char 
 /* Hands s to the dying list, to be summarised and freed once stopped; s
  * must already be out of d->subs. -ENOMEM: the caller keeps it. */
 int mo_daemon_retire_sub(struct mo_daemon *d, mo_sub *s);
+/* Whether anything is still in flight: subscriptions not yet stopped, the
+ * mover's probes, a canary's publishes, the limits' call. */
+bool mo_daemon_busy(const struct mo_daemon *d);
 /* Something that was in flight is over (the mover's last probe, a canary's
  * publishes): when the daemon stops and nothing is left, the loop quits. */
 void mo_daemon_drained(void *ctx);

@@ -80,6 +80,15 @@ static int init_mover(struct mo_daemon *d)
 }
 static void fini_mover(struct mo_daemon *d) { mo_mover_free(d->mover); }
 
+static int init_limits(struct mo_daemon *d)
+{
+    int r = mo_limits_new(d->loop, NULL, NULL, &d->limits);
+    if (r == 0)
+        mo_limits_on_drained(d->limits, mo_daemon_drained, d);
+    return r;
+}
+static void fini_limits(struct mo_daemon *d) { mo_limits_free(d->limits); }
+
 static int init_positions(struct mo_daemon *d)
 {
     return mo_positions_new(d->cfg->state_directory, getenv("STATE_DIRECTORY"), &d->positions);
@@ -164,6 +173,7 @@ static const struct step {
     {"the \"*\" total", init_total, fini_total},
     {"the connection pool", init_pool, fini_pool},
     {"the mover", init_mover, fini_mover},
+    {"the limits' check", init_limits, fini_limits},
     {"the resume positions", init_positions, fini_positions},
     {"the exports", init_exports, fini_exports},
     {"the clock", init_clock, fini_clock},
@@ -319,8 +329,9 @@ static void begin_stop(struct mo_daemon *d, int signo)
     mo_timer_stop(d->loop, &d->state_timer);
     mo_mover_stop(d->mover);
     mo_daemon_canary_stop(d, mo_daemon_drained);
+    mo_limits_stop(d->limits);
     if (d->live_subs == 0) {
-        if (mo_mover_busy(d->mover) == 0 && !mo_daemon_canary_busy(d))
+        if (!mo_daemon_busy(d))
             mo_loop_quit(d->loop);
         else
             mo_timer_start(d->loop, &d->stop_timer, STOP_GRACE_US);
@@ -384,6 +395,7 @@ int main(int argc, char **argv)
         mo_daemon_clock_read(d); /* the first bound; says so if the clock is not synchronised */
         mo_keylife_set(&d->keylife, d->remote.creds.expires_at);
         mo_daemon_key_check(d); /* says so if the key expires within 7 days */
+        mo_limits_start(d->limits, d->cfg, &d->remote.ep, d->remote.creds.token);
         run(d);
     }
     /* what waits is written, unless the output is blocked past the stop
@@ -391,7 +403,7 @@ int main(int argc, char **argv)
     mo_event_close(stop_budget_left_us(d, STOP_GRPC_US));
     /* with calls still winding down after the grace period the process exit
      * releases them (freeing under live calls would be unsafe) */
-    if (!started || (d->live_subs == 0 && mo_mover_busy(d->mover) == 0 && !mo_daemon_canary_busy(d)))
+    if (!started || !mo_daemon_busy(d))
         tear_down(d, done);
     return started ? 0 : 1;
 }

@@ -119,6 +119,7 @@ static void apply(struct mo_daemon *d)
     mo_remote_clear(&d->remote);
     d->remote = nr; /* sub_settings points into it: same addresses, new text */
     mo_keylife_set(&d->keylife, d->remote.creds.expires_at); /* said again, then checked below */
+    mo_limits_start(d->limits, nc, &d->remote.ep, d->remote.creds.token);
 
     /* the canary first: kept subscriptions are wired to the canary that
      * stays, new ones to a new one */

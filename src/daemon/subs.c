@@ -101,9 +101,15 @@ int mo_daemon_retire_sub(struct mo_daemon *d, mo_sub *s)
 }
 
 /* the loop ends once the daemon stops and nothing is in flight any more */
+bool mo_daemon_busy(const struct mo_daemon *d)
+{
+    return d->live_subs > 0 || mo_mover_busy(d->mover) > 0 || mo_daemon_canary_busy(d) ||
+           mo_limits_busy(d->limits);
+}
+
 static void quit_if_done(struct mo_daemon *d)
 {
-    if (d->stopping && d->live_subs == 0 && mo_mover_busy(d->mover) == 0 && !mo_daemon_canary_busy(d))
+    if (d->stopping && !mo_daemon_busy(d))
         mo_loop_quit(d->loop);
 }
 

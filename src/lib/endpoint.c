@@ -166,3 +166,16 @@ int mo_endpoint_resolve(const struct mo_creds *creds, const struct mo_endpoint_o
     *ret = e;
     return 0;
 }
+
+int mo_endpoint_control(const struct mo_endpoint *data, struct mo_endpoint *ret)
+{
+    *ret = *data;
+    if (data->overridden)
+        return 0;
+    if (strncmp(data->authority, "cache.", 6) != 0)
+        return -ENOENT;
+    const char *base = data->authority + 6;
+    snprintf(ret->authority, sizeof ret->authority, "control.%s", base);
+    snprintf(ret->target, sizeof ret->target, "control.%s:443", base);
+    return 0;
+}

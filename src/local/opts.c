@@ -125,7 +125,8 @@ void tl_opts_usage(FILE *f)
           "  --fault-drop-every N     every Nth message of a topic is lost (a discontinuity instead)\n"
           "  --fault-reset-after N    a topic moves to a new page after every N messages\n"
           "  --fault-reject CODE[:COUNT]  reject every call (or the first COUNT) with CODE\n"
-          "  --fault-reject-rpc publish|subscribe  only calls of this method: the other works\n"
+          "  --fault-reject-rpc publish|subscribe|control  only calls of this method (control:\n"
+          "                           the control plane's), the others work\n"
           "                           (default: both); COUNT counts only these calls\n"
           "  --fault-delay-publish DURATION  answer every Publish this late (the message is\n"
           "                           delivered at once; 0s = off)\n"
@@ -402,8 +403,10 @@ int tl_opts_parse(int argc, char **argv, struct tl_opts *o, char *err, size_t er
                 o->fault_reject_rpc = TL_RPC_PUBLISH;
             else if (strcmp(optarg, "subscribe") == 0)
                 o->fault_reject_rpc = TL_RPC_SUBSCRIBE;
+            else if (strcmp(optarg, "control") == 0)
+                o->fault_reject_rpc = TL_RPC_CONTROL;
             else
-                return bad(err, errlen, name, "neither publish nor subscribe:", optarg);
+                return bad(err, errlen, name, "not publish, subscribe or control:", optarg);
             break;
         case OPT_FAULT_DELAY_PUBLISH:
             if (mo_time_parse_duration(optarg, &o->fault_delay_publish_us) < 0)

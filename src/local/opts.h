@@ -16,6 +16,7 @@ enum tl_rpc {
     TL_RPC_ANY,       /* Publish and Subscribe */
     TL_RPC_PUBLISH,
     TL_RPC_SUBSCRIBE,
+    TL_RPC_CONTROL,   /* CreateCache, DeleteCache, ListCaches (never with TL_RPC_ANY) */
 };
 
 /* How --stream-items and --stream-lifetime end a healthy stream. */

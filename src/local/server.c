@@ -269,7 +269,8 @@ static bool fault_rejects(const tl_server *s, enum slot_kind kind)
     const struct tl_opts *o = s->env.opts;
     if (o->fault_reject_code <= 0)
         return false;
-    if (is_control(kind) || (o->fault_reject_rpc == TL_RPC_PUBLISH && kind != SLOT_PUBLISH) ||
+    if (is_control(kind) != (o->fault_reject_rpc == TL_RPC_CONTROL) ||
+        (o->fault_reject_rpc == TL_RPC_PUBLISH && kind != SLOT_PUBLISH) ||
         (o->fault_reject_rpc == TL_RPC_SUBSCRIBE && kind != SLOT_SUBSCRIBE))
         return false;
     /* only calls it applies to get here, and each is refused until COUNT:
@@ -290,8 +291,10 @@ static bool refuse_early(tl_server *s, struct slot *sl)
         if (code == GRPC_STATUS_PERMISSION_DENIED)
             /* what a key without the right to this method meets (the service's
              * own wording is not known: a plain sentence) */
-            replyf(sl, code, NULL, "the API key does not have permission to %s this topic",
-                   sl->kind == SLOT_PUBLISH ? "publish to" : "subscribe to");
+            replyf(sl, code, NULL, "the API key does not have permission to %s",
+                   sl->kind == SLOT_PUBLISH     ? "publish to this topic"
+                   : sl->kind == SLOT_SUBSCRIBE ? "subscribe to this topic"
+                                                : "use the control plane");
         else
             replyf(sl, code, NULL, "rejected by fault injection (--fault-reject)");
         return true;
