@@ -1,7 +1,7 @@
 /* control.h - the control plane's cache calls: requests, answers, limits.
  *
  * CreateCache, DeleteCache and ListCaches of the service's ScsControl
- * (src/proto/README.md §12), built and read with the generated protobuf-c
+ * (src/proto/README.md §13), built and read with the generated protobuf-c
  * code. The daemon lists caches to learn each one's topic limits; the local
  * server answers all three. Both sides meet here, so both read the same
  * field numbers.

@@ -32,7 +32,7 @@ struct mo_endpoint {
 int mo_endpoint_resolve(const struct mo_creds *creds, const struct mo_endpoint_opts *opts,
                         struct mo_endpoint *ret, char *err, size_t errlen);
 
-/* The control plane's target for a data plane's (src/proto/README.md §12):
+/* The control plane's target for a data plane's (src/proto/README.md §13):
  * control.<endpoint>:443 for cache.<endpoint>:443, the same HOST:PORT and TLS
  * for an override (as the SDKs do for momento-local). -ENOENT when the data
  * host is not cache.<something> (a legacy key's own host name). */

@@ -48,7 +48,7 @@ static void delete(struct tl_env *env, const char *name, struct tl_ctl_answer *a
         answer(a, GRPC_STATUS_NOT_FOUND, "cache not found: %.*s", SHOWN(name));
         return;
     }
-    /* what a subscriber of a deleted cache gets from the service (§12) */
+    /* what a subscriber of a deleted cache gets from the service (src/proto/README.md §13) */
     tl_streams_end(env, c, GRPC_STATUS_NOT_FOUND, "cache not found");
     tl_store_remove(env->store, c);
     tl_log(env, "control: cache %s deleted", name);
