@@ -27,6 +27,12 @@
 //   node sdk.js publish --port P --cache C --topic T [--text S | --hex H]...
 //       Publishes each value in order: {"ev":"published","kind":...} or an error
 //       event; status 0 when every publish succeeded, 3 otherwise.
+//   node sdk.js cache --port P create NAME | delete NAME | list
+//       The control plane through CacheClient: {"ev":"cache","op":"create",
+//       "result":"success"} ("already_exists" for CreateCache.AlreadyExists)
+//       or an error event; list: {"ev":"caches","caches":[{"name":...,
+//       "max_publish_rate":N,"max_subscription_count":N,
+//       "max_publish_message_size_kb":N}...]}. Status 0, or 3 on an error.
 //   node sdk.js batch < STEPS
 //       Runs one step per line of STEPS, each a JSON array [NAME, COMMAND,
 //       ARGS...], one after the other in this one process (Node and the SDK
@@ -93,6 +99,11 @@ function parseArgs(argv) {
   if (cmd === 'unsubscribe') {
     if (positional.length !== 1) throw new UsageError('unsubscribe takes one NAME');
     opts.name = positional[0];
+    return {cmd, opts};
+  }
+  if (cmd === 'cache') {
+    if (!opts.port) throw new UsageError('--port is required');
+    opts.positional = positional;
     return {cmd, opts};
   }
   if (positional.length) throw new UsageError(`unexpected argument "${positional[0]}"`);
@@ -336,6 +347,45 @@ async function cmdPublish(opts, out) {
   return status;
 }
 
+async function cmdCache(opts, out) {
+  const [op, name] = opts.positional || [];
+  if (!['create', 'delete', 'list'].includes(op) || (op !== 'list') !== (name !== undefined)) {
+    throw new UsageError('cache: create NAME, delete NAME or list');
+  }
+  const client = await sdk.CacheClient.create({
+    configuration: sdk.Configurations.Laptop.v1(loggerFactory()),
+    credentialProvider: credentialProvider(opts),
+    defaultTtlSeconds: 60,
+  });
+  try {
+    if (op === 'list') {
+      const resp = await client.listCaches();
+      if (!(resp instanceof sdk.ListCaches.Success)) {
+        out(errorEvent('list', resp));
+        return 3;
+      }
+      out({ev: 'caches', caches: resp.getCaches().map(c => ({name: c.getName(),
+        max_publish_rate: c.getTopicLimits().maxPublishRate,
+        max_subscription_count: c.getTopicLimits().maxSubscriptionCount,
+        max_publish_message_size_kb: c.getTopicLimits().maxPublishMessageSizeKb}))});
+      return 0;
+    }
+    const resp = op === 'create' ? await client.createCache(name) : await client.deleteCache(name);
+    if (resp instanceof sdk.CreateCache.AlreadyExists) {
+      out({ev: 'cache', op, result: 'already_exists'});
+      return 0;
+    }
+    if (resp instanceof sdk.CreateCache.Success || resp instanceof sdk.DeleteCache.Success) {
+      out({ev: 'cache', op, result: 'success'});
+      return 0;
+    }
+    out(errorEvent(op, resp));
+    return 3;
+  } finally {
+    client.close();
+  }
+}
+
 async function cmdUnsubscribe(opts, out) {
   const sub = kept.get(opts.name);
   if (!sub) throw new UsageError(`no kept subscription named "${opts.name}"`);
@@ -345,7 +395,8 @@ async function cmdUnsubscribe(opts, out) {
   return 0;
 }
 
-const commands = {subscribe: cmdSubscribe, publish: cmdPublish, unsubscribe: cmdUnsubscribe};
+const commands = {subscribe: cmdSubscribe, publish: cmdPublish, unsubscribe: cmdUnsubscribe,
+  cache: cmdCache};
 
 // Runs one command line; returns its status. A usage error is status 64.
 async function runCommand(argv, out) {
