@@ -49,8 +49,8 @@ jq -e '.configured==1' <<<"$(events "$out" '.event=="cache_limits" and .cache=="
 [ "$(count_events "$out" '.event=="cache_limits" and .cache=="zz"')" = 0 ] || fail "cache_limits for a cache not listed"
 # the third subscription on a is refused by the server, and says why
 wait_events 10 "$out" '.event=="limit_exceeded" and .cache=="a"' 1 || fail "no limit_exceeded"
-jq -e '.limit_name=="subscriptions" and .limit==2' <<<"$(events "$out" '.event=="limit_exceeded"' | head -1)" >/dev/null ||
-    fail "limit_exceeded: $(events "$out" '.event=="limit_exceeded"' | head -1)"
+jq -e '.limit_name=="subscriptions" and .limit==2' <<<"$(events "$out" '.event=="limit_exceeded"' | sed -n 1p)" >/dev/null ||
+    fail "limit_exceeded: $(events "$out" '.event=="limit_exceeded"' | sed -n 1p)"
 pass "at start: cache_limits per listed cache, over_limit for cache a, the refusal names the limit"
 
 # a reload to two subscriptions on a: asked again, nothing over

@@ -29,7 +29,7 @@ expect_eq "blank name" "$(field "$r" name)" INVALID_ARGUMENT
 ctl create-cache other >/dev/null
 ctl create-cache b >/dev/null
 expect_eq "listed in name order" "$(caches)" "b c other "
-r=$(ctl list-caches | jq -c 'select(.type=="cache")' | head -1)
+r=$(ctl list-caches | jq -c 'select(.type=="cache")' | sed -n 1p)
 expect_eq "no --topic-limits: no _TopicLimits" "$(field "$r" limits)" false
 r=$(pub x | status_line)
 expect_eq "publish once created" "$(field "$r" name)" OK
@@ -94,7 +94,7 @@ ms=$((($(date +%s%N) - t0) / 1000000))
 ok=$(grep -c '"name":"OK"' <<<"$out" || true)
 max=$((4 + 5 * ms / 1000 + 1))
 [ "$ok" -ge 4 ] && [ "$ok" -le "$max" ] || fail "a burst of 40 at 5/s over $ms ms: $ok through (4..$max)"
-r=$(grep RESOURCE_EXHAUSTED <<<"$out" | head -1)
+r=$(grep -m1 RESOURCE_EXHAUSTED <<<"$out")
 expect_eq "rate err" "$(field "$r" err)" operations_rate_limit_exceeded
 [[ $(field "$r" details) == *"limit of 5 operations per second"* ]] || fail "rate details: $r"
 wait_for 3 sh -c "'$PROBE' publish --target 127.0.0.1:$LOCAL_PORT --cache c --topic t y | grep -q '\"OK\"'" ||
