@@ -119,7 +119,6 @@ static void apply(struct mo_daemon *d)
     mo_remote_clear(&d->remote);
     d->remote = nr; /* sub_settings points into it: same addresses, new text */
     mo_keylife_set(&d->keylife, d->remote.creds.expires_at); /* said again, then checked below */
-    mo_limits_start(d->limits, nc, &d->remote.ep, d->remote.creds.token);
 
     /* the canary first: kept subscriptions are wired to the canary that
      * stays, new ones to a new one */
@@ -161,4 +160,6 @@ static void apply(struct mo_daemon *d)
     o.dir_changed = dir_changed > 0;
     o.dir = mo_positions_dir(d->positions);
     mo_reloadlog_reloaded(nc, &o);
+    /* the account's limits for what is now configured: said when they come */
+    mo_limits_start(d->limits, nc, &d->remote.ep, d->remote.creds.token);
 }

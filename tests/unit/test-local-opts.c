@@ -110,7 +110,7 @@ static void test_reject_rpc_errors(void)
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         TEST_EQ_INT(parse(&o, "--fault-reject", "unavailable", "--fault-reject-rpc", bad[i], NULL),
                     -EINVAL);
-        TEST_CONTAINS(err, "--fault-reject-rpc: neither publish nor subscribe");
+        TEST_CONTAINS(err, "--fault-reject-rpc: not publish, subscribe or control");
         tl_opts_clear(&o);
     }
     TEST_EQ_INT(parse(&o, "--fault-reject", "ok", "--fault-reject-rpc", "publish", NULL), -EINVAL);
