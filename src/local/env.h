@@ -10,6 +10,8 @@
 #include "opts.h"
 #include "topic.h"
 
+struct tl_stream;
+
 struct tl_env {
     mo_loop *loop;
     const struct tl_opts *opts;
@@ -17,6 +19,7 @@ struct tl_env {
     tl_ledger *ledger; /* --ledger; NULL without (tl_ledger_* then do nothing) */
     size_t live;     /* calls taken from gRPC and not yet released */
     uint64_t streams; /* Subscribe streams ever opened, to name them in logs */
+    struct tl_stream *open; /* every stream not yet released (stream.c) */
     /* Called after a handler released its call (live went down by one). */
     void (*released)(struct tl_env *env);
 };

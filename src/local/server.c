@@ -1,20 +1,16 @@
 /* server.c - accepting calls, Publish, refusals and the clean stop. */
 #include <config.h>
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
-#include <netdb.h>
-#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <grpc/grpc_security.h>
 
+#include "port.h"
 #include "cleanup.h"
 #include "conn.h"
 #include "env.h"
@@ -31,6 +27,20 @@
 #define SLOTS_PER_METHOD 64
 
 enum slot_kind { SLOT_PUBLISH, SLOT_SUBSCRIBE, SLOT_OTHER, SLOT_KINDS };
+
+/* The data port (the gRPC server), which the test-admin port cuts off. */
+enum port_state {
+    PORT_OPEN,    /* s->srv serving */
+    PORT_CLOSING, /* /block: s->srv shutting down (its streams ended first) */
+    PORT_CLOSED,  /* no s->srv: blocked, or /unblock waiting for the slots */
+};
+
+/* What a stream cut off by /block ends with, and a call that comes meanwhile. */
+#define BLOCKED_DETAILS "the data port is blocked (test-admin /block)"
+/* How long the streams ended at /block have to send their status before
+ * whatever holds the shutdown up is cancelled. */
+#define DRAIN_GRACE_US (1000 * 1000)
+#define REOPEN_RETRY_US (500 * 1000)
 
 struct slot {
     mo_tag tag;
@@ -73,6 +83,16 @@ struct tl_server {
     struct reply late; /* head of the circular list of replies held back */
     bool started, stopping, stopped;
     mo_tag shutdown_tag;
+
+    /* the test-admin port's /block and /unblock (tl_server_block) */
+    grpc_server_credentials *creds; /* one ref, to listen again */
+    char addr[300];                 /* --listen with the real port */
+    enum port_state data;
+    bool blocked;          /* /block asked for it (and no /unblock since) */
+    mo_tag drain_tag;      /* the blocked server's shutdown */
+    mo_timer drain_timer;  /* what has not ended after the grace is cancelled */
+    mo_timer reopen_timer; /* listening again failed: try again */
+    bool reopen_failed;
 };
 
 static void reply_send(struct reply *r);
@@ -103,9 +123,14 @@ void tl_server_shutdown(tl_server *s)
         return;
     s->stopping = true;
     tl_log(&s->env, "stopping: %zu calls open", s->env.live);
-    grpc_server_shutdown_and_notify(s->srv, mo_loop_cq(s->env.loop), &s->shutdown_tag);
+    mo_timer_stop(s->env.loop, &s->reopen_timer);
+    if (s->data == PORT_OPEN)
+        grpc_server_shutdown_and_notify(s->srv, mo_loop_cq(s->env.loop), &s->shutdown_tag);
+    else if (s->data == PORT_CLOSED)
+        s->stopped = true; /* (PORT_CLOSING: on_drained says when) */
     /* streams never end by themselves: cancel them so the shutdown completes */
-    grpc_server_cancel_all_calls(s->srv);
+    if (s->srv)
+        grpc_server_cancel_all_calls(s->srv);
     /* and replies held back go now (to cancelled calls), so that they are released */
     while (s->late.next != &s->late) {
         struct reply *r = s->late.next;
@@ -113,6 +138,98 @@ void tl_server_shutdown(tl_server *s)
         reply_send(r);
     }
     maybe_stopped(s);
+}
+
+/* ---- the test-admin port: /block and /unblock ---- */
+
+static int server_open(tl_server *s, const char *addr, char *err, size_t errlen);
+
+/* Listens again once nothing of the old server is left: its shutdown done and
+ * every slot back (they are armed again on the new one). */
+static void reopen_if_due(tl_server *s)
+{
+    if (s->data != PORT_CLOSED || s->blocked || s->stopping || s->armed > 0)
+        return;
+    char err[512];
+    if (server_open(s, s->addr, err, sizeof err) < 0) {
+        if (!s->reopen_failed) /* once, not at every retry */
+            mo_warn("test-admin /unblock: %s; trying again every %d ms", err,
+                    REOPEN_RETRY_US / 1000);
+        s->reopen_failed = true;
+        mo_timer_start(s->env.loop, &s->reopen_timer, REOPEN_RETRY_US);
+        return;
+    }
+    s->reopen_failed = false;
+    tl_log(&s->env, "test-admin /unblock: the data port listens again on %s", s->addr);
+}
+
+static void on_reopen_due(mo_timer *t) { reopen_if_due(container_of(t, tl_server, reopen_timer)); }
+
+static void on_drain_slow(mo_timer *t)
+{
+    tl_server *s = container_of(t, tl_server, drain_timer);
+    tl_log(&s->env, "test-admin /block: %zu calls still open after %d ms: cancelled", s->env.live,
+           DRAIN_GRACE_US / 1000);
+    grpc_server_cancel_all_calls(s->srv);
+}
+
+static void on_drained(mo_tag *tag, bool ok)
+{
+    tl_server *s = container_of(tag, tl_server, drain_tag);
+    mo_timer_stop(s->env.loop, &s->drain_timer);
+    grpc_server_destroy(s->srv);
+    s->srv = NULL;
+    s->data = PORT_CLOSED;
+    tl_log(&s->env, "test-admin /block: the data port is closed");
+    if (s->stopping)
+        s->stopped = true;
+    reopen_if_due(s);
+    maybe_stopped(s);
+}
+
+bool tl_server_block(tl_server *s)
+{
+    if (s->stopping || s->blocked)
+        return false;
+    s->blocked = true;
+    mo_timer_stop(s->env.loop, &s->reopen_timer);
+    if (s->data != PORT_OPEN) { /* an /unblock had not opened it yet */
+        tl_log(&s->env, "test-admin /block: the data port stays closed");
+        return true;
+    }
+    tl_log(&s->env, "test-admin /block: cutting the data port off (%zu calls open)", s->env.live);
+    /* The listeners close and GOAWAY tells the clients' channels to go, so
+     * that new calls and reconnects fail until /unblock; then the streams are
+     * lost, as UNAVAILABLE (what a client sees when its connection breaks).
+     * In this order, a client that subscribes again at once, on the status,
+     * has seen the GOAWAY before it: it does not try the old connection, where
+     * the shutting-down server would cancel its call. */
+    s->data = PORT_CLOSING;
+    grpc_server_shutdown_and_notify(s->srv, mo_loop_cq(s->env.loop), &s->drain_tag);
+    mo_timer_start(s->env.loop, &s->drain_timer, DRAIN_GRACE_US);
+    tl_streams_end(&s->env, NULL, GRPC_STATUS_UNAVAILABLE, BLOCKED_DETAILS);
+    while (s->late.next != &s->late) { /* Publish answers held back are lost too */
+        struct reply *r = s->late.next;
+        mo_timer_stop(s->env.loop, &r->timer);
+        r->code = GRPC_STATUS_UNAVAILABLE;
+        grpc_slice_unref(r->details);
+        r->details = grpc_slice_from_static_string(BLOCKED_DETAILS);
+        grpc_byte_buffer_destroy(r->msg);
+        r->msg = NULL;
+        reply_send(r);
+    }
+    return true;
+}
+
+bool tl_server_unblock(tl_server *s)
+{
+    if (s->stopping || !s->blocked)
+        return false;
+    s->blocked = false;
+    tl_log(&s->env, "test-admin /unblock: opening the data port%s",
+           s->data == PORT_CLOSING ? " once the blocked server has shut down" : "");
+    reopen_if_due(s);
+    return true;
 }
 
 /* ---- replies ---- */
@@ -457,7 +574,10 @@ static void on_call(mo_tag *tag, bool ok)
     tl_server *s = sl->srv;
     sl->armed = false;
     s->armed--;
-    if (ok && sl->call) {
+    if (ok && sl->call && s->data != PORT_OPEN) {
+        /* came in just before /block shut the server down */
+        replyf(sl, GRPC_STATUS_UNAVAILABLE, NULL, "%s", BLOCKED_DETAILS);
+    } else if (ok && sl->call) {
         switch (sl->kind) {
         case SLOT_PUBLISH:
             handle_publish(s, sl);
@@ -482,124 +602,20 @@ static void on_call(mo_tag *tag, bool ok)
     grpc_metadata_array_destroy(&sl->md);
     if (sl->kind == SLOT_OTHER)
         grpc_call_details_destroy(&sl->details);
-    if (ok && !s->stopping)
+    if (ok && !s->stopping && s->data == PORT_OPEN)
         slot_arm(sl);
+    reopen_if_due(s);
     maybe_stopped(s);
 }
 
 /* ---- creation ---- */
 
-static char *read_pem(const char *path, const char *what, char *err, size_t errlen)
+/* Creates the gRPC server on `addr`, binds and starts it, and arms every slot
+ * not armed: at start, and again after a /block (reopen). Returns 0 (s->srv
+ * serving on s->port), or a negative errno with a sentence in err. */
+static int server_open(tl_server *s, const char *addr, char *err, size_t errlen)
 {
-    _cleanup_fclose_ FILE *f = fopen(path, "re");
-    if (!f) {
-        snprintf(err, errlen, "%s %s: %s", what, path, strerror(errno));
-        return NULL;
-    }
-    char *buf = NULL;
-    size_t len = 0;
-    _cleanup_fclose_ FILE *m = open_memstream(&buf, &len);
-    if (!m)
-        return NULL;
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        fwrite(chunk, 1, n, m);
-    bool rd_err = ferror(f);
-    fclose(m);
-    m = NULL;
-    if (rd_err || !strstr(buf, "-----BEGIN ")) {
-        snprintf(err, errlen, "%s %s: %s", what, path,
-                 rd_err ? "read error" : "not a PEM file (no -----BEGIN line)");
-        free(buf);
-        return NULL;
-    }
-    return buf;
-}
-
-/* gRPC only says that adding the port failed; find out why with a plain
- * bind(). Returns false when binding works (the reason is something else). */
-static bool explain_bind_failure(const char *listen, char *err, size_t errlen)
-{
-    char host[256];
-    const char *colon = strrchr(listen, ':');
-    size_t hl = (size_t)(colon - listen);
-    if (listen[0] == '[') {
-        hl = hl >= 2 ? hl - 2 : 0;
-        snprintf(host, sizeof host, "%.*s", (int)hl, listen + 1);
-    } else {
-        snprintf(host, sizeof host, "%.*s", (int)hl, listen);
-    }
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
-                             .ai_flags = AI_PASSIVE};
-    struct addrinfo *ai = NULL;
-    int g = getaddrinfo(host, colon + 1, &hints, &ai);
-    if (g != 0) {
-        snprintf(err, errlen, "cannot listen on %s: %s", listen, gai_strerror(g));
-        return true;
-    }
-    int e = 0;
-    for (struct addrinfo *a = ai; a; a = a->ai_next) {
-        int fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
-        if (fd < 0) {
-            e = errno;
-            continue;
-        }
-        int one = 1;
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-        if (bind(fd, a->ai_addr, a->ai_addrlen) < 0)
-            e = errno;
-        close(fd);
-        if (e)
-            break;
-    }
-    freeaddrinfo(ai);
-    if (e == EADDRINUSE)
-        snprintf(err, errlen, "address %s is in use", listen);
-    else if (e)
-        snprintf(err, errlen, "cannot listen on %s: %s", listen, strerror(e));
-    else
-        snprintf(err, errlen, "cannot listen on %s", listen);
-    return e != 0;
-}
-
-int tl_server_new(const struct tl_opts *o, mo_loop *loop, tl_store *store, tl_ledger *ledger,
-                  tl_server **ret, char *err, size_t errlen)
-{
-    grpc_server_credentials *creds;
-    if (o->tls_cert) {
-        _cleanup_free_ char *cert = read_pem(o->tls_cert, "--tls-cert", err, errlen);
-        if (!cert)
-            return -EINVAL;
-        _cleanup_free_ char *key = read_pem(o->tls_key, "--tls-key", err, errlen);
-        if (!key)
-            return -EINVAL;
-        grpc_ssl_pem_key_cert_pair pair = {.private_key = key, .cert_chain = cert};
-        creds = grpc_ssl_server_credentials_create(NULL, &pair, 1, 0, NULL);
-        explicit_bzero(key, strlen(key));
-    } else {
-        creds = grpc_insecure_server_credentials_create();
-    }
-    if (!creds) {
-        snprintf(err, errlen, "cannot create the server credentials");
-        return -EINVAL;
-    }
-
-    tl_server *s = calloc(1, sizeof *s);
-    if (!s) {
-        grpc_server_credentials_release(creds);
-        return -ENOMEM;
-    }
-    s->env = (struct tl_env){.loop = loop, .opts = o, .store = store, .ledger = ledger,
-                             .released = on_released};
-    s->late.next = s->late.prev = &s->late;
-    s->shutdown_tag.fn = on_shutdown_done;
-    if (tl_mdfault_new(&s->mdf) < 0) {
-        grpc_server_credentials_release(creds);
-        free(s);
-        return -ENOMEM;
-    }
-
+    const struct tl_opts *o = s->env.opts;
     grpc_arg args[] = {
         {GRPC_ARG_INTEGER, GRPC_ARG_MAX_CONCURRENT_STREAMS, {.integer = MO_STREAMS_PER_CONN}},
         /* the SDKs ping every 5 s (Node.js), also with no call open */
@@ -621,33 +637,66 @@ int tl_server_new(const struct tl_opts *o, mo_loop *loop, tl_store *store, tl_le
     };
     grpc_channel_args cargs = {.num_args = ARRAY_SIZE(args), .args = args};
     s->srv = grpc_server_create(&cargs, NULL);
-    grpc_server_register_completion_queue(s->srv, mo_loop_cq(loop), NULL);
+    grpc_server_register_completion_queue(s->srv, mo_loop_cq(s->env.loop), NULL);
     s->m_publish = grpc_server_register_method(s->srv, MO_METHOD_PUBLISH, NULL,
                                                GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER, 0);
     s->m_subscribe = grpc_server_register_method(s->srv, MO_METHOD_SUBSCRIBE, NULL,
                                                  GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER, 0);
-    s->port = grpc_server_add_http2_port(s->srv, o->listen, creds);
-    grpc_server_credentials_release(creds);
-    if (s->port <= 0) {
-        if (!explain_bind_failure(o->listen, err, errlen) && o->tls_cert)
+    int port = grpc_server_add_http2_port(s->srv, addr, s->creds);
+    if (port <= 0) {
+        if (!tl_port_explain_bind_failure(addr, err, errlen) && o->tls_cert)
             snprintf(err, errlen,
                      "cannot serve TLS with --tls-cert %s and --tls-key %s: the key does not "
                      "match the certificate, or one of them is not valid (--verbose shows "
                      "gRPC's reason)",
                      o->tls_cert, o->tls_key);
-        tl_server_free(s);
+        grpc_server_destroy(s->srv); /* never started: no shutdown needed */
+        s->srv = NULL;
         return -EADDRINUSE;
     }
+    s->port = port;
     grpc_server_start(s->srv);
     s->started = true;
+    s->data = PORT_OPEN;
     for (int k = 0; k < SLOT_KINDS; k++)
         for (int i = 0; i < SLOTS_PER_METHOD; i++) {
             struct slot *sl = &s->slots[k][i];
             sl->tag.fn = on_call;
             sl->srv = s;
             sl->kind = (enum slot_kind)k;
-            slot_arm(sl);
+            if (!sl->armed)
+                slot_arm(sl);
         }
+    return 0;
+}
+
+int tl_server_new(const struct tl_opts *o, mo_loop *loop, tl_store *store, tl_ledger *ledger,
+                  tl_server **ret, char *err, size_t errlen)
+{
+    grpc_server_credentials *creds = tl_port_credentials(o, err, errlen);
+    if (!creds)
+        return -EINVAL;
+
+    tl_server *s = calloc(1, sizeof *s);
+    if (!s) {
+        grpc_server_credentials_release(creds);
+        return -ENOMEM;
+    }
+    s->creds = creds; /* kept (one ref) to listen again after a /block */
+    s->env = (struct tl_env){.loop = loop, .opts = o, .store = store, .ledger = ledger,
+                             .released = on_released};
+    s->late.next = s->late.prev = &s->late;
+    s->shutdown_tag.fn = on_shutdown_done;
+    s->drain_tag.fn = on_drained;
+    mo_timer_init(&s->drain_timer, on_drain_slow);
+    mo_timer_init(&s->reopen_timer, on_reopen_due);
+    int r = tl_mdfault_new(&s->mdf) < 0 ? -ENOMEM : server_open(s, o->listen, err, errlen);
+    if (r < 0) {
+        tl_server_free(s);
+        return r;
+    }
+    /* where /unblock listens again: the same port, also when --listen said 0 */
+    tl_port_addr(o->listen, s->port, s->addr, sizeof s->addr);
     *ret = s;
     return 0;
 }
@@ -661,11 +710,17 @@ void tl_server_free(tl_server *s)
     if (s->srv) {
         if (s->started && !s->stopping) {
             /* never started, or the loop was left early: stop without waiting */
-            grpc_server_shutdown_and_notify(s->srv, mo_loop_cq(s->env.loop), &s->shutdown_tag);
+            if (s->data == PORT_OPEN)
+                grpc_server_shutdown_and_notify(s->srv, mo_loop_cq(s->env.loop),
+                                                &s->shutdown_tag);
             grpc_server_cancel_all_calls(s->srv);
         }
         grpc_server_destroy(s->srv);
     }
+    mo_timer_stop(s->env.loop, &s->drain_timer);
+    mo_timer_stop(s->env.loop, &s->reopen_timer);
+    if (s->creds)
+        grpc_server_credentials_release(s->creds);
     tl_mdfault_free(s->mdf);
     free(s);
 }

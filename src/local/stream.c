@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -67,6 +68,12 @@ struct tl_stream {
 
     grpc_slice status_details;
     grpc_metadata trailer;
+
+    struct tl_stream *prev_open, *next_open; /* env->open */
+    /* tl_streams_end while a message was in flight: on_sent ends it */
+    bool kill_due;
+    grpc_status_code kill_code;
+    char kill_details[128];
 };
 
 static void pump(struct tl_stream *st);
@@ -107,6 +114,12 @@ static void stream_release_if_done(struct tl_stream *st)
         grpc_byte_buffer_destroy(st->bb);
     grpc_slice_unref(st->status_details);
     grpc_call_unref(st->call);
+    if (st->prev_open)
+        st->prev_open->next_open = st->next_open;
+    else
+        env->open = st->next_open;
+    if (st->next_open)
+        st->next_open->prev_open = st->prev_open;
     free(st);
     env->live--;
     env->released(env);
@@ -202,7 +215,9 @@ static void on_sent(mo_tag *tag, bool ok)
             st->malformed_due = true; /* sent next, before anything else */
     }
     if (st->state == ST_OPEN) {
-        if (st->mf.stream_error && st->msgs >= st->mf.stream_error_after)
+        if (st->kill_due)
+            stream_end(st, st->kill_code, st->kill_details, "control", "ended by the server");
+        else if (st->mf.stream_error && st->msgs >= st->mf.stream_error_after)
             stream_end(st, st->mf.stream_error_code,
                        "fault asked for in the call's metadata (stream-error)", "stream-error",
                        "ended by the call's metadata");
@@ -404,6 +419,10 @@ int tl_stream_start(struct tl_env *env, grpc_call *call, tl_cache *cache, tl_top
     }
     st->tags_out++;
     env->live++;
+    st->next_open = env->open;
+    if (env->open)
+        env->open->prev_open = st;
+    env->open = st;
     tl_cache_add_subscribers(cache, +1);
     tl_topic_watch(topic, &st->watcher);
     st->watching = true;
@@ -426,4 +445,21 @@ int tl_stream_start(struct tl_env *env, grpc_call *call, tl_cache *cache, tl_top
     }
     stream_open(st);
     return 0;
+}
+
+void tl_streams_end(struct tl_env *env, const tl_cache *cache, grpc_status_code code,
+                    const char *details)
+{
+    for (struct tl_stream *st = env->open; st; st = st->next_open) {
+        if ((cache && st->cache != cache) || (st->state != ST_OPEN && st->state != ST_STALLED))
+            continue;
+        if (st->sending) {
+            st->kill_due = true;
+            st->kill_code = code;
+            snprintf(st->kill_details, sizeof st->kill_details, "%s", details);
+            stop_sending(st); /* nothing more after the message in flight */
+        } else {
+            stream_end(st, code, details, "control", "ended by the server");
+        }
+    }
 }

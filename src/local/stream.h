@@ -28,4 +28,10 @@
 int tl_stream_start(struct tl_env *env, grpc_call *call, tl_cache *cache, tl_topic *topic,
                     const struct tl_subscribe_req *req, const struct tl_md_fault *mf);
 
+/* Ends every stream of `cache` (every stream: NULL) with `code` and
+ * `details`, as soon as the message each may have in flight is sent. Streams
+ * already ending are left to end as they were. */
+void tl_streams_end(struct tl_env *env, const tl_cache *cache, grpc_status_code code,
+                    const char *details);
+
 #endif

@@ -1,0 +1,172 @@
+#!/bin/bash
+# momento-topics-local's test-admin port (momento-topics-local(1), TEST-ADMIN
+# PORT), as momento-local has it: GET /block cuts the data port off (streams
+# ended with UNAVAILABLE, connections refused), GET /unblock restores it on
+# the same port with the topics as they were; both 200 and idempotent, any
+# other request 404. A non-loopback address is refused without
+# --admin-allow-remote, a port in use is named. The daemon rides a block out
+# with its reconnect.backoff_max capping the retries, and loses nothing.
+# A clean stop while blocked exits 0 (so sanitizers and valgrind get their say).
+source "$top_srcdir/tests/integration/lib.sh"
+source "$top_srcdir/tests/integration/local-lib.sh"
+
+# the admin port's answer to a raw request (printf format), through bash's
+# /dev/tcp: the whole response, headers and body
+http_raw() {
+    exec 3<>"/dev/tcp/127.0.0.1/$ADMIN_PORT" || return 1
+    printf "$1" >&3
+    timeout 5 cat <&3
+    exec 3<&-
+}
+http() { http_raw "$1 $2 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"; }
+code_of() { head -1 <<<"$1" | cut -d' ' -f2; }
+body_of() { sed '1,/^\r$/d' <<<"$1"; }
+# expect_http METHOD PATH CODE [BODY]
+expect_http() {
+    local r
+    r=$(http "$1" "$2") || fail "$1 $2: no answer"
+    expect_eq "$1 $2" "$(code_of "$r")" "$3"
+    [ -z "${4:-}" ] || expect_eq "$1 $2 body" "$(body_of "$r")" "$4"
+}
+# start_admin NAME [ARGS...]: momento-topics-local with the admin port on an
+# ephemeral port ($ADMIN_PORT); its port file is written before the data port's
+start_admin() {
+    local name=$1
+    shift
+    start_local "$name" --admin-listen 127.0.0.1:0 --admin-port-file "$WORK/$name.aport" "$@"
+    ADMIN_PORT=$(cat "$WORK/$name.aport")
+}
+refused() { ! (exec 3<>"/dev/tcp/127.0.0.1/$LOCAL_PORT") 2>/dev/null; }
+publish_ok() { [ "$(field "$(publish "$@" || true)" name)" = OK ]; }
+ms_since() { echo $((($(date +%s%N) - $1) / 1000000)); }
+
+# ---- the HTTP side ----
+start_admin adm --heartbeat 200ms --verbose
+r=$(http GET /unblock)
+expect_eq "/unblock when not blocked" "$(code_of "$r")" 200
+expect_eq "its body" "$(body_of "$r")" "already unblocked"
+grep -q $'^Content-Length: 18\r$' <<<"$r" || fail "no Content-Length for its 18 bytes: $r"
+grep -q $'^Connection: close\r$' <<<"$r" || fail "no Connection: close: $r"
+expect_http GET /nope 404
+expect_http GET / 404
+expect_http POST /block 404
+expect_http PUT /unblock 404
+expect_http GET /blockx 404
+r=$(http_raw 'hello\r\n\r\n')
+expect_eq "not HTTP" "$(code_of "$r")" 400
+publish_ok one || fail "a 404 for POST /block blocked the data port"
+pass "the admin port: 404 for other paths and methods, 400 for what is no HTTP, headers"
+
+# ---- /block: the stream lost, connections refused ----
+subscribe before --timeout 20
+wait_type before heartbeat 1
+publish_ok two || fail "publish two"
+wait_type before item 1
+r=$(http_raw 'GET /block HTTP/1.0\n\n') # HTTP/1.0, bare LFs
+expect_eq "/block" "$(code_of "$r")" 200
+expect_eq "/block body" "$(body_of "$r")" "blocked"
+wait "$SUB_PID" && fail "the stream outlived /block"
+st=$(jq -c 'select(.type=="status")' "$WORK/before.out")
+expect_eq "the stream's end" "$(field "$st" name)" UNAVAILABLE
+[[ $(field "$st" details) == *"blocked (test-admin /block)"* ]] || fail "its details: $st"
+expect_http GET /block 200 "already blocked"
+wait_for 5 refused || fail "the data port still takes connections while blocked"
+r=$(publish three || true)
+expect_eq "a publish while blocked" "$(field "$r" name)" UNAVAILABLE
+grep -q "test-admin /block: the data port is closed" "$WORK/adm.err" || fail "no --verbose line for the block"
+pass "/block: the stream ended with UNAVAILABLE, connections refused, idempotent"
+
+# ---- /unblock: the same port, the topic going on ----
+expect_http GET /unblock 200 "unblocked"
+expect_http GET /unblock 200 "already unblocked"
+wait_for 5 publish_ok four || fail "calls still fail after /unblock"
+subscribe after --resume 1 --count 3 --timeout 10
+wait "$SUB_PID" || fail "the stream after /unblock: $(cat "$WORK/after.out")"
+expect_eq "items after /unblock" "$(items after | cut -d' ' -f1,4 | tr '\n' ,)" "1 one,2 two,3 four,"
+grep -q "test-admin /unblock: the data port listens again on 127.0.0.1:$LOCAL_PORT" "$WORK/adm.err" \
+    || fail "no --verbose line for the unblock"
+# /unblock before the blocked server has shut down: it opens once it has
+subscribe slow --timeout 20
+wait_type slow heartbeat 1
+expect_http GET /block 200 blocked
+expect_http GET /unblock 200 unblocked
+wait "$SUB_PID" && fail "the stream outlived the quick /block"
+wait_for 5 publish_ok five || fail "calls fail after a quick /block and /unblock"
+pass "/unblock: the same port, sequence numbers going on (also right after a /block)"
+
+# ---- a clean stop while blocked ----
+subscribe last --timeout 20
+wait_type last heartbeat 1
+expect_http GET /block 200 blocked
+wait "$SUB_PID" && fail "the stream outlived the last /block"
+stop_local
+pass "a clean stop while blocked"
+
+# ---- the address: loopback only unless allowed, in use named ----
+bin=$BIN/momento-topics-local
+rc=0
+$bin --listen 127.0.0.1:0 --admin-listen 0.0.0.0:0 2>"$WORK/remote.err" || rc=$?
+[ "$rc" = 1 ] || fail "a non-loopback admin address: exit $rc, not 1"
+grep -q -- "--admin-listen 0.0.0.0:0: not a loopback address.*--admin-allow-remote" \
+    "$WORK/remote.err" || fail "the refusal does not name the options: $(cat "$WORK/remote.err")"
+start_local remote --admin-listen 0.0.0.0:0 --admin-allow-remote --admin-port-file "$WORK/remote.aport"
+[ -s "$WORK/remote.aport" ] || fail "--admin-allow-remote: no admin port file"
+ADMIN_PORT=$(cat "$WORK/remote.aport")
+expect_http GET /block 200 blocked
+rc=0
+$bin --listen 127.0.0.1:0 --admin-listen "127.0.0.1:$ADMIN_PORT" 2>"$WORK/inuse.err" || rc=$?
+[ "$rc" = 1 ] || fail "an admin port in use: exit $rc, not 1"
+grep -q -- "--admin-listen: address 127.0.0.1:$ADMIN_PORT is in use" "$WORK/inuse.err" \
+    || fail "the port in use is not named: $(cat "$WORK/inuse.err")"
+stop_local
+rc=0
+$bin --admin-port-file "$WORK/x" 2>"$WORK/alone.err" || rc=$?
+[ "$rc" = 64 ] && grep -q -- "--admin-port-file needs --admin-listen" "$WORK/alone.err" \
+    || fail "--admin-port-file alone: exit $rc, $(cat "$WORK/alone.err")"
+pass "non-loopback refused (allowed with --admin-allow-remote), a port in use named"
+
+# ---- the daemon through a block: backoff_max caps the retries, nothing lost ----
+start_admin dm --heartbeat 500ms
+cfg=$WORK/sub.yaml
+write_daemon_config "$cfg" "
+  - cache: c
+    topic: t" "
+reconnect:
+  backoff_max: 2s"
+start_daemon d "$cfg"
+out=$WORK/d.out
+mpublish() {
+    ${MO_WRAPPER:-} "$BIN/momento-publish" -c c -t t --endpoint-override "127.0.0.1:$LOCAL_PORT" \
+        --insecure -q "$@"
+}
+wait_events 10 "$out" '.event=="subscribed"' 1 || fail "the daemon did not subscribe"
+mpublish -n 5
+wait_events 10 "$out" '.event=="message"' 5 || fail "messages before the block"
+expect_http GET /block 200 blocked
+wait_events 5 "$out" '.event=="resubscribing"' 1 || fail "the daemon did not notice the block"
+# the block lasts 8 s: what is measured is what the daemon does meanwhile
+sleep 8
+n=$(count_events "$out" '.event=="resubscribing"')
+[ "$n" -ge 3 ] && [ "$n" -le 15 ] || fail "$n resubscribe attempts in 8 s blocked"
+events "$out" '.event=="resubscribing"' | jq -s -e 'map(.delay_ms) | max <= 2000' >/dev/null \
+    || fail "delays past backoff_max: $(events "$out" '.event=="resubscribing"' | jq -s -c 'map(.delay_ms)')"
+events "$out" '.event=="resubscribing"' | jq -s -e '.[0].status == "UNAVAILABLE" and
+    (.[1:] | all(.status == "UNAVAILABLE"))' >/dev/null \
+    || fail "the ends while blocked: $(events "$out" '.event=="resubscribing"' | jq -s -c 'map(.status)')"
+subs=$(count_events "$out" '.event=="subscribed"')
+t0=$(date +%s%N)
+expect_http GET /unblock 200 unblocked
+wait_events 10 "$out" '.event=="subscribed"' $((subs + 1)) || fail "no subscribed after /unblock"
+ms=$(ms_since "$t0")
+[ "$ms" -le 4000 ] || fail "subscribed $ms ms after /unblock, past backoff_max + 2 s"
+mpublish -n 5
+wait_events 10 "$out" '.event=="message"' 10 || fail "messages after the block"
+events "$out" '.event=="message"' | jq -s -e 'map(.seq) == [range(1;11)]' >/dev/null \
+    || fail "not every message once: $(events "$out" '.event=="message"' | jq -s -c 'map(.seq)')"
+kill -USR1 "$DAEMON_PID"
+wait_events 10 "$out" '.event=="summary" and .cache=="*"' 1 || fail "no summary"
+s=$(events "$out" '.event=="summary" and .cache=="*"' | tail -1)
+jq -e '.count == 10 and .duplicates == 0 and .gaps == 0' <<<"$s" >/dev/null || fail "summary: $s"
+stop "$DAEMON_PID" || fail "daemon exit status"
+stop_local
+pass "the daemon: $n attempts in 8 s blocked, subscribed $ms ms after /unblock, 10 messages once"
