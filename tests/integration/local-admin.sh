@@ -5,7 +5,8 @@
 # the same port with the topics as they were; both 200 and idempotent, any
 # other request 404. A non-loopback address is refused without
 # --admin-allow-remote, a port in use is named. The daemon rides a block out
-# with its reconnect.backoff_max capping the retries, and loses nothing.
+# with its reconnect.backoff_max capping gRPC's reconnects and its own
+# resubscribes, and loses nothing.
 # A clean stop while blocked exits 0 (so sanitizers and valgrind get their say).
 source "$top_srcdir/tests/integration/lib.sh"
 source "$top_srcdir/tests/integration/local-lib.sh"
@@ -144,10 +145,39 @@ mpublish -n 5
 wait_events 10 "$out" '.event=="message"' 5 || fail "messages before the block"
 expect_http GET /block 200 blocked
 wait_events 5 "$out" '.event=="resubscribing"' 1 || fail "the daemon did not notice the block"
-# the block lasts 8 s: what is measured is what the daemon does meanwhile
-sleep 8
+# While blocked the port is free: a listener of the test's own takes it for
+# the 10 s of the block and notes each connection the daemon's gRPC channel
+# makes (closed at once: a failed connect to gRPC), and the end. Without the
+# cap gRPC waits 1, 1.6, 2.6, 4.1, 6.6 s between them (+-20%), so 10 s see a
+# wait of 3.3 s at least (between connects or since the last one); with
+# backoff_max 2s, never more than 2.4 s.
+wait_for 5 refused || fail "the data port still takes connections while blocked"
+bg tap python3 -c '
+import socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(16)
+end = time.monotonic() + 10
+print("start %.3f" % time.monotonic(), flush=True)
+while time.monotonic() < end:
+    s.settimeout(end - time.monotonic())
+    try:
+        c, _ = s.accept()
+    except socket.timeout:
+        break
+    print("connect %.3f" % time.monotonic(), flush=True)
+    c.close()
+print("end %.3f" % time.monotonic(), flush=True)
+' "$LOCAL_PORT"
+wait "$LAST_PID" || fail "the test's listener: $(cat "$WORK/tap.err")"
+gaps=$(awk '$1 == "connect" || $1 == "end" { if (prev) printf "%.3f\n", $2 - prev; prev = $2 }' "$WORK/tap.out")
+connects=$(grep -c '^connect' "$WORK/tap.out" || true)
+[ "$connects" -ge 3 ] || fail "the daemon's channel connected $connects times in 10 s blocked"
+awk '$1 > 2.7 { bad = 1 } END { exit bad }' <<<"$gaps" \
+    || fail "gRPC's reconnect backoff went past backoff_max 2s (+20%): waits $(tr '\n' ' ' <<<"$gaps")"
 n=$(count_events "$out" '.event=="resubscribing"')
-[ "$n" -ge 3 ] && [ "$n" -le 15 ] || fail "$n resubscribe attempts in 8 s blocked"
+[ "$n" -ge 3 ] && [ "$n" -le 15 ] || fail "$n resubscribe attempts in 10 s blocked"
 events "$out" '.event=="resubscribing"' | jq -s -e 'map(.delay_ms) | max <= 2000' >/dev/null \
     || fail "delays past backoff_max: $(events "$out" '.event=="resubscribing"' | jq -s -c 'map(.delay_ms)')"
 events "$out" '.event=="resubscribing"' | jq -s -e '.[0].status == "UNAVAILABLE" and
@@ -158,7 +188,10 @@ t0=$(date +%s%N)
 expect_http GET /unblock 200 unblocked
 wait_events 10 "$out" '.event=="subscribed"' $((subs + 1)) || fail "no subscribed after /unblock"
 ms=$(ms_since "$t0")
-[ "$ms" -le 4000 ] || fail "subscribed $ms ms after /unblock, past backoff_max + 2 s"
+# the two backoffs add up: gRPC's next connect (at most 2.4 s away), then the
+# daemon's next Subscribe (at most backoff_max away; its attempts meanwhile
+# fail at once on the channel still waiting)
+[ "$ms" -le 5000 ] || fail "subscribed $ms ms after /unblock, past 2 x backoff_max + 20% and a margin"
 mpublish -n 5
 wait_events 10 "$out" '.event=="message"' 10 || fail "messages after the block"
 events "$out" '.event=="message"' | jq -s -e 'map(.seq) == [range(1;11)]' >/dev/null \
@@ -169,4 +202,4 @@ s=$(events "$out" '.event=="summary" and .cache=="*"' | tail -1)
 jq -e '.count == 10 and .duplicates == 0 and .gaps == 0' <<<"$s" >/dev/null || fail "summary: $s"
 stop "$DAEMON_PID" || fail "daemon exit status"
 stop_local
-pass "the daemon: $n attempts in 8 s blocked, subscribed $ms ms after /unblock, 10 messages once"
+pass "the daemon: $n attempts in 10 s blocked, its channel's waits $(tr '\n' ' ' <<<"$gaps")s; subscribed $ms ms after /unblock, 10 messages once"
