@@ -42,7 +42,7 @@ publish_ok() { [ "$(field "$(publish "$@" || true)" name)" = OK ]; }
 ms_since() { echo $((($(date +%s%N) - $1) / 1000000)); }
 
 # ---- the HTTP side ----
-start_admin adm --heartbeat 200ms --verbose
+start_admin adm --heartbeat 200ms --verbose --max-payload 0
 r=$(http GET /unblock)
 expect_eq "/unblock when not blocked" "$(code_of "$r")" 200
 expect_eq "its body" "$(body_of "$r")" "already unblocked"
@@ -94,6 +94,23 @@ expect_http GET /unblock 200 unblocked
 wait "$SUB_PID" && fail "the stream outlived the quick /block"
 wait_for 5 publish_ok five || fail "calls fail after a quick /block and /unblock"
 pass "/unblock: the same port, sequence numbers going on (also right after a /block)"
+
+# a stream whose message cannot go out (its client stopped, the windows
+# full) cannot end until that send is over: cancelled after the grace second
+subscribe stuck --timeout 30 --no-values
+stuck=$SUB_PID
+wait_type stuck heartbeat 1
+kill -STOP "$stuck"
+publish --count 80 --size 100000 big >/dev/null || fail "publishing 8 MB"
+expect_http GET /block 200 blocked
+wait_for 5 grep -q "1 calls still open after 1000 ms: cancelled" "$WORK/adm.err" \
+    || fail "the stuck stream was not cancelled"
+kill -CONT "$stuck"
+wait "$stuck" && fail "the stuck stream outlived /block"
+expect_eq "the stuck stream's end" "$(jq -r 'select(.type=="status") | .name' "$WORK/stuck.out")" UNAVAILABLE
+expect_http GET /unblock 200 unblocked
+wait_for 5 publish_ok six || fail "calls fail after the stuck stream's block"
+pass "a stream stuck sending is cancelled a second after /block"
 
 # ---- a clean stop while blocked ----
 subscribe last --timeout 20
