@@ -1,4 +1,5 @@
-/* server.c - accepting calls, Publish, refusals and the clean stop. */
+/* server.c - accepting calls, Publish, refusals, the data port cut off and
+ * restored (test-admin /block, /unblock) and the clean stop. */
 #include <config.h>
 
 #include <errno.h>
@@ -10,10 +11,10 @@
 
 #include <grpc/grpc_security.h>
 
-#include "port.h"
 #include "cleanup.h"
 #include "conn.h"
 #include "env.h"
+#include "port.h"
 #include "pubsub.h"
 #include "rpc.h"
 #include "server.h"
@@ -31,7 +32,7 @@ enum slot_kind { SLOT_PUBLISH, SLOT_SUBSCRIBE, SLOT_OTHER, SLOT_KINDS };
 /* The data port (the gRPC server), which the test-admin port cuts off. */
 enum port_state {
     PORT_OPEN,    /* s->srv serving */
-    PORT_CLOSING, /* /block: s->srv shutting down (its streams ended first) */
+    PORT_CLOSING, /* /block: s->srv shutting down, its streams ending */
     PORT_CLOSED,  /* no s->srv: blocked, or /unblock waiting for the slots */
 };
 
