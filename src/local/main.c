@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,11 +13,13 @@
 #include <grpc/grpc.h>
 #include <grpc/support/log.h>
 
+#include "admin.h"
 #include "clock.h"
 #include "ledger.h"
 #include "loop.h"
 #include "rpc.h"
 #include "opts.h"
+#include "port.h"
 #include "server.h"
 #include "topic.h"
 #include "util.h"
@@ -44,6 +47,10 @@ static int write_port_file(const char *path, int port)
     }
     return 0;
 }
+
+/* The test-admin port's requests, handed to the server. */
+static bool on_block(void *userdata) { return tl_server_block(userdata); }
+static bool on_unblock(void *userdata) { return tl_server_unblock(userdata); }
 
 static void on_signal(int signo, void *userdata)
 {
@@ -88,6 +95,7 @@ int main(int argc, char **argv)
     tl_store *store = NULL;
     tl_server *srv = NULL;
     tl_ledger *ledger = NULL;
+    tl_admin *admin = NULL;
     grpc_init();
     struct tl_store_opts so = {
         .caches = (const char *const *)opts.caches,
@@ -120,9 +128,26 @@ int main(int argc, char **argv)
     }
 
     char where[600];
-    const char *colon = strrchr(opts.listen, ':');
-    snprintf(where, sizeof where, "%.*s:%d", (int)(colon - opts.listen), opts.listen,
-             tl_server_port(srv));
+    if (opts.admin_listen) {
+        struct tl_admin_hooks hooks = {.block = on_block, .unblock = on_unblock, .userdata = srv};
+        r = tl_admin_new(loop, opts.admin_listen, opts.admin_allow_remote, &hooks, &admin, err,
+                         sizeof err);
+        if (r < 0) {
+            mo_warn("%s", err);
+            goto stop;
+        }
+        tl_port_addr(opts.admin_listen, tl_admin_port(admin), where, sizeof where);
+        mo_warn("test-admin port on %s (GET /block, GET /unblock)", where);
+        /* before the data port's file, which tests wait for */
+        if (opts.admin_port_file) {
+            r = write_port_file(opts.admin_port_file, tl_admin_port(admin));
+            if (r < 0) {
+                mo_warn("--admin-port-file %s: %s", opts.admin_port_file, strerror(-r));
+                goto stop;
+            }
+        }
+    }
+    tl_port_addr(opts.listen, tl_server_port(srv), where, sizeof where);
     mo_warn("listening on %s%s", where, opts.tls_cert ? " (TLS)" : "");
     if (opts.port_file) {
         r = write_port_file(opts.port_file, tl_server_port(srv));
@@ -140,6 +165,7 @@ stop:
     tl_server_shutdown(srv);
     mo_loop_run(loop);
 out:
+    tl_admin_free(admin);
     tl_server_free(srv);
     mo_loop_free(loop);
     tl_store_free(store);

@@ -45,6 +45,9 @@ enum {
     OPT_FAULT_DELAY_PUBLISH,
     OPT_LEDGER,
     OPT_FAULT_MALFORMED_EVERY,
+    OPT_ADMIN_LISTEN,
+    OPT_ADMIN_PORT_FILE,
+    OPT_ADMIN_ALLOW_REMOTE,
     OPT_VERSION,
 };
 
@@ -78,6 +81,9 @@ static const struct option long_opts[] = {
     {"fault-delay-publish", required_argument, NULL, OPT_FAULT_DELAY_PUBLISH},
     {"ledger", required_argument, NULL, OPT_LEDGER},
     {"fault-malformed-every", required_argument, NULL, OPT_FAULT_MALFORMED_EVERY},
+    {"admin-listen", required_argument, NULL, OPT_ADMIN_LISTEN},
+    {"admin-port-file", required_argument, NULL, OPT_ADMIN_PORT_FILE},
+    {"admin-allow-remote", no_argument, NULL, OPT_ADMIN_ALLOW_REMOTE},
     {"verbose", no_argument, NULL, 'v'},
     {"version", no_argument, NULL, OPT_VERSION},
     {"help", no_argument, NULL, 'h'},
@@ -118,6 +124,13 @@ void tl_opts_usage(FILE *f)
           "                           delivered to a stream or dropped, and every call\n"
           "                           rejected by a fault (see the man page for the format)\n"
           "  -v, --verbose            log streams and injected faults to stderr\n"
+          "\n"
+          "The test-admin port (momento-local's), for tests:\n"
+          "  --admin-listen HOST:PORT  answer GET /block (the data port cut off) and\n"
+          "                           GET /unblock over HTTP there (default: off;\n"
+          "                           momento-local's is 127.0.0.1:9090; port 0 = any)\n"
+          "  --admin-port-file FILE   write its port number to FILE once listening\n"
+          "  --admin-allow-remote     let --admin-listen take an address that is not loopback\n"
           "\n"
           "Fault injection, for tests:\n"
           "  --fault-end-after N      end every stream with UNAVAILABLE after N items\n"
@@ -422,6 +435,19 @@ int tl_opts_parse(int argc, char **argv, struct tl_opts *o, char *err, size_t er
         case OPT_FAULT_MALFORMED_EVERY:
             r = parse_count(name, optarg, 1, &o->fault_malformed_every, err, errlen);
             break;
+        case OPT_ADMIN_LISTEN:
+            if (!listen_valid(optarg))
+                return bad(err, errlen, name, "not HOST:PORT (port 0-65535):", optarg);
+            o->admin_listen = optarg;
+            break;
+        case OPT_ADMIN_PORT_FILE:
+            if (!*optarg)
+                return bad(err, errlen, name, "empty file name", optarg);
+            o->admin_port_file = optarg;
+            break;
+        case OPT_ADMIN_ALLOW_REMOTE:
+            o->admin_allow_remote = true;
+            break;
         case 'v':
             o->verbose = true;
             break;
@@ -469,6 +495,11 @@ int tl_opts_parse(int argc, char **argv, struct tl_opts *o, char *err, size_t er
     }
     if (!o->tls_cert != !o->tls_key) {
         snprintf(err, errlen, "--tls-cert and --tls-key go together: give both or neither");
+        return -EINVAL;
+    }
+    if ((o->admin_port_file || o->admin_allow_remote) && !o->admin_listen) {
+        snprintf(err, errlen, "--%s needs --admin-listen: it is about the test-admin port",
+                 o->admin_port_file ? "admin-port-file" : "admin-allow-remote");
         return -EINVAL;
     }
     return TL_OPTS_RUN;

@@ -60,6 +60,10 @@ struct tl_opts {
     enum tl_rpc fault_reject_rpc; /* the calls it applies to */
     uint64_t fault_delay_publish_us; /* 0 = off; else every Publish is answered this late */
     uint64_t fault_malformed_every; /* 0 = off; else items per stream between malformed messages */
+    /* the test-admin port (admin.h) */
+    const char *admin_listen;    /* HOST:PORT, or NULL: off */
+    const char *admin_port_file;
+    bool admin_allow_remote;     /* a HOST that is not loopback is allowed */
 };
 
 enum tl_opts_result {

@@ -1,17 +1,13 @@
-/* server.c - accepting calls, Publish, refusals and the clean stop. */
+/* server.c - accepting calls: the checks, Publish, Subscribe handed to a
+ * stream, the control calls handed to ctl, refusals and replies. */
 #include <config.h>
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
-#include <netdb.h>
-#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <grpc/grpc_security.h>
 
@@ -22,117 +18,10 @@
 #include "env.h"
 #include "pubsub.h"
 #include "rpc.h"
-#include "server.h"
+#include "server-int.h"
 #include "stream.h"
 #include "util.h"
 #include "wire.h"
-
-/* Requests kept armed per method. Calls that find none armed wait in gRPC's
- * pending queue, which refuses calls past 1000 (grpc.server.max_pending_requests):
- * keep enough armed for a burst of new calls from several clients. */
-#define SLOTS_PER_METHOD 64
-#define SLOTS_PER_CONTROL 4 /* control calls are few and quick */
-
-/* The control kinds are in tl_ctl's order, after the two topic methods. */
-enum slot_kind {
-    SLOT_PUBLISH,
-    SLOT_SUBSCRIBE,
-    SLOT_CREATE,
-    SLOT_DELETE,
-    SLOT_LIST,
-    SLOT_OTHER,
-    SLOT_KINDS
-};
-static const char *const slot_method[SLOT_KINDS] = {
-    MO_METHOD_PUBLISH,      MO_METHOD_SUBSCRIBE,   MO_METHOD_CREATE_CACHE,
-    MO_METHOD_DELETE_CACHE, MO_METHOD_LIST_CACHES, NULL,
-};
-
-static bool is_control(enum slot_kind k) { return k >= SLOT_CREATE && k <= SLOT_LIST; }
-static int slots_of(enum slot_kind k) { return is_control(k) ? SLOTS_PER_CONTROL : SLOTS_PER_METHOD; }
-
-struct slot {
-    mo_tag tag;
-    tl_server *srv;
-    enum slot_kind kind;
-    bool armed;
-    grpc_call *call;
-    gpr_timespec deadline;
-    grpc_metadata_array md;
-    grpc_byte_buffer *payload;
-    grpc_call_details details;
-    struct tl_md_fault mf; /* what the call's metadata asks for (mdfault.h) */
-};
-
-/* A unary answer: a Publish reply or a Trailers-Only refusal. */
-struct reply {
-    mo_tag tag;
-    struct tl_env *env;
-    grpc_call *call;
-    int cancelled;
-    grpc_status_code code;
-    grpc_byte_buffer *msg;
-    grpc_slice details;
-    grpc_metadata trailer;
-    bool has_trailer;
-    /* --fault-delay-publish: waiting to be sent, in the server's list */
-    mo_timer timer;
-    struct reply *prev, *next;
-};
-
-struct tl_server {
-    struct tl_env env;
-    grpc_server *srv;
-    void *methods[SLOT_KINDS]; /* registered methods; SLOT_OTHER's is NULL */
-    int port;
-    struct slot slots[SLOT_KINDS][SLOTS_PER_METHOD];
-    size_t armed;
-    uint64_t rejected; /* calls refused by --fault-reject */
-    tl_mdfault *mdf;   /* the metadata faults' counts per request id */
-    struct reply late; /* head of the circular list of replies held back */
-    bool started, stopping, stopped;
-    mo_tag shutdown_tag;
-};
-
-static void reply_send(struct reply *r);
-
-/* ---- shutdown bookkeeping ---- */
-
-static void maybe_stopped(tl_server *s)
-{
-    if (s->stopping && s->stopped && s->armed == 0 && s->env.live == 0)
-        mo_loop_quit(s->env.loop);
-}
-
-static void on_released(struct tl_env *env)
-{
-    maybe_stopped(container_of(env, tl_server, env));
-}
-
-static void on_shutdown_done(mo_tag *tag, bool ok)
-{
-    tl_server *s = container_of(tag, tl_server, shutdown_tag);
-    s->stopped = true;
-    maybe_stopped(s);
-}
-
-void tl_server_shutdown(tl_server *s)
-{
-    if (s->stopping)
-        return;
-    s->stopping = true;
-    tl_log(&s->env, "stopping: %zu calls open", s->env.live);
-    grpc_server_shutdown_and_notify(s->srv, mo_loop_cq(s->env.loop), &s->shutdown_tag);
-    /* streams never end by themselves: cancel them so the shutdown completes */
-    grpc_server_cancel_all_calls(s->srv);
-    /* and replies held back go now (to cancelled calls), so that they are released */
-    while (s->late.next != &s->late) {
-        struct reply *r = s->late.next;
-        mo_timer_stop(s->env.loop, &r->timer);
-        reply_send(r);
-    }
-    maybe_stopped(s);
-}
 
 /* ---- replies ---- */
 
@@ -153,7 +42,7 @@ static void on_reply_done(mo_tag *tag, bool ok)
  * is there). With a non-OK code nothing but the status goes out, so the
  * transport sends Trailers-Only (one HEADERS frame); the `err` trailer, if
  * any, goes into the trailing metadata. */
-static void reply_send(struct reply *r)
+void tl_reply_send(struct reply *r)
 {
     if (r->next) {
         r->prev->next = r->next;
@@ -187,7 +76,7 @@ static void reply_send(struct reply *r)
 
 static void on_reply_due(mo_timer *t)
 {
-    reply_send(container_of(t, struct reply, timer));
+    tl_reply_send(container_of(t, struct reply, timer));
 }
 
 /* Answers a call and releases it: at once, or, for a Publish with
@@ -232,7 +121,7 @@ static void reply_body(struct slot *sl, grpc_status_code code, const char *detai
         mo_timer_start(s->env.loop, &r->timer, delay);
         return;
     }
-    reply_send(r);
+    tl_reply_send(r);
 }
 
 static void reply(struct slot *sl, grpc_status_code code, const char *details, const char *err)
@@ -488,9 +377,7 @@ static void handle_control(tl_server *s, struct slot *sl)
 
 /* ---- accepting calls ---- */
 
-static void on_call(mo_tag *tag, bool ok);
-
-static void slot_arm(struct slot *sl)
+void tl_slot_arm(struct slot *sl)
 {
     tl_server *s = sl->srv;
     grpc_completion_queue *cq = mo_loop_cq(s->env.loop);
@@ -517,13 +404,16 @@ static void slot_arm(struct slot *sl)
     s->armed++;
 }
 
-static void on_call(mo_tag *tag, bool ok)
+void tl_on_call(mo_tag *tag, bool ok)
 {
     struct slot *sl = container_of(tag, struct slot, tag);
     tl_server *s = sl->srv;
     sl->armed = false;
     s->armed--;
-    if (ok && sl->call) {
+    if (ok && sl->call && s->data != PORT_OPEN) {
+        /* came in just before /block shut the server down */
+        replyf(sl, GRPC_STATUS_UNAVAILABLE, NULL, "%s", BLOCKED_DETAILS);
+    } else if (ok && sl->call) {
         switch (sl->kind) {
         case SLOT_PUBLISH:
             handle_publish(s, sl);
@@ -553,190 +443,8 @@ static void on_call(mo_tag *tag, bool ok)
     grpc_metadata_array_destroy(&sl->md);
     if (sl->kind == SLOT_OTHER)
         grpc_call_details_destroy(&sl->details);
-    if (ok && !s->stopping)
-        slot_arm(sl);
-    maybe_stopped(s);
+    if (ok && !s->stopping && s->data == PORT_OPEN)
+        tl_slot_arm(sl);
+    s->slot_back(s); /* (dataport.c: a reopen or a stop may wait for it) */
 }
 
-/* ---- creation ---- */
-
-static char *read_pem(const char *path, const char *what, char *err, size_t errlen)
-{
-    _cleanup_fclose_ FILE *f = fopen(path, "re");
-    if (!f) {
-        snprintf(err, errlen, "%s %s: %s", what, path, strerror(errno));
-        return NULL;
-    }
-    char *buf = NULL;
-    size_t len = 0;
-    _cleanup_fclose_ FILE *m = open_memstream(&buf, &len);
-    if (!m)
-        return NULL;
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        fwrite(chunk, 1, n, m);
-    bool rd_err = ferror(f);
-    fclose(m);
-    m = NULL;
-    if (rd_err || !strstr(buf, "-----BEGIN ")) {
-        snprintf(err, errlen, "%s %s: %s", what, path,
-                 rd_err ? "read error" : "not a PEM file (no -----BEGIN line)");
-        free(buf);
-        return NULL;
-    }
-    return buf;
-}
-
-/* gRPC only says that adding the port failed; find out why with a plain
- * bind(). Returns false when binding works (the reason is something else). */
-static bool explain_bind_failure(const char *listen, char *err, size_t errlen)
-{
-    char host[256];
-    const char *colon = strrchr(listen, ':');
-    size_t hl = (size_t)(colon - listen);
-    if (listen[0] == '[') {
-        hl = hl >= 2 ? hl - 2 : 0;
-        snprintf(host, sizeof host, "%.*s", (int)hl, listen + 1);
-    } else {
-        snprintf(host, sizeof host, "%.*s", (int)hl, listen);
-    }
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
-                             .ai_flags = AI_PASSIVE};
-    struct addrinfo *ai = NULL;
-    int g = getaddrinfo(host, colon + 1, &hints, &ai);
-    if (g != 0) {
-        snprintf(err, errlen, "cannot listen on %s: %s", listen, gai_strerror(g));
-        return true;
-    }
-    int e = 0;
-    for (struct addrinfo *a = ai; a; a = a->ai_next) {
-        int fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
-        if (fd < 0) {
-            e = errno;
-            continue;
-        }
-        int one = 1;
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-        if (bind(fd, a->ai_addr, a->ai_addrlen) < 0)
-            e = errno;
-        close(fd);
-        if (e)
-            break;
-    }
-    freeaddrinfo(ai);
-    if (e == EADDRINUSE)
-        snprintf(err, errlen, "address %s is in use", listen);
-    else if (e)
-        snprintf(err, errlen, "cannot listen on %s: %s", listen, strerror(e));
-    else
-        snprintf(err, errlen, "cannot listen on %s", listen);
-    return e != 0;
-}
-
-int tl_server_new(const struct tl_opts *o, mo_loop *loop, tl_store *store, tl_ledger *ledger,
-                  tl_server **ret, char *err, size_t errlen)
-{
-    grpc_server_credentials *creds;
-    if (o->tls_cert) {
-        _cleanup_free_ char *cert = read_pem(o->tls_cert, "--tls-cert", err, errlen);
-        if (!cert)
-            return -EINVAL;
-        _cleanup_free_ char *key = read_pem(o->tls_key, "--tls-key", err, errlen);
-        if (!key)
-            return -EINVAL;
-        grpc_ssl_pem_key_cert_pair pair = {.private_key = key, .cert_chain = cert};
-        creds = grpc_ssl_server_credentials_create(NULL, &pair, 1, 0, NULL);
-        explicit_bzero(key, strlen(key));
-    } else {
-        creds = grpc_insecure_server_credentials_create();
-    }
-    if (!creds) {
-        snprintf(err, errlen, "cannot create the server credentials");
-        return -EINVAL;
-    }
-
-    tl_server *s = calloc(1, sizeof *s);
-    if (!s) {
-        grpc_server_credentials_release(creds);
-        return -ENOMEM;
-    }
-    s->env = (struct tl_env){.loop = loop, .opts = o, .store = store, .ledger = ledger,
-                             .released = on_released};
-    s->late.next = s->late.prev = &s->late;
-    s->shutdown_tag.fn = on_shutdown_done;
-    if (tl_mdfault_new(&s->mdf) < 0) {
-        grpc_server_credentials_release(creds);
-        free(s);
-        return -ENOMEM;
-    }
-
-    grpc_arg args[] = {
-        {GRPC_ARG_INTEGER, GRPC_ARG_MAX_CONCURRENT_STREAMS, {.integer = MO_STREAMS_PER_CONN}},
-        /* the SDKs ping every 5 s (Node.js), also with no call open */
-        {GRPC_ARG_INTEGER, GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, {.integer = 1000}},
-        {GRPC_ARG_INTEGER, GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, {.integer = 1}},
-        {GRPC_ARG_INTEGER, GRPC_ARG_HTTP2_MAX_PING_STRIKES, {.integer = 0}},
-        /* a taken port must be an error, not a shared port */
-        {GRPC_ARG_INTEGER, GRPC_ARG_ALLOW_REUSEPORT, {.integer = 0}},
-        /* a client's grpc-timeout must not cut a Subscribe stream on our side */
-        {GRPC_ARG_INTEGER, GRPC_ARG_ENABLE_DEADLINE_CHECKS, {.integer = 0}},
-        /* find dead clients (a half-open connection) within a minute */
-        {GRPC_ARG_INTEGER, GRPC_ARG_KEEPALIVE_TIME_MS, {.integer = 30000}},
-        {GRPC_ARG_INTEGER, GRPC_ARG_KEEPALIVE_TIMEOUT_MS, {.integer = 20000}},
-        /* no optional filters: 20% less CPU per Publish (measured: 24 -> 19 us on
-         * this 2-core box), which matters as this server is a benchmark's load
-         * sink. What they would add is off or ours anyway: deadlines (off,
-         * above), message size (--max-payload), compression (no SDK uses it). */
-        {GRPC_ARG_INTEGER, GRPC_ARG_MINIMAL_STACK, {.integer = 1}},
-    };
-    grpc_channel_args cargs = {.num_args = ARRAY_SIZE(args), .args = args};
-    s->srv = grpc_server_create(&cargs, NULL);
-    grpc_server_register_completion_queue(s->srv, mo_loop_cq(loop), NULL);
-    for (int k = 0; k < SLOT_KINDS; k++)
-        if (slot_method[k])
-            s->methods[k] = grpc_server_register_method(
-                s->srv, slot_method[k], NULL, GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER, 0);
-    s->port = grpc_server_add_http2_port(s->srv, o->listen, creds);
-    grpc_server_credentials_release(creds);
-    if (s->port <= 0) {
-        if (!explain_bind_failure(o->listen, err, errlen) && o->tls_cert)
-            snprintf(err, errlen,
-                     "cannot serve TLS with --tls-cert %s and --tls-key %s: the key does not "
-                     "match the certificate, or one of them is not valid (--verbose shows "
-                     "gRPC's reason)",
-                     o->tls_cert, o->tls_key);
-        tl_server_free(s);
-        return -EADDRINUSE;
-    }
-    grpc_server_start(s->srv);
-    s->started = true;
-    for (int k = 0; k < SLOT_KINDS; k++)
-        for (int i = 0; i < slots_of((enum slot_kind)k); i++) {
-            struct slot *sl = &s->slots[k][i];
-            sl->tag.fn = on_call;
-            sl->srv = s;
-            sl->kind = (enum slot_kind)k;
-            slot_arm(sl);
-        }
-    *ret = s;
-    return 0;
-}
-
-int tl_server_port(const tl_server *s) { return s->port; }
-
-void tl_server_free(tl_server *s)
-{
-    if (!s)
-        return;
-    if (s->srv) {
-        if (s->started && !s->stopping) {
-            /* never started, or the loop was left early: stop without waiting */
-            grpc_server_shutdown_and_notify(s->srv, mo_loop_cq(s->env.loop), &s->shutdown_tag);
-            grpc_server_cancel_all_calls(s->srv);
-        }
-        grpc_server_destroy(s->srv);
-    }
-    tl_mdfault_free(s->mdf);
-    free(s);
-}
