@@ -5,7 +5,8 @@
 # publish and a subscribe; CreateCache twice is AlreadyExists; ListCaches
 # gives each cache's --topic-limits; DeleteCache ends a subscription on the
 # cache through onError with CACHE_NOT_FOUND_ERROR; the limits reach the SDK
-# as LIMIT_EXCEEDED_ERROR.
+# as LIMIT_EXCEEDED_ERROR; the test-admin port's /block and /unblock as the SDK
+# lives through them.
 source "$top_srcdir/tests/interop/lib-interop.sh"
 
 start_local ctl --caches '' --topic-limits 100,2,1 --heartbeat 200ms
@@ -59,3 +60,37 @@ jq -e -s 'any(.[]; .ev == "error" and .op == "stream" and .class == "CacheNotFou
     fail "the SDK retried: $(grep -v heartbeat "$WORK/onc.out")"
 stop "$LOCAL_PID" || fail "momento-topics-local did not stop cleanly"
 pass "DeleteCache mid-subscription: onError with CACHE_NOT_FOUND_ERROR, not retried"
+
+# the test-admin port: /block loses the SDK's stream (onConnectionLost once,
+# no heartbeat while blocked), /unblock brings it back (heartbeats again)
+start_local adm --admin-listen 127.0.0.1:0 --admin-port-file "$WORK/adm.aport" --heartbeat 200ms
+APORT=$(cat "$WORK/adm.aport")
+# admin PATH: the HTTP status of GET /PATH on the test-admin port
+admin() {
+    local line
+    exec 3<>"/dev/tcp/127.0.0.1/$APORT" || return 1
+    printf 'GET /%s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' "$1" >&3
+    read -r line <&3
+    exec 3<&-
+    awk '{print $2}' <<<"$line"
+}
+MO_SDK_STAMP=1 bg_sdk blk subscribe --port "$LOCAL_PORT" --cache c --topic t --heartbeats 100000 --timeout 60 \
+    --ready "$WORK/blk.ready"
+BLK_PID=$LAST_PID
+wait_for 20 test -s "$WORK/blk.ready" || fail "the SDK did not subscribe: $(cat "$WORK/blk.out")"
+hb() { grep -c '"ev":"heartbeat"' "$WORK/blk.out" || true; }
+hb_over() { [ "$(hb)" -gt "$1" ]; }
+n=$(hb)
+wait_for 5 hb_over $((n + 2)) || fail "no heartbeats before the block"
+[ "$(admin block)" = 200 ] || fail "/block"
+wait_for 10 grep -q '"ev":"connection_lost"' "$WORK/blk.out" || fail "the SDK did not lose its stream"
+sleep 0.3 # (a heartbeat already in flight)
+n=$(hb)
+sleep 2
+[ "$(hb)" = "$n" ] || fail "heartbeats while blocked: $n then $(hb)"
+[ "$(admin unblock)" = 200 ] || fail "/unblock"
+wait_for 20 hb_over "$n" || fail "heartbeats did not resume after /unblock: $(tail -3 "$WORK/blk.out")"
+grep -q '"ev":"error"' "$WORK/blk.out" && fail "the SDK gave up: $(grep '"ev":"error"' "$WORK/blk.out")"
+kill "$BLK_PID" 2>/dev/null || true
+stop "$LOCAL_PID" || fail "momento-topics-local did not stop cleanly"
+pass "test-admin /block and /unblock: the SDK loses its stream, then heartbeats resume"
