@@ -114,15 +114,10 @@ void tl_admin_free(tl_admin *a)
  * host cannot have (no IPv6) is not, as long as another one listens. */
 static int listen_all(tl_admin *a, const char *hostport, char *err, size_t errlen)
 {
-    char host[256];
-    tl_port_host(hostport, host, sizeof host);
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
-                             .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
-    struct addrinfo *ai = NULL;
-    int g = getaddrinfo(host, tl_port_text(hostport), &hints, &ai);
-    if (g != 0) {
-        snprintf(err, errlen, "--admin-listen: cannot listen on %s: %s", hostport,
-                 gai_strerror(g));
+    struct addrinfo *ai;
+    char why[300];
+    if (tl_port_resolve(hostport, &ai, why, sizeof why) < 0) {
+        snprintf(err, errlen, "--admin-listen: %s", why);
         return -EINVAL;
     }
     int e = 0;

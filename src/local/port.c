@@ -52,18 +52,26 @@ static bool is_loopback(const struct sockaddr *sa)
     return false;
 }
 
-int tl_port_loopback(const char *hostport, char *err, size_t errlen)
+int tl_port_resolve(const char *hostport, struct addrinfo **ret, char *err, size_t errlen)
 {
     char host[256];
     tl_port_host(hostport, host, sizeof host);
     struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
                              .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
-    struct addrinfo *ai = NULL;
-    int g = getaddrinfo(host, tl_port_text(hostport), &hints, &ai);
+    *ret = NULL;
+    int g = getaddrinfo(host, tl_port_text(hostport), &hints, ret);
     if (g != 0) {
         snprintf(err, errlen, "cannot listen on %s: %s", hostport, gai_strerror(g));
         return -EINVAL;
     }
+    return 0;
+}
+
+int tl_port_loopback(const char *hostport, char *err, size_t errlen)
+{
+    struct addrinfo *ai;
+    if (tl_port_resolve(hostport, &ai, err, errlen) < 0)
+        return -EINVAL;
     int all = 1;
     for (struct addrinfo *a = ai; a; a = a->ai_next)
         if (!is_loopback(a->ai_addr))

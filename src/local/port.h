@@ -25,6 +25,10 @@ void tl_port_addr(const char *hostport, int port, char *buf, size_t len);
  * ::ffff:127/104). Returns 1 or 0, or a negative errno with a sentence in err
  * when HOST does not resolve. */
 int tl_port_loopback(const char *hostport, char *err, size_t errlen);
+/* The addresses HOST:PORT names, to listen on (getaddrinfo, numeric port;
+ * freeaddrinfo them); -EINVAL with "cannot listen on HOST:PORT: why" in err. */
+struct addrinfo;
+int tl_port_resolve(const char *hostport, struct addrinfo **ret, char *err, size_t errlen);
 /* gRPC only says that adding a port failed; finds out why with a plain
  * bind() of the same address, and writes it into err ("address X is in use").
  * Returns false when binding works (the reason is something else). */
