@@ -1,0 +1,10 @@
+#!/bin/bash
+# A 30 s loss of 1% of the daemon's packets, both ways: TCP retransmits,
+# nothing is lost.
+source "$top_srcdir/tests/netfault/lib-rig.sh"
+rig_case_fault() {
+    rig_drop 1
+    sleep 30
+    rig_clear
+}
+rig_case
