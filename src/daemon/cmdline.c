@@ -232,7 +232,8 @@ void mo_daemon_check_config(const struct mo_config *cfg, const struct mo_remote 
         printf("endpoint: cache.<endpoint>:443 (TLS), the endpoint coming from %s\n",
                cfg->endpoint ? cfg->endpoint : "the key or MOMENTO_ENDPOINT");
     } else {
-        printf("endpoint: %s (%s)\n", ep->target, ep->tls ? "TLS" : "plaintext");
+        printf("endpoint: %s (%s%s%s)\n", ep->target, ep->tls ? "TLS" : "plaintext",
+               ep->tls && ep->ca_file[0] ? ", trusting only the CA of " : "", ep->tls ? ep->ca_file : "");
         printf("credentials: %s%s%s\n", mo_key_kind_name(creds->kind),
                creds->kind == MO_KEY_NONE ? "" : " from ",
                creds->kind == MO_KEY_NONE ? "" : creds->source);

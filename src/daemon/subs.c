@@ -35,6 +35,7 @@ void mo_daemon_settings_update(struct mo_daemon *d)
         .key_source = d->remote.creds.source,
         .target = d->remote.ep.target,
         .config_path = cfg->path,
+        .ca_file = cfg->ca_file != NULL,
         .host_bound_us = &d->clockwatch.bound_us,
         .key_expires_at = &d->keylife.expires_at,
     };

@@ -52,8 +52,15 @@ int mo_conn_new(const struct mo_endpoint *ep, const char *token, const struct mo
         args[n++] = (grpc_arg){GRPC_ARG_INTEGER, GRPC_ARG_ENABLE_RETRIES, {.integer = 0}};
     grpc_channel_args cargs = {.num_args = n, .args = args};
 
-    grpc_channel_credentials *cr = ep->tls ? grpc_ssl_credentials_create(NULL, NULL, NULL, NULL)
+    char *ca = NULL; /* momento.ca_file: its CA instead of the system's store */
+    if (ep->tls && ep->ca_file[0] && !(ca = mo_endpoint_read_ca(ep->ca_file, err, errlen))) {
+        free(c->token);
+        free(c);
+        return -EINVAL;
+    }
+    grpc_channel_credentials *cr = ep->tls ? grpc_ssl_credentials_create(ca, NULL, NULL, NULL)
                                            : grpc_insecure_credentials_create();
+    free(ca);
     if (!cr) {
         snprintf(err, errlen, "cannot create %s channel credentials", ep->tls ? "TLS" : "plaintext");
         free(c->token);

@@ -84,10 +84,64 @@ int mo_endpoint_check_tls(int tls, const char *override, char *err, size_t errle
     return -EINVAL;
 }
 
+char *mo_endpoint_read_ca(const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "re");
+    if (!f) {
+        snprintf(err, errlen, "momento.ca_file %.300s: %s", path, strerror(errno));
+        return NULL;
+    }
+    size_t cap = 4096, len = 0;
+    char *buf = malloc(cap);
+    for (;;) {
+        if (!buf) {
+            fclose(f);
+            snprintf(err, errlen, "momento.ca_file %.300s: out of memory", path);
+            return NULL;
+        }
+        size_t n = fread(buf + len, 1, cap - len - 1, f);
+        len += n;
+        if (n == 0 || len > MO_CA_FILE_MAX)
+            break;
+        if (cap - len - 1 == 0) {
+            char *b = realloc(buf, cap * 2);
+            if (!b)
+                free(buf);
+            buf = b;
+            cap *= 2;
+        }
+    }
+    bool bad = ferror(f);
+    fclose(f);
+    buf[len] = '\0';
+    const char *why = bad                 ? "cannot be read"
+                      : len > MO_CA_FILE_MAX ? "is over 1 MiB: not a CA file"
+                      : !strstr(buf, "-----BEGIN CERTIFICATE-----")
+                          ? "holds no PEM certificate (no -----BEGIN CERTIFICATE----- line)"
+                          : NULL;
+    if (why) {
+        snprintf(err, errlen, "momento.ca_file %.300s %s", path, why);
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
 int mo_endpoint_resolve(const struct mo_creds *creds, const struct mo_endpoint_opts *o,
                         struct mo_endpoint *ret, char *err, size_t errlen)
 {
     struct mo_endpoint e = {.tls = o->tls != 0};
+    if (o->ca_file && *o->ca_file) {
+        if (strlen(o->ca_file) >= sizeof e.ca_file) {
+            snprintf(err, errlen, "momento.ca_file: the path is over %zu bytes", sizeof e.ca_file - 1);
+            return -EINVAL;
+        }
+        char *pem = mo_endpoint_read_ca(o->ca_file, err, errlen);
+        if (!pem)
+            return -EINVAL;
+        free(pem);
+        snprintf(e.ca_file, sizeof e.ca_file, "%s", o->ca_file);
+    }
 
     if (o->override && *o->override) {
         if (mo_secret_like(o->override, strlen(o->override))) {

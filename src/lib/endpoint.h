@@ -15,6 +15,7 @@
 #include "creds.h"
 
 struct mo_endpoint_opts {
+    const char *ca_file;  /* NULL: the system's trust store */
     const char *endpoint; /* base endpoint, e.g. cell-1-us-east-1-1.prod.a.momentohq.com */
     const char *override; /* HOST:PORT */
     int tls;              /* -1 unset (TLS), 0 plaintext, 1 TLS */
@@ -25,6 +26,7 @@ struct mo_endpoint {
     char authority[512]; /* host name checked against the certificate */
     bool tls;
     bool overridden;
+    char ca_file[512]; /* PEM of the CA trusted instead of the system's store; "": the store */
 };
 
 /* Fills `ret` or returns -EINVAL with a sentence in err, which names where
@@ -32,6 +34,10 @@ struct mo_endpoint {
 int mo_endpoint_resolve(const struct mo_creds *creds, const struct mo_endpoint_opts *opts,
                         struct mo_endpoint *ret, char *err, size_t errlen);
 
+#define MO_CA_FILE_MAX (1024 * 1024)
+/* The PEM text of a CA file (momento.ca_file), checked to hold a certificate:
+ * a new string, or NULL with a sentence naming the file in err. */
+char *mo_endpoint_read_ca(const char *path, char *err, size_t errlen);
 /* The control plane's target for a data plane's (src/proto/README.md §13):
  * control.<endpoint>:443 for cache.<endpoint>:443, the same HOST:PORT and TLS
  * for an override (as the SDKs do for momento-local). -ENOENT when the data

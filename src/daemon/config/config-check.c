@@ -282,6 +282,10 @@ void mo_config_check(struct mo_config_ctx *c, struct mo_config_target *t,
         mo_config_add_error(c, mo_config_where(c, &cfg->tls, false)->val, "momento.tls", "%s",
                             why);
 
+    if (cfg->ca_file && cfg->tls == 0)
+        mo_config_add_error(c, mo_config_where(c, &cfg->ca_file, false)->val, "momento.ca_file",
+                            "is for TLS, and tls is false: remove one of them");
+
     check_backoff(c, cfg);
     check_duplicates(c, cfg);
     check_canary(c, cfg, root);

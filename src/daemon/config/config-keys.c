@@ -198,6 +198,7 @@ static const struct mo_config_key momento_keys[] = {
     {"api_key_file", MO_CONFIG_STRING, CFG(api_key_file)},
     {"endpoint_override", MO_CONFIG_STRING, CFG(endpoint_override), .check = check_hostport},
     {"tls", MO_CONFIG_TRIBOOL, CFG(tls), .def.e = -1},
+    {"ca_file", MO_CONFIG_STRING, CFG(ca_file)},
     {NULL},
 };
 

@@ -118,6 +118,7 @@ static void config_clear(struct mo_config *cfg)
     free(cfg->path);
     free(cfg->endpoint);
     free(cfg->api_key_file);
+    free(cfg->ca_file);
     free(cfg->endpoint_override);
     free(cfg->state_directory);
     free(cfg->prometheus_textfile);

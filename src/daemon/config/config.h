@@ -66,6 +66,7 @@ struct mo_config {
     char *api_key_file;      /* NULL = systemd credential, then MOMENTO_API_KEY */
     char *endpoint_override; /* NULL = none */
     int tls;                 /* -1 not set (TLS), 0, 1 */
+    char *ca_file;           /* PEM of the CA trusted instead of the system's store; NULL: the store */
 
     /* subscriptions: (defaults are already merged into each entry); with
      * the canary enabled, its own subscription is the last entry (.canary) */

@@ -46,6 +46,7 @@ static const struct mo_evtype_info types[MO_EV__COUNT] = {
     [MO_EV_CLOCK_SOURCE_CHANGED] = {"clock_source_changed", MO_LEVEL_WARNING, "72cb2df1e3b74f8c8d6312fbf72489ca"},
     [MO_EV_KEY_EXPIRING] = {"key_expiring", MO_LEVEL_WARNING, "1f761a2b28e146a3bb14d484e89fd839"},
     [MO_EV_KEY_EXPIRED] = {"key_expired", MO_LEVEL_ERROR, "620e4684418044859891ef6fe279f12c"},
+    [MO_EV_CONNECT_ERROR] = {"connect_error", MO_LEVEL_ERROR, "eeb9e8cb6d8f4bb586b56145791c33bf"},
     [MO_EV_CACHE_LIMITS] = {"cache_limits", MO_LEVEL_INFO, "10ebe3bdd70143a8b432fd88a9ce838e"},
     [MO_EV_OVER_LIMIT] = {"over_limit", MO_LEVEL_WARNING, "8b930c6326554e56a82105a4a29078cd"},
     [MO_EV_PUBLISHER_SKEWED] = {"publisher_skewed", MO_LEVEL_WARNING, "1e8671d2b7fd427397099c6f7b2ae890"},

@@ -52,6 +52,7 @@ enum mo_event_type {
     MO_EV_PUBLISHER_SKEWED, /* latencies below both clocks' bounds: a clock is wrong */
     MO_EV_KEY_EXPIRING,    /* the API key expires within 7 days (remote/keylife.h) */
     MO_EV_KEY_EXPIRED,     /* it has expired */
+    MO_EV_CONNECT_ERROR,   /* a connection cannot be made: refused, unreachable, DNS, TLS (sub/ending.h) */
     MO_EV_CACHE_LIMITS,    /* a cache's topic limits, or why they are not known (remote/limits.h) */
     MO_EV_OVER_LIMIT,      /* more subscriptions configured on a cache than it allows */
     MO_EV__COUNT

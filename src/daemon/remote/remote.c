@@ -26,7 +26,7 @@ int mo_remote_resolve(const struct mo_config *cfg, bool lenient, struct mo_remot
         return 0;
     }
     struct mo_endpoint_opts o = {.endpoint = cfg->endpoint, .override = cfg->endpoint_override,
-                                 .tls = cfg->tls};
+                                 .tls = cfg->tls, .ca_file = cfg->ca_file};
     if (mo_endpoint_resolve(&r.creds, &o, &r.ep, err, errlen) < 0) {
         mo_remote_clear(&r);
         *ret = (struct mo_remote){0};
@@ -55,7 +55,7 @@ unsigned mo_remote_diff(const struct mo_remote *a, const struct mo_remote *b)
         d |= MO_REMOTE_KEY;
     if (strcmp(a->ep.target, b->ep.target) != 0 || strcmp(a->ep.authority, b->ep.authority) != 0)
         d |= MO_REMOTE_ENDPOINT;
-    if (a->ep.tls != b->ep.tls)
+    if (a->ep.tls != b->ep.tls || strcmp(a->ep.ca_file, b->ep.ca_file) != 0)
         d |= MO_REMOTE_TLS;
     return d;
 }

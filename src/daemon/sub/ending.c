@@ -105,10 +105,74 @@ const char *mo_ending_limit(const char *details, const char *err, long long *ret
     return name;
 }
 
+static bool has(const char *details, const char *what) { return strcasestr(details, what) != NULL; }
+
+const char *mo_ending_connect_cause(grpc_status_code status, const char *details)
+{
+    if (status != GRPC_STATUS_UNAVAILABLE)
+        return NULL;
+    if (has(details, "DNS resolution failed"))
+        return "dns";
+    if (has(details, "Peer name") && has(details, "is not in peer certificate"))
+        return "tls_name";
+    if (has(details, "CERTIFICATE_VERIFY_FAILED") || has(details, "certificate verify failed"))
+        return "tls_untrusted";
+    if (has(details, "Ssl handshake failed") || has(details, "SSL_ERROR"))
+        return "tls";
+    if (!has(details, "failed to connect") && !has(details, "Failed to connect"))
+        return NULL;
+    if (has(details, "Connection refused"))
+        return "refused";
+    if (has(details, "unreachable") || has(details, "No route to host"))
+        return "unreachable";
+    if (has(details, "Timeout") || has(details, "timed out") || has(details, "Deadline"))
+        return "timeout";
+    return "connect";
+}
+
+/* connect_error's hint for each cause. */
+static void connect_hint(const char *cause, const struct mo_ending_names *n, char *hint,
+                         size_t hint_len)
+{
+    const char *what;
+    if (strcmp(cause, "dns") == 0)
+        what = "the host name does not resolve: check the endpoint (or endpoint_override) and "
+               "this host's resolver (/etc/resolv.conf)";
+    else if (strcmp(cause, "tls_name") == 0)
+        what = "the server's certificate is for another host name: check the endpoint (a "
+               "proxy must present a certificate for the name the daemon dials)";
+    else if (strcmp(cause, "tls_untrusted") == 0)
+        what = n->ca_file ? "the server's certificate is not signed by the CA of momento.ca_file, "
+                            "or it has expired (check this host's clock too)"
+                          : "the server's certificate is not trusted by this host's CA store, or "
+                            "it has expired: check the clock and the ca-certificates package; for "
+                            "a proxy or a test rig with its own CA, set momento.ca_file";
+    else if (strcmp(cause, "tls") == 0)
+        what = "the TLS handshake failed: is it a TLS port? (a plaintext local server needs "
+               "tls: false)";
+    else if (strcmp(cause, "refused") == 0)
+        what = "nothing listens there: check the endpoint, and that the server or proxy runs";
+    else if (strcmp(cause, "unreachable") == 0)
+        what = "the network has no route there: check this host's network and the endpoint";
+    else if (strcmp(cause, "timeout") == 0)
+        what = "the connection timed out: a firewall or a black hole on the way, or the server "
+               "is down";
+    else
+        what = "the connection could not be made";
+    snprintf(hint, hint_len, "cannot connect to %.200s: %s; the daemon keeps retrying with backoff",
+             n->target, what);
+}
+
 bool mo_ending_explain(grpc_status_code status, const char *details, const char *err,
                        const struct mo_ending_names *n, enum mo_event_type *ret_type,
                        char *hint, size_t hint_len)
 {
+    const char *cause = mo_ending_connect_cause(status, details);
+    if (cause) {
+        connect_hint(cause, n, hint, hint_len);
+        *ret_type = MO_EV_CONNECT_ERROR;
+        return true;
+    }
     switch (status) {
     case GRPC_STATUS_UNAUTHENTICATED:
     case GRPC_STATUS_PERMISSION_DENIED:

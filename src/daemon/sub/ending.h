@@ -58,6 +58,7 @@ struct mo_ending_names {
     const char *target;      /* the endpoint, HOST:PORT */
     const char *config_path; /* the configuration file */
     const char *key_expired_at; /* the key's expiry (RFC 3339) when it has passed, else NULL */
+    bool ca_file;               /* momento.ca_file is set (the CA trusted instead of the system's) */
 };
 
 /* A status that needs the operator (UNAUTHENTICATED or PERMISSION_DENIED: the
@@ -72,6 +73,15 @@ struct mo_ending_names {
  * give one ("limit of 100", "limit: 100"), else -1. Pure. */
 const char *mo_ending_limit(const char *details, const char *err, long long *ret_limit);
 
+/* A connection that could not be made (UNAVAILABLE, as gRPC words it: refused,
+ * unreachable, timed out, DNS, TLS): its cause as a fixed word ("refused",
+ * "unreachable", "timeout", "dns", "tls_untrusted", "tls_name", "tls",
+ * "connect"; the same pointer for the same cause), or NULL when the status
+ * or details say something else. Pure. */
+const char *mo_ending_connect_cause(grpc_status_code status, const char *details);
+
+/* Also, for a connection that could not be made (mo_ending_connect_cause),
+ * connect_error with the cause in plain words and what to do. */
 bool mo_ending_explain(grpc_status_code status, const char *details, const char *err,
                        const struct mo_ending_names *names, enum mo_event_type *ret_type,
                        char *hint, size_t hint_len);

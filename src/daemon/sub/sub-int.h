@@ -38,6 +38,9 @@ struct mo_sub {
     struct mo_decoder dec;
     enum mo_sub_state state;
     bool ever_up; /* reached UP at least once (the owner's READY) */
+    /* the cause of the last connect_error said (mo_ending_connect_cause),
+     * until a stream comes up: said once per cause, again when it changes */
+    const char *connect_said;
 
     struct mo_subcall rpc; /* the current call */
     struct mo_sub_stream stream;

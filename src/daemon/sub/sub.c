@@ -306,6 +306,7 @@ static void to_up(mo_sub *s)
     if (s->state != MO_SUB_CONNECTING)
         return;
     set_state(s, MO_SUB_UP);
+    s->connect_said = NULL; /* connected: a later failure is said again */
     mo_sublog_subscribed(s->cache, s->topic, s->stream.resume_at, s->stream.resume_page, s->failures + 1);
     if (!s->ever_up) {
         s->ever_up = true;
@@ -338,9 +339,17 @@ static void explain(mo_sub *s, const char *details, const char *err)
         mo_time_format_rfc3339(exp * MO_NSEC_PER_SEC, 0, 0, at, sizeof at);
     const struct mo_ending_names names = {.cache = s->cache, .key_source = s->set->key_source,
                                           .target = s->set->target, .config_path = s->set->config_path,
-                                          .key_expired_at = at[0] ? at : NULL};
-    if (mo_ending_explain(s->rpc.status, details, err, &names, &type, hint, sizeof hint))
-        mo_sublog_refusal(type, s->cache, s->topic, mo_status_name(s->rpc.status), details, err, hint);
+                                          .key_expired_at = at[0] ? at : NULL,
+                                          .ca_file = s->set->ca_file};
+    if (!mo_ending_explain(s->rpc.status, details, err, &names, &type, hint, sizeof hint))
+        return;
+    if (type == MO_EV_CONNECT_ERROR) { /* once per cause, until a stream comes up */
+        const char *cause = mo_ending_connect_cause(s->rpc.status, details);
+        if (cause == s->connect_said)
+            return;
+        s->connect_said = cause;
+    }
+    mo_sublog_refusal(type, s->cache, s->topic, mo_status_name(s->rpc.status), details, err, hint);
 }
 
 /* CONNECTING, UP, SILENT -> BACKOFF: the stream ended on its own (the server,

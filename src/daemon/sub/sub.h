@@ -81,6 +81,7 @@ struct mo_sub_settings {
     const char *key_source;  /* where the API key came from */
     const char *target;      /* the endpoint, HOST:PORT */
     const char *config_path; /* the configuration file */
+    bool ca_file;            /* momento.ca_file is set (for connect_error's hint) */
     /* this host's clock bound now, µs (-1 unknown), kept current by the
      * owner (latency/clockwatch.h); NULL: unknown */
     const int64_t *host_bound_us;
