@@ -216,3 +216,105 @@ rig_case() {
     [ $rc = 0 ] || fail "$(jq -r '.failures | join("; ")' <<<"$out")"
     pass "$TEST_NAME: $(jq -c 'del(.failures)' <<<"$out")"
 }
+
+# rig_certs: a CA the daemon is told to trust (ca.pem), another it is not
+# (other-ca.pem), and server certificates for IP 127.0.0.2 signed by each:
+# good.pem (valid), expired.pem (valid in 2020 only), untrusted.pem (the
+# other CA's), wrong-name.pem (for DNS:elsewhere.test); keys beside them.
+rig_certs() {
+    local d=$WORK/pki
+    mkdir -p "$d"
+    ossl() { openssl "$@" 2>>"$d/openssl.err" || fail "openssl $1: $(tail -3 "$d/openssl.err")"; }
+    for ca in ca other-ca; do
+        ossl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+            -keyout "$d/$ca.key" -out "$d/$ca.pem" -days 2 -subj "/CN=rig $ca" \
+            -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign"
+    done
+    : >"$d/index.txt"
+    echo 01 >"$d/serial"
+    cat >"$d/ca.cnf" <<CNF
+[ ca ]
+default_ca = rig
+[ rig ]
+database = $d/index.txt
+new_certs_dir = $d
+serial = $d/serial
+default_md = sha256
+policy = any
+unique_subject = no
+[ any ]
+commonName = supplied
+CNF
+    # cert NAME CA SAN [START END]
+    cert() {
+        ossl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+            -keyout "$d/$1.key" -out "$d/$1.csr" -subj "/CN=rig $1"
+        printf 'subjectAltName=%s\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n' \
+            "$3" >"$d/$1.ext"
+        local dates=(-days 2)
+        [ -z "${4:-}" ] || dates=(-startdate "$4" -enddate "$5")
+        ossl ca -batch -config "$d/ca.cnf" -cert "$d/$2.pem" -keyfile "$d/$2.key" -in "$d/$1.csr" \
+            -out "$d/$1.pem" -extfile "$d/$1.ext" "${dates[@]}" -notext
+    }
+    cert good ca IP:127.0.0.2
+    cert expired ca IP:127.0.0.2 20200101000000Z 20200102000000Z
+    cert untrusted other-ca IP:127.0.0.2
+    cert wrong-name ca DNS:elsewhere.test
+}
+
+# rig_tls_case CERT CAUSE: the server presents CERT; the daemon, trusting
+# ca.pem through momento.ca_file, is refused for CAUSE: one connect_error
+# with that cause's words and hint, retried with backoff (no hot loop, at
+# most 15 attempts in 8 s, under 10% of a core); then the server gets the
+# good certificate and the daemon subscribes within the recovery bound.
+rig_tls_case() {
+    local cert=$1 want=$2
+    rig_certs
+    bg server "$BIN/momento-topics-local" --listen 0.0.0.0:$RIG_PORT --heartbeat 1s \
+        --tls-cert "$WORK/pki/$cert.pem" --tls-key "$WORK/pki/$cert.key"
+    SERVER_PID=$LAST_PID
+    wait_for 10 bash -c "exec 3<>/dev/tcp/127.0.0.1/$RIG_PORT" || fail "momento-topics-local did not start"
+    rig_daemon
+    sed -i "s|^  tls: false$|  ca_file: $WORK/pki/ca.pem|" "$WORK/sub.yaml"
+    kill "$DAEMON_PID" 2>/dev/null; wait "$DAEMON_PID" 2>/dev/null || true
+    bg daemon "$BIN/momento-subscriberd" -c "$WORK/sub.yaml" --log-format json
+    DAEMON_PID=$LAST_PID
+    rig_mark fault_start
+    local c0 c1
+    c0=$(rig_cpu_ticks "$DAEMON_PID")
+    sleep 8
+    c1=$(rig_cpu_ticks "$DAEMON_PID")
+    local ce
+    ce=$(events "$WORK/daemon.out" '.event=="connect_error"')
+    [ "$(wc -l <<<"$ce")" = 1 ] && [ -n "$ce" ] || fail "expected one connect_error, got: $ce"
+    jq -e --arg w "$want" '.level=="error" and (.hint | test($w))' <<<"$ce" >/dev/null ||
+        fail "connect_error does not say '$want': $ce"
+    # the good certificate: the server comes back with it
+    kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true
+    bg server2 "$BIN/momento-topics-local" --listen 0.0.0.0:$RIG_PORT --heartbeat 1s \
+        --tls-cert "$WORK/pki/good.pem" --tls-key "$WORK/pki/good.key"
+    SERVER_PID=$LAST_PID
+    rig_mark fault_end
+    wait_events 12 "$WORK/daemon.out" '.event=="subscribed"' 1 || fail "not subscribed with the good certificate"
+    stop "$DAEMON_PID" || fail "the daemon did not stop cleanly"
+    local out
+    out=$(python3 - "$WORK/daemon.out" "$WORK/marks" "$((c1 - c0))" <<'PY'
+import json, sys
+from datetime import datetime
+ev = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+marks = dict(l.split() for l in open(sys.argv[2]))
+t = lambda e: (datetime.strptime(e["ts"], "%Y-%m-%dT%H:%M:%S.%fZ") - datetime(1970, 1, 1)).total_seconds()
+start, end = float(marks["fault_start"]), float(marks["fault_end"])
+first = [t(e) - start for e in ev if e.get("event") == "connect_error"]
+tries = [e for e in ev if e.get("event") == "resubscribing" and start <= t(e) < start + 8]
+up = [t(e) - end for e in ev if e.get("event") == "subscribed"]
+print(json.dumps({"detection_s": round(first[0], 2), "attempts_8s": len(tries),
+                  "recovery_s": round(up[0], 2), "cpu": round(int(sys.argv[3]) / 100 / 8, 4),
+                  "cause": next(e["hint"] for e in ev if e.get("event") == "connect_error")}))
+PY
+)
+    echo "$out" >>"${MO_RIG_RESULTS:-/dev/null}"
+    jq -e '.detection_s <= 6 and .attempts_8s <= 15 and .recovery_s <= 10 and .cpu < 0.10' <<<"$out" >/dev/null ||
+        fail "bounds: $out"
+    pass "$TEST_NAME: $out"
+}
