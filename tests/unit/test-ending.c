@@ -159,8 +159,54 @@ static void test_oversize(void)
     }
 }
 
+/* gRPC 1.51's own words for connections that cannot be made, as the rig
+ * (tests/netfault) and the TLS tests saw them. */
+static void test_connect_cause(void)
+{
+    static const struct {
+        const char *details, *cause;
+    } c[] = {
+        {"failed to connect to all addresses; last error: UNKNOWN: ipv4:127.0.0.1:44709: Failed to "
+         "connect to remote host: Connection refused", "refused"},
+        {"DNS resolution failed for nosuchhost.invalid:443: UNKNOWN: Name or service not known", "dns"},
+        {"failed to connect to all addresses; last error: UNKNOWN: ipv4:127.0.0.1:37821: Ssl handshake "
+         "failed: SSL_ERROR_SSL: error:0A00010B:SSL routines::wrong version number", "tls"},
+        {"failed to connect to all addresses; last error: UNKNOWN: ipv4:127.0.0.2:7000: Ssl handshake "
+         "failed: SSL_ERROR_SSL: error:1000007d:SSL routines:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED",
+         "tls_untrusted"},
+        {"failed to connect to all addresses; last error: UNKNOWN: ipv4:127.0.0.2:7000: Peer name "
+         "127.0.0.2 is not in peer certificate", "tls_name"},
+        {"failed to connect to all addresses; last error: UNKNOWN: ipv4:10.0.0.1:443: Failed to connect "
+         "to remote host: Timeout occurred: FD Shutdown", "timeout"},
+        {"failed to connect to all addresses; last error: UNKNOWN: ipv4:10.0.0.1:443: Failed to connect "
+         "to remote host: Network is unreachable", "unreachable"},
+        {"failed to connect to all addresses", "connect"},
+    };
+    for (size_t i = 0; i < sizeof c / sizeof *c; i++) {
+        const char *got = mo_ending_connect_cause(GRPC_STATUS_UNAVAILABLE, c[i].details);
+        TEST_EQ_STR(got ? got : "(null)", c[i].cause);
+    }
+    /* a stream the server ended is no connect problem, nor another status */
+    TEST_CHECK(!mo_ending_connect_cause(GRPC_STATUS_UNAVAILABLE, "stream ended by fault injection"));
+    TEST_CHECK(!mo_ending_connect_cause(GRPC_STATUS_INTERNAL, "Connection refused"));
+    /* the same cause is the same pointer (the daemon says each once) */
+    TEST_CHECK(mo_ending_connect_cause(GRPC_STATUS_UNAVAILABLE, c[0].details) ==
+               mo_ending_connect_cause(GRPC_STATUS_UNAVAILABLE, c[0].details));
+    /* the hint names the target and, for an untrusted certificate, the key */
+    struct mo_ending_names n = {.cache = "c", .key_source = "k", .target = "h:443", .config_path = "f"};
+    enum mo_event_type type;
+    char hint[512];
+    TEST_CHECK(mo_ending_explain(GRPC_STATUS_UNAVAILABLE, c[3].details, "", &n, &type, hint, sizeof hint));
+    TEST_EQ_INT(type, MO_EV_CONNECT_ERROR);
+    TEST_CHECK(strstr(hint, "cannot connect to h:443") && strstr(hint, "set momento.ca_file"));
+    n.ca_file = true;
+    TEST_CHECK(mo_ending_explain(GRPC_STATUS_UNAVAILABLE, c[3].details, "", &n, &type, hint, sizeof hint));
+    TEST_CHECK(strstr(hint, "not signed by the CA of momento.ca_file"));
+}
+
 int main(void)
 {
+    test_connect_cause();
     test_classify();
     test_oversize();
     test_explain();
