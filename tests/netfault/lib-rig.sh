@@ -129,7 +129,8 @@ reconnect:
   backoff_max: 2s
   idle_timeout: 3s
 logging:
-  summary_interval: 1h
+  summary_interval: ${RIG_SUMMARY:-1h}
+  messages: ${RIG_MESSAGES:-all}
   message_budget: 100000
 YAML
     bg daemon "$BIN/momento-subscriberd" -c "$WORK/sub.yaml" --log-format json
