@@ -26,10 +26,11 @@ rig_server
 RIG_MESSAGES=none RIG_SUMMARY=60s rig_daemon
 wait_events 10 "$WORK/daemon.out" '.event=="subscribed"' 1 || fail "the daemon did not subscribe"
 rig_publish "$MO_SOAK_RATE"
-echo "t_s,cpu_ticks,rss_kb,received" >"$out/soak.csv"
+echo "t_s,cpu_ticks,rss_kb,received" >"$out/soak.csv" # received: by the summaries so far
 : >"$out/faults.txt"
 t0=$(date +%s)
-sample() { echo "$(($(date +%s) - t0)),$(rig_cpu_ticks "$DAEMON_PID"),$(rig_rss_kb "$DAEMON_PID"),$(rig_received)" >>"$out/soak.csv"; }
+counted() { jq -s '[.[] | select(.event=="summary" and .cache=="c") | .count] | add // 0' "$WORK/daemon.out"; }
+sample() { echo "$(($(date +%s) - t0)),$(rig_cpu_ticks "$DAEMON_PID"),$(rig_rss_kb "$DAEMON_PID"),$(counted)" >>"$out/soak.csv"; }
 ( while sleep 10; do sample; done ) &
 sampler=$!
 faults=(blackhole loss1 loss10 loss100 reset mtu lodown sigstop)
