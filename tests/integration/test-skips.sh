@@ -22,7 +22,7 @@ has() { grep -qF -- "$1" "$WORK/plan.out" || fail "${2:-plan}: no '$1' in: $(cat
 unset MO_TEST_SKIP E2E_PENDING E2E_SKIP
 plan
 [ $rc = 0 ] || fail "--plan: status $rc: $(cat "$WORK/plan.out")"
-has "test: would run: default asan valgrind distcheck fuzz man deb e2e arm64"
+has "test: would run: default asan valgrind distcheck fuzz netfault man deb e2e arm64"
 has "!!! left out on purpose (MO_TEST_SKIP=\"arm64:test-sink\"), NOT RUN and NOT counted as passed:"
 has "!!!   arm64: tests/unit/test-sink"
 # ... which concerns only a run with arm64
@@ -31,7 +31,7 @@ has "test: would run: default man"
 ! grep -q '!!!' "$WORK/plan.out" || fail "a run without arm64 says something is left out: $(cat "$WORK/plan.out")"
 # empty: everything runs, nothing is said to be left out
 MO_TEST_SKIP= plan
-has "test: would run: default asan valgrind distcheck fuzz man deb e2e arm64"
+has "test: would run: default asan valgrind distcheck fuzz netfault man deb e2e arm64"
 ! grep -q '!!!' "$WORK/plan.out" || fail "MO_TEST_SKIP= still leaves something out: $(cat "$WORK/plan.out")"
 # a stage, and e2e cases, which are handed to run.sh
 MO_TEST_SKIP="asan e2e:flood e2e:resume" plan default asan e2e
