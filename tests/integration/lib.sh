@@ -196,9 +196,13 @@ skip() {
 ALARM='(.level == "warning" or .level == "error") and (.event | startswith("clock_") | not)'
 
 # journal_records PID : the journal's records of PID as JSON lines in $WORK/journal.json
+# (only records since this test began: a journal kept across tests holds
+# records of earlier processes that had the same PID)
+MO_TEST_START=$(date +%s)
 journal_records() {
     journalctl --sync 2>/dev/null || true
-    journalctl _PID="$1" -o json --no-pager 2>/dev/null >"$WORK/journal.json" || true
+    journalctl _PID="$1" --since "@$((MO_TEST_START - 1))" -o json --no-pager 2>/dev/null \
+        >"$WORK/journal.json" || true
 }
 # journal_have PID FILTER N : at least N of them match the jq FILTER (for wait_for)
 journal_have() { journal_records "$1"; [ "$(jq -c "select($2)" "$WORK/journal.json" | wc -l)" -ge "$3" ]; }
