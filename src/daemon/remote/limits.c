@@ -185,6 +185,7 @@ struct mo_limits {
 
 static void check_end(mo_limits *l);
 static void page_ask(mo_limits *l);
+static void cancel(mo_limits *l);
 
 static void check_clear(mo_limits *l)
 {
@@ -339,15 +340,30 @@ void mo_limits_start(mo_limits *l, const struct mo_config *cfg, const struct mo_
         mo_limits_caches_free(c, n);
         l->next.caches = NULL;
     }
-    mo_limits_stop(l);
+    cancel(l);
+}
+
+/* The call out, if any, cancelled: what it says is dropped. */
+static void cancel(mo_limits *l)
+{
+    if (!l->out)
+        return;
+    l->stopped = true;
+    grpc_call_cancel(l->u.call, NULL);
 }
 
 void mo_limits_stop(mo_limits *l)
 {
-    if (!l || !l->out)
+    if (!l)
         return;
-    l->stopped = true;
-    grpc_call_cancel(l->u.call, NULL);
+    /* the daemon stops: a check asked for meanwhile does not start either */
+    mo_limits_caches_free(l->next.caches, l->next.n);
+    key_free(l->next.key);
+    l->next.caches = NULL;
+    l->next.n = 0;
+    l->next.key = NULL;
+    l->next.due = false;
+    cancel(l);
 }
 
 bool mo_limits_busy(const mo_limits *l) { return l && l->out; }

@@ -74,7 +74,8 @@ int mo_limits_new(mo_loop *loop, mo_limits_report_fn report, void *ud, mo_limits
  * back. Says nothing when the control plane's address cannot be known. */
 void mo_limits_start(mo_limits *l, const struct mo_config *cfg, const struct mo_endpoint *data,
                      const char *token);
-/* Cancels the call in flight, if any; nothing is said of it. */
+/* The daemon stops: the call in flight cancelled, if any, and a check asked
+ * for meanwhile dropped; nothing is said of either. */
 void mo_limits_stop(mo_limits *l);
 bool mo_limits_busy(const mo_limits *l);
 /* fn(ctx) runs when a call mo_limits_stop cancelled is back. */
